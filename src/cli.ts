@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+// prov: asset provenance for post-production media. One entry point; one catch maps
+// typed errors to exit codes (0 ok, 1 findings, 2 usage/config, 3 database).
+
+import { readFileSync } from "node:fs";
+import { Command, CommanderError, Option } from "commander";
+import { approveCommand, revokeCommand, tagCommand, type ApproveOptions, type TagOptions } from "./commands/decisions.js";
+import { initCommand } from "./commands/init.js";
+import { logCommand } from "./commands/log.js";
+import { lsCommand } from "./commands/ls.js";
+import { scanCommand } from "./commands/scan.js";
+import { showCommand } from "./commands/show.js";
+import { Context, type GlobalOptions } from "./context.js";
+import { ExitCode, ProvError, errorMessage } from "./errors.js";
+import { log } from "./log.js";
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+    return pkg.version;
+  } catch {
+    return "unknown";
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let ctx: Context | undefined;
+  let code: number = ExitCode.ok;
+  const run =
+    <A extends unknown[]>(fn: (ctx: Context, ...args: A) => Promise<number>) =>
+    async (...args: unknown[]): Promise<void> => {
+      const cmd = args.at(-1) as Command;
+      const globals = cmd.optsWithGlobals<GlobalOptions>();
+      log.configure({ level: globals.quiet ? "error" : globals.verbose ? "debug" : "info" });
+      ctx = new Context(globals);
+      code = await fn(ctx, ...(args.slice(0, -1) as A));
+    };
+
+  const program = new Command("prov")
+    .description("Asset provenance for post-production media: identify files by content, detect GenAI, keep temporary GenAI out of deliverables.")
+    .version(version())
+    .option("--db <path>", "SQLite database (default: from prov.config.json; env PROV_DB)")
+    .option("--config <path>", "config file (default: ./prov.config.json; env PROV_CONFIG)")
+    .option("--json", "print data as JSON")
+    .option("-q, --quiet", "print only errors on stderr")
+    .option("-v, --verbose", "print more (every file in scans, debug logs)")
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command("init")
+    .description("write prov.config.json and create the database")
+    .option("--force", "overwrite an existing prov.config.json")
+    .action(run((c, opts: { force?: boolean }) => initCommand(c, opts)));
+
+  program
+    .command("scan")
+    .description("identify, read metadata, classify and record media files (recursive)")
+    .argument("<paths...>", "files or folders")
+    .option("--rehash", "re-read files even when size, times and inode are unchanged")
+    .option("--all-files", "record every file, not only media types (scan.extensions)")
+    .action(run((c, paths: string[], opts: { rehash?: boolean; allFiles?: boolean }) => scanCommand(c, paths, opts)));
+
+  program
+    .command("show")
+    .description("provenance of one file or asset")
+    .argument("<file|sha256>", "a file, or a SHA-256 (at least 8 hex digits)")
+    .action(run((c, arg: string) => showCommand(c, arg)));
+
+  program
+    .command("ls")
+    .description("list recorded assets")
+    .addOption(new Option("--origin <origin>", "only this origin").choices(["genai", "genai-edited", "possibly-genai", "not-genai", "unknown"]))
+    .addOption(new Option("--status <status>", "only this status").choices(["temporary", "approved"]))
+    .action(run((c, opts: { origin?: string; status?: string }) => lsCommand(c, opts)));
+
+  program
+    .command("tag")
+    .description("record a person's decision that files are (or are not) GenAI")
+    .argument("<files...>", "files or SHA-256s")
+    .option("--genai", "these files were made with generative AI")
+    .option("--not-genai", "these files were not (needs --note)")
+    .option("--tool <tool>", "the GenAI tool used")
+    .option("--model <model>", "the model used")
+    .option("--prompt <prompt>", "the prompt used")
+    .option("--note <note>", "why")
+    .option("--by <name>", "who decides (default: $USER)")
+    .option("--force", "overrule GenAI labels in the file's own metadata")
+    .action(run((c, files: string[], opts: TagOptions) => tagCommand(c, files, opts)));
+
+  program
+    .command("approve")
+    .description("record written approval for a GenAI asset to be used in final deliverables")
+    .argument("<file|sha256>")
+    .requiredOption("--by <name>", "who approved")
+    .requiredOption("--ref <approval-ref>", "reference of the written approval")
+    .option("--scope <text>", "what the approval covers")
+    .option("--doc <path>", "the approval document (its SHA-256 is recorded)")
+    .option("--note <note>", "a note")
+    .action(run((c, arg: string, opts: ApproveOptions) => approveCommand(c, arg, opts)));
+
+  program
+    .command("revoke")
+    .description("revoke an approval; the asset becomes temporary again")
+    .argument("<file|sha256>")
+    .requiredOption("--by <name>", "who revokes")
+    .requiredOption("--note <note>", "why")
+    .action(run((c, arg: string, opts: { by: string; note: string }) => revokeCommand(c, arg, opts)));
+
+  program
+    .command("log")
+    .description("the append-only event history, of everything or of one asset")
+    .argument("[file|sha256]")
+    .option("--limit <n>", "most recent N events", "200")
+    .action(run((c, arg: string | undefined, opts: { limit?: string }) => logCommand(c, arg, opts)));
+
+  const stop = (signal: NodeJS.Signals): void => {
+    log.warn(`${signal}: stopping`);
+    void (ctx?.close() ?? Promise.resolve()).finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    if (err instanceof ProvError) {
+      log.error(err.message);
+      return err.exitCode;
+    }
+    log.error(`internal error (this is a bug in prov, please report it): ${err instanceof Error ? (err.stack ?? err.message) : errorMessage(err)}`);
+    return ExitCode.internal;
+  } finally {
+    await ctx?.close();
+  }
+}
+
+// `prov ls | head` closes stdout early: that is not an error.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`prov: internal error: ${errorMessage(err)}\n`);
+    process.exitCode = ExitCode.internal;
+  },
+);

@@ -1,0 +1,21 @@
+import type { Context } from "../context.js";
+import { ExitCode } from "../errors.js";
+import { printJson, println, showPath } from "../output.js";
+import { requireAsset, resolveTarget } from "./target.js";
+
+export async function logCommand(ctx: Context, arg: string | undefined, opts: { limit?: string }): Promise<number> {
+  const store = ctx.store({ readonly: true });
+  const limit = opts.limit ? Number(opts.limit) : 200;
+  let assetId: number | undefined;
+  if (arg) assetId = requireAsset(await resolveTarget(ctx, arg, { record: false }), arg).id;
+  const events = store.events({ assetId, limit }).reverse();
+  const rows = events.map((e) => ({ id: e.id, at: e.at, kind: e.kind, sha256: e.sha256 ?? null, path: e.path, detail: e.detail ? (JSON.parse(e.detail) as unknown) : null }));
+  if (ctx.globals.json) printJson(rows);
+  else {
+    for (const r of rows) {
+      const detail = r.detail ? " " + JSON.stringify(r.detail) : "";
+      println(`${r.at}  ${r.kind.padEnd(10)} ${r.sha256 ? r.sha256.slice(0, 12) : "-".padEnd(12)}  ${r.path ? showPath(r.path) : ""}${detail}`);
+    }
+  }
+  return ExitCode.ok;
+}

@@ -1,0 +1,175 @@
+// prov.config.json: read once, validated with messages that name the file and the key,
+// normalised into a complete internal object. Environment overrides are read here only.
+
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import type { FolderRule } from "./detect/folders.js";
+import { ConfigError, errorMessage } from "./errors.js";
+
+export const CONFIG_FILE = "prov.config.json";
+
+/** Media the scanner records by default: stills, raw, VFX plates, video, audio, sidecars. */
+export const DEFAULT_EXTENSIONS = [
+  // stills and raw
+  "jpg", "jpeg", "jpe", "png", "tif", "tiff", "webp", "heic", "heif", "avif", "gif", "bmp", "jxl", "jp2", "j2k", "psd", "psb",
+  "svg", "tga", "exr", "dpx", "cin", "hdr", "dng", "cr2", "cr3", "nef", "arw", "raf", "orf", "rw2", "pef", "srw", "x3f", "iiq",
+  // video
+  "mov", "mp4", "m4v", "mxf", "mkv", "webm", "avi", "mts", "m2ts", "mpg", "mpeg", "r3d", "braw", "ari", "3gp",
+  // audio
+  "wav", "bwf", "aif", "aiff", "aifc", "mp3", "m4a", "aac", "flac", "ogg", "opus", "caf", "wma",
+  // metadata sidecars
+  "xmp",
+];
+
+/** System and NAS litter, never media. */
+export const DEFAULT_IGNORE = [
+  "**/.DS_Store", "**/._*", "**/Thumbs.db", "**/desktop.ini", "**/.git/**", "**/.Trash*/**", "**/.Spotlight-V100/**",
+  "**/.fseventsd/**", "**/@eaDir/**", "**/#recycle/**", "**/.AppleDouble/**", "**/.prov-*",
+];
+
+export const DEFAULT_FOLDER_RULES: FolderRule[] = [
+  { pattern: "**/AI_TEMP/**", origin: "genai", note: "temporary GenAI working folder (studio convention)" },
+];
+
+export interface Config {
+  /** Absolute path of the file read, or null when running on defaults. */
+  file: string | null;
+  database: string | null;
+  folderRules: FolderRule[];
+  scan: { extensions: string[] | "all"; ignore: string[] };
+  exiftool: { timeoutSeconds: number; maxProcs: number; mediaHashMaxBytes: number };
+}
+
+export function defaultConfig(): Config {
+  return {
+    file: null,
+    database: null,
+    folderRules: DEFAULT_FOLDER_RULES.map((r) => ({ ...r })),
+    scan: { extensions: [...DEFAULT_EXTENSIONS], ignore: [...DEFAULT_IGNORE] },
+    exiftool: { timeoutSeconds: 120, maxProcs: 2, mediaHashMaxBytes: 2 * 1024 ** 3 },
+  };
+}
+
+/** What `prov init` writes: the defaults, spelled out so a facility can edit them. */
+export function initialConfigJson(database: string): Record<string, unknown> {
+  const d = defaultConfig();
+  return {
+    database,
+    folderRules: d.folderRules,
+    scan: { extensions: d.scan.extensions, ignore: d.scan.ignore },
+    exiftool: { timeoutSeconds: d.exiftool.timeoutSeconds, maxProcs: d.exiftool.maxProcs, mediaHashMaxGiB: 2 },
+  };
+}
+
+type Json = Record<string, unknown>;
+
+class Checker {
+  constructor(private readonly file: string) {}
+  fail(key: string, msg: string): never {
+    throw new ConfigError(`${this.file}: ${key}: ${msg}`);
+  }
+  object(v: unknown, key: string): Json {
+    if (typeof v !== "object" || v === null || Array.isArray(v)) this.fail(key, "must be an object");
+    return v as Json;
+  }
+  keys(o: Json, key: string, allowed: readonly string[]): void {
+    for (const k of Object.keys(o)) {
+      if (!allowed.includes(k)) this.fail(key ? `${key}.${k}` : k, `unknown key (allowed: ${allowed.join(", ")})`);
+    }
+  }
+  string(v: unknown, key: string): string {
+    if (typeof v !== "string" || v.length === 0) this.fail(key, "must be a non-empty string");
+    return v;
+  }
+  number(v: unknown, key: string, min: number, max: number): number {
+    if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max) this.fail(key, `must be a number from ${min} to ${max}`);
+    return v;
+  }
+  strings(v: unknown, key: string): string[] {
+    if (!Array.isArray(v)) this.fail(key, "must be an array of strings");
+    return v.map((x, i) => this.string(x, `${key}[${i}]`));
+  }
+}
+
+export interface LoadOptions {
+  /** --config */
+  configPath?: string | undefined;
+  /** --db */
+  dbPath?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/** Find and read the config (--config, PROV_CONFIG, ./prov.config.json), then apply --db / PROV_DB. */
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const cwd = opts.cwd ?? process.cwd();
+  const explicit = opts.configPath ?? env["PROV_CONFIG"];
+  const file = explicit ? path.resolve(cwd, explicit) : path.join(cwd, CONFIG_FILE);
+  let config = defaultConfig();
+  if (existsSync(file)) config = parseConfig(file, readText(file));
+  else if (explicit) throw new ConfigError(`config file ${file} does not exist (run \`prov init\` to write one)`);
+
+  const db = opts.dbPath ?? env["PROV_DB"];
+  if (db) config.database = path.resolve(cwd, db);
+  return config;
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigError(`cannot read config ${file}: ${errorMessage(err)}`);
+  }
+}
+
+export function parseConfig(file: string, text: string): Config {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${file}: not valid JSON: ${errorMessage(err)}`);
+  }
+  const c = new Checker(file);
+  const o = c.object(raw, "(top level)");
+  c.keys(o, "", ["$schema", "database", "folderRules", "scan", "exiftool"]);
+  const config = defaultConfig();
+  config.file = file;
+  const dir = path.dirname(file);
+
+  if (o["database"] !== undefined) config.database = path.resolve(dir, c.string(o["database"], "database"));
+  if (o["folderRules"] !== undefined) {
+    if (!Array.isArray(o["folderRules"])) c.fail("folderRules", "must be an array of {pattern, origin, note}");
+    config.folderRules = (o["folderRules"] as unknown[]).map((r, i) => {
+      const key = `folderRules[${i}]`;
+      const rule = c.object(r, key);
+      c.keys(rule, key, ["pattern", "origin", "note"]);
+      const origin = rule["origin"] === undefined ? "genai" : c.string(rule["origin"], `${key}.origin`);
+      if (origin !== "genai" && origin !== "genai-edited" && origin !== "possibly-genai") {
+        return c.fail(`${key}.origin`, "must be genai, genai-edited or possibly-genai");
+      }
+      const out: FolderRule = { pattern: c.string(rule["pattern"], `${key}.pattern`), origin };
+      if (rule["note"] !== undefined) out.note = c.string(rule["note"], `${key}.note`);
+      return out;
+    });
+  }
+  if (o["scan"] !== undefined) {
+    const s = c.object(o["scan"], "scan");
+    c.keys(s, "scan", ["extensions", "ignore"]);
+    if (s["extensions"] !== undefined) {
+      config.scan.extensions =
+        s["extensions"] === "all" ? "all" : c.strings(s["extensions"], "scan.extensions").map((e) => e.replace(/^\./, "").toLowerCase());
+    }
+    if (s["ignore"] !== undefined) config.scan.ignore = c.strings(s["ignore"], "scan.ignore");
+  }
+  if (o["exiftool"] !== undefined) {
+    const e = c.object(o["exiftool"], "exiftool");
+    c.keys(e, "exiftool", ["timeoutSeconds", "maxProcs", "mediaHashMaxGiB"]);
+    if (e["timeoutSeconds"] !== undefined) config.exiftool.timeoutSeconds = c.number(e["timeoutSeconds"], "exiftool.timeoutSeconds", 1, 3600);
+    if (e["maxProcs"] !== undefined) config.exiftool.maxProcs = Math.round(c.number(e["maxProcs"], "exiftool.maxProcs", 1, 64));
+    if (e["mediaHashMaxGiB"] !== undefined) {
+      config.exiftool.mediaHashMaxBytes = c.number(e["mediaHashMaxGiB"], "exiftool.mediaHashMaxGiB", 0, 1024) * 1024 ** 3;
+    }
+  }
+  return config;
+}

@@ -1,0 +1,65 @@
+// What a command needs, opened lazily and closed once: config, store, ExifTool.
+
+import { Store } from "../db/store.js";
+import { loadConfig, type Config } from "./config.js";
+import { folderMatcher, type FolderMatcher } from "./detect/folders.js";
+import { UsageError } from "./errors.js";
+import { MetadataReader } from "./metadata/exiftool.js";
+
+export interface GlobalOptions {
+  db?: string | undefined;
+  config?: string | undefined;
+  json?: boolean | undefined;
+  quiet?: boolean | undefined;
+  verbose?: boolean | undefined;
+}
+
+export class Context {
+  private cfg: Config | undefined;
+  private st: Store | undefined;
+  private rd: MetadataReader | undefined;
+
+  constructor(readonly globals: GlobalOptions) {}
+
+  config(): Config {
+    this.cfg ??= loadConfig({ configPath: this.globals.config, dbPath: this.globals.db });
+    return this.cfg;
+  }
+
+  databasePath(): string {
+    const db = this.config().database;
+    if (!db) {
+      throw new UsageError(
+        "no database configured: run `prov init` here (writes prov.config.json and prov.db), or pass --db PATH, or set PROV_DB",
+      );
+    }
+    return db;
+  }
+
+  /** Writers create the database on first use; readers need it to exist. */
+  store(opts: { create?: boolean; readonly?: boolean } = {}): Store {
+    this.st ??= Store.open(this.databasePath(), { create: opts.create ?? false, readonly: opts.readonly ?? false });
+    return this.st;
+  }
+
+  reader(): MetadataReader {
+    const e = this.config().exiftool;
+    this.rd ??= new MetadataReader({ maxProcs: e.maxProcs, timeoutMs: e.timeoutSeconds * 1000, mediaHashMaxBytes: e.mediaHashMaxBytes });
+    return this.rd;
+  }
+
+  folderMatcher(): FolderMatcher {
+    return folderMatcher(this.config().folderRules);
+  }
+
+  async close(): Promise<void> {
+    const rd = this.rd;
+    this.rd = undefined;
+    try {
+      if (rd) await rd.end();
+    } finally {
+      this.st?.close();
+      this.st = undefined;
+    }
+  }
+}

@@ -1,0 +1,65 @@
+// Logs go to stderr, data to stdout. Text for people, JSON lines for log collectors.
+
+export type LogLevel = "error" | "warn" | "info" | "debug";
+const rank: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
+
+export interface LoggerOptions {
+  level: LogLevel;
+  format: "text" | "json";
+  stream?: NodeJS.WritableStream;
+}
+
+export class Logger {
+  private level: LogLevel;
+  private format: "text" | "json";
+  private stream: NodeJS.WritableStream;
+
+  constructor(opts: LoggerOptions) {
+    this.level = opts.level;
+    this.format = opts.format;
+    this.stream = opts.stream ?? process.stderr;
+  }
+
+  configure(opts: Partial<LoggerOptions>): void {
+    if (opts.level) this.level = opts.level;
+    if (opts.format) this.format = opts.format;
+    if (opts.stream) this.stream = opts.stream;
+  }
+
+  enabled(level: LogLevel): boolean {
+    return rank[level] <= rank[this.level];
+  }
+
+  error(msg: string, fields?: Record<string, unknown>): void {
+    this.write("error", msg, fields);
+  }
+  warn(msg: string, fields?: Record<string, unknown>): void {
+    this.write("warn", msg, fields);
+  }
+  info(msg: string, fields?: Record<string, unknown>): void {
+    this.write("info", msg, fields);
+  }
+  debug(msg: string, fields?: Record<string, unknown>): void {
+    this.write("debug", msg, fields);
+  }
+
+  private write(level: LogLevel, msg: string, fields?: Record<string, unknown>): void {
+    if (!this.enabled(level)) return;
+    if (this.format === "json") {
+      this.stream.write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }) + "\n");
+      return;
+    }
+    const prefix = level === "info" ? "" : `${level}: `;
+    const extra = fields && Object.keys(fields).length > 0 ? " " + formatFields(fields) : "";
+    this.stream.write(`prov: ${prefix}${msg}${extra}\n`);
+  }
+}
+
+function formatFields(fields: Record<string, unknown>): string {
+  return Object.entries(fields)
+    .map(([k, v]) => `${k}=${typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v) ?? String(v)}`)
+    .join(" ");
+}
+
+/** The process-wide logger; the CLI configures it from -q/-v/--log-format. */
+export const log = new Logger({ level: "info", format: "text" });

@@ -1,0 +1,52 @@
+// Data goes to stdout (JSON with --json, text otherwise); logs and progress to stderr.
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + "\n");
+}
+
+export function println(line = ""): void {
+  process.stdout.write(line + "\n");
+}
+
+/** Paths may hold newlines or control characters: show them escaped, never raw, in text output. */
+export function showPath(p: string): string {
+  return /[\x00-\x1f\x7f]/.test(p) ? JSON.stringify(p) : p;
+}
+
+export function table(rows: string[][], header?: string[]): string {
+  const all = header ? [header, ...rows] : rows;
+  const widths: number[] = [];
+  for (const r of all) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return all.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ")).join("\n");
+}
+
+export function humanBytes(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v} ${units[u]}` : `${v.toFixed(1)} ${units[u]}`;
+}
+
+/** A one-line progress display on a terminal's stderr; silent when not a TTY. */
+export class Progress {
+  private last = 0;
+  private readonly enabled: boolean;
+  constructor(enabled: boolean) {
+    this.enabled = enabled && process.stderr.isTTY === true;
+  }
+  update(text: string): void {
+    if (!this.enabled) return;
+    const now = Date.now();
+    if (now - this.last < 100) return;
+    this.last = now;
+    const width = (process.stderr.columns ?? 80) - 1;
+    process.stderr.write("\r" + text.slice(0, width).padEnd(width));
+  }
+  done(): void {
+    if (this.enabled && this.last > 0) process.stderr.write("\r" + " ".repeat((process.stderr.columns ?? 80) - 1) + "\r");
+  }
+}

@@ -1,0 +1,148 @@
+// Provenance bookkeeping: turns identified files, tags and approvals into store writes,
+// and keeps each asset's cached origin/status in step with its evidence. Everything here
+// runs inside one synchronous store transaction per call.
+
+import type { AssetRow, EvidenceRow, StatKey, Store } from "../db/store.js";
+import { classify, statusFor } from "./detect/classify.js";
+import { evidenceFromTags } from "./detect/evidence.js";
+import type { Evidence, Origin, Status } from "./detect/types.js";
+import type { MetadataResult } from "./metadata/exiftool.js";
+
+export function nowIso(): string {
+  return new Date().toISOString();
+}
+
+export function toEvidence(row: EvidenceRow): Evidence {
+  const e: Evidence = { source: row.source, field: row.field, value: row.value, signal: row.signal };
+  if (row.detail) e.detail = JSON.parse(row.detail) as Record<string, unknown>;
+  return e;
+}
+
+/**
+ * All evidence for an asset: its own, plus the GenAI evidence of assets with the same
+ * media data (ImageDataHash) under other bytes, e.g. the same picture after
+ * `exiftool -all=` stripped its labels. Only GenAI signals travel: fail closed.
+ */
+export function evidenceWithLineage(store: Store, asset: AssetRow): Evidence[] {
+  const own = store.evidenceOf(asset.id).map(toEvidence);
+  if (!asset.media_hash) return own;
+  const inherited: Evidence[] = [];
+  for (const sibling of store.assetsByMediaHash(asset.media_hash)) {
+    if (sibling.id === asset.id) continue;
+    for (const e of store.evidenceOf(sibling.id).map(toEvidence)) {
+      if (e.signal !== "genai" && e.signal !== "genai-edited") continue;
+      inherited.push({
+        source: "lineage",
+        field: `same media data as ${sibling.sha256}`,
+        value: `${e.source}: ${e.field} = ${e.value}`,
+        signal: e.signal,
+        detail: { sha256: sibling.sha256, via: e.source },
+      });
+    }
+  }
+  return [...own, ...inherited];
+}
+
+export interface Classified {
+  origin: Origin;
+  status: Status | null;
+  changed: boolean;
+}
+
+/** Recompute and cache one asset's origin and status; records an event when they change. */
+export function reclassify(store: Store, assetId: number, now: string, cause?: string): Classified {
+  const asset = store.assetById(assetId);
+  if (!asset) throw new Error(`asset ${assetId} vanished from the database`);
+  const { origin } = classify(evidenceWithLineage(store, asset));
+  const status = statusFor(origin, store.lastApproval(assetId)?.action);
+  const changed = store.setClassification(assetId, origin, status, now);
+  if (changed && cause !== "new") {
+    store.addEvent("classified", now, {
+      assetId,
+      detail: { from: { origin: asset.origin, status: asset.status }, to: { origin, status }, ...(cause ? { cause } : {}) },
+    });
+  }
+  return { origin, status, changed };
+}
+
+/** Reclassify an asset and every asset sharing its media data. */
+export function reclassifyFamily(store: Store, assetId: number, now: string, cause?: string): Classified {
+  const result = reclassify(store, assetId, now, cause);
+  const asset = store.assetById(assetId);
+  if (asset?.media_hash) {
+    for (const sib of store.assetsByMediaHash(asset.media_hash)) if (sib.id !== assetId) reclassify(store, sib.id, now, "lineage");
+  }
+  return result;
+}
+
+export interface Identified {
+  path: string;
+  stat: StatKey;
+  sha256: string;
+  size: number;
+  metadata: MetadataResult;
+  folderEvidence: Evidence[];
+}
+
+export interface Recorded {
+  path: string;
+  sha256: string;
+  assetId: number;
+  origin: Origin;
+  status: Status | null;
+  /** new: first time this content was seen anywhere; changed: the path held other content before. */
+  change: "new" | "new-location" | "changed" | "reread";
+  metadataError: string | null;
+  warnings: string[];
+}
+
+/** Record one identified file. Call inside store.write(). */
+export function recordIdentified(store: Store, f: Identified, now: string): Recorded {
+  const md = f.metadata.ok ? f.metadata.metadata : null;
+  const metadataError = f.metadata.ok ? md!.error : f.metadata.reason;
+  const { id: assetId, created } = store.upsertAsset(
+    {
+      sha256: f.sha256,
+      size: f.size,
+      mediaHash: md?.mediaHash ?? null,
+      fileType: md?.fileType ?? null,
+      mimeType: md?.mimeType ?? null,
+      metadataError,
+      warnings: md?.warnings ?? [],
+      exiftoolVersion: md?.exiftoolVersion ?? null,
+    },
+    now,
+  );
+  if (md) store.replaceMetadataEvidence(assetId, evidenceFromTags(md.tags), now);
+  for (const e of f.folderEvidence) store.addEvidence(assetId, e, now);
+
+  const { id: locationId, previous } = store.upsertLocation(f.path, assetId, f.stat, "present", null, now);
+  const { origin, status } = reclassifyFamily(store, assetId, now, created ? "new" : "reread");
+
+  let change: Recorded["change"];
+  if (created) change = "new";
+  else if (!previous || previous.asset_id === null) change = "new-location";
+  else if (previous.asset_id !== assetId) change = "changed";
+  else change = "reread";
+
+  const detail: Record<string, unknown> = { sha256: f.sha256, origin, status };
+  if (md?.fileType) detail["fileType"] = md.fileType;
+  if (change === "changed") {
+    detail["previous_sha256"] = previous?.asset_id != null ? store.assetById(previous.asset_id)?.sha256 : null;
+    store.addEvent("changed", now, { assetId, locationId, path: f.path, detail });
+  } else if (change !== "reread") {
+    store.addEvent("seen", now, { assetId, locationId, path: f.path, detail });
+  }
+  if (metadataError) store.addEvent("read-error", now, { assetId, locationId, path: f.path, detail: { stage: "metadata", reason: metadataError } });
+  return { path: f.path, sha256: f.sha256, assetId, origin, status, change, metadataError, warnings: md?.warnings ?? [] };
+}
+
+/** A file that could not be identified at all (unreadable, vanished, ...). Call inside store.write(). */
+export function recordReadError(store: Store, p: string, stat: StatKey | null, reason: string, now: string): void {
+  const previous = store.locationByPath(p);
+  const { id } = store.upsertLocation(p, null, stat, "error", reason, now);
+  // One event per new reason, not one per scan of a still-unreadable file.
+  if (!previous || previous.state !== "error" || previous.error !== reason) {
+    store.addEvent("read-error", now, { assetId: previous?.asset_id ?? null, locationId: id, path: p, detail: { stage: "identify", reason } });
+  }
+}

@@ -1,0 +1,256 @@
+// The scan pipeline: walk → stat (skip unchanged) → hash and read metadata in parallel,
+// many files per ExifTool call → record in batched transactions. Bounded in flight, so
+// memory stays flat however many files.
+
+import { lstat, stat as statPath } from "node:fs/promises";
+import path from "node:path";
+import type { LocationRow, StatKey, Store } from "../../db/store.js";
+import type { FolderMatcher } from "../detect/folders.js";
+import type { Origin, Status } from "../detect/types.js";
+import { describeFsError, errorMessage, UsageError } from "../errors.js";
+import { hashFile, NotARegularFileError, sameStat, statKey, type HashResult } from "../identity/hash.js";
+import type { MetadataReader } from "../metadata/exiftool.js";
+import { nowIso, recordIdentified, recordReadError, type Recorded } from "../provenance.js";
+import { ignoreMatcher, walk, type WalkEntry } from "./walk.js";
+
+const CHUNK_FILES = 48;
+const CHUNK_BYTES = 256 * 1024 * 1024;
+const MAX_IN_FLIGHT = 3;
+const TOUCH_BATCH = 2000;
+
+export type FileOutcome =
+  | ({ kind: "recorded" } & Recorded)
+  | { kind: "unchanged"; path: string; sha256: string; assetId: number; origin: Origin; status: Status | null }
+  | { kind: "error"; path: string; reason: string }
+  | { kind: "skipped"; path: string; reason: string };
+
+export interface ScanSummary {
+  files: number;
+  new: number;
+  newLocations: number;
+  changed: number;
+  reread: number;
+  unchanged: number;
+  errors: number;
+  skipped: Record<string, number>;
+  origins: Record<Origin, number>;
+  temporaryGenAI: number;
+  seconds: number;
+}
+
+export interface ScanOptions {
+  rehash?: boolean;
+  extensions: readonly string[] | "all";
+  ignore: readonly string[];
+  onFile?: (o: FileOutcome) => void;
+  onProgress?: (s: Readonly<ScanSummary>, current: string) => void;
+}
+
+export interface ScanDeps {
+  store: Store;
+  reader: MetadataReader;
+  folderMatcher: FolderMatcher;
+}
+
+interface Pending {
+  path: string;
+  size: number;
+}
+
+function locationKey(l: LocationRow): StatKey | null {
+  if (l.dev === null || l.ino === null || l.size === null || l.mtime_ns === null || l.ctime_ns === null) return null;
+  return { dev: l.dev, ino: l.ino, size: l.size, mtimeNs: l.mtime_ns, ctimeNs: l.ctime_ns };
+}
+
+export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanOptions): Promise<ScanSummary> {
+  const started = Date.now();
+  const { store } = deps;
+  const summary: ScanSummary = {
+    files: 0, new: 0, newLocations: 0, changed: 0, reread: 0, unchanged: 0, errors: 0, skipped: {},
+    origins: { genai: 0, "genai-edited": 0, "possibly-genai": 0, "not-genai": 0, unknown: 0 },
+    temporaryGenAI: 0, seconds: 0,
+  };
+  const extensions = opts.extensions === "all" ? null : new Set(opts.extensions.map((e) => e.toLowerCase()));
+  const ignored = ignoreMatcher(opts.ignore);
+
+  const emit = (o: FileOutcome): void => {
+    switch (o.kind) {
+      case "recorded":
+        summary.files++;
+        if (o.change === "new") summary.new++;
+        else if (o.change === "new-location") summary.newLocations++;
+        else if (o.change === "changed") summary.changed++;
+        else summary.reread++;
+        count(o.origin, o.status);
+        break;
+      case "unchanged":
+        summary.files++;
+        summary.unchanged++;
+        count(o.origin, o.status);
+        break;
+      case "error":
+        summary.files++;
+        summary.errors++;
+        break;
+      case "skipped":
+        summary.skipped[o.reason] = (summary.skipped[o.reason] ?? 0) + 1;
+        break;
+    }
+    opts.onFile?.(o);
+    if (o.kind !== "skipped") opts.onProgress?.(summary, o.path);
+  };
+  const count = (origin: Origin, status: Status | null): void => {
+    summary.origins[origin]++;
+    if (status === "temporary") summary.temporaryGenAI++;
+  };
+
+  // Arguments are checked before anything is written.
+  for (const root of roots) {
+    try {
+      await statPath(root);
+    } catch (err) {
+      throw new UsageError(`cannot scan ${root}: ${describeFsError(err)}`);
+    }
+  }
+
+  const touched: number[] = [];
+  const flushTouched = (): void => {
+    if (touched.length === 0) return;
+    const now = nowIso();
+    store.write(() => {
+      for (const id of touched) store.touchLocation(id, now);
+    });
+    touched.length = 0;
+  };
+
+  const recordError = (p: string, stat: StatKey | null, reason: string): void => {
+    store.write(() => recordReadError(store, p, stat, reason, nowIso()));
+    emit({ kind: "error", path: p, reason });
+  };
+
+  const retries: Pending[] = [];
+  const processChunk = async (files: Pending[], lastTry: boolean): Promise<void> => {
+    const [hashes, metas] = await Promise.all([hashAll(files), deps.reader.readMany(files)]);
+    const outcomes: FileOutcome[] = [];
+    const now = nowIso();
+    store.write(() => {
+      files.forEach((f, i) => {
+        const h = hashes[i]!;
+        const m = metas[i]!;
+        if (!h.ok) {
+          recordReadError(store, f.path, null, h.reason, now);
+          outcomes.push({ kind: "error", path: f.path, reason: h.reason });
+        } else if (h.result.changedWhileReading) {
+          if (!lastTry) retries.push({ path: f.path, size: h.result.size });
+          else {
+            const reason = "file kept changing while it was read (still being written?); scan it again when it is complete";
+            recordReadError(store, f.path, h.result.stat, reason, now);
+            outcomes.push({ kind: "error", path: f.path, reason });
+          }
+        } else {
+          const r = recordIdentified(
+            store,
+            { path: f.path, stat: h.result.stat, sha256: h.result.sha256, size: h.result.size, metadata: m, folderEvidence: deps.folderMatcher(f.path) },
+            now,
+          );
+          outcomes.push({ kind: "recorded", ...r });
+        }
+      });
+    });
+    outcomes.forEach(emit);
+  };
+
+  const inFlight = new Set<Promise<void>>();
+  const launch = async (files: Pending[], lastTry: boolean): Promise<void> => {
+    const p: Promise<void> = processChunk(files, lastTry).finally(() => inFlight.delete(p));
+    inFlight.add(p);
+    if (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
+  };
+
+  let chunk: Pending[] = [];
+  let chunkBytes = 0;
+  for (const root of roots) {
+    for await (const entry of entriesOf(root, ignored)) {
+      switch (entry.type) {
+        case "ignored":
+          emit({ kind: "skipped", path: entry.path, reason: "ignored by scan.ignore" });
+          continue;
+        case "symlink":
+          emit({ kind: "skipped", path: entry.path, reason: "symbolic link (not followed)" });
+          continue;
+        case "other":
+          emit({ kind: "skipped", path: entry.path, reason: "not a regular file" });
+          continue;
+        case "error":
+          recordError(entry.path, null, entry.reason);
+          continue;
+        case "file":
+          break;
+      }
+      const p = entry.path;
+      if (extensions && !extensions.has(path.extname(p).slice(1).toLowerCase())) {
+        emit({ kind: "skipped", path: p, reason: "not a media file type (scan.extensions)" });
+        continue;
+      }
+      let key: StatKey;
+      try {
+        key = statKey(await lstat(p, { bigint: true }));
+      } catch (err) {
+        recordError(p, null, describeFsError(err));
+        continue;
+      }
+      const loc = store.locationByPath(p);
+      const known = loc && loc.asset_id !== null && loc.state === "present" ? locationKey(loc) : null;
+      if (!opts.rehash && loc && known && sameStat(known, key)) {
+        const asset = store.assetById(loc.asset_id!)!;
+        touched.push(loc.id);
+        if (touched.length >= TOUCH_BATCH) flushTouched();
+        emit({ kind: "unchanged", path: p, sha256: asset.sha256, assetId: asset.id, origin: asset.origin, status: asset.status });
+        continue;
+      }
+      chunk.push({ path: p, size: key.size });
+      chunkBytes += key.size;
+      if (chunk.length >= CHUNK_FILES || chunkBytes >= CHUNK_BYTES) {
+        await launch(chunk, false);
+        chunk = [];
+        chunkBytes = 0;
+      }
+    }
+  }
+  if (chunk.length > 0) await launch(chunk, false);
+  await Promise.all(inFlight);
+  flushTouched();
+  if (retries.length > 0) {
+    // Give a writer a moment, then read once more; a file still changing is reported.
+    await new Promise((r) => setTimeout(r, 1000));
+    for (let i = 0; i < retries.length; i += CHUNK_FILES) await launch(retries.slice(i, i + CHUNK_FILES), true);
+    await Promise.all(inFlight);
+  }
+  summary.seconds = (Date.now() - started) / 1000;
+  return summary;
+}
+
+/** A root may be a single file. */
+async function* entriesOf(root: string, ignored: ReturnType<typeof ignoreMatcher>): AsyncGenerator<WalkEntry> {
+  const abs = path.resolve(root);
+  const s = await lstat(abs);
+  if (s.isDirectory()) yield* walk(abs, ignored);
+  else if (s.isSymbolicLink()) yield { type: "symlink", path: abs };
+  else if (s.isFile()) yield { type: "file", path: abs };
+  else yield { type: "other", path: abs };
+}
+
+type HashOutcome = { ok: true; result: HashResult } | { ok: false; reason: string };
+
+async function hashAll(files: readonly Pending[]): Promise<HashOutcome[]> {
+  const out: HashOutcome[] = [];
+  for (const f of files) {
+    try {
+      out.push({ ok: true, result: await hashFile(f.path) });
+    } catch (err) {
+      const reason = err instanceof NotARegularFileError ? "not a regular file any more" : describeFsError(err);
+      out.push({ ok: false, reason: reason || errorMessage(err) });
+    }
+  }
+  return out;
+}

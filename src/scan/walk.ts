@@ -1,0 +1,71 @@
+// Recursive, streaming directory walk: memory stays flat however large the tree.
+// Never follows symbolic links; raw names are kept as they are on disk (NFC and NFD
+// twins are two files), and names that are not UTF-8 are reported, not mangled.
+
+import { opendir } from "node:fs/promises";
+import path from "node:path";
+import picomatch from "picomatch";
+import { describeFsError } from "../errors.js";
+
+export type WalkEntry =
+  | { type: "file"; path: string }
+  | { type: "symlink"; path: string }
+  | { type: "other"; path: string }
+  | { type: "ignored"; path: string }
+  | { type: "error"; path: string; reason: string };
+
+export type IgnoreMatcher = (absPath: string, isDir: boolean) => boolean;
+
+export function ignoreMatcher(patterns: readonly string[]): IgnoreMatcher {
+  if (patterns.length === 0) return () => false;
+  const test = picomatch([...patterns], { dot: true });
+  // A directory pattern such as "**/.git/**" should prune the directory itself.
+  return (p, isDir) => test(p) || (isDir && test(p + "/x"));
+}
+
+/** Show a name whose bytes are not UTF-8 without losing which bytes they were. */
+export function displayName(raw: Buffer): string {
+  let out = "";
+  const text = raw.toString("utf8");
+  if (Buffer.from(text, "utf8").equals(raw)) return text;
+  for (const byte of raw) out += byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, "0")}`;
+  return out;
+}
+
+export async function* walk(root: string, ignored: IgnoreMatcher): AsyncGenerator<WalkEntry> {
+  const stack = [path.resolve(root)];
+  while (stack.length > 0) {
+    const dir = stack.pop()!;
+    let handle;
+    try {
+      handle = await opendir(dir, { encoding: "buffer" as BufferEncoding });
+    } catch (err) {
+      yield { type: "error", path: dir, reason: `cannot list directory: ${describeFsError(err)}` };
+      continue;
+    }
+    const subdirs: string[] = [];
+    try {
+      for await (const d of handle) {
+        const raw = d.name as unknown as Buffer;
+        const name = raw.toString("utf8");
+        if (!Buffer.from(name, "utf8").equals(raw)) {
+          yield { type: "error", path: path.join(dir, displayName(raw)), reason: "file name is not valid UTF-8; rename it so prov can address it" };
+          continue;
+        }
+        const p = path.join(dir, name);
+        if (d.isDirectory()) {
+          if (ignored(p, true)) yield { type: "ignored", path: p };
+          else subdirs.push(p);
+        } else if (ignored(p, false)) yield { type: "ignored", path: p };
+        else if (d.isSymbolicLink()) yield { type: "symlink", path: p };
+        else if (d.isFile()) yield { type: "file", path: p };
+        else yield { type: "other", path: p };
+      }
+    } catch (err) {
+      yield { type: "error", path: dir, reason: `directory listing failed: ${describeFsError(err)}` };
+    }
+    // Subdirectories depth-first in name order.
+    subdirs.sort().reverse();
+    stack.push(...subdirs);
+  }
+}

@@ -102,6 +102,40 @@ export interface EventRow {
   sha256?: string | null;
 }
 
+export interface QuarantineRow {
+  id: number;
+  kind: "blocked" | "held";
+  original_path: string;
+  quarantine_path: string;
+  sha256: string | null;
+  asset_id: number | null;
+  dev: string | null;
+  ino: string | null;
+  reason: string;
+  evidence: string | null;
+  state: "planned" | "moved" | "stuck" | "rolled-back" | "released";
+  error: string | null;
+  attempts: number;
+  planned_at: string;
+  moved_at: string | null;
+  released_at: string | null;
+  released_to: string | null;
+  released_by: string | null;
+  release_note: string | null;
+  release_forced: number;
+}
+
+export interface WatcherRow {
+  id: 1;
+  pid: number;
+  host: string;
+  started_at: string;
+  heartbeat_at: string;
+  stopped_at: string | null;
+  ready: number;
+  state: string;
+}
+
 export interface StatKey {
   dev: string;
   ino: string;
@@ -385,5 +419,115 @@ export class Store {
        WHERE (@assetId IS NULL OR e.asset_id = @assetId) AND (@path IS NULL OR e.path = @path)
        ORDER BY e.id DESC LIMIT @limit`,
     ).all({ assetId: filter.assetId ?? null, path: filter.path ?? null, limit: filter.limit ?? -1 }) as EventRow[];
+  }
+
+  // ------------------------------------------------------------------ locations by inode, missing
+
+  /** Present or missing locations that hold this inode (renames, hard links). */
+  locationsByInode(dev: string, ino: string): LocationRow[] {
+    return this.q("SELECT * FROM locations WHERE dev = ? AND ino = ? ORDER BY last_seen DESC").all(dev, ino) as LocationRow[];
+  }
+
+  /** Locations recorded as present under a folder (for reconciling a root). */
+  presentLocationsUnder(dir: string): LocationRow[] {
+    const prefix = dir.endsWith("/") ? dir : dir + "/";
+    return this.q("SELECT * FROM locations WHERE state = 'present' AND path >= ? AND path < ?").all(prefix, prefix.slice(0, -1) + "0") as LocationRow[];
+  }
+
+  markMissing(id: number, now: string): void {
+    this.q("UPDATE locations SET state = 'missing', last_seen = ? WHERE id = ? AND state <> 'missing'").run(now, id);
+  }
+
+  /** A file moved in a working root: same inode and content, new path. */
+  relocate(id: number, newPath: string, stat: StatKey, now: string): void {
+    this.q(
+      "UPDATE locations SET path = ?, dev = ?, ino = ?, size = ?, mtime_ns = ?, ctime_ns = ?, state = 'present', error = NULL, last_seen = ? WHERE id = ?",
+    ).run(newPath, stat.dev, stat.ino, stat.size, stat.mtimeNs, stat.ctimeNs, now, id);
+  }
+
+  // ------------------------------------------------------------------ quarantine
+
+  planQuarantine(r: Pick<QuarantineRow, "kind" | "original_path" | "quarantine_path" | "sha256" | "asset_id" | "dev" | "ino" | "reason" | "evidence" | "planned_at">): number {
+    const info = this.q(
+      `INSERT INTO quarantine (kind, original_path, quarantine_path, sha256, asset_id, dev, ino, reason, evidence, state, planned_at)
+       VALUES (@kind, @original_path, @quarantine_path, @sha256, @asset_id, @dev, @ino, @reason, @evidence, 'planned', @planned_at)`,
+    ).run(r);
+    return Number(info.lastInsertRowid);
+  }
+
+  /** The destination name is only known once the row has its id. */
+  setQuarantinePath(id: number, quarantinePath: string): void {
+    this.q("UPDATE quarantine SET quarantine_path = ? WHERE id = ?").run(quarantinePath, id);
+  }
+
+  setQuarantineState(id: number, state: QuarantineRow["state"], fields: { error?: string | null; moved_at?: string | null; attempts?: number } = {}): void {
+    this.q(
+      `UPDATE quarantine SET state = @state, error = @error, moved_at = coalesce(@moved_at, moved_at), attempts = attempts + @attempts WHERE id = @id`,
+    ).run({ id, state, error: fields.error ?? null, moved_at: fields.moved_at ?? null, attempts: fields.attempts ?? 0 });
+  }
+
+  markReleased(id: number, f: { to: string; by: string; note: string | null; forced: boolean; at: string }): void {
+    this.q(
+      `UPDATE quarantine SET state = 'released', released_at = ?, released_to = ?, released_by = ?, release_note = ?, release_forced = ? WHERE id = ?`,
+    ).run(f.at, f.to, f.by, f.note, f.forced ? 1 : 0, id);
+  }
+
+  quarantineById(id: number): QuarantineRow | undefined {
+    return this.q("SELECT * FROM quarantine WHERE id = ?").get(id) as QuarantineRow | undefined;
+  }
+
+  quarantineRows(states?: readonly QuarantineRow["state"][]): QuarantineRow[] {
+    const rows = this.q("SELECT * FROM quarantine ORDER BY id").all() as QuarantineRow[];
+    return states ? rows.filter((r) => states.includes(r.state)) : rows;
+  }
+
+  /** A release with --force lets this content stay at this path despite the gate. */
+  forcedRelease(p: string, sha256: string): QuarantineRow | undefined {
+    return this.q("SELECT * FROM quarantine WHERE state = 'released' AND release_forced = 1 AND released_to = ? AND sha256 = ? ORDER BY id DESC LIMIT 1").get(
+      p,
+      sha256,
+    ) as QuarantineRow | undefined;
+  }
+
+  quarantineCounts(): Record<string, number> {
+    const rows = this.q("SELECT kind || '/' || state AS k, count(*) AS n FROM quarantine GROUP BY k").all() as { k: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.k, r.n]));
+  }
+
+  assetCount(): number {
+    return (this.q("SELECT count(*) AS n FROM assets").get() as { n: number }).n;
+  }
+
+  // ------------------------------------------------------------------ watcher lock and status
+
+  watcherRow(): WatcherRow | undefined {
+    return this.q("SELECT * FROM watcher WHERE id = 1").get() as WatcherRow | undefined;
+  }
+
+  claimWatcher(pid: number, host: string, now: string): void {
+    this.q(
+      `INSERT INTO watcher (id, pid, host, started_at, heartbeat_at, stopped_at, ready, state) VALUES (1, ?, ?, ?, ?, NULL, 0, '{}')
+       ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, host = excluded.host, started_at = excluded.started_at,
+         heartbeat_at = excluded.heartbeat_at, stopped_at = NULL, ready = 0, state = '{}'`,
+    ).run(pid, host, now, now);
+  }
+
+  heartbeat(pid: number, now: string, ready: boolean, state: Record<string, unknown>): void {
+    this.q("UPDATE watcher SET heartbeat_at = ?, ready = ?, state = ? WHERE id = 1 AND pid = ?").run(now, ready ? 1 : 0, JSON.stringify(state), pid);
+  }
+
+  releaseWatcher(pid: number, now: string): void {
+    this.q("UPDATE watcher SET stopped_at = ?, ready = 0 WHERE id = 1 AND pid = ?").run(now, pid);
+  }
+
+  /** Decisions made since `afterId` (by other processes too), for the watcher to re-judge deliverables. */
+  decisionEventsAfter(afterId: number): { id: number; asset_id: number | null }[] {
+    return this.q(
+      "SELECT id, asset_id FROM events WHERE id > ? AND kind IN ('approved', 'revoked', 'tagged', 'classified') ORDER BY id LIMIT 10000",
+    ).all(afterId) as { id: number; asset_id: number | null }[];
+  }
+
+  lastEventId(): number {
+    return (this.q("SELECT coalesce(max(id), 0) AS n FROM events").get() as { n: number }).n;
   }
 }

@@ -5,7 +5,10 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { approveCommand, revokeCommand, tagCommand, type ApproveOptions, type TagOptions } from "./commands/decisions.js";
-import { initCommand } from "./commands/init.js";
+import { initCommand, type InitOptions } from "./commands/init.js";
+import { quarantineLsCommand, releaseCommand, type ReleaseOptions } from "./commands/quarantine.js";
+import { statusCommand } from "./commands/status.js";
+import { watchCommand } from "./commands/watch.js";
 import { logCommand } from "./commands/log.js";
 import { lsCommand } from "./commands/ls.js";
 import { scanCommand } from "./commands/scan.js";
@@ -31,7 +34,7 @@ export async function main(argv: string[]): Promise<number> {
     async (...args: unknown[]): Promise<void> => {
       const cmd = args.at(-1) as Command;
       const globals = cmd.optsWithGlobals<GlobalOptions>();
-      log.configure({ level: globals.quiet ? "error" : globals.verbose ? "debug" : "info" });
+      log.configure({ level: globals.quiet ? "error" : globals.verbose ? "debug" : "info", format: globals.logFormat ?? "text" });
       ctx = new Context(globals);
       code = await fn(ctx, ...(args.slice(0, -1) as A));
     };
@@ -44,6 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--json", "print data as JSON")
     .option("-q, --quiet", "print only errors on stderr")
     .option("-v, --verbose", "print more (every file in scans, debug logs)")
+    .addOption(new Option("--log-format <format>", "logs on stderr as text or JSON lines").choices(["text", "json"]).default("text"))
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -51,8 +55,12 @@ export async function main(argv: string[]): Promise<number> {
   program
     .command("init")
     .description("write prov.config.json and create the database")
+    .option("--working <dirs...>", "edit-suite folders to watch and record (ingest)")
+    .option("--deliverables <dirs...>", "final-deliverables folders to gate")
+    .option("--quarantine <dir>", "where the gate moves blocked files")
+    .option("--unknown <policy>", "files with no provenance in deliverables: allow or hold", "allow")
     .option("--force", "overwrite an existing prov.config.json")
-    .action(run((c, opts: { force?: boolean }) => initCommand(c, opts)));
+    .action(run((c, opts: InitOptions) => initCommand(c, opts)));
 
   program
     .command("scan")
@@ -115,12 +123,43 @@ export async function main(argv: string[]): Promise<number> {
     .option("--limit <n>", "most recent N events", "200")
     .action(run((c, arg: string | undefined, opts: { limit?: string }) => logCommand(c, arg, opts)));
 
+  let signals = 0;
+  program
+    .command("watch")
+    .description("run the watcher and the deliverables gate until stopped (SIGINT/SIGTERM)")
+    .action(run((c) => watchCommand(c, version())));
+
+  program
+    .command("status")
+    .description("is the watcher running and ready; roots, modes, queue, counts")
+    .action(run((c) => statusCommand(c)));
+
+  program
+    .command("quarantine")
+    .description("what the gate moved out of deliverables")
+    .command("ls")
+    .description("list quarantined files (and files blocked but still present)")
+    .option("--all", "include released and rolled-back entries")
+    .action(run((c, opts: { all?: boolean }) => quarantineLsCommand(c, opts)));
+
+  program
+    .command("release")
+    .description("put a quarantined file back: when its asset is approved, or with --force and a note")
+    .argument("<quarantine-id>")
+    .option("--to <path>", "release to this path instead of the original one")
+    .requiredOption("--by <name>", "who releases")
+    .option("--note <note>", "why (required with --force)")
+    .option("--force", "release even though the gate would block or hold it (recorded)")
+    .action(run((c, id: string, opts: ReleaseOptions) => releaseCommand(c, id, opts, version())));
+
   const stop = (signal: NodeJS.Signals): void => {
+    signals++;
+    if (signals === 1 && ctx?.deliverSignal(signal)) return; // `watch` drains and stops itself
     log.warn(`${signal}: stopping`);
     void (ctx?.close() ?? Promise.resolve()).finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
   };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
 
   try {
     await program.parseAsync(argv);

@@ -1,7 +1,7 @@
 // prov.config.json: read once, validated with messages that name the file and the key,
 // normalised into a complete internal object. Environment overrides are read here only.
 
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { FolderRule } from "./detect/folders.js";
 import { ConfigError, errorMessage } from "./errors.js";
@@ -38,6 +38,9 @@ export interface Config {
   folderRules: FolderRule[];
   scan: { extensions: string[] | "all"; ignore: string[] };
   exiftool: { timeoutSeconds: number; maxProcs: number; mediaHashMaxBytes: number };
+  roots: { working: string[]; deliverables: string[]; quarantine: string | null };
+  gate: { unknown: "allow" | "hold"; stableSeconds: number };
+  watch: { polling: "auto" | "always" | "never"; pollIntervalSeconds: number; reconcileIntervalSeconds: number };
 }
 
 export function defaultConfig(): Config {
@@ -47,14 +50,20 @@ export function defaultConfig(): Config {
     folderRules: DEFAULT_FOLDER_RULES.map((r) => ({ ...r })),
     scan: { extensions: [...DEFAULT_EXTENSIONS], ignore: [...DEFAULT_IGNORE] },
     exiftool: { timeoutSeconds: 120, maxProcs: 2, mediaHashMaxBytes: 2 * 1024 ** 3 },
+    roots: { working: [], deliverables: [], quarantine: null },
+    gate: { unknown: "allow", stableSeconds: 2 },
+    watch: { polling: "auto", pollIntervalSeconds: 5, reconcileIntervalSeconds: 900 },
   };
 }
 
 /** What `prov init` writes: the defaults, spelled out so a facility can edit them. */
-export function initialConfigJson(database: string): Record<string, unknown> {
+export function initialConfigJson(database: string, roots?: Config["roots"]): Record<string, unknown> {
   const d = defaultConfig();
   return {
     database,
+    roots: roots ?? d.roots,
+    gate: d.gate,
+    watch: d.watch,
     folderRules: d.folderRules,
     scan: { extensions: d.scan.extensions, ignore: d.scan.ignore },
     exiftool: { timeoutSeconds: d.exiftool.timeoutSeconds, maxProcs: d.exiftool.maxProcs, mediaHashMaxGiB: 2 },
@@ -115,6 +124,50 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   return config;
 }
 
+function inside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+}
+
+/**
+ * What `prov watch` needs of the roots, checked before anything starts: they exist, the
+ * quarantine is outside every watched root (or the gate would judge its own moves), and
+ * the database is not inside a root.
+ */
+export function validateRoots(config: Config): void {
+  const where = config.file ?? "the configuration";
+  const { working, deliverables, quarantine } = config.roots;
+  if (deliverables.length === 0 && working.length === 0) throw new ConfigError(`${where}: roots: name at least one working or deliverables folder (prov init --working DIR --deliverables DIR --quarantine DIR)`);
+  if (deliverables.length > 0 && !quarantine) throw new ConfigError(`${where}: roots.quarantine: a deliverables root needs a quarantine folder`);
+  for (const [key, list] of [["roots.working", working], ["roots.deliverables", deliverables], ["roots.quarantine", quarantine ? [quarantine] : []]] as const) {
+    for (const dir of list) {
+      let ok = false;
+      try {
+        ok = statSync(dir).isDirectory();
+      } catch {
+        ok = false;
+      }
+      if (!ok) throw new ConfigError(`${where}: ${key}: ${dir} is not an existing folder (is the share mounted?)`);
+    }
+  }
+  if (quarantine) {
+    for (const root of [...working, ...deliverables]) {
+      if (inside(quarantine, root)) throw new ConfigError(`${where}: roots.quarantine ${quarantine} is inside the watched root ${root}; put it outside every watched root`);
+      if (inside(root, quarantine)) throw new ConfigError(`${where}: the watched root ${root} is inside the quarantine ${quarantine}`);
+    }
+  }
+  for (const d of deliverables) {
+    for (const other of deliverables) {
+      if (d !== other && inside(d, other)) throw new ConfigError(`${where}: deliverables roots overlap: ${d} is inside ${other}`);
+    }
+  }
+  if (config.database) {
+    for (const root of [...working, ...deliverables]) {
+      if (inside(config.database, root)) throw new ConfigError(`${where}: the database ${config.database} is inside the watched root ${root}; keep it outside`);
+    }
+  }
+}
+
 function readText(file: string): string {
   try {
     return readFileSync(file, "utf8");
@@ -132,7 +185,7 @@ export function parseConfig(file: string, text: string): Config {
   }
   const c = new Checker(file);
   const o = c.object(raw, "(top level)");
-  c.keys(o, "", ["$schema", "database", "folderRules", "scan", "exiftool"]);
+  c.keys(o, "", ["$schema", "database", "folderRules", "scan", "exiftool", "roots", "gate", "watch"]);
   const config = defaultConfig();
   config.file = file;
   const dir = path.dirname(file);
@@ -169,6 +222,36 @@ export function parseConfig(file: string, text: string): Config {
     if (e["maxProcs"] !== undefined) config.exiftool.maxProcs = Math.round(c.number(e["maxProcs"], "exiftool.maxProcs", 1, 64));
     if (e["mediaHashMaxGiB"] !== undefined) {
       config.exiftool.mediaHashMaxBytes = c.number(e["mediaHashMaxGiB"], "exiftool.mediaHashMaxGiB", 0, 1024) * 1024 ** 3;
+    }
+  }
+  if (o["roots"] !== undefined) {
+    const r = c.object(o["roots"], "roots");
+    c.keys(r, "roots", ["working", "deliverables", "quarantine"]);
+    if (r["working"] !== undefined) config.roots.working = c.strings(r["working"], "roots.working").map((p) => path.resolve(dir, p));
+    if (r["deliverables"] !== undefined) config.roots.deliverables = c.strings(r["deliverables"], "roots.deliverables").map((p) => path.resolve(dir, p));
+    if (r["quarantine"] !== undefined && r["quarantine"] !== null) config.roots.quarantine = path.resolve(dir, c.string(r["quarantine"], "roots.quarantine"));
+  }
+  if (o["gate"] !== undefined) {
+    const g = c.object(o["gate"], "gate");
+    c.keys(g, "gate", ["unknown", "stableSeconds"]);
+    if (g["unknown"] !== undefined) {
+      const u = c.string(g["unknown"], "gate.unknown");
+      if (u !== "allow" && u !== "hold") return c.fail("gate.unknown", 'must be "allow" or "hold"');
+      config.gate.unknown = u;
+    }
+    if (g["stableSeconds"] !== undefined) config.gate.stableSeconds = c.number(g["stableSeconds"], "gate.stableSeconds", 0, 600);
+  }
+  if (o["watch"] !== undefined) {
+    const w = c.object(o["watch"], "watch");
+    c.keys(w, "watch", ["polling", "pollIntervalSeconds", "reconcileIntervalSeconds"]);
+    if (w["polling"] !== undefined) {
+      const p = c.string(w["polling"], "watch.polling");
+      if (p !== "auto" && p !== "always" && p !== "never") return c.fail("watch.polling", 'must be "auto", "always" or "never"');
+      config.watch.polling = p;
+    }
+    if (w["pollIntervalSeconds"] !== undefined) config.watch.pollIntervalSeconds = c.number(w["pollIntervalSeconds"], "watch.pollIntervalSeconds", 0.05, 3600);
+    if (w["reconcileIntervalSeconds"] !== undefined) {
+      config.watch.reconcileIntervalSeconds = c.number(w["reconcileIntervalSeconds"], "watch.reconcileIntervalSeconds", 1, 7 * 86400);
     }
   }
   return config;

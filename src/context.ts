@@ -8,6 +8,7 @@ import { MetadataReader } from "./metadata/exiftool.js";
 
 export interface GlobalOptions {
   db?: string | undefined;
+  logFormat?: "text" | "json" | undefined;
   config?: string | undefined;
   json?: boolean | undefined;
   quiet?: boolean | undefined;
@@ -19,7 +20,23 @@ export class Context {
   private st: Store | undefined;
   private rd: MetadataReader | undefined;
 
+  private signalWaiter: ((s: NodeJS.Signals) => void) | null = null;
+
   constructor(readonly globals: GlobalOptions) {}
+
+  /** A long-running command takes SIGINT/SIGTERM to stop gracefully instead of exiting at once. */
+  takeSignals(): Promise<NodeJS.Signals> {
+    return new Promise((resolve) => (this.signalWaiter = resolve));
+  }
+
+  /** Returns false when no command took signals (the CLI then closes and exits). */
+  deliverSignal(signal: NodeJS.Signals): boolean {
+    const waiter = this.signalWaiter;
+    if (!waiter) return false;
+    this.signalWaiter = null;
+    waiter(signal);
+    return true;
+  }
 
   config(): Config {
     this.cfg ??= loadConfig({ configPath: this.globals.config, dbPath: this.globals.db });

@@ -25,10 +25,14 @@ export function toEvidence(row: EvidenceRow): Evidence {
  */
 export function evidenceWithLineage(store: Store, asset: AssetRow): Evidence[] {
   const own = store.evidenceOf(asset.id).map(toEvidence);
-  if (!asset.media_hash) return own;
+  return asset.media_hash ? [...own, ...lineageEvidence(store, asset.media_hash, asset.id)] : own;
+}
+
+/** GenAI evidence of the recorded assets with this media data, as lineage items. */
+export function lineageEvidence(store: Store, mediaHash: string, excludeAssetId: number | null): Evidence[] {
   const inherited: Evidence[] = [];
-  for (const sibling of store.assetsByMediaHash(asset.media_hash)) {
-    if (sibling.id === asset.id) continue;
+  for (const sibling of store.assetsByMediaHash(mediaHash)) {
+    if (sibling.id === excludeAssetId) continue;
     for (const e of store.evidenceOf(sibling.id).map(toEvidence)) {
       if (e.signal !== "genai" && e.signal !== "genai-edited") continue;
       inherited.push({
@@ -40,7 +44,7 @@ export function evidenceWithLineage(store: Store, asset: AssetRow): Evidence[] {
       });
     }
   }
-  return [...own, ...inherited];
+  return inherited;
 }
 
 export interface Classified {
@@ -80,7 +84,8 @@ export interface Identified {
   stat: StatKey;
   sha256: string;
   size: number;
-  metadata: MetadataResult;
+  /** null: this content is already recorded and its metadata was not read again. */
+  metadata: MetadataResult | null;
   folderEvidence: Evidence[];
 }
 
@@ -98,9 +103,11 @@ export interface Recorded {
 
 /** Record one identified file. Call inside store.write(). */
 export function recordIdentified(store: Store, f: Identified, now: string): Recorded {
-  const md = f.metadata.ok ? f.metadata.metadata : null;
-  const metadataError = f.metadata.ok ? md!.error : f.metadata.reason;
-  const { id: assetId, created } = store.upsertAsset(
+  const known = f.metadata === null ? store.assetBySha(f.sha256) : undefined;
+  if (f.metadata === null && !known) throw new Error(`recordIdentified: ${f.sha256} is not recorded and no metadata was read`);
+  const md = f.metadata?.ok ? f.metadata.metadata : null;
+  const metadataError = f.metadata === null ? known!.metadata_error : f.metadata.ok ? md!.error : f.metadata.reason;
+  const { id: assetId, created } = known ? { id: known.id, created: false } : store.upsertAsset(
     {
       sha256: f.sha256,
       size: f.size,
@@ -133,8 +140,9 @@ export function recordIdentified(store: Store, f: Identified, now: string): Reco
   } else if (change !== "reread") {
     store.addEvent("seen", now, { assetId, locationId, path: f.path, detail });
   }
-  if (metadataError) store.addEvent("read-error", now, { assetId, locationId, path: f.path, detail: { stage: "metadata", reason: metadataError } });
-  return { path: f.path, sha256: f.sha256, assetId, origin, status, change, metadataError, warnings: md?.warnings ?? [] };
+  if (metadataError && f.metadata !== null) store.addEvent("read-error", now, { assetId, locationId, path: f.path, detail: { stage: "metadata", reason: metadataError } });
+  const warnings = md?.warnings ?? (known ? (JSON.parse(known.warnings) as string[]) : []);
+  return { path: f.path, sha256: f.sha256, assetId, origin, status, change, metadataError, warnings };
 }
 
 /** A file that could not be identified at all (unreadable, vanished, ...). Call inside store.write(). */

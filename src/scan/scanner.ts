@@ -44,6 +44,8 @@ export interface ScanOptions {
   ignore: readonly string[];
   onFile?: (o: FileOutcome) => void;
   onProgress?: (s: Readonly<ScanSummary>, current: string) => void;
+  /** The watcher hands over paths that may have vanished since: skip those, don't fail. */
+  skipMissingRoots?: boolean;
 }
 
 export interface ScanDeps {
@@ -105,11 +107,13 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
   };
 
   // Arguments are checked before anything is written.
+  const present: string[] = [];
   for (const root of roots) {
     try {
       await statPath(root);
+      present.push(root);
     } catch (err) {
-      throw new UsageError(`cannot scan ${root}: ${describeFsError(err)}`);
+      if (!opts.skipMissingRoots) throw new UsageError(`cannot scan ${root}: ${describeFsError(err)}`);
     }
   }
 
@@ -169,7 +173,7 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
 
   let chunk: Pending[] = [];
   let chunkBytes = 0;
-  for (const root of roots) {
+  for (const root of present) {
     for await (const entry of entriesOf(root, ignored)) {
       switch (entry.type) {
         case "ignored":
@@ -233,7 +237,13 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
 /** A root may be a single file. */
 async function* entriesOf(root: string, ignored: ReturnType<typeof ignoreMatcher>): AsyncGenerator<WalkEntry> {
   const abs = path.resolve(root);
-  const s = await lstat(abs);
+  let s;
+  try {
+    s = await lstat(abs);
+  } catch (err) {
+    yield { type: "error", path: abs, reason: describeFsError(err) };
+    return;
+  }
   if (s.isDirectory()) yield* walk(abs, ignored);
   else if (s.isSymbolicLink()) yield { type: "symlink", path: abs };
   else if (s.isFile()) yield { type: "file", path: abs };

@@ -1,0 +1,19 @@
+import { validateRoots } from "../config.js";
+import type { Context } from "../context.js";
+import { ExitCode } from "../errors.js";
+import { log } from "../log.js";
+import { WatchRuntime } from "../../watchers/runtime.js";
+
+/** Run until SIGINT/SIGTERM, then stop gracefully (watchers, queue, ExifTool, database). */
+export async function watchCommand(ctx: Context, version: string): Promise<number> {
+  const config = ctx.config();
+  validateRoots(config);
+  const store = ctx.store({ create: true });
+  const runtime = new WatchRuntime(config, store, ctx.reader(), version);
+  const stopped = ctx.takeSignals();
+  await runtime.start();
+  const signal = await stopped;
+  log.info(`${signal}: stopping`);
+  await runtime.stop();
+  return ExitCode.ok;
+}

@@ -1,0 +1,196 @@
+// Moving a file without ever losing or duplicating it, across a crash at any instant.
+// Same filesystem: link(2) then unlink (never overwrites; a crash in between leaves the
+// same inode under two names, which recovery resolves). Across filesystems: copy to an
+// exclusive temporary name, fsync, re-hash and compare, link into place, fsync the
+// directory, and only then unlink the source.
+
+import { createHash } from "node:crypto";
+import { constants } from "node:fs";
+import { link, lstat, mkdir, open, readlink, rename, rm, symlink, unlink } from "node:fs/promises";
+import path from "node:path";
+import { errnoCode } from "../errors.js";
+
+const CHUNK = 4 * 1024 * 1024;
+
+/** Test hook: PROV_FAILPOINT=name kills the process with SIGKILL at that step (crash tests). */
+export function failpoint(name: string): void {
+  if (process.env["PROV_FAILPOINT"] === name) process.kill(process.pid, "SIGKILL");
+}
+
+export class MoveError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+    /** Worth retrying later (busy, permission that may change, transient I/O). */
+    readonly retriable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function ensureDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await fsyncDir(path.dirname(dir));
+}
+
+export async function exists(p: string): Promise<boolean> {
+  try {
+    await lstat(p);
+    return true;
+  } catch (err) {
+    if (errnoCode(err) === "ENOENT") return false;
+    throw err;
+  }
+}
+
+export interface Expected {
+  dev: string | null;
+  ino: string | null;
+  sha256: string | null;
+}
+
+export interface MoveResult {
+  method: "link" | "rename" | "copy" | "symlink-copy";
+}
+
+/** Move `src` to `dest` (which must not exist). Only the inode that was judged is moved. */
+export async function safeMove(src: string, dest: string, expected: Expected, failpointPrefix = "move"): Promise<MoveResult> {
+  let st;
+  try {
+    st = await lstat(src, { bigint: true });
+  } catch (err) {
+    throw new MoveError(`cannot move ${src}: ${errnoCode(err) === "ENOENT" ? "it vanished" : String(err)}`, errnoCode(err), false);
+  }
+  if (expected.dev !== null && expected.ino !== null && (String(st.dev) !== expected.dev || String(st.ino) !== expected.ino)) {
+    throw new MoveError(`${src} was replaced by another file before it could be moved`, "ECHANGED", false);
+  }
+  if (await exists(dest)) throw new MoveError(`refusing to overwrite ${dest}`, "EEXIST", false);
+
+  try {
+    await link(src, dest);
+    failpoint(`${failpointPrefix}:after-link`);
+    await fsyncDir(path.dirname(dest));
+    await unlink(src);
+    await fsyncDir(path.dirname(src));
+    return { method: "link" };
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === "EXDEV") return crossDevice(src, dest, st.isSymbolicLink(), expected, failpointPrefix);
+    if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "EMLINK") {
+      // Filesystems without hard links (some FUSE and SMB mounts): rename, having checked dest is free.
+      if (await exists(dest)) throw new MoveError(`refusing to overwrite ${dest}`, "EEXIST", false);
+      try {
+        await rename(src, dest);
+      } catch (err2) {
+        throw asMoveError(src, err2);
+      }
+      await fsyncDir(path.dirname(dest));
+      await fsyncDir(path.dirname(src));
+      return { method: "rename" };
+    }
+    throw asMoveError(src, err);
+  }
+}
+
+function asMoveError(src: string, err: unknown): MoveError {
+  const code = errnoCode(err);
+  const retriable = code === "EBUSY" || code === "EACCES" || code === "EPERM" || code === "EIO" || code === "ETXTBSY" || code === "EAGAIN" || code === "ENOSPC";
+  return new MoveError(`cannot move ${src}: ${err instanceof Error ? err.message : String(err)}`, code, retriable);
+}
+
+async function crossDevice(src: string, dest: string, isLink: boolean, expected: Expected, fp: string): Promise<MoveResult> {
+  if (isLink) {
+    const target = await readlink(src);
+    await symlink(target, dest); // fails with EEXIST rather than overwrite
+    await fsyncDir(path.dirname(dest));
+    await unlink(src);
+    await fsyncDir(path.dirname(src));
+    return { method: "symlink-copy" };
+  }
+  const tmp = `${dest}.partial`;
+  let out;
+  try {
+    out = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  } catch (err) {
+    throw asMoveError(src, err);
+  }
+  const srcHash = createHash("sha256");
+  try {
+    const input = await open(src, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    try {
+      const buf = Buffer.allocUnsafe(CHUNK);
+      for (;;) {
+        const { bytesRead } = await input.read(buf, 0, buf.length, null);
+        if (bytesRead === 0) break;
+        const part = buf.subarray(0, bytesRead);
+        srcHash.update(part);
+        await out.write(part);
+      }
+    } finally {
+      await input.close();
+    }
+    await out.sync();
+  } catch (err) {
+    await out.close();
+    await rm(tmp, { force: true });
+    throw asMoveError(src, err);
+  }
+  await out.close();
+  failpoint(`${fp}:after-copy`);
+  const copied = srcHash.digest("hex");
+  const reread = await hashOf(tmp);
+  if (reread !== copied || (expected.sha256 !== null && copied !== expected.sha256)) {
+    await rm(tmp, { force: true });
+    throw new MoveError(`${src} changed while it was copied to quarantine; it will be judged again`, "ECHANGED", true);
+  }
+  await link(tmp, dest); // never overwrites
+  await unlink(tmp);
+  await fsyncDir(path.dirname(dest));
+  failpoint(`${fp}:after-place`);
+  const now = await lstat(src, { bigint: true });
+  if (expected.ino !== null && String(now.ino) !== expected.ino) {
+    throw new MoveError(`${src} was replaced while it was copied; the copy is in quarantine, the new file stays to be judged`, "ECHANGED", false);
+  }
+  await unlink(src);
+  await fsyncDir(path.dirname(src));
+  return { method: "copy" };
+}
+
+export async function hashOf(p: string): Promise<string> {
+  const fh = await open(p, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    const hash = createHash("sha256");
+    const buf = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buf.subarray(0, bytesRead));
+    }
+    return hash.digest("hex");
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Write a small file atomically: temporary name, fsync, rename, fsync the directory. */
+export async function writeFileDurable(file: string, data: string): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o644);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, file);
+  await fsyncDir(path.dirname(file));
+}

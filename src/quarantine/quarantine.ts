@@ -1,0 +1,185 @@
+// The quarantine: where the gate puts what must not stay in deliverables. Every move is
+// an intent in the database first ('planned'), then the move, then 'moved' with a JSON
+// receipt beside the file; nothing is ever deleted. recover() finishes or rolls back
+// intents left by a crash.
+
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import path from "node:path";
+import type { QuarantineRow, Store } from "../../db/store.js";
+import type { Evidence } from "../detect/types.js";
+import { errorMessage } from "../errors.js";
+import { log } from "../log.js";
+import { nowIso } from "../provenance.js";
+import { ensureDir, exists, failpoint, hashOf, MoveError, safeMove, writeFileDurable } from "./move.js";
+import { lstat, rm, unlink } from "node:fs/promises";
+
+export interface QuarantineRequest {
+  path: string;
+  kind: "blocked" | "held";
+  reason: string;
+  evidence: readonly Evidence[];
+  sha256: string | null;
+  assetId: number | null;
+  dev: string | null;
+  ino: string | null;
+}
+
+/** Keep names within 255 bytes after the "<id>-" prefix, extension kept. */
+export function quarantineName(id: number, original: string): string {
+  const prefix = `${id}-`;
+  const base = path.basename(original);
+  const max = 255 - Buffer.byteLength(prefix) - Buffer.byteLength(".partial");
+  if (Buffer.byteLength(base) <= max) return prefix + base;
+  const ext = path.extname(base).slice(0, 16);
+  let stem = base.slice(0, base.length - ext.length);
+  while (Buffer.byteLength(stem) + Buffer.byteLength(ext) > max) stem = stem.slice(0, -1);
+  return prefix + stem + ext;
+}
+
+function receiptPath(row: Pick<QuarantineRow, "id" | "quarantine_path">): string {
+  return path.join(path.dirname(row.quarantine_path), `${row.id}.receipt.json`);
+}
+
+export class Quarantine {
+  constructor(
+    private readonly store: Store,
+    readonly root: string,
+    private readonly version: string,
+  ) {}
+
+  /** Plan, move, record. A move that cannot complete leaves the row 'stuck' for retry; it is never reported as moved. */
+  async quarantine(req: QuarantineRequest): Promise<QuarantineRow> {
+    const day = nowIso().slice(0, 10);
+    const dir = path.join(this.root, day);
+    await ensureDir(dir);
+    const id = this.store.decision(() => {
+      const now = nowIso();
+      const rowId = this.store.planQuarantine({
+        kind: req.kind,
+        original_path: req.path,
+        quarantine_path: path.join(this.root, `.planning-${randomUUID()}`),
+        sha256: req.sha256,
+        asset_id: req.assetId,
+        dev: req.dev,
+        ino: req.ino,
+        reason: req.reason,
+        evidence: JSON.stringify(req.evidence),
+        planned_at: now,
+      });
+      this.store.setQuarantinePath(rowId, path.join(dir, quarantineName(rowId, req.path)));
+      this.store.addEvent("quarantine-planned", now, { assetId: req.assetId, path: req.path, detail: { quarantine_id: rowId, kind: req.kind, reason: req.reason } });
+      return rowId;
+    });
+    failpoint("quarantine:after-plan");
+    return this.attempt(this.store.quarantineById(id)!);
+  }
+
+  /** Try (again) to move a planned or stuck row's file. */
+  async attempt(row: QuarantineRow): Promise<QuarantineRow> {
+    try {
+      await safeMove(row.original_path, row.quarantine_path, { dev: row.dev, ino: row.ino, sha256: row.sha256 }, "quarantine");
+    } catch (err) {
+      const e = err instanceof MoveError ? err : new MoveError(errorMessage(err), undefined, true);
+      if (e.retriable) {
+        this.store.decision(() => {
+          const now = nowIso();
+          this.store.setQuarantineState(row.id, "stuck", { error: e.message, attempts: 1 });
+          if (row.state !== "stuck" || row.error !== e.message) {
+            this.store.addEvent("quarantine-stuck", now, { assetId: row.asset_id, path: row.original_path, detail: { quarantine_id: row.id, error: e.message } });
+          }
+        });
+        log.warn(`blocked but still present (will retry): ${e.message}`, { quarantine_id: row.id });
+      } else {
+        this.store.decision(() => {
+          this.store.setQuarantineState(row.id, "rolled-back", { error: e.message, attempts: 1 });
+          this.store.addEvent("quarantine-rolled-back", nowIso(), { assetId: row.asset_id, path: row.original_path, detail: { quarantine_id: row.id, error: e.message } });
+        });
+        log.warn(`quarantine move abandoned: ${e.message}`, { quarantine_id: row.id });
+      }
+      return this.store.quarantineById(row.id)!;
+    }
+    return this.complete(row, false);
+  }
+
+  private async complete(row: QuarantineRow, recovered: boolean): Promise<QuarantineRow> {
+    const movedAt = nowIso();
+    const receipt = {
+      receipt: "prov quarantine",
+      id: row.id,
+      kind: row.kind,
+      original_path: row.original_path,
+      quarantine_path: row.quarantine_path,
+      moved_at: movedAt,
+      reason: row.reason,
+      evidence: row.evidence ? (JSON.parse(row.evidence) as unknown) : [],
+      sha256: row.sha256,
+      asset_id: row.asset_id,
+      host: hostname(),
+      prov_version: this.version,
+      release: `prov release ${row.id} --by NAME (needs an approval, or --force --note)`,
+    };
+    failpoint("quarantine:before-receipt");
+    await writeFileDurable(receiptPath(row), JSON.stringify(receipt, null, 2) + "\n");
+    this.store.decision(() => {
+      this.store.setQuarantineState(row.id, "moved", { moved_at: movedAt, attempts: 1 });
+      this.store.addEvent("quarantined", movedAt, {
+        assetId: row.asset_id,
+        path: row.original_path,
+        detail: { quarantine_id: row.id, kind: row.kind, quarantine_path: row.quarantine_path, reason: row.reason, sha256: row.sha256, recovered },
+      });
+    });
+    log.info(`${row.kind === "blocked" ? "blocked" : "held"}: ${row.original_path} → ${row.quarantine_path} (${row.reason})`, { quarantine_id: row.id });
+    return this.store.quarantineById(row.id)!;
+  }
+
+  /** At start-up: finish or roll back every move a crash interrupted. */
+  async recover(): Promise<void> {
+    for (const row of this.store.quarantineRows(["planned"])) {
+      const src = row.original_path;
+      const dest = row.quarantine_path;
+      try {
+        await rm(`${dest}.partial`, { force: true });
+        const destExists = !path.basename(dest).startsWith(".planning-") && (await exists(dest));
+        if (destExists) {
+          if (await exists(src)) {
+            const [s, d] = await Promise.all([lstat(src, { bigint: true }), lstat(dest, { bigint: true })]);
+            const sameInode = s.dev === d.dev && s.ino === d.ino;
+            const sameContent = !sameInode && s.isFile() && d.isFile() && row.sha256 !== null && (await hashOf(src)) === row.sha256 && (await hashOf(dest)) === row.sha256;
+            // The move got as far as placing the file: the source name is the leftover.
+            if (sameInode || sameContent) await unlink(src);
+          }
+          await this.complete(row, true);
+          continue;
+        }
+        this.store.decision(() => {
+          const reason = "interrupted before the file was moved; it will be judged again";
+          this.store.setQuarantineState(row.id, "rolled-back", { error: reason });
+          this.store.addEvent("quarantine-rolled-back", nowIso(), { assetId: row.asset_id, path: src, detail: { quarantine_id: row.id, error: reason, recovered: true } });
+        });
+      } catch (err) {
+        log.error(`cannot recover quarantine move ${row.id} (${src}): ${errorMessage(err)}`);
+      }
+    }
+    // A stuck row whose file has gone is no longer blocked-but-present.
+    for (const row of this.store.quarantineRows(["stuck"])) {
+      if (!(await exists(row.original_path))) {
+        this.store.decision(() => {
+          this.store.setQuarantineState(row.id, "rolled-back", { error: "the file left deliverables before it could be moved" });
+          this.store.addEvent("quarantine-rolled-back", nowIso(), { assetId: row.asset_id, path: row.original_path, detail: { quarantine_id: row.id } });
+        });
+      }
+    }
+  }
+
+  /** Put a quarantined file back (or elsewhere). Never overwrites. */
+  async release(row: QuarantineRow, to: string, f: { by: string; note: string | null; forced: boolean }): Promise<void> {
+    await ensureDir(path.dirname(to));
+    await safeMove(row.quarantine_path, to, { dev: null, ino: null, sha256: null }, "release");
+    this.store.decision(() => {
+      const at = nowIso();
+      this.store.markReleased(row.id, { to, by: f.by, note: f.note, forced: f.forced, at });
+      this.store.addEvent("released", at, { assetId: row.asset_id, path: to, detail: { quarantine_id: row.id, by: f.by, note: f.note, forced: f.forced, from: row.quarantine_path } });
+    });
+  }
+}

@@ -1,0 +1,174 @@
+// The deliverables gate: judge one path and act. Blocks known temporary GenAI at once
+// (even while the file is still being written), never allows a file before it is stable,
+// and holds what it cannot identify.
+
+import { lstat } from "node:fs/promises";
+import type { AssetRow, LocationRow, Store } from "../db/store.js";
+import { classify } from "../src/detect/classify.js";
+import { evidenceFromTags } from "../src/detect/evidence.js";
+import type { FolderMatcher } from "../src/detect/folders.js";
+import type { Evidence, Origin } from "../src/detect/types.js";
+import { isGenAI } from "../src/detect/types.js";
+import { describeFsError, errnoCode } from "../src/errors.js";
+import { hashFile, sameStat, statKey, type HashResult } from "../src/identity/hash.js";
+import type { MetadataReader, MetadataResult } from "../src/metadata/exiftool.js";
+import { decide, type GateDecision } from "../src/policy/gate.js";
+import { evidenceWithLineage, lineageEvidence, nowIso, recordIdentified, recordReadError } from "../src/provenance.js";
+import type { Quarantine } from "../src/quarantine/quarantine.js";
+
+export type GateOutcome = "gone" | "ignored" | "wait" | "allowed" | "blocked" | "held" | "stuck";
+
+export interface GateDeps {
+  store: Store;
+  reader: MetadataReader;
+  quarantine: Quarantine;
+  folderMatcher: FolderMatcher;
+  unknownPolicy: "allow" | "hold";
+  stableMs: number;
+}
+
+function locationKey(l: LocationRow) {
+  if (l.dev === null || l.ino === null || l.size === null || l.mtime_ns === null || l.ctime_ns === null) return null;
+  return { dev: l.dev, ino: l.ino, size: l.size, mtimeNs: l.mtime_ns, ctimeNs: l.ctime_ns };
+}
+
+export class DeliverablesGate {
+  readonly counts = { blocked: 0, held: 0, allowed: 0, stuck: 0 };
+  constructor(private readonly d: GateDeps) {}
+
+  async check(p: string): Promise<GateOutcome> {
+    const { store } = this.d;
+    let st;
+    try {
+      st = await lstat(p, { bigint: true });
+    } catch (err) {
+      if (errnoCode(err) === "ENOENT") return "gone";
+      return this.act(p, { action: "hold", reason: `cannot read: ${describeFsError(err)}` }, null, null);
+    }
+    const key = statKey(st);
+    if (st.isDirectory()) return "ignored";
+    if (st.isSymbolicLink()) return this.act(p, decide({ ...this.none(), symlink: true }), null, key);
+    if (!st.isFile()) return this.act(p, { action: "hold", reason: "not a regular file (FIFO, socket or device)" }, null, key);
+    // A file already waiting to be moved is retried by the runtime, not judged again.
+    if (store.quarantineRows(["stuck"]).some((r) => r.original_path === p && r.ino === key.ino)) return "stuck";
+
+    // Unchanged since it was last judged here: decide again from what is known now
+    // (an approval may have been revoked since), without re-reading.
+    const loc = store.locationByPath(p);
+    const cached = loc && loc.asset_id !== null && loc.state === "present" ? locationKey(loc) : null;
+    if (loc && cached && sameStat(cached, key)) {
+      const asset = store.assetById(loc.asset_id!)!;
+      return this.judgeKnown(p, asset, key, true);
+    }
+
+    // A hard link or rename of content recorded elsewhere (same inode, size and mtime) is
+    // known before a single byte is read: block a multi-GB copy-by-link at once.
+    for (const other of store.locationsByInode(key.dev, key.ino)) {
+      if (other.asset_id === null || other.size !== key.size || other.mtime_ns !== key.mtimeNs) continue;
+      const asset = store.assetById(other.asset_id)!;
+      if (isGenAI(asset.origin) && asset.status !== "approved") return this.judgeKnown(p, asset, key, false);
+    }
+
+    let h: HashResult;
+    try {
+      h = await hashFile(p);
+    } catch (err) {
+      if (errnoCode(err) === "ENOENT") return "gone";
+      return this.act(p, { action: "hold", reason: `cannot read: ${describeFsError(err)}` }, null, key);
+    }
+    const stable = !h.changedWhileReading && Date.now() - Number(BigInt(h.stat.mtimeNs) / 1_000_000n) >= this.d.stableMs;
+    const known = store.assetBySha(h.sha256);
+    if (known && known.exiftool_version !== null) {
+      if (stable) return this.recordAndJudge(p, h, null);
+      return this.judgeKnown(p, known, h.stat, false);
+    }
+
+    const [meta] = await this.d.reader.readMany([{ path: p, size: h.size }]);
+    if (!meta) throw new Error("metadata reader returned nothing");
+    if (stable) return this.recordAndJudge(p, h, meta);
+    // Not complete yet: judge by what the partial file already says, record nothing.
+    const evidence = this.ownEvidence(p, meta);
+    const own = { origin: classify(evidence).origin, evidence };
+    const decision = decide({ ...this.none(), own, stable: false, known: known ? { origin: known.origin, status: known.status, sha256: known.sha256 } : null });
+    // Blocked while young: if the bytes did not change while hashed, record them so the
+    // receipt names the asset and a later copy of the same content is known at once.
+    if (decision.action === "block" && !h.changedWhileReading) return this.recordAndJudge(p, h, meta);
+    return this.act(p, decision, known ?? null, h.stat, h.sha256, evidence);
+  }
+
+  private none() {
+    return { symlink: false, known: null, own: null, readError: null, stable: true, forcedRelease: false, unknownPolicy: this.d.unknownPolicy } as const;
+  }
+
+  private ownEvidence(p: string, meta: MetadataResult): Evidence[] {
+    const md = meta.ok ? meta.metadata : null;
+    const evidence = [...(md ? evidenceFromTags(md.tags) : []), ...this.d.folderMatcher(p)];
+    if (md?.mediaHash) evidence.push(...lineageEvidence(this.d.store, md.mediaHash, null));
+    return evidence;
+  }
+
+  /** A complete file: record it (the gate is also an ingest), then decide from the record. */
+  private recordAndJudge(p: string, h: HashResult, meta: MetadataResult | null): Promise<GateOutcome> {
+    const { store } = this.d;
+    store.write(() =>
+      recordIdentified(store, { path: p, stat: h.stat, sha256: h.sha256, size: h.size, metadata: meta, folderEvidence: this.d.folderMatcher(p) }, nowIso()),
+    );
+    const asset = store.assetBySha(h.sha256)!;
+    return this.judgeKnown(p, asset, h.stat, true, meta !== null && !meta.ok ? meta.reason : asset.metadata_error);
+  }
+
+  private judgeKnown(p: string, asset: AssetRow, key: ReturnType<typeof statKey>, stable: boolean, readError: string | null = null): Promise<GateOutcome> {
+    const { store } = this.d;
+    const evidence = evidenceWithLineage(store, asset);
+    const decision = decide({
+      ...this.none(),
+      known: { origin: asset.origin, status: asset.status, sha256: asset.sha256 },
+      own: { origin: asset.origin as Origin, evidence },
+      stable,
+      // An empty or unparseable file has no provenance to read; that is a hold only if nothing else is known.
+      readError: readError && asset.origin === "unknown" ? readError : null,
+      forcedRelease: store.forcedRelease(p, asset.sha256) !== undefined,
+    });
+    return this.act(p, decision, asset, key, asset.sha256, evidence);
+  }
+
+  private async act(
+    p: string,
+    decision: GateDecision,
+    asset: AssetRow | null,
+    key: ReturnType<typeof statKey> | null,
+    sha256: string | null = null,
+    evidence: readonly Evidence[] = [],
+  ): Promise<GateOutcome> {
+    if (decision.action === "wait") return "wait";
+    if (decision.action === "allow") {
+      this.counts.allowed++;
+      return "allowed";
+    }
+    if (decision.action === "hold" && key === null) {
+      // Unreadable and unmovable (we could not even stat it): record and report it.
+      this.d.store.write(() => recordReadError(this.d.store, p, null, decision.reason, nowIso()));
+    }
+    const row = await this.d.quarantine.quarantine({
+      path: p,
+      kind: decision.action === "block" ? "blocked" : "held",
+      reason: decision.reason,
+      evidence: evidence.filter((e) => e.signal !== "info"),
+      sha256,
+      assetId: asset?.id ?? null,
+      dev: key?.dev ?? null,
+      ino: key?.ino ?? null,
+    });
+    if (row.state === "moved") {
+      const loc = this.d.store.locationByPath(p);
+      if (loc) this.d.store.write(() => this.d.store.markMissing(loc.id, nowIso()));
+      this.counts[row.kind]++;
+      return row.kind;
+    }
+    if (row.state === "stuck") {
+      this.counts.stuck++;
+      return "stuck";
+    }
+    return "wait"; // rolled back (file changed or vanished): judge again
+  }
+}

@@ -1,0 +1,142 @@
+// Working roots: every new or changed media file is identified, classified and recorded
+// the way `prov scan` does, in batches. Identity follows renames and moves (device and
+// inode first, then content); a vanished file's location is marked missing, never
+// deleted, unless so much of a root vanishes at once that an unmounted share is likelier.
+
+import { lstat } from "node:fs/promises";
+import path from "node:path";
+import type { LocationRow, Store } from "../db/store.js";
+import type { FolderMatcher } from "../src/detect/folders.js";
+import { errnoCode } from "../src/errors.js";
+import { sameStat, statKey } from "../src/identity/hash.js";
+import { log } from "../src/log.js";
+import type { MetadataReader } from "../src/metadata/exiftool.js";
+import { nowIso } from "../src/provenance.js";
+import { scan } from "../src/scan/scanner.js";
+import { exists } from "../src/quarantine/move.js";
+
+const BATCH = 48;
+const BATCH_WAIT_MS = 100;
+
+export interface IngestDeps {
+  store: Store;
+  reader: MetadataReader;
+  folderMatcher: FolderMatcher;
+  stableMs: number;
+}
+
+/** An unmounted share looks like a mass delete: at least 50 files and half of what was there. */
+export function suspectUnmount(vanished: number, present: number): boolean {
+  return vanished >= 50 && vanished >= present * 0.5;
+}
+
+export type IngestOutcome = "recorded" | "unchanged" | "moved" | "wait" | "gone" | "directory" | "not-media";
+
+function locationKey(l: LocationRow) {
+  if (l.dev === null || l.ino === null || l.size === null || l.mtime_ns === null || l.ctime_ns === null) return null;
+  return { dev: l.dev, ino: l.ino, size: l.size, mtimeNs: l.mtime_ns, ctimeNs: l.ctime_ns };
+}
+
+export class WorkingIngest {
+  recorded = 0;
+  private batch: Array<{ path: string; done: () => void; fail: (e: unknown) => void }> = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly d: IngestDeps) {}
+
+  async handle(p: string, media: boolean): Promise<IngestOutcome> {
+    const { store } = this.d;
+    let st;
+    try {
+      st = await lstat(p, { bigint: true });
+    } catch (err) {
+      if (errnoCode(err) === "ENOENT") return "gone";
+      throw err;
+    }
+    if (st.isDirectory()) return "directory";
+    if (!st.isFile() || !media) return "not-media";
+    const key = statKey(st);
+    if (Date.now() - Number(st.mtimeMs) < this.d.stableMs) return "wait";
+
+    const loc = store.locationByPath(p);
+    const known = loc && loc.asset_id !== null && loc.state === "present" ? locationKey(loc) : null;
+    if (known && sameStat(known, key)) return "unchanged";
+
+    // Renamed or moved within the filesystem: same inode, size and mtime at a path that is gone.
+    for (const other of store.locationsByInode(key.dev, key.ino)) {
+      if (other.path === p || other.asset_id === null || other.size !== key.size || other.mtime_ns !== key.mtimeNs) continue;
+      if (await exists(other.path)) continue; // a hard link: both names are real locations
+      store.write(() => {
+        const now = nowIso();
+        const at = store.locationByPath(p);
+        if (at) {
+          store.upsertLocation(p, other.asset_id, key, "present", null, now);
+          store.markMissing(other.id, now);
+        } else {
+          store.relocate(other.id, p, key, now);
+        }
+        store.addEvent("moved", now, { assetId: other.asset_id, locationId: at?.id ?? other.id, path: p, detail: { from: other.path, to: p } });
+      });
+      return "moved";
+    }
+    await this.enqueueForScan(p);
+    this.recorded++;
+    return "recorded";
+  }
+
+  private enqueueForScan(p: string): Promise<void> {
+    return new Promise((done, fail) => {
+      this.batch.push({ path: p, done, fail });
+      if (this.batch.length >= BATCH) void this.flush();
+      else this.timer ??= setTimeout(() => void this.flush(), BATCH_WAIT_MS);
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const items = this.batch;
+    this.batch = [];
+    if (items.length === 0) return;
+    try {
+      await scan(
+        items.map((i) => i.path),
+        { store: this.d.store, reader: this.d.reader, folderMatcher: this.d.folderMatcher },
+        { extensions: "all", ignore: [], skipMissingRoots: true },
+      );
+      items.forEach((i) => i.done());
+    } catch (err) {
+      items.forEach((i) => i.fail(err));
+    }
+  }
+
+  /**
+   * Paths that vanished (after a delay, so renames are seen as moves first). Marks them
+   * missing unless that would look like an unmounted share.
+   */
+  vanished(root: string, paths: readonly string[]): { marked: number; suspected: boolean } {
+    const { store } = this.d;
+    const present = store.presentLocationsUnder(root).length;
+    if (suspectUnmount(paths.length, present)) {
+      log.warn(`${paths.length} of ${present} recorded files under ${root} vanished at once: is the share unmounted? They are not marked missing.`);
+      return { marked: 0, suspected: true };
+    }
+    let marked = 0;
+    store.write(() => {
+      const now = nowIso();
+      for (const p of paths) {
+        const loc = store.locationByPath(p);
+        if (!loc || loc.state === "missing") continue;
+        store.markMissing(loc.id, now);
+        store.addEvent("missing", now, { assetId: loc.asset_id, locationId: loc.id, path: p });
+        marked++;
+      }
+    });
+    return { marked, suspected: false };
+  }
+}
+
+export function isUnder(p: string, root: string): boolean {
+  const rel = path.relative(root, p);
+  return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel);
+}

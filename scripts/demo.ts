@@ -1,11 +1,15 @@
-// The quickstart's main job: a demo workspace built from samples/, scanned with the real
-// CLI, so a newcomer sees GenAI detection, label stripping and the store at work.
-//   demo/edit/            copies of samples/ (an edit-suite folder)
+// The quickstart's main job: a demo workspace built from samples/, run with the real CLI.
+//   node dist/scripts/demo.js scan    GenAI detection, label stripping and the store at work
+//   node dist/scripts/demo.js watch   (npm start) the watcher and the deliverables gate:
+//                                     a GenAI file copied into deliverables is blocked
+//   demo/edit/            copies of samples/ (an edit-suite folder: a working root)
+//   demo/deliverables/    the final-deliverables folder (the gate)
+//   demo/quarantine/      where blocked files go, each with a JSON receipt
 //   demo/edit/AI_TEMP/    an unlabelled shot in the studio's temporary-GenAI folder (folder rule)
 //   demo/edit/stripped-concept-art.jpg   a GenAI still after `exiftool -all=` (labels gone)
 
-import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ExifTool } from "exiftool-vendored";
@@ -21,18 +25,23 @@ function prov(...args: string[]): number {
   return r.status ?? 1;
 }
 
-async function main(): Promise<void> {
+function buildWorkspace(): void {
   rmSync(demo, { recursive: true, force: true });
   mkdirSync(path.join(edit, "AI_TEMP"), { recursive: true });
+  mkdirSync(path.join(demo, "deliverables"), { recursive: true });
+  mkdirSync(path.join(demo, "quarantine"), { recursive: true });
   for (const f of readdirSync(path.join(root, "samples"))) {
     if (f === "README.md") continue;
     // A shot generated into the temporary-GenAI folder carries no label: the folder says it.
     const dest = f === "unlabelled-shot.mov" ? path.join(edit, "AI_TEMP/sh010-gen-v002.mov") : path.join(edit, f);
     copyFileSync(path.join(root, "samples", f), dest);
   }
-
   process.stdout.write(`demo workspace: ${demo}\n`);
-  prov("init");
+  prov("init", "--working", "edit", "--deliverables", "deliverables", "--quarantine", "quarantine");
+}
+
+async function scanDemo(): Promise<void> {
+  buildWorkspace();
   prov("scan", "edit");
 
   // Strip every label from a recorded GenAI still, as a careless re-export would.
@@ -48,10 +57,43 @@ async function main(): Promise<void> {
   prov("scan", "edit");
   prov("show", "edit/stripped-concept-art.jpg");
   prov("ls", "--status", "temporary");
-  process.stdout.write(`\nNext: cd demo && node ${path.relative(demo, cli)} --help\n`);
+  process.stdout.write(`\nNext: npm start (the watcher and the deliverables gate), or cd demo && node ${path.relative(demo, cli)} --help\n`);
 }
 
-main().catch((err: unknown) => {
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Start `prov watch` on the workspace, deliver two files, show the gate's work, keep watching. */
+async function watchDemo(once: boolean): Promise<void> {
+  buildWorkspace();
+  process.stdout.write(`\n$ prov watch     (logs below; Ctrl-C stops it)\n`);
+  const watcher = spawn(process.execPath, [cli, "watch"], { cwd: demo, stdio: ["ignore", "inherit", "inherit"] });
+  const stop = () => watcher.kill("SIGINT");
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  // Wait until the watcher says it is ready.
+  for (let i = 0; i < 100; i++) {
+    await sleep(200);
+    const r = spawnSync(process.execPath, [cli, "status", "--json"], { cwd: demo, encoding: "utf8" });
+    if (r.status === 0 && (JSON.parse(r.stdout) as { ready: boolean }).ready) break;
+  }
+  process.stdout.write(`\n(copying edit/genai-concept-art.jpg and edit/camera-plate.jpg into deliverables/)\n`);
+  copyFileSync(path.join(edit, "genai-concept-art.jpg"), path.join(demo, "deliverables/sh010_v003.jpg"));
+  copyFileSync(path.join(edit, "camera-plate.jpg"), path.join(demo, "deliverables/sh020_plate.jpg"));
+  for (let i = 0; i < 50 && existsSync(path.join(demo, "deliverables/sh010_v003.jpg")); i++) await sleep(100);
+  await sleep(2500); // the camera plate is allowed once its size has been stable for gate.stableSeconds
+  prov("quarantine", "ls");
+  prov("status");
+  process.stdout.write(`\ndeliverables/ now holds: ${readdirSync(path.join(demo, "deliverables")).join(", ")}\n`);
+  if (once) {
+    stop();
+  } else {
+    process.stdout.write(`\nThe watcher keeps running: copy files into demo/deliverables/ and see. Ctrl-C stops it.\n`);
+  }
+  await new Promise((r) => watcher.once("exit", r));
+}
+
+const mode = process.argv[2] ?? "scan";
+(mode === "watch" ? watchDemo(process.argv.includes("--once")) : scanDemo()).catch((err: unknown) => {
   process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exitCode = 1;
 });

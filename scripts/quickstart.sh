@@ -7,4 +7,4 @@ if [ ! -d node_modules/better-sqlite3/build ] || [ package-lock.json -nt node_mo
   npm ci --no-audit --no-fund
 fi
 npm run --silent build
-node dist/scripts/demo.js
+node dist/scripts/demo.js scan

@@ -477,8 +477,13 @@ export class Store {
   }
 
   quarantineRows(states?: readonly QuarantineRow["state"][]): QuarantineRow[] {
-    const rows = this.q("SELECT * FROM quarantine ORDER BY id").all() as QuarantineRow[];
-    return states ? rows.filter((r) => states.includes(r.state)) : rows;
+    if (!states) return this.q("SELECT * FROM quarantine ORDER BY id").all() as QuarantineRow[];
+    return this.q("SELECT * FROM quarantine WHERE state IN (SELECT value FROM json_each(?)) ORDER BY id").all(JSON.stringify(states)) as QuarantineRow[];
+  }
+
+  /** A move of this file that is waiting to be retried. */
+  stuckAt(p: string): QuarantineRow | undefined {
+    return this.q("SELECT * FROM quarantine WHERE state = 'stuck' AND original_path = ? ORDER BY id DESC LIMIT 1").get(p) as QuarantineRow | undefined;
   }
 
   /** A release with --force lets this content stay at this path despite the gate. */

@@ -50,7 +50,7 @@ export class DeliverablesGate {
     if (st.isSymbolicLink()) return this.act(p, decide({ ...this.none(), symlink: true }), null, key);
     if (!st.isFile()) return this.act(p, { action: "hold", reason: "not a regular file (FIFO, socket or device)" }, null, key);
     // A file already waiting to be moved is retried by the runtime, not judged again.
-    if (store.quarantineRows(["stuck"]).some((r) => r.original_path === p && r.ino === key.ino)) return "stuck";
+    if (store.stuckAt(p)?.ino === key.ino) return "stuck";
 
     // Unchanged since it was last judged here: decide again from what is known now
     // (an approval may have been revoked since), without re-reading.

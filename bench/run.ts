@@ -2,7 +2,7 @@
 // the same run, SHA-256 throughput next to sha256sum and a plain read, peak RSS. Prints
 // figures, never asserts them: timings depend on the machine.
 
-import { cpus, availableParallelism, release, tmpdir, totalmem, type as osType } from "node:os";
+import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem, type as osType } from "node:os";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { mkdtemp, open, opendir, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -11,8 +11,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ExifTool } from "exiftool-vendored";
 import { hashFile } from "../src/identity/hash.js";
-import { run, stopCurrent, type RunResult } from "./proc.js";
-import { bigBytesFor, MAX_BIG_BYTES, prepareTree, removePartial, type Tree } from "./tree.js";
+import { measure, run, stopCurrent, type RunResult, type Usage } from "./proc.js";
+import { bigBytesFor, MAX_BIG_BYTES, prepareTree, removePartial } from "./tree.js";
 
 const EXPECTED_EXIFTOOL = "13.59";
 const GOAL_RATIO = 1.5;
@@ -33,7 +33,7 @@ const USAGE = `usage: node dist/bench/run.js [options]
   --files N         small images to generate (default 2000)
   --big-gib X       size of the big WAV in GiB (default 1, below 4)
   --hash-runs N     runs of each hashing figure, the median is shown (default 3)
-  --scan-runs N     runs of each main scan figure, the median is shown (default 1)
+  --scan-runs N     runs of each main scan figure, the median is shown (default 3)
   --quick           skip the diagnostics and the exiftool-vendored one-call-per-file baseline
   --cpu-prof DIR    write a V8 CPU profile of the first prov scan into DIR
   --clean           delete the tree afterwards
@@ -59,7 +59,7 @@ function options(argv: string[]): Options {
       files: { type: "string", default: "2000" },
       "big-gib": { type: "string", default: "1" },
       "hash-runs": { type: "string", default: "3" },
-      "scan-runs": { type: "string", default: "1" },
+      "scan-runs": { type: "string", default: "3" },
       quick: { type: "boolean", default: false },
       "cpu-prof": { type: "string" },
       clean: { type: "boolean", default: false },
@@ -107,8 +107,12 @@ interface ScanFigure {
   peakRssMiB: number | null;
   /** Peak of the summed RSS of the process and its children (prov's ExifTool), MiB. */
   peakTreeRssMiB: number | null;
+  /** CPU seconds of the process itself and of its children: where the time goes. */
+  cpuSelfSeconds: number | null;
+  cpuChildrenSeconds: number | null;
+  /** Cores' worth of CPU that other processes used meanwhile: high means a noisy figure. */
+  otherLoadCores: number | null;
   runs: number;
-  note?: string;
 }
 
 interface HashFigure {
@@ -123,6 +127,7 @@ interface Report {
     cpu: string;
     cores: number;
     shaNi: boolean | null;
+    loadAverage: number[];
     memoryGiB: number;
     os: string;
     node: string;
@@ -193,6 +198,7 @@ const progress = (msg: string): void => {
 
 async function main(): Promise<void> {
   const opts = options(process.argv.slice(2));
+  const loadBefore = loadavg().map((n) => Math.round(n * 100) / 100);
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   if (!existsSync(cli)) throw new UsageError(`${cli} is missing: build first (npx tsc -p tsconfig.json, or npm run bench)`);
@@ -297,6 +303,7 @@ async function main(): Promise<void> {
       cpu: cpus()[0]?.model.trim() ?? "unknown",
       cores: availableParallelism(),
       shaNi: cpuFlag("sha_ni"),
+      loadAverage: loadBefore,
       memoryGiB: totalmem() / 1024 ** 3,
       os: `${osType()} ${release()}`,
       node: process.version,
@@ -328,7 +335,7 @@ async function main(): Promise<void> {
   };
 
   if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
-  else process.stdout.write(table(report, tree));
+  else process.stdout.write(table(report));
   if (opts.cpuProf) progress(`CPU profile of the first prov scan in ${opts.cpuProf} (open in Chrome DevTools > Performance)`);
 
   if (opts.clean) {
@@ -360,14 +367,17 @@ function checkCount(label: string, got: number, want: number): void {
   if (got !== want) progress(`warning: ${label} counted ${got} files, the tree has ${want}: its files/s is not comparable`);
 }
 
-function scanFigure(label: string, r: RunResult, files: number): ScanFigure {
+function scanFigure(label: string, u: Usage, files: number): ScanFigure {
   return {
     label,
-    seconds: r.seconds,
+    seconds: u.seconds,
     files,
-    filesPerSecond: files / r.seconds,
-    peakRssMiB: mib(r.peakRssKiB),
-    peakTreeRssMiB: mib(r.peakTreeRssKiB),
+    filesPerSecond: files / u.seconds,
+    peakRssMiB: mib(u.peakRssKiB),
+    peakTreeRssMiB: mib(u.peakTreeRssKiB),
+    cpuSelfSeconds: u.cpuSelf,
+    cpuChildrenSeconds: u.cpuChildren,
+    otherLoadCores: u.otherLoadCores,
     runs: 1,
   };
 }
@@ -426,28 +436,21 @@ async function warmUp(root: string): Promise<{ files: { path: string; size: numb
  * call). Timed from construction, so ExifTool's start-up counts as it does for the others.
  */
 async function vendoredPerFile(files: string[]): Promise<ScanFigure & { maxProcs: number }> {
-  const started = performance.now();
-  const et = new ExifTool();
-  cleanup.et = et;
-  try {
-    const results = await Promise.allSettled(files.map((f) => et.read(f)));
-    const failed = results.filter((r) => r.status === "rejected").length;
-    const seconds = (performance.now() - started) / 1000;
-    if (failed > 0) progress(`note: exiftool-vendored read() failed for ${failed} files`);
-    return {
-      label: "exiftool-vendored read() per file",
-      seconds,
-      files: files.length,
-      filesPerSecond: files.length / seconds,
-      peakRssMiB: null,
-      peakTreeRssMiB: null,
-      runs: 1,
-      maxProcs: et.options.maxProcs,
-    };
-  } finally {
-    await et.end();
-    cleanup.et = null;
-  }
+  let maxProcs = 0;
+  const { value: failed, usage } = await measure(async () => {
+    const et = new ExifTool();
+    cleanup.et = et;
+    maxProcs = et.options.maxProcs;
+    try {
+      const results = await Promise.allSettled(files.map((f) => et.read(f)));
+      return results.filter((r) => r.status === "rejected").length;
+    } finally {
+      await et.end();
+      cleanup.et = null;
+    }
+  });
+  if (failed > 0) progress(`note: exiftool-vendored read() failed for ${failed} files`);
+  return { ...scanFigure("exiftool-vendored read() per file", usage, files.length), maxProcs };
 }
 
 async function hashFigures(file: string, runs: number): Promise<Report["hash"]> {
@@ -514,43 +517,50 @@ function cpuFlag(flag: string): boolean | null {
 // ---------------------------------------------------------------------------------------
 // Output
 
-function table(r: Report, tree: Tree): string {
+function table(r: Report): string {
   const f1 = (n: number): string => n.toFixed(1);
-  const mem = (n: number | null): string => (n === null ? "-" : `${n.toFixed(0)} MiB`);
-  const gb = (n: number): string => `${(n / 1e9).toFixed(2)} GB`;
+  const opt = (n: number | null, digits: number): string => (n === null ? "-" : n.toFixed(digits));
   const lines: string[] = [];
   const m = r.machine;
-  lines.push(`machine: ${m.cpu}, ${m.cores} cores${m.shaNi ? " (SHA-NI)" : ""}, ${m.memoryGiB.toFixed(0)} GiB RAM, ${m.os}; Node ${m.node}; ExifTool ${m.exiftool} (bundled, exiftool-vendored ${m.exiftoolVendored})`);
+  lines.push(
+    `machine: ${m.cpu}, ${m.cores} cores${m.shaNi ? " (SHA-NI)" : ""}, ${m.memoryGiB.toFixed(0)} GiB RAM, ${m.os}, load average ${m.loadAverage.join(" ")} at start`,
+  );
+  lines.push(`software: Node ${m.node}, ExifTool ${m.exiftool} (bundled with exiftool-vendored ${m.exiftoolVendored})`);
   const t = r.tree;
   lines.push(
-    `tree: ${t.images} images + ${t.samples} samples/ files + ${(t.bigBytes / 1024 ** 3).toFixed(2)} GiB WAV (${t.files} files, ${gb(t.bytes)}) in ${tree.root}` +
-      (t.reused ? " (reused)" : ` (generated in ${f1(t.generateSeconds)} s)`),
+    `tree: ${t.images} images + ${t.samples} files copied from samples/ + ${(t.bigBytes / 1024 ** 3).toFixed(2)} GiB WAV = ${t.files} files, ` +
+      `${(t.bytes / 1e9).toFixed(2)} GB, in ${t.root}${t.reused ? " (reused)" : ` (generated in ${f1(t.generateSeconds)} s)`}`,
   );
-  lines.push(`cache: warm for every tool (one full read of the tree before timing, ${f1(t.warmupSeconds)} s; the page cache is not dropped: that needs root)`);
-  lines.push("");
+  lines.push(`cache: warm for every tool (the whole tree was read once before timing, ${t.warmupSeconds.toFixed(1)} s; dropping the page cache needs root)`);
 
-  const runs = r.scan.prov.runs === 1 ? "one run each" : `median of ${r.scan.prov.runs} runs`;
-  lines.push(`scan, wall clock incl. start-up (${runs})        seconds    files/s   peak RSS (process / with children)`);
+  // CPU columns say where the time goes; "others" says how much the rest of the machine competed.
+  const header = (title: string): string =>
+    `${title.padEnd(50)} ${"seconds".padStart(7)} ${"files/s".padStart(8)}  ${"CPU s: self + children".padStart(22)}  ${"peak RSS MiB: self / all".padStart(24)}  ${"others".padStart(6)}`;
   const row = (s: ScanFigure, extra = ""): string =>
-    `  ${(s.label + extra).padEnd(47)} ${s.seconds.toFixed(2).padStart(7)} ${f1(s.filesPerSecond).padStart(10)}   ${mem(s.peakRssMiB)} / ${mem(s.peakTreeRssMiB)}`;
+    `  ${(s.label + extra).padEnd(48)} ${s.seconds.toFixed(2).padStart(7)} ${f1(s.filesPerSecond).padStart(8)}  ` +
+    `${`${opt(s.cpuSelfSeconds, 1)} + ${opt(s.cpuChildrenSeconds, 1)}`.padStart(22)}  ` +
+    `${`${opt(s.peakRssMiB, 0)} / ${opt(s.peakTreeRssMiB, 0)}`.padStart(24)}  ${opt(s.otherLoadCores, 2).padStart(6)}`;
+
+  lines.push("");
+  const runs = r.scan.prov.runs === 1 ? "one run each" : `median of ${r.scan.prov.runs} runs`;
+  lines.push(header(`scan, wall clock incl. start-up (${runs})`));
   lines.push(row(r.scan.prov, ", fresh db"));
-  lines.push(row(r.scan.provUnchanged, ", stat cache"));
+  lines.push(row(r.scan.provUnchanged, ", again (stat cache)"));
   lines.push(row(r.scan.exiftool));
-  if (r.scan.vendoredPerFile) lines.push(row(r.scan.vendoredPerFile, ` (maxProcs ${r.scan.vendoredPerFile.maxProcs})`).replace(/-\s\/\s-$/, "(in the bench process)"));
-  lines.push(
-    `  ratio prov / exiftool -json -r: ${r.scan.ratio.toFixed(2)}x (goal >= ${r.scan.goal}x)` +
-      (r.scan.vendoredPerFile ? `; exiftool-vendored per file / exiftool -json -r: ${r.scan.vendoredPerFile.ratio.toFixed(2)}x` : ""),
-  );
-  lines.push(`  prov's own summary.seconds (without Node and ExifTool start-up and shutdown): ${r.scan.provInternalSeconds.toFixed(2)} s`);
+  const v = r.scan.vendoredPerFile;
+  if (v) lines.push(row(v, ` (maxProcs ${v.maxProcs})`));
+  lines.push(`  ratio prov / exiftool -json -r: ${r.scan.ratio.toFixed(2)}x (goal >= ${r.scan.goal}x)`);
+  if (v) lines.push(`  ratio exiftool-vendored read() per file / exiftool -json -r: ${v.ratio.toFixed(2)}x`);
+  lines.push(`  prov's own summary.seconds (no Node start-up, no ExifTool shutdown): ${r.scan.provInternalSeconds.toFixed(2)} s`);
 
   if (r.diagnostics) {
     const d = r.diagnostics;
     lines.push("");
-    lines.push("diagnostics (one run each)");
+    lines.push(header("diagnostics (one run each)"));
     lines.push(row(d.exiftoolWithProvArgs));
     lines.push(row(d.smallFilesOnly.prov));
     lines.push(row(d.smallFilesOnly.exiftool));
-    lines.push(`  ratio on small files only: ${d.smallFilesOnly.ratio.toFixed(2)}x`);
+    lines.push(`  ratio on the small files only: ${d.smallFilesOnly.ratio.toFixed(2)}x`);
     lines.push(row(d.bigFileOnly.prov));
     lines.push(row(d.bigFileOnly.exiftool));
     lines.push(row(d.bigFileOnly.exiftoolWithProvArgs));
@@ -558,9 +568,11 @@ function table(r: Report, tree: Tree): string {
 
   const h = r.hash;
   lines.push("");
-  lines.push(`SHA-256 of the ${(h.bytes / 1024 ** 3).toFixed(2)} GiB WAV (median of ${h.runs})      seconds       MB/s`);
-  for (const x of [h.plainRead, h.hashFile, h.sha256sum]) lines.push(`  ${x.label.padEnd(47)} ${x.seconds.toFixed(2).padStart(7)} ${x.mbPerSecond.toFixed(0).padStart(10)}`);
+  lines.push(`${`SHA-256 of the ${(h.bytes / 1024 ** 3).toFixed(2)} GiB WAV (median of ${h.runs})`.padEnd(50)} ${"seconds".padStart(7)} ${"MB/s".padStart(8)}`);
+  for (const x of [h.plainRead, h.hashFile, h.sha256sum]) lines.push(`  ${x.label.padEnd(48)} ${x.seconds.toFixed(2).padStart(7)} ${x.mbPerSecond.toFixed(0).padStart(8)}`);
   lines.push(`  hashFile / sha256sum: ${(h.hashFile.mbPerSecond / h.sha256sum.mbPerSecond).toFixed(2)}x; digests ${h.digestsAgree ? "agree" : "DIFFER"}`);
+  lines.push("");
+  lines.push("exiftool-vendored read() is one run. MB = 10^6 bytes. CPU s and peak RSS are sampled from /proc every 50 ms; \"others\" = cores used by other processes meanwhile.");
   return lines.join("\n") + "\n";
 }
 

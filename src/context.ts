@@ -53,9 +53,12 @@ export class Context {
     return db;
   }
 
-  /** Writers create the database on first use; readers need it to exist. */
+  /**
+   * Writers create the database on first use; readers need it to exist. Readers still open
+   * it read-write, so a database from an older prov is migrated rather than refused.
+   */
   store(opts: { create?: boolean; readonly?: boolean } = {}): Store {
-    this.st ??= Store.open(this.databasePath(), { create: opts.create ?? false, readonly: opts.readonly ?? false });
+    this.st ??= Store.open(this.databasePath(), { create: (opts.create ?? false) && !opts.readonly });
     return this.st;
   }
 

@@ -136,6 +136,14 @@ describe("awkward file names and types", () => {
     expect(store.locationByPath(p("pipe.wav"))).toBeUndefined();
   });
 
+  it("a FIFO or a symlink named as the scan root is skipped too", async () => {
+    const r = await runScan(store, reader, [p("pipe.wav"), p("link.png")]);
+    expect(r.outcomes).toEqual([
+      { kind: "skipped", path: p("pipe.wav"), reason: "not a regular file" },
+      { kind: "skipped", path: p("link.png"), reason: "symbolic link (not followed)" },
+    ]);
+  });
+
   it("symlinks are skipped, not followed (the target is never recorded)", () => {
     for (const name of ["link.png", "dangling.png", "loop-dir"]) {
       expect(outcome(name), name).toMatchObject({ kind: "skipped", reason: "symbolic link (not followed)" });

@@ -163,11 +163,11 @@ export class WatchRuntime {
   }
 
   private async watch(r: RootState): Promise<void> {
-    const ignoreGlobs = this.config.scan.ignore;
+    const ignoreGlobs = r.role === "deliverables" ? [] : this.config.scan.ignore;
     try {
       r.watch = await watchRoot(
         r.root,
-        { backend: r.backend, polling: r.mode === "polling", intervalMs: this.config.watch.pollIntervalSeconds * 1000, ignored: this.ignored, ignoreGlobs },
+        { backend: r.backend, polling: r.mode === "polling", intervalMs: this.config.watch.pollIntervalSeconds * 1000, ignored: this.ignoredIn(r), ignoreGlobs },
         { onChange: (p, kind) => this.onChange(r, p, kind), onError: (err) => this.onWatchError(r, err) },
       );
     } catch (err) {
@@ -180,6 +180,14 @@ export class WatchRuntime {
       }
       throw err;
     }
+  }
+
+  /**
+   * Working roots skip system litter (scan.ignore). Deliverables skip nothing: a GenAI file
+   * renamed to `._shot.png` or `.DS_Store` must not slip through the gate.
+   */
+  private ignoredIn(r: RootState): ReturnType<typeof ignoreMatcher> {
+    return r.role === "deliverables" ? () => false : this.ignored;
   }
 
   /** Watcher callbacks only enqueue. */
@@ -276,7 +284,7 @@ export class WatchRuntime {
     const started = Date.now();
     const seen = new Set<string>();
     let walkErrors = 0;
-    for await (const e of walk(r.root, this.ignored)) {
+    for await (const e of walk(r.root, this.ignoredIn(r))) {
       if (this.stopping) return;
       if (e.type === "ignored") continue;
       if (e.type === "error") {
@@ -308,7 +316,7 @@ export class WatchRuntime {
 
   /** chokidar may miss files created in a new directory before it is watched (#1471). */
   private async reconcileDir(r: RootState, dir: string): Promise<void> {
-    for await (const e of walk(dir, this.ignored)) {
+    for await (const e of walk(dir, this.ignoredIn(r))) {
       if (this.stopping) return;
       if (e.type === "error" || e.type === "ignored") continue;
       if (r.role === "deliverables") this.gateQueue.push(e.path, 0);

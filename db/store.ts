@@ -184,9 +184,24 @@ export class Store {
       mkdirSync(path.dirname(abs), { recursive: true });
     }
     let db: Database.Database;
+    let version: number;
     try {
       db = new Database(abs, { readonly: opts.readonly ?? false, fileMustExist: !opts.create });
       db.pragma("busy_timeout = 10000");
+      version = db.pragma("user_version", { simple: true }) as number;
+    } catch (err) {
+      throw new DatabaseError(`cannot open database ${abs}: ${errorMessage(err)}`, { cause: err });
+    }
+    // Refuse a newer database before any pragma that writes (journal_mode rewrites the header).
+    const migrations = loadMigrations();
+    if (version > migrations.length) {
+      db.close();
+      throw new DatabaseError(
+        `database ${abs} has schema version ${version}, newer than this prov understands (${migrations.length}); ` +
+          `it was written by a newer prov. Upgrade prov; the database was not changed.`,
+      );
+    }
+    try {
       if (!opts.readonly) {
         db.pragma("journal_mode = WAL");
         db.pragma("foreign_keys = ON");
@@ -198,7 +213,7 @@ export class Store {
     }
     const store = new Store(abs, db);
     try {
-      store.migrate(loadMigrations(), opts.readonly ?? false);
+      store.migrate(migrations, opts.readonly ?? false);
     } catch (err) {
       db.close();
       throw err;
@@ -209,13 +224,7 @@ export class Store {
   private migrate(migrations: Migration[], readonly: boolean): void {
     const current = this.schemaVersion();
     const latest = migrations.length;
-    if (current > latest) {
-      throw new DatabaseError(
-        `database ${this.file} has schema version ${current}, newer than this prov understands (${latest}); ` +
-          `it was written by a newer prov. Upgrade prov; the database was not changed.`,
-      );
-    }
-    if (current === latest) return;
+    if (current >= latest) return; // newer databases are refused in open()
     if (readonly) throw new DatabaseError(`database ${this.file} needs migrating (version ${current} → ${latest}); run any writing command first`);
     const pending = migrations.slice(current);
     this.write(() => {

@@ -37,8 +37,9 @@ export function lineageEvidence(store: Store, mediaHash: string, excludeAssetId:
       if (e.signal !== "genai" && e.signal !== "genai-edited") continue;
       inherited.push({
         source: "lineage",
-        field: `same media data as ${sibling.sha256}`,
-        value: `${e.source}: ${e.field} = ${e.value}`,
+        // Ends with the original field, so a declared DigitalSourceType still counts as declared.
+        field: `same media data as ${sibling.sha256}: ${e.source} ${e.field}`,
+        value: e.value,
         signal: e.signal,
         detail: { sha256: sibling.sha256, via: e.source },
       });
@@ -126,10 +127,12 @@ export function recordIdentified(store: Store, f: Identified, now: string): Reco
   const { id: locationId, previous } = store.upsertLocation(f.path, assetId, f.stat, "present", null, now);
   const { origin, status } = reclassifyFamily(store, assetId, now, created ? "new" : "reread");
 
+  // The path's history decides first: new bytes at a known path are a change, whether or
+  // not those bytes were ever seen before.
   let change: Recorded["change"];
-  if (created) change = "new";
+  if (previous?.asset_id != null && previous.asset_id !== assetId) change = "changed";
+  else if (created) change = "new";
   else if (!previous || previous.asset_id === null) change = "new-location";
-  else if (previous.asset_id !== assetId) change = "changed";
   else change = "reread";
 
   const detail: Record<string, unknown> = { sha256: f.sha256, origin, status };
@@ -145,8 +148,29 @@ export function recordIdentified(store: Store, f: Identified, now: string): Reco
   return { path: f.path, sha256: f.sha256, assetId, origin, status, change, metadataError, warnings };
 }
 
-/** A file that could not be identified at all (unreadable, vanished, ...). Call inside store.write(). */
-export function recordReadError(store: Store, p: string, stat: StatKey | null, reason: string, now: string): void {
+/** Mark recorded locations missing (never deleted), with an event each. Call inside store.write(). */
+export function markVanished(store: Store, paths: Iterable<string>, now: string): number {
+  let marked = 0;
+  for (const p of paths) {
+    const loc = store.locationByPath(p);
+    if (!loc || loc.state === "missing") continue;
+    store.markMissing(loc.id, now);
+    store.addEvent("missing", now, { assetId: loc.asset_id, locationId: loc.id, path: p });
+    marked++;
+  }
+  return marked;
+}
+
+/**
+ * A file that could not be identified at all (unreadable, vanished, ...). Call inside
+ * store.write(). A name prov cannot address (not UTF-8) gets an event but no location,
+ * so its escaped display form never collides with a real file of that name.
+ */
+export function recordReadError(store: Store, p: string, stat: StatKey | null, reason: string, now: string, addressable = true): void {
+  if (!addressable) {
+    store.addEvent("read-error", now, { path: p, detail: { stage: "identify", reason, addressable: false } });
+    return;
+  }
   const previous = store.locationByPath(p);
   const { id } = store.upsertLocation(p, null, stat, "error", reason, now);
   // One event per new reason, not one per scan of a still-unreadable file.

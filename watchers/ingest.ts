@@ -11,7 +11,8 @@ import { errnoCode } from "../src/errors.js";
 import { sameStat, statKey } from "../src/identity/hash.js";
 import { log } from "../src/log.js";
 import type { MetadataReader } from "../src/metadata/exiftool.js";
-import { nowIso } from "../src/provenance.js";
+import { suspectUnmount } from "../src/policy/vanish.js";
+import { markVanished, nowIso } from "../src/provenance.js";
 import { scan } from "../src/scan/scanner.js";
 import { exists } from "../src/quarantine/move.js";
 
@@ -25,10 +26,6 @@ export interface IngestDeps {
   stableMs: number;
 }
 
-/** An unmounted share looks like a mass delete: at least 50 files and half of what was there. */
-export function suspectUnmount(vanished: number, present: number): boolean {
-  return vanished >= 50 && vanished >= present * 0.5;
-}
 
 export type IngestOutcome = "recorded" | "unchanged" | "moved" | "wait" | "gone" | "directory" | "not-media";
 
@@ -121,17 +118,7 @@ export class WorkingIngest {
       log.warn(`${paths.length} of ${present} recorded files under ${root} vanished at once: is the share unmounted? They are not marked missing.`);
       return { marked: 0, suspected: true };
     }
-    let marked = 0;
-    store.write(() => {
-      const now = nowIso();
-      for (const p of paths) {
-        const loc = store.locationByPath(p);
-        if (!loc || loc.state === "missing") continue;
-        store.markMissing(loc.id, now);
-        store.addEvent("missing", now, { assetId: loc.asset_id, locationId: loc.id, path: p });
-        marked++;
-      }
-    });
+    const marked = store.write(() => markVanished(store, paths, nowIso()));
     return { marked, suspected: false };
   }
 }

@@ -3,6 +3,7 @@
 
 import { userInfo } from "node:os";
 import path from "node:path";
+import type { AssetRow } from "../../db/store.js";
 import type { Context } from "../context.js";
 import type { Evidence } from "../detect/types.js";
 import { isGenAI } from "../detect/types.js";
@@ -37,7 +38,8 @@ export async function tagCommand(ctx: Context, files: string[], o: TagOptions): 
   if (o.notGenai && !o.note) throw new UsageError('--not-genai needs --note "why" (it is recorded with the decision)');
   const store = ctx.store({ create: true });
   const by = o.by ?? defaultUser();
-  const results = [];
+  // Every file is resolved and checked first, so a refusal leaves nothing half-tagged.
+  const assets: Array<{ file: string; asset: AssetRow }> = [];
   for (const file of files) {
     const asset = requireAsset(await resolveTarget(ctx, file, { record: true }), file);
     if (o.notGenai && !o.force) {
@@ -45,23 +47,26 @@ export async function tagCommand(ctx: Context, files: string[], o: TagOptions): 
       const labelled = evidenceWithLineage(store, asset).filter((e) => e.source !== "manual" && e.source !== "folder" && isGenAI(e.signal));
       if (labelled.length > 0) {
         throw new UsageError(
-          `${file}: its own metadata says GenAI (${labelled[0]!.source}: ${labelled[0]!.field}). ` +
+          `${file}: its own metadata says GenAI (${labelled[0]!.source}: ${labelled[0]!.field}); nothing was tagged. ` +
             `To use GenAI material in deliverables, approve it with \`prov approve\`; to overrule the labels, add --force.`,
         );
       }
     }
-    const detail: Record<string, unknown> = { by };
-    for (const k of ["tool", "model", "prompt", "note"] as const) if (o[k]) detail[k] = o[k];
-    if (o.force) detail["force"] = true;
-    const evidence: Evidence = { source: "manual", field: "prov tag", value: o.genai ? "genai" : "not-genai", signal: o.genai ? "genai" : "not-genai", detail };
-    const result = store.decision(() => {
-      const now = nowIso();
+    assets.push({ file, asset });
+  }
+  const detail: Record<string, unknown> = { by };
+  for (const k of ["tool", "model", "prompt", "note"] as const) if (o[k]) detail[k] = o[k];
+  if (o.force) detail["force"] = true;
+  const evidence: Evidence = { source: "manual", field: "prov tag", value: o.genai ? "genai" : "not-genai", signal: o.genai ? "genai" : "not-genai", detail };
+  const results = store.decision(() => {
+    const now = nowIso();
+    return assets.map(({ file, asset }) => {
       store.addEvidence(asset.id, evidence, now);
       store.addEvent("tagged", now, { assetId: asset.id, detail: { tag: evidence.value, ...detail } });
-      return reclassifyFamily(store, asset.id, now, "tagged");
+      const r = reclassifyFamily(store, asset.id, now, "tagged");
+      return { file, sha256: asset.sha256, origin: r.origin, status: r.status };
     });
-    results.push({ file, sha256: asset.sha256, origin: result.origin, status: result.status });
-  }
+  });
   if (ctx.globals.json) printJson(results);
   else for (const r of results) println(`${r.origin}${r.status ? `/${r.status}` : ""}  ${r.sha256.slice(0, 12)}  ${r.file}`);
   return ExitCode.ok;

@@ -1,11 +1,12 @@
 import type { Context } from "../context.js";
-import { ExitCode } from "../errors.js";
+import { ExitCode, UsageError } from "../errors.js";
 import { printJson, println, showPath } from "../output.js";
 import { requireAsset, resolveTarget } from "./target.js";
 
 export async function logCommand(ctx: Context, arg: string | undefined, opts: { limit?: string }): Promise<number> {
   const store = ctx.store({ readonly: true });
-  const limit = opts.limit ? Number(opts.limit) : 200;
+  const limit = opts.limit === undefined ? 200 : Number(opts.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number of events, 1 or more (got ${opts.limit})`);
   let assetId: number | undefined;
   if (arg) assetId = requireAsset(await resolveTarget(ctx, arg, { record: false }), arg).id;
   const events = store.events({ assetId, limit }).reverse();

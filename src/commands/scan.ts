@@ -96,6 +96,8 @@ function summaryLine(s: ScanSummary, unreadable: number): string {
     `genai ${s.origins.genai}, genai-edited ${s.origins["genai-edited"]}, possibly-genai ${s.origins["possibly-genai"]}, not-genai ${s.origins["not-genai"]}, unknown ${s.origins.unknown}`,
     `${s.temporaryGenAI} temporary GenAI`,
   ];
+  if (s.missing > 0) parts.push(`${s.missing} recorded files gone (marked missing)`);
+  for (const root of s.suspectedUnmount) parts.push(`most of ${root} vanished: is it unmounted? nothing marked missing`);
   if (unreadable > 0) parts.push(`${unreadable} unreadable`);
   if (skipped > 0) parts.push(`${skipped} skipped (-v lists them)`);
   return parts.join("; ");

@@ -252,9 +252,29 @@ function generatorEvidence(tags: RawTags): Evidence[] {
     if (key.startsWith("Doc")) continue; // inside C2PA, handled above
     const tag = key.slice(key.lastIndexOf(":") + 1);
     const group = key.slice(0, key.lastIndexOf(":"));
+
+    // Tool names, possibly lists. Not dc:Creator: it names people ("Sora", "Kling" are names too).
+    if (/^(Software|CreatorTool|Encoder|EncodedBy|EncodingTool)$/.test(tag)) {
+      for (const v of list(raw)) {
+        const s = str(v);
+        const gen = s ? generatorName(s) : null;
+        if (s && gen) mark(key, s, "genai", gen);
+      }
+      continue;
+    }
+    // XMP media-management history (read with -struct): [{Action, SoftwareAgent, ...}].
+    if (tag === "History") {
+      for (const entry of list(raw)) {
+        if (!isRecord(entry)) continue;
+        const agent = str(entry["SoftwareAgent"]);
+        const gen = agent ? generatorName(agent) : null;
+        if (agent && gen) mark(`${key} SoftwareAgent`, agent, "genai", gen);
+      }
+      continue;
+    }
+
     const value = str(raw);
     if (value === undefined) continue;
-
     if (tag === "Parameters" && group === "PNG") {
       if (A1111.test(value)) mark(key, value, "genai", "AUTOMATIC1111/Forge");
       else if (tags["PNG:Fooocus_scheme"] !== undefined || /"(fooocus|base_model|performance)"/i.test(value)) mark(key, value, "genai", "Fooocus");
@@ -272,12 +292,6 @@ function generatorEvidence(tags: RawTags): Evidence[] {
       mark(key, value, "genai", "generator title");
     } else if (group === "PNG" && tag === "Source" && /stable diffusion/i.test(value)) {
       mark(key, value, "genai", "NovelAI");
-    } else if (/^(Software|CreatorTool|Creator|Encoder|EncodedBy|HistorySoftwareAgent|Make)$/.test(tag)) {
-      for (const v of list(raw)) {
-        const s = str(v);
-        const gen = s ? generatorName(s) : null;
-        if (s && gen) mark(key, s, "genai", gen);
-      }
     }
   }
   return out;

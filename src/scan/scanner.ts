@@ -10,7 +10,9 @@ import type { Origin, Status } from "../detect/types.js";
 import { describeFsError, errorMessage, UsageError } from "../errors.js";
 import { hashFile, NotARegularFileError, sameStat, statKey, type HashResult } from "../identity/hash.js";
 import type { MetadataReader } from "../metadata/exiftool.js";
-import { nowIso, recordIdentified, recordReadError, type Recorded } from "../provenance.js";
+import { log } from "../log.js";
+import { suspectUnmount } from "../policy/vanish.js";
+import { markVanished, nowIso, recordIdentified, recordReadError, type Recorded } from "../provenance.js";
 import { ignoreMatcher, walk, type WalkEntry } from "./walk.js";
 
 const CHUNK_FILES = 48;
@@ -35,6 +37,10 @@ export interface ScanSummary {
   skipped: Record<string, number>;
   origins: Record<Origin, number>;
   temporaryGenAI: number;
+  /** Recorded files under a scanned folder that are no longer there (marked missing). */
+  missing: number;
+  /** Folders where so much vanished at once that prov suspects an unmounted share. */
+  suspectedUnmount: string[];
   seconds: number;
 }
 
@@ -70,7 +76,7 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
   const summary: ScanSummary = {
     files: 0, new: 0, newLocations: 0, changed: 0, reread: 0, unchanged: 0, errors: 0, skipped: {},
     origins: { genai: 0, "genai-edited": 0, "possibly-genai": 0, "not-genai": 0, unknown: 0 },
-    temporaryGenAI: 0, seconds: 0,
+    temporaryGenAI: 0, missing: 0, suspectedUnmount: [], seconds: 0,
   };
   const extensions = opts.extensions === "all" ? null : new Set(opts.extensions.map((e) => e.toLowerCase()));
   const ignored = ignoreMatcher(opts.ignore);
@@ -127,8 +133,8 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
     touched.length = 0;
   };
 
-  const recordError = (p: string, stat: StatKey | null, reason: string): void => {
-    store.write(() => recordReadError(store, p, stat, reason, nowIso()));
+  const recordError = (p: string, stat: StatKey | null, reason: string, addressable = true): void => {
+    store.write(() => recordReadError(store, p, stat, reason, nowIso(), addressable));
     emit({ kind: "error", path: p, reason });
   };
 
@@ -173,8 +179,13 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
 
   let chunk: Pending[] = [];
   let chunkBytes = 0;
+  // Every path walked under a directory root, to find recorded files that are gone.
+  const seen = new Set<string>();
+  const dirRoots: string[] = [];
   for (const root of present) {
+    if ((await statPath(root)).isDirectory()) dirRoots.push(path.resolve(root));
     for await (const entry of entriesOf(root, ignored)) {
+      seen.add(entry.path);
       switch (entry.type) {
         case "ignored":
           emit({ kind: "skipped", path: entry.path, reason: "ignored by scan.ignore" });
@@ -186,7 +197,7 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
           emit({ kind: "skipped", path: entry.path, reason: "not a regular file" });
           continue;
         case "error":
-          recordError(entry.path, null, entry.reason);
+          recordError(entry.path, null, entry.reason, entry.unaddressable !== true);
           continue;
         case "file":
           break;
@@ -229,6 +240,17 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
     await new Promise((r) => setTimeout(r, 1000));
     for (let i = 0; i < retries.length; i += CHUNK_FILES) await launch(retries.slice(i, i + CHUNK_FILES), true);
     await Promise.all(inFlight);
+  }
+  for (const root of dirRoots) {
+    const recorded = store.presentLocationsUnder(root);
+    const gone = recorded.filter((l) => !seen.has(l.path)).map((l) => l.path);
+    if (gone.length === 0) continue;
+    if (suspectUnmount(gone.length, recorded.length)) {
+      log.warn(`${gone.length} of ${recorded.length} recorded files under ${root} are gone: is the share unmounted? They are not marked missing.`);
+      summary.suspectedUnmount.push(root);
+      continue;
+    }
+    summary.missing += store.write(() => markVanished(store, gone, nowIso()));
   }
   summary.seconds = (Date.now() - started) / 1000;
   return summary;

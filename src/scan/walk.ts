@@ -12,7 +12,7 @@ export type WalkEntry =
   | { type: "symlink"; path: string }
   | { type: "other"; path: string }
   | { type: "ignored"; path: string }
-  | { type: "error"; path: string; reason: string };
+  | { type: "error"; path: string; reason: string; unaddressable?: boolean };
 
 export type IgnoreMatcher = (absPath: string, isDir: boolean) => boolean;
 
@@ -49,7 +49,12 @@ export async function* walk(root: string, ignored: IgnoreMatcher): AsyncGenerato
         const raw = d.name as unknown as Buffer;
         const name = raw.toString("utf8");
         if (!Buffer.from(name, "utf8").equals(raw)) {
-          yield { type: "error", path: path.join(dir, displayName(raw)), reason: "file name is not valid UTF-8; rename it so prov can address it" };
+          yield {
+            type: "error",
+            path: path.join(dir, displayName(raw)),
+            reason: "file name is not valid UTF-8 (shown with \\x escapes); rename it so prov can address it",
+            unaddressable: true,
+          };
           continue;
         }
         const p = path.join(dir, name);

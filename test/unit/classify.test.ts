@@ -179,3 +179,16 @@ describe("statusFor()", () => {
     }
   });
 });
+
+describe("lineage keeps a declared source type declared", () => {
+  it("a stripped copy of a genai-edited composite stays genai-edited", () => {
+    const declared = {
+      source: "lineage" as const,
+      field: "same media data as " + "a".repeat(64) + ": iptc XMP-iptcExt:DigitalSourceType",
+      value: "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia",
+      signal: "genai-edited" as const,
+    };
+    const generic = { source: "lineage" as const, field: "same media data as " + "a".repeat(64) + ": iptc XMP-iptcExt:AISystemUsed", value: "Adobe Firefly", signal: "genai" as const };
+    expect(classify([declared, generic]).origin).toBe("genai-edited");
+  });
+});

@@ -353,11 +353,16 @@ describe("evidenceFromTags(): generator marks", () => {
     expect(e!.value).toContain(`(${long.length} characters)`);
   });
 
-  // The generator loop iterates list(raw) for Software/Creator/... values, so lists are meant to
-  // be read; but a list never reaches it (str(list) is undefined → skipped). ExifTool -struct
-  // prints XMP-dc:Creator as a list even with one entry. Product bug, see report.
-  it("a list-valued generator field (XMP-dc:Creator with -struct) is read", () => {
-    expect(origin({ "XMP-dc:Creator": ["Midjourney"] })).toBe("genai");
+  // ExifTool -struct prints some tool fields as lists even with one entry.
+  it("a list-valued tool field is read", () => {
+    expect(origin({ "XMP-xmp:CreatorTool": ["Midjourney v6"] })).toBe("genai");
+    expect(origin({ "IFD0:Software": ["GIMP 2.10", "Stable Diffusion"] })).toBe("genai");
+  });
+
+  // dc:Creator names people: "Sora" and "Kling" are names as well as video generators.
+  it("a person's name in XMP-dc:Creator is not a generator mark", () => {
+    expect(origin({ "XMP-dc:Creator": ["Sora Aoi"] })).toBe("unknown");
+    expect(origin({ "XMP-dc:Creator": ["Marc-Uwe Kling"] })).toBe("unknown");
   });
 });
 

@@ -464,6 +464,16 @@ export class Store {
     return Number(info.lastInsertRowid);
   }
 
+  /** A file blocked while still being written: its final content, once it settled in quarantine. */
+  settleQuarantine(id: number, sha256: string, assetId: number | null): void {
+    this.q("UPDATE quarantine SET sha256 = ?, asset_id = coalesce(?, asset_id) WHERE id = ?").run(sha256, assetId, id);
+  }
+
+  /** Moved rows whose content was still being written when blocked (sha256 not known yet). */
+  unsettledQuarantine(): QuarantineRow[] {
+    return this.q("SELECT * FROM quarantine WHERE state = 'moved' AND sha256 IS NULL AND kind = 'blocked' ORDER BY id").all() as QuarantineRow[];
+  }
+
   /** The destination name is only known once the row has its id. */
   setQuarantinePath(id: number, quarantinePath: string): void {
     this.q("UPDATE quarantine SET quarantine_path = ? WHERE id = ?").run(quarantinePath, id);

@@ -3,7 +3,7 @@
 // and holds what it cannot identify.
 
 import { lstat } from "node:fs/promises";
-import type { AssetRow, LocationRow, Store } from "../db/store.js";
+import type { AssetRow, LocationRow, QuarantineRow, Store } from "../db/store.js";
 import { classify } from "../src/detect/classify.js";
 import { evidenceFromTags } from "../src/detect/evidence.js";
 import type { FolderMatcher } from "../src/detect/folders.js";
@@ -49,6 +49,8 @@ export class DeliverablesGate {
     if (st.isDirectory()) return "ignored";
     if (st.isSymbolicLink()) return this.act(p, decide({ ...this.none(), symlink: true }), null, key);
     if (!st.isFile()) return this.act(p, { action: "hold", reason: "not a regular file (FIFO, socket or device)" }, null, key);
+    // An empty file has no content that could be GenAI (and its hash is every empty file's).
+    if (key.size === 0) return "allowed";
     // A file already waiting to be moved is retried by the runtime, not judged again.
     if (store.stuckAt(p)?.ino === key.ino) return "stuck";
 
@@ -85,15 +87,43 @@ export class DeliverablesGate {
 
     const [meta] = await this.d.reader.readMany([{ path: p, size: h.size }]);
     if (!meta) throw new Error("metadata reader returned nothing");
-    if (stable) return this.recordAndJudge(p, h, meta);
-    // Not complete yet: judge by what the partial file already says, record nothing.
+    // The metadata describes the hashed bytes only if the file did not change in between.
+    const same = await lstat(p, { bigint: true }).then((s) => sameStat(statKey(s), h.stat), () => false);
+    if (stable && same) return this.recordAndJudge(p, h, meta);
+    // Not complete yet: judge by what the partial file already says and record nothing.
+    // A block moves it now; its final content is hashed and recorded once it settles (settle()).
     const evidence = this.ownEvidence(p, meta);
     const own = { origin: classify(evidence).origin, evidence };
-    const decision = decide({ ...this.none(), own, stable: false, known: known ? { origin: known.origin, status: known.status, sha256: known.sha256 } : null });
-    // Blocked while young: if the bytes did not change while hashed, record them so the
-    // receipt names the asset and a later copy of the same content is known at once.
-    if (decision.action === "block" && !h.changedWhileReading) return this.recordAndJudge(p, h, meta);
-    return this.act(p, decision, known ?? null, h.stat, h.sha256, evidence);
+    const decision = decide({ ...this.none(), own, stable: false, known: null });
+    return this.act(p, decision, null, statKey(st), null, evidence);
+  }
+
+  /**
+   * A file blocked while still being written was moved with its content unknown. Once it
+   * has settled in quarantine, hash and record it (so copies are known by content) and
+   * complete its receipt. Returns false to be asked again later.
+   */
+  async settle(row: QuarantineRow): Promise<boolean> {
+    const { store } = this.d;
+    let h: HashResult;
+    try {
+      h = await hashFile(row.quarantine_path);
+    } catch {
+      return false;
+    }
+    if (h.changedWhileReading || Date.now() - Number(BigInt(h.stat.mtimeNs) / 1_000_000n) < this.d.stableMs) return false;
+    const [meta] = await this.d.reader.readMany([{ path: row.quarantine_path, size: h.size }]);
+    const same = await lstat(row.quarantine_path, { bigint: true }).then((s) => sameStat(statKey(s), h.stat), () => false);
+    if (!meta || !same) return false;
+    const folder = h.size > 0 ? this.d.folderMatcher(row.original_path) : [];
+    store.write(() => {
+      const now = nowIso();
+      const r = recordIdentified(store, { path: row.quarantine_path, stat: h.stat, sha256: h.sha256, size: h.size, metadata: meta, folderEvidence: folder }, now);
+      store.settleQuarantine(row.id, h.sha256, r.assetId);
+      store.addEvent("quarantine-settled", now, { assetId: r.assetId, path: row.original_path, detail: { quarantine_id: row.id, sha256: h.sha256 } });
+    });
+    await this.d.quarantine.writeReceipt(store.quarantineById(row.id)!, row.moved_at ?? nowIso());
+    return true;
   }
 
   private none() {

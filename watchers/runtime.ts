@@ -157,6 +157,7 @@ export class WatchRuntime {
 
     this.timers.push(setInterval(() => this.heartbeat(), HEARTBEAT_MS));
     this.timers.push(setInterval(() => void this.retryStuck(), 5000));
+    this.timers.push(setInterval(() => void this.settleBlocked(), Math.max(500, Math.min(2000, this.config.gate.stableSeconds * 1000))));
     this.timers.push(setInterval(() => this.scheduleReconcile(), this.config.watch.reconcileIntervalSeconds * 1000));
     // Catch-up for everything that happened while stopped; deliverables first.
     this.scheduleReconcile();
@@ -328,6 +329,21 @@ export class WatchRuntime {
     for (const row of this.store.quarantineRows(["stuck"])) {
       if (this.stopping) return;
       await this.quarantine.attempt(row);
+    }
+  }
+
+  private settling = false;
+  /** Files blocked mid-write: hash and record their final content once settled. */
+  private async settleBlocked(): Promise<void> {
+    if (this.settling) return;
+    this.settling = true;
+    try {
+      for (const row of this.store.unsettledQuarantine()) {
+        if (this.stopping) return;
+        await this.gate.settle(row).catch((err: unknown) => this.logError(`settling quarantine ${row.id}`, err));
+      }
+    } finally {
+      this.settling = false;
     }
   }
 

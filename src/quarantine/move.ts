@@ -124,9 +124,11 @@ async function crossDevice(src: string, dest: string, isLink: boolean, expected:
     throw asMoveError(src, err);
   }
   const srcHash = createHash("sha256");
+  let changedWhileCopied = false;
   try {
     const input = await open(src, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     try {
+      const before = await input.stat({ bigint: true });
       const buf = Buffer.allocUnsafe(CHUNK);
       for (;;) {
         const { bytesRead } = await input.read(buf, 0, buf.length, null);
@@ -135,6 +137,8 @@ async function crossDevice(src: string, dest: string, isLink: boolean, expected:
         srcHash.update(part);
         await out.write(part);
       }
+      const after = await input.stat({ bigint: true });
+      changedWhileCopied = before.size !== after.size || before.mtimeNs !== after.mtimeNs || before.ctimeNs !== after.ctimeNs;
     } finally {
       await input.close();
     }
@@ -148,9 +152,10 @@ async function crossDevice(src: string, dest: string, isLink: boolean, expected:
   failpoint(`${fp}:after-copy`);
   const copied = srcHash.digest("hex");
   const reread = await hashOf(tmp);
-  if (reread !== copied || (expected.sha256 !== null && copied !== expected.sha256)) {
+  // A file still being written cannot be copied whole yet: retried until it is stable.
+  if (changedWhileCopied || reread !== copied) {
     await rm(tmp, { force: true });
-    throw new MoveError(`${src} changed while it was copied to quarantine; it will be judged again`, "ECHANGED", true);
+    throw new MoveError(`${src} changed while it was copied to quarantine (still being written?); retrying`, "ECHANGED", true);
   }
   await link(tmp, dest); // never overwrites
   await unlink(tmp);

@@ -102,8 +102,8 @@ export class Quarantine {
     return this.complete(row, false);
   }
 
-  private async complete(row: QuarantineRow, recovered: boolean): Promise<QuarantineRow> {
-    const movedAt = nowIso();
+  /** The receipt beside a quarantined file; rewritten when a file blocked mid-write settles. */
+  async writeReceipt(row: QuarantineRow, movedAt: string): Promise<void> {
     const receipt = {
       receipt: "prov quarantine",
       id: row.id,
@@ -117,10 +117,16 @@ export class Quarantine {
       asset_id: row.asset_id,
       host: hostname(),
       prov_version: this.version,
+      ...(row.sha256 === null ? { note: "blocked while still being written; sha256 follows once the file has settled" } : {}),
       release: `prov release ${row.id} --by NAME (needs an approval, or --force --note)`,
     };
-    failpoint("quarantine:before-receipt");
     await writeFileDurable(receiptPath(row), JSON.stringify(receipt, null, 2) + "\n");
+  }
+
+  private async complete(row: QuarantineRow, recovered: boolean): Promise<QuarantineRow> {
+    const movedAt = nowIso();
+    failpoint("quarantine:before-receipt");
+    await this.writeReceipt(row, movedAt);
     this.store.decision(() => {
       this.store.setQuarantineState(row.id, "moved", { moved_at: movedAt, attempts: 1 });
       this.store.addEvent("quarantined", movedAt, {
@@ -145,7 +151,12 @@ export class Quarantine {
           if (await exists(src)) {
             const [s, d] = await Promise.all([lstat(src, { bigint: true }), lstat(dest, { bigint: true })]);
             const sameInode = s.dev === d.dev && s.ino === d.ino;
-            const sameContent = !sameInode && s.isFile() && d.isFile() && row.sha256 !== null && (await hashOf(src)) === row.sha256 && (await hashOf(dest)) === row.sha256;
+            // A cross-filesystem copy was placed but the source not yet unlinked: same bytes?
+            let sameContent = false;
+            if (!sameInode && s.isFile() && d.isFile()) {
+              const destHash = await hashOf(dest);
+              sameContent = (row.sha256 === null || destHash === row.sha256) && (await hashOf(src)) === destHash;
+            }
             // The move got as far as placing the file: the source name is the leftover.
             if (sameInode || sameContent) await unlink(src);
           }

@@ -141,6 +141,13 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
   const retries: Pending[] = [];
   const processChunk = async (files: Pending[], lastTry: boolean): Promise<void> => {
     const [hashes, metas] = await Promise.all([hashAll(files), deps.reader.readMany(files)]);
+    // Hash and metadata were read at different moments: they describe the same bytes only
+    // if the file is still as it was when hashed. Otherwise read it again.
+    const now0 = await Promise.all(files.map((f) => lstat(f.path, { bigint: true }).then(statKey, () => null)));
+    hashes.forEach((h, i) => {
+      const still = now0[i];
+      if (h.ok && still && !sameStat(still, h.result.stat)) h.result.changedWhileReading = true;
+    });
     const outcomes: FileOutcome[] = [];
     const now = nowIso();
     store.write(() => {
@@ -160,7 +167,8 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
         } else {
           const r = recordIdentified(
             store,
-            { path: f.path, stat: h.result.stat, sha256: h.result.sha256, size: h.result.size, metadata: m, folderEvidence: deps.folderMatcher(f.path) },
+            // An empty file has no content to be GenAI: a folder rule on it would taint every empty file.
+            { path: f.path, stat: h.result.stat, sha256: h.result.sha256, size: h.result.size, metadata: m, folderEvidence: h.result.size > 0 ? deps.folderMatcher(f.path) : [] },
             now,
           );
           outcomes.push({ kind: "recorded", ...r });

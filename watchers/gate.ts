@@ -116,13 +116,16 @@ export class DeliverablesGate {
     const same = await lstat(row.quarantine_path, { bigint: true }).then((s) => sameStat(statKey(s), h.stat), () => false);
     if (!meta || !same) return false;
     const folder = h.size > 0 ? this.d.folderMatcher(row.original_path) : [];
-    store.write(() => {
+    const r = store.write(() =>
+      recordIdentified(store, { path: row.quarantine_path, stat: h.stat, sha256: h.sha256, size: h.size, metadata: meta, folderEvidence: folder }, nowIso()),
+    );
+    // Receipt first, then the row: whoever sees the row's sha256 finds it in the receipt too.
+    await this.d.quarantine.writeReceipt({ ...row, sha256: h.sha256, asset_id: r.assetId }, row.moved_at ?? nowIso());
+    store.decision(() => {
       const now = nowIso();
-      const r = recordIdentified(store, { path: row.quarantine_path, stat: h.stat, sha256: h.sha256, size: h.size, metadata: meta, folderEvidence: folder }, now);
       store.settleQuarantine(row.id, h.sha256, r.assetId);
       store.addEvent("quarantine-settled", now, { assetId: r.assetId, path: row.original_path, detail: { quarantine_id: row.id, sha256: h.sha256 } });
     });
-    await this.d.quarantine.writeReceipt(store.quarantineById(row.id)!, row.moved_at ?? nowIso());
     return true;
   }
 

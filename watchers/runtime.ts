@@ -84,7 +84,7 @@ export class WatchRuntime {
   ) {
     const matcher = folderMatcher(config.folderRules);
     const stableMs = config.gate.stableSeconds * 1000;
-    this.quarantine = new Quarantine(store, config.roots.quarantine ?? "", version);
+    this.quarantine = new Quarantine(store, config.roots.quarantine ?? "", version, stableMs);
     this.gate = new DeliverablesGate({ store, reader, quarantine: this.quarantine, folderMatcher: matcher, unknownPolicy: config.gate.unknown, stableMs });
     this.ingest = new WorkingIngest({ store, reader, folderMatcher: matcher, stableMs });
     this.ignored = ignoreMatcher(config.scan.ignore);
@@ -156,7 +156,7 @@ export class WatchRuntime {
     for (const r of this.roots) if (r.note) log.info(`${r.root}: ${r.note}`);
 
     this.timers.push(setInterval(() => this.heartbeat(), HEARTBEAT_MS));
-    this.timers.push(setInterval(() => void this.retryStuck(), 5000));
+    this.timers.push(setInterval(() => void this.retryStuck(), Math.max(500, Math.min(5000, this.config.gate.stableSeconds * 1000))));
     this.timers.push(setInterval(() => void this.settleBlocked(), Math.max(500, Math.min(2000, this.config.gate.stableSeconds * 1000))));
     this.timers.push(setInterval(() => this.scheduleReconcile(), this.config.watch.reconcileIntervalSeconds * 1000));
     // Catch-up for everything that happened while stopped; deliverables first.
@@ -325,10 +325,17 @@ export class WatchRuntime {
     }
   }
 
+  private retrying = false;
   private async retryStuck(): Promise<void> {
-    for (const row of this.store.quarantineRows(["stuck"])) {
-      if (this.stopping) return;
-      await this.quarantine.attempt(row);
+    if (this.retrying) return;
+    this.retrying = true;
+    try {
+      for (const row of this.store.quarantineRows(["stuck"])) {
+        if (this.stopping) return;
+        await this.quarantine.attempt(row);
+      }
+    } finally {
+      this.retrying = false;
     }
   }
 

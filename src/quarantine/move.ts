@@ -63,7 +63,7 @@ export interface MoveResult {
 }
 
 /** Move `src` to `dest` (which must not exist). Only the inode that was judged is moved. */
-export async function safeMove(src: string, dest: string, expected: Expected, failpointPrefix = "move"): Promise<MoveResult> {
+export async function safeMove(src: string, dest: string, expected: Expected, failpointPrefix = "move", quietMs = 0): Promise<MoveResult> {
   let st;
   try {
     st = await lstat(src, { bigint: true });
@@ -84,7 +84,14 @@ export async function safeMove(src: string, dest: string, expected: Expected, fa
     return { method: "link" };
   } catch (err) {
     const code = errnoCode(err);
-    if (code === "EXDEV") return crossDevice(src, dest, st.isSymbolicLink(), expected, failpointPrefix);
+    if (code === "EXDEV") {
+      // A copy of a file still being written would be cut short (the writer's later bytes go
+      // to the unlinked source): copy only once it has been quiet for `quietMs`.
+      if (!st.isSymbolicLink() && Date.now() - Number(st.mtimeMs) < quietMs) {
+        throw new MoveError(`${src} is still being written; it is moved to quarantine on another filesystem once complete`, "EBUSY", true);
+      }
+      return crossDevice(src, dest, st.isSymbolicLink(), expected, failpointPrefix);
+    }
     if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "EMLINK") {
       // Filesystems without hard links (some FUSE and SMB mounts): rename, having checked dest is free.
       if (await exists(dest)) throw new MoveError(`refusing to overwrite ${dest}`, "EEXIST", false);

@@ -46,6 +46,8 @@ export class Quarantine {
     private readonly store: Store,
     readonly root: string,
     private readonly version: string,
+    /** How long a file must be unchanged before it may be copied across filesystems. */
+    private readonly quietMs = 0,
   ) {}
 
   /** Plan, move, record. A move that cannot complete leaves the row 'stuck' for retry; it is never reported as moved. */
@@ -78,7 +80,7 @@ export class Quarantine {
   /** Try (again) to move a planned or stuck row's file. */
   async attempt(row: QuarantineRow): Promise<QuarantineRow> {
     try {
-      await safeMove(row.original_path, row.quarantine_path, { dev: row.dev, ino: row.ino, sha256: row.sha256 }, "quarantine");
+      await safeMove(row.original_path, row.quarantine_path, { dev: row.dev, ino: row.ino, sha256: row.sha256 }, "quarantine", this.quietMs);
     } catch (err) {
       const e = err instanceof MoveError ? err : new MoveError(errorMessage(err), undefined, true);
       if (e.retriable) {

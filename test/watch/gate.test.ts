@@ -206,8 +206,11 @@ describe.each(MODES)("ways into deliverables (%s)", (mode) => {
       [fpng, png],
       [fmov, mov],
     ] as const) {
-      const row = await waitBlocked(sb, f, null);
+      const first = await waitBlocked(sb, f, null);
       expect(lexists(f), `${f} must not stay in deliverables`).toBe(false);
+      // Blocked mid-write, its content is recorded once it has settled in quarantine.
+      const row = await waitBlocked(sb, f, sha256(data));
+      expect(row.id).toBe(first.id);
       // The writer kept its descriptor: the rest of the bytes went to the quarantined inode.
       expect(sha256(row.quarantine_path)).toBe(sha256(data));
       // The receipt and the database must describe the bytes that are in quarantine.

@@ -174,6 +174,7 @@ export class Quarantine {
         log.error(`cannot recover quarantine move ${row.id} (${src}): ${errorMessage(err)}`);
       }
     }
+    await this.recoverReleases();
     // A stuck row whose file has gone is no longer blocked-but-present.
     for (const row of this.store.quarantineRows(["stuck"])) {
       if (!(await exists(row.original_path))) {
@@ -185,14 +186,41 @@ export class Quarantine {
     }
   }
 
-  /** Put a quarantined file back (or elsewhere). Never overwrites. */
+  /**
+   * Put a quarantined file back (or elsewhere). Never overwrites. The release is recorded
+   * before the move, so a running gate that sees the file arrive already knows it was
+   * released; if the move fails the record is reverted (recover() does it after a crash).
+   */
   async release(row: QuarantineRow, to: string, f: { by: string; note: string | null; forced: boolean }): Promise<void> {
     await ensureDir(path.dirname(to));
-    await safeMove(row.quarantine_path, to, { dev: null, ino: null, sha256: null }, "release");
-    this.store.decision(() => {
-      const at = nowIso();
-      this.store.markReleased(row.id, { to, by: f.by, note: f.note, forced: f.forced, at });
-      this.store.addEvent("released", at, { assetId: row.asset_id, path: to, detail: { quarantine_id: row.id, by: f.by, note: f.note, forced: f.forced, from: row.quarantine_path } });
-    });
+    const at = nowIso();
+    this.store.decision(() => this.store.markReleased(row.id, { to, by: f.by, note: f.note, forced: f.forced, at }));
+    try {
+      await safeMove(row.quarantine_path, to, { dev: null, ino: null, sha256: null }, "release");
+    } catch (err) {
+      this.store.decision(() => this.store.setQuarantineState(row.id, "moved", { error: `release failed: ${errorMessage(err)}` }));
+      throw err;
+    }
+    this.store.decision(() =>
+      this.store.addEvent("released", nowIso(), { assetId: row.asset_id, path: to, detail: { quarantine_id: row.id, by: f.by, note: f.note, forced: f.forced, from: row.quarantine_path } }),
+    );
+  }
+
+  /** A release recorded but not carried out (crash between the two): back to quarantine state. */
+  private async recoverReleases(): Promise<void> {
+    for (const row of this.store.quarantineRows(["released"])) {
+      if (!row.released_to || this.store.events({ path: row.released_to }).some((e) => e.kind === "released")) continue;
+      const inQuarantine = await exists(row.quarantine_path);
+      const atTarget = await exists(row.released_to);
+      if (inQuarantine && atTarget) {
+        const [q, t] = await Promise.all([lstat(row.quarantine_path, { bigint: true }), lstat(row.released_to, { bigint: true })]);
+        if (q.dev === t.dev && q.ino === t.ino) await unlink(row.quarantine_path); // link done, unlink not
+      }
+      if (await exists(row.released_to)) {
+        this.store.decision(() => this.store.addEvent("released", nowIso(), { assetId: row.asset_id, path: row.released_to, detail: { quarantine_id: row.id, recovered: true } }));
+      } else {
+        this.store.decision(() => this.store.setQuarantineState(row.id, "moved", { error: "release interrupted before the file was moved back" }));
+      }
+    }
   }
 }

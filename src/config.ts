@@ -49,7 +49,7 @@ export function defaultConfig(): Config {
     database: null,
     folderRules: DEFAULT_FOLDER_RULES.map((r) => ({ ...r })),
     scan: { extensions: [...DEFAULT_EXTENSIONS], ignore: [...DEFAULT_IGNORE] },
-    exiftool: { timeoutSeconds: 120, maxProcs: 2, mediaHashMaxBytes: 2 * 1024 ** 3 },
+    exiftool: { timeoutSeconds: 120, maxProcs: 2, mediaHashMaxBytes: 0.25 * 1024 ** 3 },
     roots: { working: [], deliverables: [], quarantine: null },
     gate: { unknown: "allow", stableSeconds: 2 },
     watch: { polling: "auto", pollIntervalSeconds: 5, reconcileIntervalSeconds: 900 },
@@ -66,7 +66,7 @@ export function initialConfigJson(database: string, roots?: Config["roots"]): Re
     watch: d.watch,
     folderRules: d.folderRules,
     scan: { extensions: d.scan.extensions, ignore: d.scan.ignore },
-    exiftool: { timeoutSeconds: d.exiftool.timeoutSeconds, maxProcs: d.exiftool.maxProcs, mediaHashMaxGiB: 2 },
+    exiftool: { timeoutSeconds: d.exiftool.timeoutSeconds, maxProcs: d.exiftool.maxProcs, mediaHashMaxGiB: d.exiftool.mediaHashMaxBytes / 1024 ** 3 },
   };
 }
 

@@ -87,6 +87,8 @@ export interface Identified {
   size: number;
   /** null: this content is already recorded and its metadata was not read again. */
   metadata: MetadataResult | null;
+  /** Media hash computed by prov itself (WAV data chunk), used when ExifTool gave none. */
+  mediaHash?: string | null;
   folderEvidence: Evidence[];
 }
 
@@ -112,7 +114,7 @@ export function recordIdentified(store: Store, f: Identified, now: string): Reco
     {
       sha256: f.sha256,
       size: f.size,
-      mediaHash: md?.mediaHash ?? null,
+      mediaHash: md?.mediaHash ?? f.mediaHash ?? null,
       fileType: md?.fileType ?? null,
       mimeType: md?.mimeType ?? null,
       metadataError,

@@ -168,7 +168,7 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
           const r = recordIdentified(
             store,
             // An empty file has no content to be GenAI: a folder rule on it would taint every empty file.
-            { path: f.path, stat: h.result.stat, sha256: h.result.sha256, size: h.result.size, metadata: m, folderEvidence: h.result.size > 0 ? deps.folderMatcher(f.path) : [] },
+            { path: f.path, stat: h.result.stat, sha256: h.result.sha256, mediaHash: h.result.mediaHash, size: h.result.size, metadata: m, folderEvidence: h.result.size > 0 ? deps.folderMatcher(f.path) : [] },
             now,
           );
           outcomes.push({ kind: "recorded", ...r });

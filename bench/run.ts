@@ -3,8 +3,8 @@
 // figures, never asserts them: timings depend on the machine.
 
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem, type as osType } from "node:os";
-import { existsSync, readFileSync, rmSync } from "node:fs";
-import { mkdtemp, open, opendir, rm } from "node:fs/promises";
+import { constants, existsSync, readFileSync, rmSync } from "node:fs";
+import { mkdtemp, open, opendir, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,7 +18,7 @@ const EXPECTED_EXIFTOOL = "13.59";
 const GOAL_RATIO = 1.5;
 /** The same chunk size as src/identity/hash.ts, so "plain read" is hashFile minus the hashing. */
 const READ_CHUNK = 4 * 1024 * 1024;
-/** The arguments prov's MetadataReader passes (src/metadata/exiftool.ts), for the diagnostic run. */
+/** The arguments prov's MetadataReader passes (src/metadata/exiftool.ts; not exported there, keep in step), for the diagnostic runs. */
 const PROV_READ_ARGS = ["-struct", "-G3:1", "-charset", "filename=utf8", "-api", "largefilesupport=1", "-api", "imagehashtype=SHA256", "-api", "requesttags=imagedatahash"];
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
@@ -51,22 +51,30 @@ interface Options {
   json: boolean;
 }
 
+class UsageError extends Error {}
+
 function options(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      dir: { type: "string" },
-      files: { type: "string", default: "2000" },
-      "big-gib": { type: "string", default: "1" },
-      "hash-runs": { type: "string", default: "3" },
-      "scan-runs": { type: "string", default: "3" },
-      quick: { type: "boolean", default: false },
-      "cpu-prof": { type: "string" },
-      clean: { type: "boolean", default: false },
-      json: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        dir: { type: "string" },
+        files: { type: "string", default: "2000" },
+        "big-gib": { type: "string", default: "1" },
+        "hash-runs": { type: "string", default: "3" },
+        "scan-runs": { type: "string", default: "3" },
+        quick: { type: "boolean", default: false },
+        "cpu-prof": { type: "string" },
+        clean: { type: "boolean", default: false },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+  }
+  const { values } = parsed;
   if (values.help) {
     process.stdout.write(USAGE + "\n");
     process.exit(0);
@@ -93,8 +101,6 @@ function options(argv: string[]): Options {
   };
 }
 
-class UsageError extends Error {}
-
 // ---------------------------------------------------------------------------------------
 // Figures
 
@@ -113,6 +119,8 @@ interface ScanFigure {
   /** Cores' worth of CPU that other processes used meanwhile: high means a noisy figure. */
   otherLoadCores: number | null;
   runs: number;
+  /** Wall seconds of every run, in order: the spread shows how noisy the machine was. */
+  allSeconds: number[];
 }
 
 interface HashFigure {
@@ -155,8 +163,10 @@ interface Report {
     provInternalSeconds: number;
   };
   diagnostics: {
+    provOneExiftoolProcess: ScanFigure | null;
+    provNoMediaHashOver256MiB: ScanFigure | null;
     exiftoolWithProvArgs: ScanFigure;
-    smallFilesOnly: { prov: ScanFigure; exiftool: ScanFigure; ratio: number };
+    smallFilesOnly: { prov: ScanFigure; exiftool: ScanFigure; exiftoolWithProvArgs: ScanFigure; ratio: number };
     bigFileOnly: { prov: ScanFigure; exiftool: ScanFigure; exiftoolWithProvArgs: ScanFigure };
   } | null;
   hash: { bytes: number; runs: number; plainRead: HashFigure; hashFile: HashFigure; sha256sum: HashFigure; digestsAgree: boolean };
@@ -190,7 +200,7 @@ function onSignal(signal: NodeJS.Signals): void {
 
 /** Progress goes to stderr, so stdout is only the table (or the JSON). */
 const progress = (msg: string): void => {
-  process.stderr.write(`[bench] ${msg}\n`);
+  if (!stopping) process.stderr.write(`[bench] ${msg}\n`);
 };
 
 // ---------------------------------------------------------------------------------------
@@ -229,10 +239,22 @@ async function main(): Promise<void> {
   let dbCounter = 0;
   const freshDb = (): string => path.join(tmp, `scan-${++dbCounter}.db`);
 
-  const provScan = async (label: string, paths: string[], db: string, files: number, profile = false): Promise<{ fig: ScanFigure; summary: ProvSummary }> => {
+  const provScan = async (
+    label: string,
+    paths: string[],
+    db: string,
+    files: number,
+    extra: { profile?: boolean; config?: Record<string, unknown> } = {},
+  ): Promise<{ fig: ScanFigure; summary: ProvSummary }> => {
     const out = path.join(tmp, "scan-out.json");
-    const nodeArgs = profile && opts.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProf}`] : [];
-    const r = await run(process.execPath, [...nodeArgs, cli, "--db", db, "-q", "scan", ...paths, "--json"], { cwd: tmp, env, stdout: { file: out } });
+    const nodeArgs = extra.profile && opts.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProf}`] : [];
+    const configArgs: string[] = [];
+    if (extra.config) {
+      const file = path.join(tmp, `${path.basename(db, ".db")}.config.json`);
+      await writeFile(file, JSON.stringify(extra.config));
+      configArgs.push("--config", file);
+    }
+    const r = await run(process.execPath, [...nodeArgs, cli, "--db", db, ...configArgs, "-q", "scan", ...paths, "--json"], { cwd: tmp, env, stdout: { file: out } });
     const summary = provSummary(r, out);
     await rm(out, { force: true });
     checkCount(label, summary.files, files);
@@ -255,17 +277,29 @@ async function main(): Promise<void> {
   const provInternal: number[] = [];
   for (let i = 0; i < opts.scanRuns; i++) {
     const suffix = opts.scanRuns > 1 ? ` (${i + 1}/${opts.scanRuns})` : "";
-    progress(`exiftool -json -r${suffix}`);
-    exiftoolRuns.push(await exiftoolScan("exiftool -json -r", [tree.root], expected));
-    progress(`prov scan, fresh database${suffix}`);
-    const db = freshDb();
-    const first = await provScan("prov scan", [tree.root], db, expected, i === 0);
-    provRuns.push(first.fig);
-    provInternal.push(first.summary.seconds);
-    progress(`prov scan again, unchanged tree${suffix}`);
-    const again = await provScan("prov scan (unchanged)", [tree.root], db, expected);
-    if (again.summary.unchanged !== expected) progress(`note: second scan found ${again.summary.unchanged} of ${expected} files unchanged`);
-    unchangedRuns.push(again.fig);
+    const exiftoolRun = async (): Promise<void> => {
+      progress(`exiftool -json -r${suffix}`);
+      exiftoolRuns.push(await exiftoolScan("exiftool -json -r", [tree.root], expected));
+    };
+    const provRun = async (): Promise<void> => {
+      progress(`prov scan, fresh database${suffix}`);
+      const db = freshDb();
+      const first = await provScan("prov scan", [tree.root], db, expected, { profile: i === 0 });
+      provRuns.push(first.fig);
+      provInternal.push(first.summary.seconds);
+      progress(`prov scan again, unchanged tree${suffix}`);
+      const again = await provScan("prov scan (unchanged)", [tree.root], db, expected);
+      if (again.summary.unchanged !== expected) progress(`note: second scan found ${again.summary.unchanged} of ${expected} files unchanged`);
+      unchangedRuns.push(again.fig);
+    };
+    // Alternate which goes first, so a change in the machine's load does not always hit the same tool.
+    if (i % 2 === 0) {
+      await exiftoolRun();
+      await provRun();
+    } else {
+      await provRun();
+      await exiftoolRun();
+    }
   }
   const prov = medianScan(provRuns);
   const exiftool = medianScan(exiftoolRuns);
@@ -283,14 +317,29 @@ async function main(): Promise<void> {
     const withProvArgs = await exiftoolScan("exiftool -json -r + prov's args", [tree.root], expected, PROV_READ_ARGS);
     const smallProv = (await provScan("prov scan, small files only", small, freshDb(), smallCount)).fig;
     const smallExiftool = await exiftoolScan("exiftool -json -r, small files only", small, smallCount);
+    const smallExiftoolProvArgs = await exiftoolScan("exiftool -json -r + prov's args, small files only", small, smallCount, PROV_READ_ARGS);
     // Its folder rather than the file: ExifTool prints its "files read" count only for directories.
     const bigDir = [path.dirname(tree.bigFile)];
     const bigProv = (await provScan("prov scan, big file only", bigDir, freshDb(), 1)).fig;
     const bigExiftool = await exiftoolScan("exiftool -json -r, big file only", bigDir, 1);
     const bigExiftoolProvArgs = await exiftoolScan("exiftool -json -r + prov's args, big file only", bigDir, 1, PROV_READ_ARGS);
+    // What-ifs through prov's own config: how much the second ExifTool process and the WAV's ImageDataHash cost.
+    // Not fatal: the config schema belongs to src/ and may change under the bench.
+    const whatIf = async (label: string, config: Record<string, unknown>): Promise<ScanFigure | null> => {
+      try {
+        return (await provScan(label, [tree.root], freshDb(), expected, { config })).fig;
+      } catch (err) {
+        progress(`note: ${label} failed: ${err instanceof Error ? err.message : String(err)}`);
+        return null;
+      }
+    };
+    const oneProc = await whatIf("prov scan, exiftool.maxProcs 1", { exiftool: { maxProcs: 1 } });
+    const noBigHash = await whatIf("prov scan, exiftool.mediaHashMaxGiB 0.25", { exiftool: { mediaHashMaxGiB: 0.25 } });
     diagnostics = {
+      provOneExiftoolProcess: oneProc,
+      provNoMediaHashOver256MiB: noBigHash,
       exiftoolWithProvArgs: withProvArgs,
-      smallFilesOnly: { prov: smallProv, exiftool: smallExiftool, ratio: smallProv.filesPerSecond / smallExiftool.filesPerSecond },
+      smallFilesOnly: { prov: smallProv, exiftool: smallExiftool, exiftoolWithProvArgs: smallExiftoolProvArgs, ratio: smallProv.filesPerSecond / smallExiftool.filesPerSecond },
       bigFileOnly: { prov: bigProv, exiftool: bigExiftool, exiftoolWithProvArgs: bigExiftoolProvArgs },
     };
   }
@@ -379,6 +428,7 @@ function scanFigure(label: string, u: Usage, files: number): ScanFigure {
     cpuChildrenSeconds: u.cpuChildren,
     otherLoadCores: u.otherLoadCores,
     runs: 1,
+    allSeconds: [u.seconds],
   };
 }
 
@@ -386,7 +436,7 @@ function scanFigure(label: string, u: Usage, files: number): ScanFigure {
 function medianScan(runs: ScanFigure[]): ScanFigure {
   const m = median(runs.map((r) => r.seconds));
   const pick = runs.reduce((best, r) => (Math.abs(r.seconds - m) < Math.abs(best.seconds - m) ? r : best));
-  return { ...pick, seconds: m, filesPerSecond: pick.files / m, runs: runs.length };
+  return { ...pick, seconds: m, filesPerSecond: pick.files / m, runs: runs.length, allSeconds: runs.map((r) => r.seconds) };
 }
 
 async function* filesUnder(dir: string): AsyncGenerator<string> {
@@ -403,8 +453,9 @@ async function topLevel(dir: string): Promise<string[]> {
   return out.sort();
 }
 
+/** The read loop of hashFile without the hash (same flags, same chunk), to show what hashing costs. */
 async function readAll(file: string, buf: Buffer): Promise<number> {
-  const fh = await open(file, "r");
+  const fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
     let n = 0;
     for (;;) {
@@ -539,7 +590,8 @@ function table(r: Report): string {
   const row = (s: ScanFigure, extra = ""): string =>
     `  ${(s.label + extra).padEnd(48)} ${s.seconds.toFixed(2).padStart(7)} ${f1(s.filesPerSecond).padStart(8)}  ` +
     `${`${opt(s.cpuSelfSeconds, 1)} + ${opt(s.cpuChildrenSeconds, 1)}`.padStart(22)}  ` +
-    `${`${opt(s.peakRssMiB, 0)} / ${opt(s.peakTreeRssMiB, 0)}`.padStart(24)}  ${opt(s.otherLoadCores, 2).padStart(6)}`;
+    `${`${opt(s.peakRssMiB, 0)} / ${opt(s.peakTreeRssMiB, 0)}`.padStart(24)}  ${opt(s.otherLoadCores, 2).padStart(6)}` +
+    (s.runs > 1 ? `  (runs: ${s.allSeconds.map((x) => x.toFixed(2)).join(", ")})` : "");
 
   lines.push("");
   const runs = r.scan.prov.runs === 1 ? "one run each" : `median of ${r.scan.prov.runs} runs`;
@@ -557,9 +609,11 @@ function table(r: Report): string {
     const d = r.diagnostics;
     lines.push("");
     lines.push(header("diagnostics (one run each)"));
+    for (const w of [d.provOneExiftoolProcess, d.provNoMediaHashOver256MiB]) if (w) lines.push(row(w));
     lines.push(row(d.exiftoolWithProvArgs));
     lines.push(row(d.smallFilesOnly.prov));
     lines.push(row(d.smallFilesOnly.exiftool));
+    lines.push(row(d.smallFilesOnly.exiftoolWithProvArgs));
     lines.push(`  ratio on the small files only: ${d.smallFilesOnly.ratio.toFixed(2)}x`);
     lines.push(row(d.bigFileOnly.prov));
     lines.push(row(d.bigFileOnly.exiftool));
@@ -572,11 +626,14 @@ function table(r: Report): string {
   for (const x of [h.plainRead, h.hashFile, h.sha256sum]) lines.push(`  ${x.label.padEnd(48)} ${x.seconds.toFixed(2).padStart(7)} ${x.mbPerSecond.toFixed(0).padStart(8)}`);
   lines.push(`  hashFile / sha256sum: ${(h.hashFile.mbPerSecond / h.sha256sum.mbPerSecond).toFixed(2)}x; digests ${h.digestsAgree ? "agree" : "DIFFER"}`);
   lines.push("");
-  lines.push("exiftool-vendored read() is one run. MB = 10^6 bytes. CPU s and peak RSS are sampled from /proc every 50 ms; \"others\" = cores used by other processes meanwhile.");
+  lines.push(`${v ? "exiftool-vendored read() is one run. " : ""}MB = 10^6 bytes. CPU s and peak RSS are sampled from /proc every 50 ms.`);
+  lines.push("\"others\" = cores used by other processes on this machine meanwhile; a hypervisor's other guests do not show there,");
+  lines.push("they show as CPU s above the usual and as a wide spread between runs.");
   return lines.join("\n") + "\n";
 }
 
 main().catch(async (err: unknown) => {
+  if (stopping) return; // the signal handler cleans up and exits
   process.stderr.write(`[bench] ${err instanceof UsageError ? "" : "failed: "}${err instanceof Error ? err.message : String(err)}\n`);
   await stopCurrent();
   if (cleanup.tmp) rmSync(cleanup.tmp, { recursive: true, force: true });

@@ -40,8 +40,11 @@ interface Marker {
   format: number;
   files: number;
   bigBytes: number;
-  samples: number;
+  samples: string[];
 }
+
+/** Media only: a README or JSON in samples/ would be read by `exiftool -r` but skipped by prov, and the counts would differ. */
+const SAMPLE_MEDIA = /\.(jpe?g|png|tiff?|webp|mov|mp4|wav|aiff?)$/i;
 
 /** Round to whole 16-bit stereo frames (4 bytes) so the WAV is valid. */
 export function bigBytesFor(gib: number): number {
@@ -65,8 +68,10 @@ export function removePartial(dir: string): void {
  * rather than delete someone's files.
  */
 export async function prepareTree(dir: string, spec: TreeSpec, progress: (msg: string) => void): Promise<Tree> {
-  const samples = spec.samplesDir ? (await readdir(spec.samplesDir)).filter((n) => !n.startsWith(".") && n !== "README.md").sort() : [];
-  const want: Marker = { format: FORMAT, files: spec.files, bigBytes: spec.bigBytes, samples: samples.length };
+  const samples = spec.samplesDir
+    ? (await readdir(spec.samplesDir, { withFileTypes: true })).filter((d) => d.isFile() && SAMPLE_MEDIA.test(d.name)).map((d) => d.name).sort()
+    : [];
+  const want: Marker = { format: FORMAT, files: spec.files, bigBytes: spec.bigBytes, samples };
   const treeDir = path.join(dir, "tree");
   const bigFile = path.join(treeDir, "essence", "long-take.wav");
   const result = (reused: boolean, seconds: number): Tree => ({

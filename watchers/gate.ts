@@ -117,7 +117,7 @@ export class DeliverablesGate {
     if (!meta || !same) return false;
     const folder = h.size > 0 ? this.d.folderMatcher(row.original_path) : [];
     const r = store.write(() =>
-      recordIdentified(store, { path: row.quarantine_path, stat: h.stat, sha256: h.sha256, size: h.size, metadata: meta, folderEvidence: folder }, nowIso()),
+      recordIdentified(store, { path: row.quarantine_path, stat: h.stat, sha256: h.sha256, mediaHash: h.mediaHash, size: h.size, metadata: meta, folderEvidence: folder }, nowIso()),
     );
     // Receipt first, then the row: whoever sees the row's sha256 finds it in the receipt too.
     await this.d.quarantine.writeReceipt({ ...row, sha256: h.sha256, asset_id: r.assetId }, row.moved_at ?? nowIso());
@@ -144,7 +144,7 @@ export class DeliverablesGate {
   private recordAndJudge(p: string, h: HashResult, meta: MetadataResult | null): Promise<GateOutcome> {
     const { store } = this.d;
     store.write(() =>
-      recordIdentified(store, { path: p, stat: h.stat, sha256: h.sha256, size: h.size, metadata: meta, folderEvidence: this.d.folderMatcher(p) }, nowIso()),
+      recordIdentified(store, { path: p, stat: h.stat, sha256: h.sha256, mediaHash: h.mediaHash, size: h.size, metadata: meta, folderEvidence: this.d.folderMatcher(p) }, nowIso()),
     );
     const asset = store.assetBySha(h.sha256)!;
     return this.judgeKnown(p, asset, h.stat, true, meta !== null && !meta.ok ? meta.reason : asset.metadata_error);

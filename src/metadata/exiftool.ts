@@ -105,6 +105,9 @@ export class MetadataReader {
       taskTimeoutMillis: this.opts.timeoutMs,
       taskRetries: 0, // we retry ourselves, one file at a time, so one bad file is isolated
       maxTasksPerProcess: 1000,
+      // batch-cluster waits 1.5 s before spawning a second process by default: a scan of a
+      // few thousand files would run on one process for much of its time.
+      minDelayBetweenSpawnMillis: 0,
       readArgs: [],
       checkPerl: true,
     });

@@ -234,7 +234,7 @@ async function scaleProv(tree: string, ws: string): Promise<ScaleResult> {
     return s.roots.every((x) => x.lastReconcile !== null && !x.reconciling) && s.queue !== null && s.queue.ingest === 0;
   }, 600_000, 500);
   const result: ScaleResult = {
-    what: "prov watch (@parcel/watcher)",
+    what: "prov watch (one fs.watch per directory)",
     readySeconds: readyAt === null ? null : (readyAt - t0) / 1000,
     peakRssMiB: (peakRssKiB(child.pid!) ?? NaN) / 1024,
     inotifyWatches: inotifyWatches(child.pid!),

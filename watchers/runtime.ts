@@ -33,7 +33,7 @@ interface RootState {
   role: Role;
   fsType: string | null;
   mode: "events" | "polling";
-  backend: "parcel" | "chokidar";
+  backend: "dirs" | "chokidar";
   note: string | null;
   watch: RootWatch | null;
   lastReconcile: string | null;
@@ -111,9 +111,16 @@ export class WatchRuntime {
       handler: async (p) => {
         const outcome = await this.ingest.handle(p, this.isMedia(p));
         if (outcome === "wait") this.ingestQueue.push(p, Math.max(stableMs, 250));
-        else if (outcome === "directory") {
-          const r = this.roots.find((x) => x.role === "working" && isUnder(p, x.root));
-          if (r) await this.reconcileDir(r, p);
+        else if (outcome === "directory" || outcome === "gone") {
+          const r = this.roots.find((x) => x.role === "working" && (isUnder(p, x.root) || p === x.root));
+          if (!r) return;
+          if (outcome === "gone") {
+            r.watch?.removeDirectory(p);
+            this.noteVanished(r, p);
+          } else if (p !== r.root) {
+            await r.watch?.addDirectory(p);
+            await this.reconcileDir(r, p);
+          }
         }
       },
     });
@@ -133,7 +140,7 @@ export class WatchRuntime {
       fsType,
       mode: polling ? "polling" : "events",
       // Large local working roots: one native watch per directory. Deliverables and polling: chokidar.
-      backend: role === "working" && !polling ? "parcel" : "chokidar",
+      backend: role === "working" && !polling ? "dirs" : "chokidar",
       note: network ? `network filesystem (${fsType}): inotify does not see other clients' writes, so polling plus reconcile` : null,
       watch: null,
       lastReconcile: null,
@@ -164,11 +171,10 @@ export class WatchRuntime {
   }
 
   private async watch(r: RootState): Promise<void> {
-    const ignoreGlobs = r.role === "deliverables" ? [] : this.config.scan.ignore;
     try {
       r.watch = await watchRoot(
         r.root,
-        { backend: r.backend, polling: r.mode === "polling", intervalMs: this.config.watch.pollIntervalSeconds * 1000, ignored: this.ignoredIn(r), ignoreGlobs },
+        { backend: r.backend, polling: r.mode === "polling", intervalMs: this.config.watch.pollIntervalSeconds * 1000, ignored: this.ignoredIn(r) },
         { onChange: (p, kind) => this.onChange(r, p, kind), onError: (err) => this.onWatchError(r, err) },
       );
     } catch (err) {
@@ -202,7 +208,7 @@ export class WatchRuntime {
     }
     if (kind === "addDir") void this.reconcileDir(r, p);
     else if (kind === "unlink" || kind === "unlinkDir") this.noteVanished(r, p);
-    // Non-media names still go through: @parcel/watcher reports a new directory as "add".
+    // Non-media names still go through: the "dirs" backend reports a new directory as a change.
     else this.ingestQueue.push(p, 0);
   }
 
@@ -379,6 +385,7 @@ export class WatchRuntime {
         fsType: r.fsType,
         mode: r.mode,
         backend: r.backend,
+        watched: r.watch?.watched() ?? 0,
         note: r.note,
         lastReconcile: r.lastReconcile,
         reconciling: r.reconciling,

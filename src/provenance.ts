@@ -2,14 +2,26 @@
 // and keeps each asset's cached origin/status in step with its evidence. Everything here
 // runs inside one synchronous store transaction per call.
 
-import type { AssetRow, EvidenceRow, StatKey, Store } from "../db/store.js";
+import type { AssetRow, EvidenceRow, LocationRow, StatKey, Store } from "../db/store.js";
 import { classify, statusFor } from "./detect/classify.js";
 import { evidenceFromTags } from "./detect/evidence.js";
 import type { Evidence, Origin, Status } from "./detect/types.js";
+import { sameStat } from "./identity/hash.js";
 import type { MetadataResult } from "./metadata/exiftool.js";
 
 export function nowIso(): string {
   return new Date().toISOString();
+}
+
+/**
+ * The recorded location at `p` if the file there is unchanged since it was identified
+ * (same device, inode, size, mtime and ctime): its content need not be read again.
+ */
+export function unchangedLocation(store: Store, p: string, key: StatKey): LocationRow | undefined {
+  const l = store.locationByPath(p);
+  if (!l || l.asset_id === null || l.state !== "present") return undefined;
+  if (l.dev === null || l.ino === null || l.size === null || l.mtime_ns === null || l.ctime_ns === null) return undefined;
+  return sameStat({ dev: l.dev, ino: l.ino, size: l.size, mtimeNs: l.mtime_ns, ctimeNs: l.ctime_ns }, key) ? l : undefined;
 }
 
 export function toEvidence(row: EvidenceRow): Evidence {

@@ -3,7 +3,7 @@
 // and holds what it cannot identify.
 
 import { lstat } from "node:fs/promises";
-import type { AssetRow, LocationRow, QuarantineRow, Store } from "../db/store.js";
+import type { AssetRow, QuarantineRow, Store } from "../db/store.js";
 import { classify } from "../src/detect/classify.js";
 import { evidenceFromTags } from "../src/detect/evidence.js";
 import type { FolderMatcher } from "../src/detect/folders.js";
@@ -13,7 +13,7 @@ import { describeFsError, errnoCode } from "../src/errors.js";
 import { hashFile, sameStat, statKey, type HashResult } from "../src/identity/hash.js";
 import type { MetadataReader, MetadataResult } from "../src/metadata/exiftool.js";
 import { decide, type GateDecision } from "../src/policy/gate.js";
-import { evidenceWithLineage, lineageEvidence, nowIso, recordIdentified, recordReadError } from "../src/provenance.js";
+import { evidenceWithLineage, lineageEvidence, nowIso, recordIdentified, recordReadError, unchangedLocation } from "../src/provenance.js";
 import type { Quarantine } from "../src/quarantine/quarantine.js";
 
 export type GateOutcome = "gone" | "ignored" | "wait" | "allowed" | "blocked" | "held" | "stuck";
@@ -27,10 +27,6 @@ export interface GateDeps {
   stableMs: number;
 }
 
-function locationKey(l: LocationRow) {
-  if (l.dev === null || l.ino === null || l.size === null || l.mtime_ns === null || l.ctime_ns === null) return null;
-  return { dev: l.dev, ino: l.ino, size: l.size, mtimeNs: l.mtime_ns, ctimeNs: l.ctime_ns };
-}
 
 export class DeliverablesGate {
   readonly counts = { blocked: 0, held: 0, allowed: 0, stuck: 0 };
@@ -56,9 +52,8 @@ export class DeliverablesGate {
 
     // Unchanged since it was last judged here: decide again from what is known now
     // (an approval may have been revoked since), without re-reading.
-    const loc = store.locationByPath(p);
-    const cached = loc && loc.asset_id !== null && loc.state === "present" ? locationKey(loc) : null;
-    if (loc && cached && sameStat(cached, key)) {
+    const loc = unchangedLocation(store, p, key);
+    if (loc) {
       const asset = store.assetById(loc.asset_id!)!;
       return this.judgeKnown(p, asset, key, true);
     }

@@ -5,14 +5,14 @@
 
 import { lstat } from "node:fs/promises";
 import path from "node:path";
-import type { LocationRow, Store } from "../db/store.js";
+import type { Store } from "../db/store.js";
 import type { FolderMatcher } from "../src/detect/folders.js";
 import { errnoCode } from "../src/errors.js";
-import { sameStat, statKey } from "../src/identity/hash.js";
+import { statKey } from "../src/identity/hash.js";
 import { log } from "../src/log.js";
 import type { MetadataReader } from "../src/metadata/exiftool.js";
 import { suspectUnmount } from "../src/policy/vanish.js";
-import { markVanished, nowIso } from "../src/provenance.js";
+import { markVanished, nowIso, unchangedLocation } from "../src/provenance.js";
 import { scan } from "../src/scan/scanner.js";
 import { exists } from "../src/quarantine/move.js";
 
@@ -29,10 +29,6 @@ export interface IngestDeps {
 
 export type IngestOutcome = "recorded" | "unchanged" | "moved" | "wait" | "gone" | "directory" | "not-media";
 
-function locationKey(l: LocationRow) {
-  if (l.dev === null || l.ino === null || l.size === null || l.mtime_ns === null || l.ctime_ns === null) return null;
-  return { dev: l.dev, ino: l.ino, size: l.size, mtimeNs: l.mtime_ns, ctimeNs: l.ctime_ns };
-}
 
 export class WorkingIngest {
   recorded = 0;
@@ -55,9 +51,7 @@ export class WorkingIngest {
     const key = statKey(st);
     if (Date.now() - Number(st.mtimeMs) < this.d.stableMs) return "wait";
 
-    const loc = store.locationByPath(p);
-    const known = loc && loc.asset_id !== null && loc.state === "present" ? locationKey(loc) : null;
-    if (known && sameStat(known, key)) return "unchanged";
+    if (unchangedLocation(store, p, key)) return "unchanged";
 
     // Renamed or moved within the filesystem: same inode, size and mtime at a path that is gone.
     for (const other of store.locationsByInode(key.dev, key.ino)) {

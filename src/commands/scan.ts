@@ -1,7 +1,7 @@
 import type { Context } from "../context.js";
 import { ExitCode } from "../errors.js";
 import { log } from "../log.js";
-import { printJson, println, Progress, showPath } from "../output.js";
+import { println, Progress, showPath } from "../output.js";
 import { scan, type FileOutcome, type ScanSummary } from "../scan/scanner.js";
 
 export interface ScanCommandOptions {

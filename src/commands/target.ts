@@ -5,7 +5,8 @@ import path from "node:path";
 import type { AssetRow } from "../../db/store.js";
 import type { Context } from "../context.js";
 import { describeFsError, errnoCode, UsageError } from "../errors.js";
-import { hashFile, sameStat, statKey } from "../identity/hash.js";
+import { hashFile, statKey } from "../identity/hash.js";
+import { unchangedLocation } from "../provenance.js";
 import { scan } from "../scan/scanner.js";
 
 const HEX = /^[0-9a-f]{8,64}$/i;
@@ -46,12 +47,10 @@ export async function resolveTarget(ctx: Context, arg: string, opts: { record: b
   if (st.isSymbolicLink()) throw new UsageError(`${arg} is a symbolic link; name the file it points to (prov never follows links)`);
   if (!st.isFile()) throw new UsageError(`${arg} is not a regular file`);
 
-  const loc = store.locationByPath(abs);
-  if (loc?.asset_id != null && loc.state === "present" && loc.dev !== null && loc.ino !== null && loc.size !== null && loc.mtime_ns && loc.ctime_ns) {
-    if (sameStat({ dev: loc.dev, ino: loc.ino, size: loc.size, mtimeNs: loc.mtime_ns, ctimeNs: loc.ctime_ns }, statKey(st))) {
-      const asset = store.assetById(loc.asset_id)!;
-      return { path: abs, sha256: asset.sha256, asset };
-    }
+  const loc = unchangedLocation(store, abs, statKey(st));
+  if (loc) {
+    const asset = store.assetById(loc.asset_id!)!;
+    return { path: abs, sha256: asset.sha256, asset };
   }
   if (opts.record) {
     await scan([abs], { store, reader: ctx.reader(), folderMatcher: ctx.folderMatcher() }, { extensions: "all", ignore: [], rehash: true });

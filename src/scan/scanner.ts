@@ -4,7 +4,7 @@
 
 import { lstat, stat as statPath } from "node:fs/promises";
 import path from "node:path";
-import type { LocationRow, StatKey, Store } from "../../db/store.js";
+import type { StatKey, Store } from "../../db/store.js";
 import type { FolderMatcher } from "../detect/folders.js";
 import type { Origin, Status } from "../detect/types.js";
 import { describeFsError, errorMessage, UsageError } from "../errors.js";
@@ -12,7 +12,7 @@ import { hashFile, NotARegularFileError, sameStat, statKey, type HashResult } fr
 import type { MetadataReader } from "../metadata/exiftool.js";
 import { log } from "../log.js";
 import { suspectUnmount } from "../policy/vanish.js";
-import { markVanished, nowIso, recordIdentified, recordReadError, type Recorded } from "../provenance.js";
+import { markVanished, nowIso, recordIdentified, recordReadError, unchangedLocation, type Recorded } from "../provenance.js";
 import { ignoreMatcher, walk, type WalkEntry } from "./walk.js";
 
 const CHUNK_FILES = 48;
@@ -65,10 +65,6 @@ interface Pending {
   size: number;
 }
 
-function locationKey(l: LocationRow): StatKey | null {
-  if (l.dev === null || l.ino === null || l.size === null || l.mtime_ns === null || l.ctime_ns === null) return null;
-  return { dev: l.dev, ino: l.ino, size: l.size, mtimeNs: l.mtime_ns, ctimeNs: l.ctime_ns };
-}
 
 export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanOptions): Promise<ScanSummary> {
   const started = Date.now();
@@ -222,9 +218,8 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
         recordError(p, null, describeFsError(err));
         continue;
       }
-      const loc = store.locationByPath(p);
-      const known = loc && loc.asset_id !== null && loc.state === "present" ? locationKey(loc) : null;
-      if (!opts.rehash && loc && known && sameStat(known, key)) {
+      const loc = opts.rehash ? undefined : unchangedLocation(store, p, key);
+      if (loc) {
         const asset = store.assetById(loc.asset_id!)!;
         touched.push(loc.id);
         if (touched.length >= TOUCH_BATCH) flushTouched();

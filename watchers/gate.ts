@@ -16,7 +16,7 @@ import { decide, type GateDecision } from "../src/policy/gate.js";
 import { evidenceWithLineage, lineageEvidence, nowIso, recordIdentified, recordReadError, unchangedLocation } from "../src/provenance.js";
 import type { Quarantine } from "../src/quarantine/quarantine.js";
 
-export type GateOutcome = "gone" | "ignored" | "wait" | "allowed" | "blocked" | "held" | "stuck";
+export type GateOutcome = "gone" | "directory" | "wait" | "allowed" | "blocked" | "held" | "stuck";
 
 export interface GateDeps {
   store: Store;
@@ -42,7 +42,7 @@ export class DeliverablesGate {
       return this.act(p, { action: "hold", reason: `cannot read: ${describeFsError(err)}` }, null, null);
     }
     const key = statKey(st);
-    if (st.isDirectory()) return "ignored";
+    if (st.isDirectory()) return "directory";
     if (st.isSymbolicLink()) return this.act(p, decide({ ...this.none(), symlink: true }), null, key);
     if (!st.isFile()) return this.act(p, { action: "hold", reason: "not a regular file (FIFO, socket or device)" }, null, key);
     // An empty file has no content that could be GenAI (and its hash is every empty file's).

@@ -103,16 +103,21 @@ export class WorkingIngest {
 
   /**
    * Paths that vanished (after a delay, so renames are seen as moves first). Marks them
-   * missing unless that would look like an unmounted share.
+   * missing unless that would look like an unmounted share, or one is already suspected
+   * under this root (a share going away in waves); the next full reconcile decides then.
    */
-  vanished(root: string, paths: readonly string[]): { marked: number; suspected: boolean } {
+  vanished(root: string, paths: readonly string[], alreadySuspected = false): { marked: number; suspected: boolean } {
     const { store } = this.d;
+    // Only recorded, present files count (not names never recorded, nor files the gate moved).
+    const live = paths.filter((p) => store.locationByPath(p)?.state === "present");
+    if (live.length === 0) return { marked: 0, suspected: alreadySuspected };
+    if (alreadySuspected) return { marked: 0, suspected: true };
     const present = store.presentLocationsUnder(root).length;
-    if (suspectUnmount(paths.length, present)) {
-      log.warn(`${paths.length} of ${present} recorded files under ${root} vanished at once: is the share unmounted? They are not marked missing.`);
+    if (suspectUnmount(live.length, present)) {
+      log.warn(`${live.length} of ${present} recorded files under ${root} vanished at once: is the share unmounted? They are not marked missing.`);
       return { marked: 0, suspected: true };
     }
-    const marked = store.write(() => markVanished(store, paths, nowIso()));
+    const marked = store.write(() => markVanished(store, live, nowIso()));
     return { marked, suspected: false };
   }
 }

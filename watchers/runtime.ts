@@ -101,6 +101,7 @@ export class WatchRuntime {
       handler: async (p) => {
         const outcome = await this.gate.check(p);
         if (outcome === "wait") this.gateQueue.push(p, Math.max(stableMs, 250));
+        else if (outcome === "directory" || outcome === "gone") await this.directoryChanged("deliverables", p, outcome);
       },
     });
     this.ingestQueue = new WorkQueue({
@@ -111,17 +112,7 @@ export class WatchRuntime {
       handler: async (p) => {
         const outcome = await this.ingest.handle(p, this.isMedia(p));
         if (outcome === "wait") this.ingestQueue.push(p, Math.max(stableMs, 250));
-        else if (outcome === "directory" || outcome === "gone") {
-          const r = this.roots.find((x) => x.role === "working" && (isUnder(p, x.root) || p === x.root));
-          if (!r) return;
-          if (outcome === "gone") {
-            r.watch?.removeDirectory(p);
-            this.noteVanished(r, p);
-          } else if (p !== r.root) {
-            await r.watch?.addDirectory(p);
-            await this.reconcileDir(r, p);
-          }
-        }
+        else if (outcome === "directory" || outcome === "gone") await this.directoryChanged("working", p, outcome);
       },
     });
     this.roots = [
@@ -139,8 +130,9 @@ export class WatchRuntime {
       role,
       fsType,
       mode: polling ? "polling" : "events",
-      // Large local working roots: one native watch per directory. Deliverables and polling: chokidar.
-      backend: role === "working" && !polling ? "dirs" : "chokidar",
+      // Native events: one fs.watch per directory (it also reports dangling links, which
+      // chokidar drops). Polling (network roots): chokidar.
+      backend: polling ? "chokidar" : "dirs",
       note: network ? `network filesystem (${fsType}): inotify does not see other clients' writes, so polling plus reconcile` : null,
       watch: null,
       lastReconcile: null,
@@ -202,14 +194,32 @@ export class WatchRuntime {
     if (this.stopping) return;
     if (r.role === "deliverables") {
       if (kind === "addDir") void this.reconcileDir(r, p);
-      else if (kind !== "unlink" && kind !== "unlinkDir") this.gateQueue.push(p, 0);
-      else this.noteVanished(r, p);
+      else if (kind === "unlink" || kind === "unlinkDir") this.noteVanished(r, p);
+      else this.gateQueue.push(p, 0);
       return;
     }
     if (kind === "addDir") void this.reconcileDir(r, p);
     else if (kind === "unlink" || kind === "unlinkDir") this.noteVanished(r, p);
     // Non-media names still go through: the "dirs" backend reports a new directory as a change.
     else this.ingestQueue.push(p, 0);
+  }
+
+  /**
+   * The "dirs" backend reports names, not kinds: a name that is now a folder gets its own
+   * watches and a walk (files created before the watch existed); a name that is gone may
+   * have been a folder, whose watches are dropped, and is noted as vanished.
+   */
+  private async directoryChanged(role: Role, p: string, what: "directory" | "gone"): Promise<void> {
+    const r = this.roots.find((x) => x.role === role && (isUnder(p, x.root) || p === x.root));
+    if (!r) return;
+    if (what === "gone") {
+      r.watch?.removeDirectory(p);
+      this.noteVanished(r, p);
+      return;
+    }
+    if (p === r.root) return;
+    await r.watch?.addDirectory(p);
+    await this.reconcileDir(r, p);
   }
 
   private isMedia(p: string): boolean {
@@ -258,7 +268,7 @@ export class WatchRuntime {
       const expanded = new Set(gone);
       for (const p of gone) for (const l of this.store.presentLocationsUnder(p)) expanded.add(l.path);
       const r = this.roots.find((x) => x.root === root);
-      const result = this.ingest.vanished(root, [...expanded]);
+      const result = this.ingest.vanished(root, [...expanded], r?.suspectedUnmount ?? false);
       if (r) r.suspectedUnmount = result.suspected;
     }
   }

@@ -10,6 +10,7 @@ import {
   disposeAll,
   exiftoolBin,
   expectAllowed,
+  expectAllowedAll,
   expectBlocked,
   expectNoErrors,
   expectQuarantineConsistent,
@@ -55,7 +56,11 @@ describe.each(MODES)("ways into deliverables (%s)", (mode) => {
     fs.mkdirSync(dir);
     for (const name of [...GENAI_SAMPLES, ...NOT_GENAI_SAMPLES, ...UNKNOWN_SAMPLES]) fs.copyFileSync(path.join(samplesDir, name), path.join(dir, name));
     for (const name of GENAI_SAMPLES) await expectBlocked(sb, path.join(dir, name), sha256(sample(name)));
-    for (const name of [...NOT_GENAI_SAMPLES, ...UNKNOWN_SAMPLES]) await expectAllowed(sb, w, path.join(dir, name), sha256(sample(name)));
+    await expectAllowedAll(
+      sb,
+      w,
+      [...NOT_GENAI_SAMPLES, ...UNKNOWN_SAMPLES].map((name) => [path.join(dir, name), sha256(sample(name))] as const),
+    );
     // The CLI agrees with the database.
     const ls = parseJson<Array<{ id: number; kind: string; state: string; originalPath: string; quarantinePath: string; sha256: string; reason: string }>>(
       await sb.cli(["quarantine", "ls", "--json"]),
@@ -164,12 +169,14 @@ describe.each(MODES)("ways into deliverables (%s)", (mode) => {
     fs.mkdirSync(dir);
     const g = genaiPng(`symlink-target-${mode}`);
     const p = plateJpg(`symlink-target-${mode}`);
+    const targetDir = path.join(sb.scratch, `symlink-dir-${mode}`);
+    write(path.join(targetDir, "inside.png"), genaiPng(`symlink-inside-${mode}`));
     const targets = {
       "to-genai.png": write(path.join(sb.scratch, `symlink-target-${mode}.png`), g),
       "to-plate.jpg": write(path.join(sb.scratch, `symlink-target-${mode}.jpg`), p),
-      "dangling.png": path.join(sb.scratch, "does-not-exist.png"),
+      "to-folder": targetDir,
     };
-    const targetStat = new Map(Object.values(targets).filter(lexists).map((t) => [t, fs.statSync(t)]));
+    const before = new Map(Object.values(targets).map((t) => [t, fs.statSync(t)]));
     for (const [name, target] of Object.entries(targets)) fs.symlinkSync(target, path.join(dir, name));
     for (const [name, target] of Object.entries(targets)) {
       const link = path.join(dir, name);
@@ -177,61 +184,34 @@ describe.each(MODES)("ways into deliverables (%s)", (mode) => {
       expect(row.kind).toBe("blocked");
       expect(row.reason).toMatch(/symbolic link/);
       expect(lexists(link)).toBe(false);
-      const st = fs.lstatSync(row.quarantine_path);
-      expect(st.isSymbolicLink()).toBe(true);
+      expect(fs.lstatSync(row.quarantine_path).isSymbolicLink()).toBe(true);
       expect(fs.readlinkSync(row.quarantine_path)).toBe(target);
       const receipt = receiptOf(row);
       expect(receipt).toMatchObject({ original_path: link, quarantine_path: row.quarantine_path, sha256: null });
       expect(receipt.reason).toMatch(/symbolic link/);
     }
-    // The targets were never moved, read into quarantine, or changed.
+    // The targets were never moved, copied into quarantine, or changed.
     expect(sha256(targets["to-genai.png"])).toBe(sha256(g));
     expect(sha256(targets["to-plate.jpg"])).toBe(sha256(p));
-    for (const [t, st] of targetStat) {
+    expect(sha256(path.join(targetDir, "inside.png"))).toBe(sha256(genaiPng(`symlink-inside-${mode}`)));
+    for (const [t, st] of before) {
       const now = fs.statSync(t);
       expect([now.ino, now.mtimeMs, now.nlink]).toEqual([st.ino, st.mtimeMs, st.nlink]);
     }
-    expect(lexists(targets["dangling.png"])).toBe(false);
+    expect(sb.db.quarantineRows().filter((r) => r.original_path.startsWith(targetDir))).toEqual([]);
   });
 
-  it("a GenAI file still being written (labels early in the file) is blocked, and ends complete in quarantine", async () => {
-    const dir = path.join(sb.del, "slow-genai");
-    fs.mkdirSync(dir);
-    const png = genaiPng(`slow-${mode}`);
-    const mov = Buffer.concat([sample("genai-shot.mov"), Buffer.from(`slow-${mode}`)]);
-    const fpng = path.join(dir, "render.png");
-    const fmov = path.join(dir, "shot.mov");
-    await Promise.all([writeSlowly(fpng, png, { chunks: 20, totalMs: 2000 }), writeSlowly(fmov, mov, { chunks: 20, totalMs: 2000 })]);
-    for (const [f, data] of [
-      [fpng, png],
-      [fmov, mov],
-    ] as const) {
-      const first = await waitBlocked(sb, f, null);
-      expect(lexists(f), `${f} must not stay in deliverables`).toBe(false);
-      // Blocked mid-write, its content is recorded once it has settled in quarantine.
-      const row = await waitBlocked(sb, f, sha256(data));
-      expect(row.id).toBe(first.id);
-      // The writer kept its descriptor: the rest of the bytes went to the quarantined inode.
-      expect(sha256(row.quarantine_path)).toBe(sha256(data));
-      // The receipt and the database must describe the bytes that are in quarantine.
-      expect(receiptOf(row).sha256, `receipt of ${path.basename(f)} names the bytes it holds`).toBe(sha256(row.quarantine_path));
-    }
-  });
-
-  it("a not-GenAI file still being written is never moved, is judged only once complete, and stays", async () => {
-    const dir = path.join(sb.del, "slow-plate");
-    fs.mkdirSync(dir);
-    const p = plateJpg(`slow-${mode}`);
-    const f = path.join(dir, "plate.jpg");
-    const seenWhileWriting: boolean[] = [];
-    await writeSlowly(f, p, { chunks: 20, totalMs: 2000, onChunk: () => seenWhileWriting.push(lexists(f)) });
-    expect(seenWhileWriting.every(Boolean), "never moved while being written").toBe(true);
-    await expectAllowed(sb, w, f, sha256(p));
-    // Judged only when complete: every record of this path is of the complete content.
-    const records = sb.db.events(undefined, f).filter((e) => e.kind === "seen" || e.kind === "changed");
-    expect(records.length).toBeGreaterThan(0);
-    for (const e of records) expect(JSON.parse(e.detail ?? "{}").sha256).toBe(sha256(p));
-    expect(sb.db.quarantineRows().filter((r) => r.original_path === f)).toEqual([]);
+  it("a dangling symbolic link is moved to quarantine too (created in a folder the watcher already watches)", async () => {
+    // At the root of deliverables, so only the watcher's own event can find it (a new
+    // folder would be walked, which finds it either way).
+    await sb.waitIdle(w);
+    const target = path.join(sb.scratch, "does-not-exist.png");
+    const link = path.join(sb.del, `missing-render-${mode}.png`);
+    fs.symlinkSync(target, link);
+    const row = await waitBlocked(sb, link, null, 5_000);
+    expect(fs.readlinkSync(row.quarantine_path)).toBe(target);
+    expect(lexists(link)).toBe(false);
+    expect(lexists(target)).toBe(false);
   });
 
   it("GenAI recorded in a working root, stripped with exiftool -all=, copied into deliverables: blocked via the database", async () => {
@@ -291,19 +271,20 @@ describe.each(MODES)("ways into deliverables (%s)", (mode) => {
     const ok = await sb.cli(["release", String(row.id), "--by", "editor", "--force", "--note", "client signed off the temp comp", "--json"]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(parseJson(ok)).toMatchObject({ id: row.id, releasedTo: f, forced: true, by: "editor" });
-    expect(sha256(f)).toBe(sha256(g));
     expect(lexists(row.quarantine_path)).toBe(false);
     expect(sb.db.quarantineRows().find((r) => r.id === row.id)?.state).toBe("released");
     expect(sb.db.events("released", f)).toHaveLength(1);
     // The watcher sees it arrive and leaves it; touched again, it still leaves it.
-    await sb.waitIdle(w);
-    expect(sha256(f)).toBe(sha256(g));
+    const stays = async (when: string): Promise<void> => {
+      await sb.waitIdle(w);
+      const again = sb.db.quarantineRows().filter((r) => r.original_path === f && r.id !== row.id);
+      expect(again.map((r) => `#${r.id} ${r.state}: ${r.reason}`), `${when}: the watcher must not quarantine the released file again`).toEqual([]);
+      expect(sha256(f)).toBe(sha256(g));
+    };
+    await stays("after the release");
     const t = new Date();
     fs.utimesSync(f, t, t);
-    await sb.waitIdle(w);
-    expect(lexists(f)).toBe(true);
-    expect(sha256(f)).toBe(sha256(g));
-    expect(sb.db.quarantineRows().filter((r) => r.original_path === f && r.state !== "released")).toEqual([]);
+    await stays("after touching it");
   });
 
   it("approve, then release without --force: the file goes back and stays", async () => {
@@ -324,6 +305,78 @@ describe.each(MODES)("ways into deliverables (%s)", (mode) => {
   it("the database and the quarantine folder agree after all of the above", async () => {
     await sb.waitIdle(w);
     expectQuarantineConsistent(sb);
+  });
+});
+
+describe.each(MODES)("files still being written (%s)", (mode) => {
+  let sb: Sandbox;
+  let w: Watcher;
+  beforeAll(async () => {
+    sb = await Sandbox.create({ mode });
+    w = await sb.watch();
+  });
+  afterAll(async () => {
+    await sb?.dispose();
+  });
+
+  it("a GenAI file (labels early in the file) is blocked while being written; quarantine ends with all its bytes, and a receipt that names them", async () => {
+    const dir = path.join(sb.del, "slow-genai");
+    fs.mkdirSync(dir);
+    const png = genaiPng(`slow-${mode}`);
+    const mov = Buffer.concat([sample("genai-shot.mov"), Buffer.from(`slow-${mode}`)]);
+    const fpng = path.join(dir, "render.png");
+    const fmov = path.join(dir, "shot.mov");
+    await Promise.all([writeSlowly(fpng, png, { chunks: 20, totalMs: 2000 }), writeSlowly(fmov, mov, { chunks: 20, totalMs: 2000 })]);
+    for (const [f, data] of [
+      [fpng, png],
+      [fmov, mov],
+    ] as const) {
+      const first = await waitBlocked(sb, f, null);
+      expect(lexists(f), `${f} must not stay in deliverables`).toBe(false);
+      // Blocked mid-write, its content is recorded once it has settled in quarantine.
+      const row = await waitBlocked(sb, f, sha256(data));
+      expect(row.id).toBe(first.id);
+      // The writer kept its descriptor: the rest of the bytes went to the quarantined inode.
+      expect(sha256(row.quarantine_path)).toBe(sha256(data));
+      // The receipt and the database must describe the bytes that are in quarantine.
+      expect(receiptOf(row).sha256, `receipt of ${path.basename(f)} names the bytes it holds`).toBe(sha256(row.quarantine_path));
+    }
+  });
+
+  it("a not-GenAI file still being written is never moved, is judged only once complete, and stays", async () => {
+    const dir = path.join(sb.del, "slow-plate");
+    fs.mkdirSync(dir);
+    const p = plateJpg(`slow-${mode}`);
+    const f = path.join(dir, "plate.jpg");
+    const seenWhileWriting: boolean[] = [];
+    await writeSlowly(f, p, { chunks: 20, totalMs: 2000, onChunk: () => seenWhileWriting.push(lexists(f)) });
+    expect(seenWhileWriting.every(Boolean), "never moved while being written").toBe(true);
+    await expectAllowed(sb, w, f, sha256(p));
+    // Judged only when complete: every record of this path is of the complete content.
+    const records = sb.db.events(undefined, f).filter((e) => e.kind === "seen" || e.kind === "changed");
+    expect(records.length).toBeGreaterThan(0);
+    for (const e of records) expect(JSON.parse(e.detail ?? "{}").sha256).toBe(sha256(p));
+    expect(sb.db.quarantineRows().filter((r) => r.original_path === f)).toEqual([]);
+  });
+
+  it("quarantine on another filesystem: a GenAI file blocked while being written is not truncated or lost", async () => {
+    const x = await Sandbox.create({ mode, quarantineOnShm: true, noWorking: true });
+    try {
+      await x.watch();
+      const g = genaiPng(`xfs-slow-${mode}`);
+      const f = path.join(x.del, "render.png");
+      await writeSlowly(f, g, { chunks: 20, totalMs: 2000 });
+      const row = await waitBlocked(x, f, null, 20_000).catch((err: Error) => {
+        const rows = x.db.quarantineRows().filter((r) => r.original_path === f);
+        throw new Error(`${err.message}\nrows: ${JSON.stringify(rows.map((r) => ({ id: r.id, state: r.state, sha256: r.sha256, error: r.error })))}; still in deliverables: ${lexists(f)}`);
+      });
+      expect(lexists(f)).toBe(false);
+      // Every byte the writer wrote must be somewhere: here, in quarantine.
+      expect(fs.statSync(row.quarantine_path).size, "quarantined size").toBe(g.length);
+      expect(sha256(row.quarantine_path)).toBe(sha256(g));
+    } finally {
+      await x.dispose();
+    }
   });
 });
 
@@ -389,29 +442,64 @@ describe.each(MODES)("quarantine on another filesystem: the copy path (%s)", (mo
     expect(sha256(target)).toBe(sha256(genaiPng(`xfs-target-${mode}`)));
   });
 
-  it("a GenAI file still being written is blocked (not left 'blocked but still present')", async () => {
-    const g = genaiPng(`xfs-slow-${mode}`);
-    const f = path.join(sb.del, "xslow", "render.png");
-    fs.mkdirSync(path.dirname(f));
-    await writeSlowly(f, g, { chunks: 20, totalMs: 2000 });
-    const row = await waitBlocked(sb, f, null, 20_000).catch((err: Error) => {
-      const stuck = sb.db.quarantineRows().filter((r) => r.original_path === f);
-      throw new Error(`${err.message}\nrows for ${f}: ${JSON.stringify(stuck.map((r) => ({ id: r.id, state: r.state, sha256: r.sha256, error: r.error })))}; file still in deliverables: ${lexists(f)}`);
-    });
-    expect(lexists(f)).toBe(false);
-    expect(sha256(row.quarantine_path)).toBe(sha256(g));
-  });
-
   it("approve, then release back across filesystems", async () => {
     const g = genaiPng(`xfs-release-${mode}`);
     const f = path.join(sb.del, "xrel", "comp.png");
     const row = await expectBlocked(sb, write(f, g), sha256(g));
-    expect((await sb.cli(["approve", sha256(g), "--by", "supervisor", "--ref", "APPROVAL-7"])).code).toBe(0);
+    const approve = await sb.cli(["approve", sha256(g), "--by", "supervisor", "--ref", "APPROVAL-7"]);
+    expect(approve.code, approve.stderr).toBe(0);
     const rel = await sb.cli(["release", String(row.id), "--by", "editor"]);
     expect(rel.code, rel.stderr).toBe(0);
     await sb.waitIdle(w);
     expect(sha256(f)).toBe(sha256(g));
     expect(lexists(row.quarantine_path)).toBe(false);
     expectQuarantineConsistent(sb);
+  });
+});
+
+describe("watcher lifecycle", () => {
+  it.each(MODES)("prov status reports the roots, their mode and backend (%s)", async (mode) => {
+    const sb = await Sandbox.create({ mode });
+    try {
+      const w = await sb.watch();
+      const g = genaiPng(`status-${mode}`);
+      await expectBlocked(sb, write(path.join(sb.del, "status.png"), g), sha256(g));
+      const p = plateJpg(`status-${mode}`);
+      await expectAllowed(sb, w, write(path.join(sb.del, "plate.jpg"), p), sha256(p));
+      const st = parseJson<{
+        running: boolean;
+        ready: boolean;
+        pid: number;
+        counts: Record<string, number>;
+        roots: Array<{ root: string; role: string; mode: string; backend: string; lastReconcile: string | null; suspectedUnmount: boolean }>;
+      }>(await sb.cli(["status", "--json"]));
+      expect(st).toMatchObject({ running: true, ready: true, pid: w.pid, counts: { blocked: 1, held: 0, blockedStillPresent: 0, recorded: 2 } });
+      const del = st.roots.find((r) => r.role === "deliverables");
+      const work = st.roots.find((r) => r.role === "working");
+      expect(del).toMatchObject({ root: sb.del, mode, backend: "chokidar", suspectedUnmount: false });
+      expect(work).toMatchObject({ root: sb.work, mode, suspectedUnmount: false });
+      // Polling is chokidar's; native events on working roots use a per-directory backend ("dirs"; "parcel" before).
+      if (mode === "polling") expect(work?.backend).toBe("chokidar");
+      else expect(work?.backend).toMatch(/^\w+$/);
+      expect(del?.lastReconcile).toBeTruthy();
+    } finally {
+      await sb.dispose();
+    }
+  });
+
+  it("SIGTERM stops the watcher gracefully and the process exits promptly with code 0", async () => {
+    const sb = await Sandbox.create({ mode: "events" });
+    try {
+      const w = await sb.watch();
+      const t0 = Date.now();
+      w.child.kill("SIGTERM");
+      await waitFor(() => w.logs().some((l) => l.msg === "stopped"), "the watcher to log that it stopped", 10_000);
+      expect(sb.db.watcher()?.stopped_at, "the lock is released").toBeTruthy();
+      const exit = await w.waitExit(5_000);
+      // Seen: "stopped" is logged at once, but the process lingers 15 s (a timer left running in WatchRuntime.stop).
+      expect(exit, `still running ${Date.now() - t0} ms after SIGTERM, though it logged "stopped"`).toEqual({ code: 0, signal: null });
+    } finally {
+      await sb.dispose();
+    }
   });
 });

@@ -329,6 +329,14 @@ export class Store {
 
   // ------------------------------------------------------------------ evidence
 
+  /** GenAI evidence of other assets with this media data (at most `limit` rows). */
+  genaiEvidenceByMediaHash(mediaHash: string, excludeAssetId: number | null, limit: number): Array<EvidenceRow & { sha256: string }> {
+    return this.q(
+      `SELECT e.*, a.sha256 FROM evidence e JOIN assets a ON a.id = e.asset_id
+       WHERE a.media_hash = ? AND a.id IS NOT ? AND e.signal IN ('genai', 'genai-edited') ORDER BY e.id LIMIT ?`,
+    ).all(mediaHash, excludeAssetId, limit) as Array<EvidenceRow & { sha256: string }>;
+  }
+
   evidenceOf(assetId: number): EvidenceRow[] {
     return this.q("SELECT * FROM evidence WHERE asset_id = ? ORDER BY id").all(assetId) as EvidenceRow[];
   }

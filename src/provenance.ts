@@ -40,24 +40,23 @@ export function evidenceWithLineage(store: Store, asset: AssetRow): Evidence[] {
   return asset.media_hash ? [...own, ...lineageEvidence(store, asset.media_hash, asset.id)] : own;
 }
 
-/** GenAI evidence of the recorded assets with this media data, as lineage items. */
+/**
+ * GenAI evidence of the recorded assets with this media data, as lineage items. One
+ * query, bounded: one GenAI sibling is enough to decide, and a slate or black frame may
+ * have thousands of copies.
+ */
 export function lineageEvidence(store: Store, mediaHash: string, excludeAssetId: number | null): Evidence[] {
-  const inherited: Evidence[] = [];
-  for (const sibling of store.assetsByMediaHash(mediaHash)) {
-    if (sibling.id === excludeAssetId) continue;
-    for (const e of store.evidenceOf(sibling.id).map(toEvidence)) {
-      if (e.signal !== "genai" && e.signal !== "genai-edited") continue;
-      inherited.push({
-        source: "lineage",
-        // Ends with the original field, so a declared DigitalSourceType still counts as declared.
-        field: `same media data as ${sibling.sha256}: ${e.source} ${e.field}`,
-        value: e.value,
-        signal: e.signal,
-        detail: { sha256: sibling.sha256, via: e.source },
-      });
-    }
-  }
-  return inherited;
+  return store.genaiEvidenceByMediaHash(mediaHash, excludeAssetId, 50).map(({ sha256, ...row }) => {
+    const e = toEvidence(row);
+    return {
+      source: "lineage" as const,
+      // Ends with the original field, so a declared DigitalSourceType still counts as declared.
+      field: `same media data as ${sha256}: ${e.source} ${e.field}`,
+      value: e.value,
+      signal: e.signal,
+      detail: { sha256, via: e.source },
+    };
+  });
 }
 
 export interface Classified {
@@ -82,12 +81,18 @@ export function reclassify(store: Store, assetId: number, now: string, cause?: s
   return { origin, status, changed };
 }
 
-/** Reclassify an asset and every asset sharing its media data. */
+/**
+ * Reclassify an asset, and the assets sharing its media data that it can change: only
+ * GenAI signals travel by lineage, so only when this asset has GenAI evidence of its own,
+ * and only siblings not already "genai".
+ */
 export function reclassifyFamily(store: Store, assetId: number, now: string, cause?: string): Classified {
   const result = reclassify(store, assetId, now, cause);
   const asset = store.assetById(assetId);
-  if (asset?.media_hash) {
-    for (const sib of store.assetsByMediaHash(asset.media_hash)) if (sib.id !== assetId) reclassify(store, sib.id, now, "lineage");
+  if (asset?.media_hash && store.evidenceOf(assetId).some((e) => e.signal === "genai" || e.signal === "genai-edited")) {
+    for (const sib of store.assetsByMediaHash(asset.media_hash)) {
+      if (sib.id !== assetId && sib.origin !== "genai") reclassify(store, sib.id, now, "lineage");
+    }
   }
   return result;
 }

@@ -3,6 +3,7 @@
 // timer, after errors and for new directories; heartbeat for `prov status`), and stop
 // gracefully. Events are hints; the reconcile walk is the truth.
 
+import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
 import type { Store } from "../db/store.js";
@@ -50,6 +51,34 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+/**
+ * A watcher killed with SIGKILL (or by the OOM killer) leaves its ExifTool processes
+ * waiting on a closed pipe forever. The next start ends them: the pids are in the last
+ * heartbeat, and each is checked to still be an ExifTool -stay_open process first.
+ */
+function endOrphanedExiftool(row: ReturnType<Store["watcherRow"]>): void {
+  if (!row || row.stopped_at || row.host !== hostname() || pidAlive(row.pid)) return;
+  let pids: unknown;
+  try {
+    pids = (JSON.parse(row.state) as { exiftoolPids?: unknown }).exiftoolPids;
+  } catch {
+    return;
+  }
+  if (!Array.isArray(pids)) return;
+  for (const pid of pids) {
+    if (typeof pid !== "number") continue;
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      if (cmd.includes("exiftool") && cmd.includes("-stay_open")) {
+        process.kill(pid, "SIGTERM");
+        log.warn(`ended ExifTool process ${pid} left by a watcher that was killed (pid ${row.pid})`);
+      }
+    } catch {
+      // gone already, or not ours to read
+    }
+  }
+}
+
 /** Is another `prov watch` holding this database? */
 export function liveWatcher(store: Store): { pid: number; host: string } | null {
   const row = store.watcherRow();
@@ -79,7 +108,7 @@ export class WatchRuntime {
   constructor(
     private readonly config: Config,
     private readonly store: Store,
-    reader: MetadataReader,
+    private readonly reader: MetadataReader,
     version: string,
   ) {
     const matcher = folderMatcher(config.folderRules);
@@ -144,6 +173,7 @@ export class WatchRuntime {
   async start(): Promise<void> {
     const other = liveWatcher(this.store);
     if (other) throw new UsageError(`another prov watch (pid ${other.pid} on ${other.host}) is using ${this.store.file}; only one watcher may run per database`);
+    endOrphanedExiftool(this.store.watcherRow());
     this.store.write(() => this.store.claimWatcher(process.pid, hostname(), nowIso()));
     this.lastEventId = this.store.lastEventId();
     await this.quarantine.recover();
@@ -316,7 +346,11 @@ export class WatchRuntime {
       if (this.gateQueue.pending + this.ingestQueue.pending > MAX_PENDING / 2) await Promise.all([this.gateQueue.idle(), this.ingestQueue.idle()]);
     }
     if (walkErrors === 0) {
-      const vanished = this.store.presentLocationsUnder(r.root).filter((l) => !seen.has(l.path) && !this.underOtherRoot(l.path, r));
+      // Let queued renames be followed first, or a renamed file's old path looks vanished.
+      await this.ingestQueue.idle();
+      const candidates = this.store.presentLocationsUnder(r.root).filter((l) => !seen.has(l.path) && !this.underOtherRoot(l.path, r));
+      const vanished = [];
+      for (const l of candidates) if (!(await exists(l.path))) vanished.push(l);
       if (vanished.length > 0) {
         const result = this.ingest.vanished(r.root, vanished.map((l) => l.path));
         r.suspectedUnmount = result.suspected;
@@ -348,7 +382,9 @@ export class WatchRuntime {
     try {
       for (const row of this.store.quarantineRows(["stuck"])) {
         if (this.stopping) return;
-        await this.quarantine.attempt(row);
+        const after = await this.quarantine.attempt(row);
+        // Abandoned (the file changed or was replaced): whatever is there now is judged afresh.
+        if (after.state === "rolled-back") this.gateQueue.push(row.original_path, 0);
       }
     } finally {
       this.retrying = false;
@@ -402,6 +438,7 @@ export class WatchRuntime {
         suspectedUnmount: r.suspectedUnmount,
       })),
       queue: { gate: this.gateQueue.pending + this.gateQueue.active, ingest: this.ingestQueue.pending + this.ingestQueue.active },
+      exiftoolPids: this.reader.pids(),
       counts: {
         blocked: q["blocked/moved"] ?? 0,
         held: q["held/moved"] ?? 0,
@@ -431,7 +468,9 @@ export class WatchRuntime {
     this.gateQueue.close();
     this.ingestQueue.close();
     // Work not started is dropped: the next start's reconcile finds it again.
-    await Promise.race([Promise.all([this.gateQueue.idle(), this.ingestQueue.idle()]), new Promise((r) => setTimeout(r, 15_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all([this.gateQueue.idle(), this.ingestQueue.idle()]), new Promise((r) => (timer = setTimeout(r, 15_000)))]);
+    clearTimeout(timer);
     this.store.write(() => this.store.releaseWatcher(process.pid, nowIso()));
     log.info("stopped");
   }

@@ -179,6 +179,11 @@ export class MetadataReader {
     return alias;
   }
 
+  /** Process ids of the running ExifTool processes (for the watcher's crash clean-up). */
+  pids(): number[] {
+    return this.et.ended ? [] : this.et.pids;
+  }
+
   async end(): Promise<void> {
     await this.et.end();
     if (this.aliasDir) rmSync(this.aliasDir, { recursive: true, force: true });

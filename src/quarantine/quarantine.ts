@@ -11,8 +11,8 @@ import type { Evidence } from "../detect/types.js";
 import { errorMessage } from "../errors.js";
 import { log } from "../log.js";
 import { nowIso } from "../provenance.js";
-import { ensureDir, exists, failpoint, hashOf, MoveError, safeMove, writeFileDurable } from "./move.js";
-import { lstat, rm, unlink } from "node:fs/promises";
+import { lstat, readdir, rm, unlink } from "node:fs/promises";
+import { ensureDir, exists, failpoint, fsyncDir, hashOf, MoveError, safeMove, writeFileDurable } from "./move.js";
 
 export interface QuarantineRequest {
   path: string;
@@ -32,9 +32,10 @@ export function quarantineName(id: number, original: string): string {
   const max = 255 - Buffer.byteLength(prefix) - Buffer.byteLength(".partial");
   if (Buffer.byteLength(base) <= max) return prefix + base;
   const ext = path.extname(base).slice(0, 16);
-  let stem = base.slice(0, base.length - ext.length);
-  while (Buffer.byteLength(stem) + Buffer.byteLength(ext) > max) stem = stem.slice(0, -1);
-  return prefix + stem + ext;
+  // Trim whole code points: cutting a UTF-16 surrogate pair would make an invalid name.
+  const stem = Array.from(base.slice(0, base.length - ext.length));
+  while (Buffer.byteLength(stem.join("")) + Buffer.byteLength(ext) > max) stem.pop();
+  return prefix + stem.join("") + ext;
 }
 
 function receiptPath(row: Pick<QuarantineRow, "id" | "quarantine_path">): string {
@@ -79,6 +80,14 @@ export class Quarantine {
 
   /** Try (again) to move a planned or stuck row's file. */
   async attempt(row: QuarantineRow): Promise<QuarantineRow> {
+    if (row.state === "stuck") {
+      const where = await this.inspect(row);
+      if (where === "placed") return this.complete(row, true);
+      if (where === "gone") {
+        this.rollBack(row, "the file left deliverables before it could be moved", false);
+        return this.store.quarantineById(row.id)!;
+      }
+    }
     try {
       await safeMove(row.original_path, row.quarantine_path, { dev: row.dev, ino: row.ino, sha256: row.sha256 }, "quarantine", this.quietMs);
     } catch (err) {
@@ -93,10 +102,7 @@ export class Quarantine {
         });
         log.warn(`blocked but still present (will retry): ${e.message}`, { quarantine_id: row.id });
       } else {
-        this.store.decision(() => {
-          this.store.setQuarantineState(row.id, "rolled-back", { error: e.message, attempts: 1 });
-          this.store.addEvent("quarantine-rolled-back", nowIso(), { assetId: row.asset_id, path: row.original_path, detail: { quarantine_id: row.id, error: e.message } });
-        });
+        this.rollBack(row, e.message, false);
         log.warn(`quarantine move abandoned: ${e.message}`, { quarantine_id: row.id });
       }
       return this.store.quarantineById(row.id)!;
@@ -141,47 +147,80 @@ export class Quarantine {
     return this.store.quarantineById(row.id)!;
   }
 
+  /**
+   * Look at the files of an unfinished move (planned, or stuck and being retried) after a
+   * crash: "placed" when the file already sits in quarantine (a leftover source name of the
+   * same inode or bytes is removed), "source" when it is still only at its original path,
+   * "gone" when it is in neither place. A stale `.partial` copy is removed either way.
+   */
+  private async inspect(row: QuarantineRow): Promise<"placed" | "source" | "gone"> {
+    const src = row.original_path;
+    const dest = row.quarantine_path;
+    await rm(`${dest}.partial`, { force: true });
+    const destExists = !path.basename(dest).startsWith(".planning-") && (await exists(dest));
+    const srcExists = await exists(src);
+    if (!destExists) return srcExists ? "source" : "gone";
+    if (srcExists) {
+      const [s, d] = await Promise.all([lstat(src, { bigint: true }), lstat(dest, { bigint: true })]);
+      let same = s.dev === d.dev && s.ino === d.ino;
+      // A cross-filesystem copy placed but its source not yet unlinked: the same bytes?
+      if (!same && s.isFile() && d.isFile()) {
+        const destHash = await hashOf(dest);
+        same = (row.sha256 === null || destHash === row.sha256) && (await hashOf(src)) === destHash;
+      }
+      if (same) {
+        await unlink(src);
+        await fsyncDir(path.dirname(src));
+      } else {
+        // Another file took the name meanwhile: the quarantined copy is complete; the new one is judged on its own.
+        log.warn(`${src} holds other content than the file moved to ${dest}; it will be judged on its own`);
+      }
+    }
+    return "placed";
+  }
+
   /** At start-up: finish or roll back every move a crash interrupted. */
   async recover(): Promise<void> {
-    for (const row of this.store.quarantineRows(["planned"])) {
-      const src = row.original_path;
-      const dest = row.quarantine_path;
+    for (const row of this.store.quarantineRows(["planned", "stuck"])) {
       try {
-        await rm(`${dest}.partial`, { force: true });
-        const destExists = !path.basename(dest).startsWith(".planning-") && (await exists(dest));
-        if (destExists) {
-          if (await exists(src)) {
-            const [s, d] = await Promise.all([lstat(src, { bigint: true }), lstat(dest, { bigint: true })]);
-            const sameInode = s.dev === d.dev && s.ino === d.ino;
-            // A cross-filesystem copy was placed but the source not yet unlinked: same bytes?
-            let sameContent = false;
-            if (!sameInode && s.isFile() && d.isFile()) {
-              const destHash = await hashOf(dest);
-              sameContent = (row.sha256 === null || destHash === row.sha256) && (await hashOf(src)) === destHash;
-            }
-            // The move got as far as placing the file: the source name is the leftover.
-            if (sameInode || sameContent) await unlink(src);
-          }
-          await this.complete(row, true);
-          continue;
-        }
-        this.store.decision(() => {
-          const reason = "interrupted before the file was moved; it will be judged again";
-          this.store.setQuarantineState(row.id, "rolled-back", { error: reason });
-          this.store.addEvent("quarantine-rolled-back", nowIso(), { assetId: row.asset_id, path: src, detail: { quarantine_id: row.id, error: reason, recovered: true } });
-        });
+        const where = await this.inspect(row);
+        if (where === "placed") await this.complete(row, true);
+        else if (where === "gone") this.rollBack(row, "the file left deliverables before it could be moved", true);
+        else if (row.state === "planned") this.rollBack(row, "interrupted before the file was moved; it will be judged again", true);
+        // A stuck row whose file is still there stays stuck: the retry loop takes it.
       } catch (err) {
-        log.error(`cannot recover quarantine move ${row.id} (${src}): ${errorMessage(err)}`);
+        log.error(`cannot recover quarantine move ${row.id} (${row.original_path}): ${errorMessage(err)}`);
       }
     }
     await this.recoverReleases();
-    // A stuck row whose file has gone is no longer blocked-but-present.
-    for (const row of this.store.quarantineRows(["stuck"])) {
-      if (!(await exists(row.original_path))) {
-        this.store.decision(() => {
-          this.store.setQuarantineState(row.id, "rolled-back", { error: "the file left deliverables before it could be moved" });
-          this.store.addEvent("quarantine-rolled-back", nowIso(), { assetId: row.asset_id, path: row.original_path, detail: { quarantine_id: row.id } });
-        });
+    await this.removeStaleTemporaries();
+  }
+
+  private rollBack(row: QuarantineRow, reason: string, recovered: boolean): void {
+    this.store.decision(() => {
+      this.store.setQuarantineState(row.id, "rolled-back", { error: reason });
+      this.store.addEvent("quarantine-rolled-back", nowIso(), { assetId: row.asset_id, path: row.original_path, detail: { quarantine_id: row.id, error: reason, recovered } });
+    });
+  }
+
+  /** Receipts are written to `<file>.tmp-<pid>` and renamed: a crash can leave one behind. */
+  private async removeStaleTemporaries(): Promise<void> {
+    let days: string[];
+    try {
+      days = await readdir(this.root);
+    } catch {
+      return;
+    }
+    for (const day of days) {
+      let names: string[];
+      try {
+        names = await readdir(path.join(this.root, day));
+      } catch {
+        continue;
+      }
+      for (const n of names) {
+        const m = /\.receipt\.json\.tmp-(\d+)$/.exec(n);
+        if (m && Number(m[1]) !== process.pid) await rm(path.join(this.root, day, n), { force: true });
       }
     }
   }

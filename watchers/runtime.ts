@@ -188,6 +188,11 @@ export class WatchRuntime {
     this.timers.push(setInterval(() => void this.retryStuck(), Math.max(500, Math.min(5000, this.config.gate.stableSeconds * 1000))));
     this.timers.push(setInterval(() => void this.settleBlocked(), Math.max(500, Math.min(2000, this.config.gate.stableSeconds * 1000))));
     this.timers.push(setInterval(() => this.scheduleReconcile(), this.config.watch.reconcileIntervalSeconds * 1000));
+    // chokidar's polling never reports a dangling symbolic link (it cannot stat it): list the
+    // polled deliverables for links each poll interval (names only, no stat per file).
+    if (this.roots.some((r) => r.role === "deliverables" && r.mode === "polling")) {
+      this.timers.push(setInterval(() => void this.findLinks(), this.config.watch.pollIntervalSeconds * 1000));
+    }
     // Catch-up for everything that happened while stopped; deliverables first.
     this.scheduleReconcile();
   }
@@ -376,6 +381,25 @@ export class WatchRuntime {
   }
 
   private retrying = false;
+  private findingLinks = false;
+  private async findLinks(): Promise<void> {
+    if (this.findingLinks) return;
+    this.findingLinks = true;
+    try {
+      for (const r of this.roots) {
+        if (r.role !== "deliverables" || r.mode !== "polling") continue;
+        for await (const e of walk(r.root, () => false)) {
+          if (this.stopping) return;
+          if (e.type === "symlink") this.gateQueue.push(e.path, 0);
+        }
+      }
+    } catch (err) {
+      this.logError("listing deliverables for links", err);
+    } finally {
+      this.findingLinks = false;
+    }
+  }
+
   private async retryStuck(): Promise<void> {
     if (this.retrying) return;
     this.retrying = true;

@@ -476,7 +476,7 @@ describe("watcher lifecycle", () => {
       expect(st).toMatchObject({ running: true, ready: true, pid: w.pid, counts: { blocked: 1, held: 0, blockedStillPresent: 0, recorded: 2 } });
       const del = st.roots.find((r) => r.role === "deliverables");
       const work = st.roots.find((r) => r.role === "working");
-      expect(del).toMatchObject({ root: sb.del, mode, backend: "chokidar", suspectedUnmount: false });
+      expect(del).toMatchObject({ root: sb.del, mode, backend: mode === "events" ? "dirs" : "chokidar", suspectedUnmount: false });
       expect(work).toMatchObject({ root: sb.work, mode, suspectedUnmount: false });
       // Polling is chokidar's; native events on working roots use a per-directory backend ("dirs"; "parcel" before).
       if (mode === "polling") expect(work?.backend).toBe("chokidar");

@@ -117,8 +117,9 @@ class DirectoryWatches implements RootWatch {
     let w: NodeWatcher;
     try {
       w = fsWatch(dir, { persistent: true }, (_event, name) => {
-        // No name: something changed in `dir` that inotify could not say; look at the folder.
-        this.h.onChange(name ? path.join(dir, name.toString()) : dir, "unknown");
+        // No name, or one that is not UTF-8 (decoded with U+FFFD): look at the whole folder.
+        if (!name || name.includes("\uFFFD")) this.h.onChange(dir, "addDir");
+        else this.h.onChange(path.join(dir, name), "unknown");
       });
     } catch (err) {
       if (errnoCode(err) === "ENOENT") return;

@@ -340,6 +340,10 @@ export class WatchRuntime {
       if (this.stopping) return;
       if (e.type === "ignored") continue;
       if (e.type === "error") {
+        if (r.role === "deliverables" && e.raw) {
+          await this.holdUnaddressable(e.raw, e.path, e.reason);
+          continue;
+        }
         walkErrors++;
         this.logError(`reconciling ${r.root}`, new Error(`${e.path}: ${e.reason}`));
         continue;
@@ -374,6 +378,7 @@ export class WatchRuntime {
   private async reconcileDir(r: RootState, dir: string): Promise<void> {
     for await (const e of walk(dir, this.ignoredIn(r))) {
       if (this.stopping) return;
+      if (e.type === "error" && r.role === "deliverables" && e.raw) await this.holdUnaddressable(e.raw, e.path, e.reason);
       if (e.type === "error" || e.type === "ignored") continue;
       if (r.role === "deliverables") this.gateQueue.push(e.path, 0);
       else if (e.type === "file" && this.isMedia(e.path)) this.ingestQueue.push(e.path, 0);
@@ -381,6 +386,20 @@ export class WatchRuntime {
   }
 
   private retrying = false;
+  /** A name that is not UTF-8 in deliverables cannot be judged: fail closed, hold it. */
+  private async holdUnaddressable(raw: Buffer, display: string, reason: string): Promise<void> {
+    // One at a time: two walks of the same folder must not both move the same file.
+    const next = this.holding.then(() =>
+      this.quarantine.holdRaw(raw, display, `cannot be judged: ${reason}`).then(
+        () => undefined,
+        (err: unknown) => this.logError(`holding ${display}`, err),
+      ),
+    );
+    this.holding = next;
+    await next;
+  }
+  private holding: Promise<void> = Promise.resolve();
+
   private findingLinks = false;
   private async findLinks(): Promise<void> {
     if (this.findingLinks) return;
@@ -391,6 +410,7 @@ export class WatchRuntime {
         for await (const e of walk(r.root, () => false)) {
           if (this.stopping) return;
           if (e.type === "symlink") this.gateQueue.push(e.path, 0);
+          else if (e.type === "error" && e.raw) await this.holdUnaddressable(e.raw, e.path, e.reason);
         }
       }
     } catch (err) {

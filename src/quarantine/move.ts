@@ -177,7 +177,7 @@ async function crossDevice(src: string, dest: string, isLink: boolean, expected:
   return { method: "copy" };
 }
 
-export async function hashOf(p: string): Promise<string> {
+export async function hashOf(p: string | Buffer): Promise<string> {
   const fh = await open(p, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     const hash = createHash("sha256");

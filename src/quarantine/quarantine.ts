@@ -8,10 +8,11 @@ import { hostname } from "node:os";
 import path from "node:path";
 import type { QuarantineRow, Store } from "../../db/store.js";
 import type { Evidence } from "../detect/types.js";
-import { errorMessage } from "../errors.js";
+import { errnoCode, errorMessage } from "../errors.js";
 import { log } from "../log.js";
 import { nowIso } from "../provenance.js";
-import { lstat, readdir, rm, unlink } from "node:fs/promises";
+import { constants } from "node:fs";
+import { copyFile, link, lstat, readdir, rm, unlink } from "node:fs/promises";
 import { ensureDir, exists, failpoint, fsyncDir, hashOf, MoveError, safeMove, writeFileDurable } from "./move.js";
 
 export interface QuarantineRequest {
@@ -76,6 +77,50 @@ export class Quarantine {
     });
     failpoint("quarantine:after-plan");
     return this.attempt(this.store.quarantineById(id)!);
+  }
+
+  /**
+   * Hold a file whose name is not UTF-8: prov cannot judge it by a string path, but it
+   * can move it by its bytes. It is recorded under its escaped name and held.
+   */
+  async holdRaw(raw: Buffer, display: string, reason: string): Promise<QuarantineRow | null> {
+    let st;
+    try {
+      st = await lstat(raw, { bigint: true });
+    } catch {
+      return null;
+    }
+    const sha256 = st.isFile() ? await hashOf(raw) : null;
+    const day = nowIso().slice(0, 10);
+    const dir = path.join(this.root, day);
+    if (!(await exists(dir))) await ensureDir(dir);
+    const row = this.store.decision(() => {
+      const now = nowIso();
+      const id = this.store.planQuarantine({
+        kind: "held", original_path: display, quarantine_path: path.join(this.root, `.planning-${randomUUID()}`), sha256, asset_id: null,
+        dev: String(st.dev), ino: String(st.ino), reason, evidence: "[]", planned_at: now,
+      });
+      // The escaped name is valid UTF-8 and says which bytes the original had.
+      this.store.setQuarantinePath(id, path.join(dir, quarantineName(id, display)));
+      this.store.addEvent("quarantine-planned", now, { path: display, detail: { quarantine_id: id, kind: "held", reason } });
+      return this.store.quarantineById(id)!;
+    });
+    try {
+      try {
+        await link(raw, row.quarantine_path);
+      } catch (err) {
+        if (errnoCode(err) !== "EXDEV") throw err;
+        await copyFile(raw, row.quarantine_path, constants.COPYFILE_EXCL);
+        if (sha256 !== null && (await hashOf(row.quarantine_path)) !== sha256) throw new Error("the copy does not match the original");
+      }
+      await fsyncDir(dir);
+      await unlink(raw);
+    } catch (err) {
+      this.store.decision(() => this.store.setQuarantineState(row.id, "stuck", { error: errorMessage(err), attempts: 1 }));
+      log.warn(`cannot hold ${display}: ${errorMessage(err)}`);
+      return this.store.quarantineById(row.id)!;
+    }
+    return this.complete(row, false);
   }
 
   /** Try (again) to move a planned or stuck row's file. */

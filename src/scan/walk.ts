@@ -12,7 +12,8 @@ export type WalkEntry =
   | { type: "symlink"; path: string }
   | { type: "other"; path: string }
   | { type: "ignored"; path: string }
-  | { type: "error"; path: string; reason: string; unaddressable?: boolean };
+  /** `raw`: the path's bytes, for a name that is not UTF-8 (only Buffer paths reach it). */
+  | { type: "error"; path: string; reason: string; unaddressable?: boolean; raw?: Buffer };
 
 export type IgnoreMatcher = (absPath: string, isDir: boolean) => boolean;
 
@@ -54,6 +55,7 @@ export async function* walk(root: string, ignored: IgnoreMatcher): AsyncGenerato
             path: path.join(dir, displayName(raw)),
             reason: "file name is not valid UTF-8 (shown with \\x escapes); rename it so prov can address it",
             unaddressable: true,
+            raw: Buffer.concat([Buffer.from(dir + path.sep), raw]),
           };
           continue;
         }

@@ -53,7 +53,12 @@ export function describeWatchError(err: unknown): string {
 export async function watchRoot(root: string, opts: WatchOptions, h: WatchHandlers): Promise<RootWatch> {
   if (opts.backend === "dirs" && !opts.polling) {
     const tree = new DirectoryWatches(opts.ignored, h);
-    await tree.addDirectory(root);
+    try {
+      await tree.addDirectory(root);
+    } catch (err) {
+      await tree.close(); // e.g. ENOSPC half-way: the caller falls back to polling
+      throw err;
+    }
     return tree;
   }
 

@@ -253,7 +253,11 @@ export class WatchRuntime {
       return;
     }
     if (p === r.root) return;
-    await r.watch?.addDirectory(p);
+    try {
+      await r.watch?.addDirectory(p);
+    } catch (err) {
+      this.onWatchError(r, err); // ENOSPC: this root falls back to polling
+    }
     await this.reconcileDir(r, p);
   }
 

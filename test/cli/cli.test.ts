@@ -46,6 +46,18 @@ function expectUsage(r: CliResult, message: RegExp): void {
 }
 
 describe.concurrent("prov CLI", () => {
+  it("--log-format json writes every log line on stderr as a JSON object", async () => {
+    const { dir, prov } = await project();
+    copySample("genai-a1111.png", dir);
+    const r = await prov(["--log-format", "json", "scan", "."]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stderr.trim().split("\n").filter(Boolean);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(JSON.parse(line)).toMatchObject({ level: expect.any(String), msg: expect.any(String), time: expect.any(String) });
+    const bad = await prov(["--log-format", "xml", "ls"]);
+    expect(bad.code).toBe(2);
+  });
+
   describe("prov init", () => {
     it("writes prov.config.json and the database; a second init exits 2 unless --force", async () => {
       const dir = sandbox();

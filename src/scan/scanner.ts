@@ -65,7 +65,6 @@ interface Pending {
   size: number;
 }
 
-
 export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanOptions): Promise<ScanSummary> {
   const started = Date.now();
   const { store } = deps;

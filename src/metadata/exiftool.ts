@@ -17,9 +17,10 @@ import { log } from "../log.js";
  * from ingredients do not collapse) and -struct (C2PA actions stay objects). -e (no
  * Composite tags) and -n (raw values, no print conversion) drop work prov never uses:
  * together they make ExifTool about 3x faster per small file, and raw values are what the
- * evidence rules match anyway (DigitalSourceType URIs, generator text).
+ * evidence rules match anyway (DigitalSourceType URIs, generator text). The System group
+ * (file name, dates, permissions) is what prov reads from the filesystem itself.
  */
-const READ_ARGS = ["-json", "-struct", "-G3:1", "-e", "-n", "-charset", "filename=utf8", "-api", "largefilesupport=1"];
+const READ_ARGS = ["-json", "-struct", "-G3:1", "-e", "-n", "-charset", "filename=utf8", "-api", "largefilesupport=1", "-api", "IgnoreGroups=System"];
 /** ImageDataHash: SHA-256 of the image/audio/video data alone, which survives label stripping. */
 const MEDIA_HASH_ARGS = ["-api", "imagehashtype=SHA256", "-api", "requesttags=imagedatahash"];
 

@@ -15,7 +15,8 @@ import { suspectUnmount } from "../policy/vanish.js";
 import { markVanished, nowIso, recordIdentified, recordReadError, unchangedLocation, type Recorded } from "../provenance.js";
 import { ignoreMatcher, walk, type WalkEntry } from "./walk.js";
 
-const CHUNK_FILES = 48;
+// Files per ExifTool call: each call costs ~20 ms of ExifTool set-up, so fewer, larger calls.
+const CHUNK_FILES = 128;
 const CHUNK_BYTES = 256 * 1024 * 1024;
 const MAX_IN_FLIGHT = 3;
 const TOUCH_BATCH = 2000;

@@ -29,7 +29,6 @@ export interface GateDeps {
 
 
 export class DeliverablesGate {
-  readonly counts = { blocked: 0, held: 0, allowed: 0, stuck: 0 };
   constructor(private readonly d: GateDeps) {}
 
   async check(p: string): Promise<GateOutcome> {
@@ -169,10 +168,7 @@ export class DeliverablesGate {
     evidence: readonly Evidence[] = [],
   ): Promise<GateOutcome> {
     if (decision.action === "wait") return "wait";
-    if (decision.action === "allow") {
-      this.counts.allowed++;
-      return "allowed";
-    }
+    if (decision.action === "allow") return "allowed";
     if (decision.action === "hold" && key === null) {
       // Unreadable and unmovable (we could not even stat it): record and report it.
       this.d.store.write(() => recordReadError(this.d.store, p, null, decision.reason, nowIso()));
@@ -190,13 +186,9 @@ export class DeliverablesGate {
     if (row.state === "moved") {
       const loc = this.d.store.locationByPath(p);
       if (loc) this.d.store.write(() => this.d.store.markMissing(loc.id, nowIso()));
-      this.counts[row.kind]++;
       return row.kind;
     }
-    if (row.state === "stuck") {
-      this.counts.stuck++;
-      return "stuck";
-    }
+    if (row.state === "stuck") return "stuck";
     return "wait"; // rolled back (file changed or vanished): judge again
   }
 }

@@ -2,9 +2,10 @@
 // many files per ExifTool call → record in batched transactions. Bounded in flight, so
 // memory stays flat however many files.
 
+import { lstatSync } from "node:fs";
 import { lstat, stat as statPath } from "node:fs/promises";
 import path from "node:path";
-import type { StatKey, Store } from "../../db/store.js";
+import type { AssetRow, LocationRow, StatKey, Store } from "../../db/store.js";
 import type { FolderMatcher } from "../detect/folders.js";
 import type { Origin, Status } from "../detect/types.js";
 import { describeFsError, errorMessage, UsageError } from "../errors.js";
@@ -12,8 +13,8 @@ import { hashFile, NotARegularFileError, sameStat, statKey, type HashResult } fr
 import type { MetadataReader } from "../metadata/exiftool.js";
 import { log } from "../log.js";
 import { suspectUnmount } from "../policy/vanish.js";
-import { markVanished, nowIso, recordIdentified, recordReadError, unchangedLocation, type Recorded } from "../provenance.js";
-import { ignoreMatcher, walk, type WalkEntry } from "./walk.js";
+import { markVanished, nowIso, recordIdentified, recordReadError, unchanged, unchangedLocation, type Recorded } from "../provenance.js";
+import { ignoreMatcher, walk, type IgnoreMatcher, type WalkEntry } from "./walk.js";
 
 // Files per ExifTool call: each call costs ~20 ms of ExifTool set-up, so fewer, larger calls.
 const CHUNK_FILES = 128;
@@ -23,9 +24,9 @@ const TOUCH_BATCH = 2000;
 
 export type FileOutcome =
   | ({ kind: "recorded" } & Recorded)
-  | { kind: "unchanged"; path: string; sha256: string; assetId: number; origin: Origin; status: Status | null }
+  | { kind: "unchanged"; path: string; sha256: string; assetId: number; origin: Origin; status: Status | null; asset: AssetRow }
   | { kind: "error"; path: string; reason: string }
-  | { kind: "skipped"; path: string; reason: string };
+  | { kind: "skipped"; path: string; reason: string; cause: "ignored" | "symlink" | "other" | "extension" };
 
 export interface ScanSummary {
   files: number;
@@ -48,9 +49,14 @@ export interface ScanSummary {
 export interface ScanOptions {
   rehash?: boolean;
   extensions: readonly string[] | "all";
-  ignore: readonly string[];
+  /** Glob patterns (scan.ignore), or a matcher of the caller's own (the sweep's). */
+  ignore: readonly string[] | IgnoreMatcher;
   onFile?: (o: FileOutcome) => void;
   onProgress?: (s: Readonly<ScanSummary>, current: string) => void;
+  /** Update last_seen of files found unchanged (default true; a quick sweep records one event instead). */
+  touchUnchanged?: boolean;
+  /** Why an ignored path was skipped, in words (default: "ignored by scan.ignore"). */
+  ignoreReason?: (p: string) => string;
   /** The watcher hands over paths that may have vanished since: skip those, don't fail. */
   skipMissingRoots?: boolean;
 }
@@ -75,7 +81,7 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
     temporaryGenAI: 0, missing: 0, suspectedUnmount: [], seconds: 0,
   };
   const extensions = opts.extensions === "all" ? null : new Set(opts.extensions.map((e) => e.toLowerCase()));
-  const ignored = ignoreMatcher(opts.ignore);
+  const ignored = typeof opts.ignore === "function" ? opts.ignore : ignoreMatcher(opts.ignore);
 
   const emit = (o: FileOutcome): void => {
     switch (o.kind) {
@@ -187,18 +193,29 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
   const seen = new Set<string>();
   const dirRoots: string[] = [];
   for (const root of present) {
-    if ((await statPath(root)).isDirectory()) dirRoots.push(path.resolve(root));
+    // A folder's stat cache in one query, not one per file; per-file lookups otherwise.
+    let cache: { locations: Map<string, LocationRow>; assets: Map<number, AssetRow> } | null = null;
+    if ((await statPath(root)).isDirectory()) {
+      dirRoots.push(path.resolve(root));
+      if (!opts.rehash) {
+        const abs = path.resolve(root);
+        cache = {
+          locations: new Map(store.presentLocationsUnder(abs).map((l) => [l.path, l])),
+          assets: new Map(store.assetsUnder(abs).map((a) => [a.id, a])),
+        };
+      }
+    }
     for await (const entry of entriesOf(root, ignored)) {
       seen.add(entry.path);
       switch (entry.type) {
         case "ignored":
-          emit({ kind: "skipped", path: entry.path, reason: "ignored by scan.ignore" });
+          emit({ kind: "skipped", path: entry.path, reason: opts.ignoreReason?.(entry.path) ?? "ignored by scan.ignore", cause: "ignored" });
           continue;
         case "symlink":
-          emit({ kind: "skipped", path: entry.path, reason: "symbolic link (not followed)" });
+          emit({ kind: "skipped", path: entry.path, reason: "symbolic link (not followed)", cause: "symlink" });
           continue;
         case "other":
-          emit({ kind: "skipped", path: entry.path, reason: "not a regular file" });
+          emit({ kind: "skipped", path: entry.path, reason: "not a regular file", cause: "other" });
           continue;
         case "error":
           recordError(entry.path, null, entry.reason, entry.unaddressable !== true);
@@ -208,22 +225,25 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
       }
       const p = entry.path;
       if (extensions && !extensions.has(path.extname(p).slice(1).toLowerCase())) {
-        emit({ kind: "skipped", path: p, reason: "not a media file type (scan.extensions)" });
+        emit({ kind: "skipped", path: p, reason: "not a media file type (scan.extensions)", cause: "extension" });
         continue;
       }
       let key: StatKey;
       try {
-        key = statKey(await lstat(p, { bigint: true }));
+        // Synchronous on purpose: a stat is a few microseconds, a thread-pool round trip more.
+        key = statKey(lstatSync(p, { bigint: true }));
       } catch (err) {
         recordError(p, null, describeFsError(err));
         continue;
       }
-      const loc = opts.rehash ? undefined : unchangedLocation(store, p, key);
+      const loc = opts.rehash ? undefined : cache ? unchanged(cache.locations.get(p), key) : unchangedLocation(store, p, key);
       if (loc) {
-        const asset = store.assetById(loc.asset_id!)!;
-        touched.push(loc.id);
-        if (touched.length >= TOUCH_BATCH) flushTouched();
-        emit({ kind: "unchanged", path: p, sha256: asset.sha256, assetId: asset.id, origin: asset.origin, status: asset.status });
+        const asset = cache?.assets.get(loc.asset_id!) ?? store.assetById(loc.asset_id!)!;
+        if (opts.touchUnchanged !== false) {
+          touched.push(loc.id);
+          if (touched.length >= TOUCH_BATCH) flushTouched();
+        }
+        emit({ kind: "unchanged", path: p, sha256: asset.sha256, assetId: asset.id, origin: asset.origin, status: asset.status, asset });
         continue;
       }
       chunk.push({ path: p, size: key.size });
@@ -260,7 +280,7 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
 }
 
 /** A root may be a single file. */
-async function* entriesOf(root: string, ignored: ReturnType<typeof ignoreMatcher>): AsyncGenerator<WalkEntry> {
+async function* entriesOf(root: string, ignored: IgnoreMatcher): AsyncGenerator<WalkEntry> {
   const abs = path.resolve(root);
   let s;
   try {

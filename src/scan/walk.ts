@@ -2,6 +2,7 @@
 // Never follows symbolic links; raw names are kept as they are on disk (NFC and NFD
 // twins are two files), and names that are not UTF-8 are reported, not mangled.
 
+import type { Dirent } from "node:fs";
 import { opendir } from "node:fs/promises";
 import path from "node:path";
 import picomatch from "picomatch";
@@ -45,32 +46,38 @@ export async function* walk(root: string, ignored: IgnoreMatcher): AsyncGenerato
       continue;
     }
     const subdirs: string[] = [];
+    // Names in byte order within each folder, so reports and listings are stable run to run.
+    const dirents: Dirent[] = [];
+    let listError: unknown = null;
     try {
-      for await (const d of handle) {
-        const raw = d.name as unknown as Buffer;
-        const name = raw.toString("utf8");
-        if (!Buffer.from(name, "utf8").equals(raw)) {
-          yield {
-            type: "error",
-            path: path.join(dir, displayName(raw)),
-            reason: "file name is not valid UTF-8 (shown with \\x escapes); rename it so prov can address it",
-            unaddressable: true,
-            raw: Buffer.concat([Buffer.from(dir + path.sep), raw]),
-          };
-          continue;
-        }
-        const p = path.join(dir, name);
-        if (d.isDirectory()) {
-          if (ignored(p, true)) yield { type: "ignored", path: p };
-          else subdirs.push(p);
-        } else if (ignored(p, false)) yield { type: "ignored", path: p };
-        else if (d.isSymbolicLink()) yield { type: "symlink", path: p };
-        else if (d.isFile()) yield { type: "file", path: p };
-        else yield { type: "other", path: p };
-      }
+      for await (const d of handle) dirents.push(d);
     } catch (err) {
-      yield { type: "error", path: dir, reason: `directory listing failed: ${describeFsError(err)}` };
+      listError = err;
     }
+    dirents.sort((a, b) => Buffer.compare(a.name as unknown as Buffer, b.name as unknown as Buffer));
+    for (const d of dirents) {
+      const raw = d.name as unknown as Buffer;
+      const name = raw.toString("utf8");
+      if (!Buffer.from(name, "utf8").equals(raw)) {
+        yield {
+          type: "error",
+          path: path.join(dir, displayName(raw)),
+          reason: "file name is not valid UTF-8 (shown with \\x escapes); rename it so prov can address it",
+          unaddressable: true,
+          raw: Buffer.concat([Buffer.from(dir + path.sep), raw]),
+        };
+        continue;
+      }
+      const p = path.join(dir, name);
+      if (d.isDirectory()) {
+        if (ignored(p, true)) yield { type: "ignored", path: p };
+        else subdirs.push(p);
+      } else if (ignored(p, false)) yield { type: "ignored", path: p };
+      else if (d.isSymbolicLink()) yield { type: "symlink", path: p };
+      else if (d.isFile()) yield { type: "file", path: p };
+      else yield { type: "other", path: p };
+    }
+    if (listError !== null) yield { type: "error", path: dir, reason: `directory listing failed: ${describeFsError(listError)}` };
     // Subdirectories depth-first in name order.
     subdirs.sort().reverse();
     stack.push(...subdirs);

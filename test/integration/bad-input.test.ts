@@ -141,8 +141,8 @@ describe("awkward file names and types", () => {
   it("a FIFO or a symlink named as the scan root is skipped too", async () => {
     const r = await runScan(store, reader, [p("pipe.wav"), p("link.png")]);
     expect(r.outcomes).toEqual([
-      { kind: "skipped", path: p("pipe.wav"), reason: "not a regular file" },
-      { kind: "skipped", path: p("link.png"), reason: "symbolic link (not followed)" },
+      { kind: "skipped", path: p("pipe.wav"), reason: "not a regular file", cause: "other" },
+      { kind: "skipped", path: p("link.png"), reason: "symbolic link (not followed)", cause: "symlink" },
     ]);
   });
 

@@ -1,0 +1,206 @@
+// ASC MHL against the reference tool's own output: the example folder in
+// ../shared/fixtures/ascmhl (two generations and a chain written by ascmitc/mhl, xxh64).
+// Everything in it is recomputed from the media files: file hashes, directory and root
+// hashes, the chain's C4 IDs, and finally both generation files and the chain byte for byte.
+
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  c4File,
+  c4id,
+  c4ToBytes,
+  computeDirectoryHashes,
+  createMhlHasher,
+  hashFileMhl,
+  mergeIgnorePatterns,
+  mhlIgnoreMatcher,
+  readChain,
+  readGeneration,
+  writeGeneration,
+  type MhlAlgorithm,
+  type MhlFile,
+} from "../../src/mhl/index.js";
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const ascmhlDir = path.resolve(repoRoot, "../shared/fixtures/ascmhl");
+const example = path.join(ascmhlDir, "example/A002R2EC");
+const GEN1 = "0001_A002R2EC_2020-01-16_091500Z.mhl";
+const GEN2 = "0002_A002R2EC_2020-01-17_143000Z.mhl";
+const haveExample = fs.existsSync(path.join(example, "ascmhl", GEN2));
+if (!haveExample && process.env["CI"]) throw new Error(`CI is set but the ASC MHL fixtures are missing: expected ${example}`);
+
+const temps: string[] = [];
+afterEach(() => {
+  for (const d of temps.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), "prov-mhl-"));
+  temps.push(d);
+  return d;
+}
+
+/** Every file under root except ascmhl/, with its hash: what the sweep hands writeGeneration. */
+async function filesOf(root: string, alg: MhlAlgorithm): Promise<MhlFile[]> {
+  const out: MhlFile[] = [];
+  const visit = async (rel: string): Promise<void> => {
+    for (const e of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (r === "ascmhl") continue;
+      if (e.isDirectory()) await visit(r);
+      else if (e.isFile()) {
+        const st = fs.statSync(path.join(root, r));
+        out.push({ path: r, size: st.size, mtime: st.mtime, hash: await hashFileMhl(path.join(root, r), alg) });
+      }
+    }
+  };
+  await visit("");
+  return out.reverse(); // any order will do
+}
+
+function text(file: string): string {
+  return fs.readFileSync(file, "utf8");
+}
+
+describe("C4 IDs", () => {
+  it("match the published vectors", () => {
+    expect(c4id("foo")).toBe("c45xZeXwMSpqXjpDumcHMA6mhoAmGHkUo7r9WmN2UgSEQzj9KjgseaQdkEJ11fGb5S1WEENcV3q8RFWwEeVpC7Fjk2");
+    expect(c4id(Buffer.alloc(0))).toBe("c459dsjfscH38cYeXXYogktxf4Cd9ibshE3BHUo6a58hBXmRQdZrAkZzsWcbWtDg5oQstpDuni4Hirj75GEmTc1sFT");
+  });
+
+  it("decode back to the SHA-512 digest, and reject what is not a C4 ID", async () => {
+    const id = c4id("foo");
+    const { createHash } = await import("node:crypto");
+    expect(c4ToBytes(id).equals(createHash("sha512").update("foo").digest())).toBe(true);
+    expect(() => c4ToBytes("c4" + "0".repeat(88))).toThrow(/not a C4 ID/);
+    expect(() => c4ToBytes(id.slice(0, 89))).toThrow(/not a C4 ID/);
+    // "c4" then the largest 88-digit base58 number: more than 512 bits.
+    expect(() => c4ToBytes("c4" + "z".repeat(88))).toThrow(/out of range/);
+  });
+
+  it("the c4 hasher gives the same ID in chunks as c4id() in one go", async () => {
+    const h = await createMhlHasher("c4");
+    h.update(Buffer.from("f"));
+    h.update(Buffer.from("oo"));
+    expect(h.digest()).toBe(c4id("foo"));
+  });
+});
+
+describe("hashers", () => {
+  it("known vectors for every format, fed in pieces", async () => {
+    const vectors: [MhlAlgorithm, string][] = [
+      ["xxh64", "ef46db3751d8e999"],
+      ["xxh3", "2d06800538d394c2"],
+      ["xxh128", "99aa06d3014798d86001c324468d497f"],
+      ["md5", "d41d8cd98f00b204e9800998ecf8427e"],
+      ["sha1", "da39a3ee5e6b4b0d3255bfef95601890afd80709"],
+    ];
+    for (const [alg, empty] of vectors) {
+      const h = await createMhlHasher(alg);
+      expect(h.digest(), alg).toBe(empty);
+    }
+    // Recycled hashers start clean.
+    const a = await createMhlHasher("xxh64");
+    a.update(Buffer.from("ab"));
+    a.update(Buffer.from("c"));
+    const abc = a.digest();
+    const b = await createMhlHasher("xxh64");
+    b.update(Buffer.from("abc"));
+    expect(b.digest()).toBe(abc);
+    expect(abc).toBe("44bc2cf5ad770999"); // XXH64("abc"), seed 0
+    expect(() => a.digest()).toThrow(/twice/);
+  });
+});
+
+describe("ignore patterns (gitignore-style, as the reference's pathspec)", () => {
+  it("defaults, merging and matching", () => {
+    expect(mergeIgnorePatterns(null)).toEqual([".DS_Store", "ascmhl", "ascmhl/"]);
+    expect(mergeIgnorePatterns(["a", "b"], ["b", "c"])).toEqual(["a", "b", "c"]);
+    const m = mhlIgnoreMatcher([".DS_Store", "ascmhl", "*.tmp", "Proxies/", "/Top/x", "**/.git/**", "!keep.tmp"]);
+    expect(m("Clips/.DS_Store", false)).toBe(true);
+    expect(m("a/ascmhl/0001_x.mhl", false)).toBe(true);
+    expect(m("b/c.tmp", false)).toBe(true);
+    expect(m("b/keep.tmp", false)).toBe(false);
+    expect(m("A/Proxies/p.mov", false)).toBe(true);
+    expect(m("A/Proxies", false)).toBe(false); // a file named Proxies is not a directory
+    expect(m("A/Proxies", true)).toBe(true);
+    expect(m("Top/x/y.mov", false)).toBe(true);
+    expect(m("Sub/Top/x/y.mov", false)).toBe(false);
+    expect(m("r/.git/config", false)).toBe(true);
+    expect(m("Clips/A.mov", false)).toBe(false);
+  });
+});
+
+describe.runIf(haveExample)("the reference example A002R2EC (xxh64, ascmitc/mhl output)", () => {
+  const clips = ["A002C006_141024_R2EC.mov", "A002C007_141024_R2EC.mov"];
+
+  it("file hashes: xxh64 of the media files as recorded in both generations", async () => {
+    const recorded = new Map<string, string>();
+    readGeneration(text(path.join(example, "ascmhl", GEN2)), (p, entries) => recorded.set(p, entries[0]!.hash));
+    expect(recorded.size).toBe(3);
+    for (const p of ["Clips/" + clips[0], "Clips/" + clips[1], "Sidecar.txt"]) {
+      expect(await hashFileMhl(path.join(example, p), "xxh64"), p).toBe(recorded.get(p));
+    }
+    expect(recorded.get("Sidecar.txt")).toBe("3ab5a4166b9bde44");
+  });
+
+  it("directory and root hashes (content and structure) as in 0002_….mhl", async () => {
+    const files = await filesOf(example, "xxh64");
+    const dirs = await computeDirectoryHashes("xxh64", files);
+    const gen2 = text(path.join(example, "ascmhl", GEN2));
+    // Clips: the <directoryhash> entry; root: <roothash>.
+    const clipsXml = /<directoryhash>[\s\S]*?<path[^>]*>Clips<\/path>\s*<content>\s*<xxh64[^>]*>(\w+)<\/xxh64>\s*<\/content>\s*<structure>\s*<xxh64[^>]*>(\w+)<\/xxh64>/.exec(gen2)!;
+    const rootXml = /<roothash>\s*<content>\s*<xxh64[^>]*>(\w+)<\/xxh64>\s*<\/content>\s*<structure>\s*<xxh64[^>]*>(\w+)<\/xxh64>/.exec(gen2)!;
+    expect(dirs.get("Clips")).toEqual({ content: clipsXml[1], structure: clipsXml[2] });
+    expect(dirs.get("")).toEqual({ content: rootXml[1], structure: rootXml[2] });
+    expect(dirs.get("Clips")).toEqual({ content: "4c226b42e27d7af3", structure: "906faa843d591a9f" });
+    expect(dirs.get("")).toEqual({ content: "8d02114c32e28cbe", structure: "f557f8ca8e5a88ef" });
+  });
+
+  it("chain: the C4 ID of each generation file", async () => {
+    const chain = readChain(text(path.join(example, "ascmhl", "ascmhl_chain.xml")));
+    expect(chain.map((e) => [e.sequence, e.path])).toEqual([
+      [1, GEN1],
+      [2, GEN2],
+    ]);
+    for (const e of chain) expect(await c4File(path.join(example, "ascmhl", e.path)), e.path).toBe(e.c4);
+  });
+
+  it("writing both generations for a copy of the folder reproduces the reference's files byte for byte", async () => {
+    const root = path.join(tempDir(), "A002R2EC");
+    fs.cpSync(example, root, { recursive: true, filter: (src) => path.basename(src) !== "ascmhl" });
+    for (const p of fs.readdirSync(root, { recursive: true }) as string[]) fs.chmodSync(path.join(root, p), fs.statSync(path.join(root, p)).isDirectory() ? 0o755 : 0o644);
+    // The reference recorded every file and Clips/ as modified at 2020-01-15 13:00 UTC.
+    const t = new Date("2020-01-15T13:00:00Z");
+    for (const p of ["Clips/" + clips[0], "Clips/" + clips[1], "Sidecar.txt", "Clips"]) fs.utimesSync(path.join(root, p), t, t);
+    const opts = { algorithm: "xxh64" as const, hostname: "myHost.local", toolName: "ascmhl.py", toolVersion: "0.3 alpha" };
+
+    const g1 = await writeGeneration(root, await filesOf(root, "xxh64"), { ...opts, now: new Date("2020-01-16T09:15:00Z") });
+    expect(g1).toMatchObject({ generation: 1, file: path.join(root, "ascmhl", GEN1), failed: [], missing: [], counts: { original: 3, verified: 0, failed: 0 } });
+    expect(text(g1.file)).toBe(text(path.join(example, "ascmhl", GEN1)));
+
+    const g2 = await writeGeneration(root, await filesOf(root, "xxh64"), { ...opts, now: new Date("2020-01-17T14:30:00Z") });
+    expect(g2).toMatchObject({ generation: 2, file: path.join(root, "ascmhl", GEN2), failed: [], counts: { original: 0, verified: 3, failed: 0 } });
+    expect(text(g2.file)).toBe(text(path.join(example, "ascmhl", GEN2)));
+    expect(text(g2.chain)).toBe(text(path.join(example, "ascmhl", "ascmhl_chain.xml")));
+    expect(fs.readdirSync(path.join(root, "ascmhl")).sort()).toEqual([GEN1, GEN2, "ascmhl_chain.xml"]); // no temp files left
+  });
+
+  it("a third generation on top of the reference's own history verifies against it", async () => {
+    const root = path.join(tempDir(), "A002R2EC");
+    fs.cpSync(example, root, { recursive: true });
+    for (const p of fs.readdirSync(root, { recursive: true }) as string[]) fs.chmodSync(path.join(root, p), fs.statSync(path.join(root, p)).isDirectory() ? 0o755 : 0o644);
+    fs.chmodSync(root, 0o755);
+    const g3 = await writeGeneration(root, await filesOf(root, "xxh64"), { algorithm: "xxh64", now: new Date("2024-05-06T07:08:09Z") });
+    expect(g3.generation).toBe(3);
+    expect(path.basename(g3.file)).toBe("0003_A002R2EC_2024-05-06_070809Z.mhl");
+    expect(g3.counts).toMatchObject({ original: 0, verified: 3, failed: 0 });
+    const chain = readChain(text(g3.chain));
+    expect(chain.map((e) => e.sequence)).toEqual([1, 2, 3]);
+    expect(chain[2]!.c4).toBe(await c4File(g3.file));
+    // The first two entries are carried over unchanged.
+    expect(text(g3.chain).startsWith(text(path.join(example, "ascmhl", "ascmhl_chain.xml")).replace("</ascmhldirectory>\n", ""))).toBe(true);
+  });
+});

@@ -13,6 +13,7 @@ import { logCommand } from "./commands/log.js";
 import { lsCommand } from "./commands/ls.js";
 import { scanCommand } from "./commands/scan.js";
 import { showCommand } from "./commands/show.js";
+import { sweepCommand, type SweepCommandOptions } from "./commands/sweep.js";
 import { Context, type GlobalOptions } from "./context.js";
 import { ExitCode, ProvError, errorMessage } from "./errors.js";
 import { log } from "./log.js";
@@ -69,6 +70,19 @@ export async function main(argv: string[]): Promise<number> {
     .option("--rehash", "re-read files even when size, times and inode are unchanged")
     .option("--all-files", "record every file, not only media types (scan.extensions)")
     .action(run((c, paths: string[], opts: { rehash?: boolean; allFiles?: boolean }) => scanCommand(c, paths, opts)));
+
+  program
+    .command("sweep")
+    .argument("<dir>", "the deliverables folder to check")
+    .description("check a deliverables tree before it is sent: a report, the GenAI disclosure list, and an exit code to gate on")
+    .option("--format <format>", "text, json, csv, html or junit (default: text; json with --json)")
+    .option("--out <file>", "write the report to this file (atomically) instead of stdout")
+    .option("--quick", "trust the stat cache: files unchanged since their last full hash are not read again")
+    .option("--fail-on <names>", "also exit 1 on (comma-separated or repeated): genai (any GenAI, approved too), possibly-genai, unknown, unreadable", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option("--mhl", "write an ASC MHL v2 generation for the folder (ascmhl/)")
+    .option("--mhl-hash <algorithm>", "hash for --mhl: xxh128 (default), xxh64, xxh3, md5, sha1, c4")
+    .addHelpText("after", "\nExit codes: 0 clean; 1 violations (or what --fail-on names); 2 usage error, or some files could not be checked.")
+    .action(run((c, dir: string, opts: SweepCommandOptions) => sweepCommand(c, dir, opts, version())));
 
   program
     .command("show")

@@ -1,0 +1,78 @@
+import path from "node:path";
+import type { Context } from "../context.js";
+import { UsageError } from "../errors.js";
+import { Progress, showPath } from "../output.js";
+import { createReport, FORMATS, type Format } from "../report/index.js";
+import { openSink } from "../report/sink.js";
+import { writeMhl, MHL_ALGORITHMS, type MhlAlgorithm } from "../sweep/mhl.js";
+import { sweep } from "../sweep/sweep.js";
+import { FAIL_ON, type FailOn } from "../sweep/types.js";
+
+export interface SweepCommandOptions {
+  format?: string;
+  out?: string;
+  quick?: boolean;
+  failOn?: string[];
+  mhl?: boolean;
+  mhlHash?: string;
+}
+
+/** Exit 0 clean, 1 violations or a --fail-on finding, 2 usage error or files that could not be checked. */
+export async function sweepCommand(ctx: Context, dir: string, opts: SweepCommandOptions, version: string): Promise<number> {
+  const format = parseFormat(opts.format ?? (ctx.globals.json ? "json" : "text"));
+  const failOn = parseFailOn(opts.failOn ?? []);
+  const algorithm = parseAlgorithm(opts.mhlHash ?? "xxh128");
+  if (opts.mhlHash && !opts.mhl) throw new UsageError("--mhl-hash needs --mhl");
+
+  const store = ctx.store({ create: true });
+  const deps = { store, reader: ctx.reader(), folderMatcher: ctx.folderMatcher() };
+  // The report's destination is checked (and claimed) before any work is done.
+  const sink = await openSink(opts.out);
+  const report = createReport(format, sink, { failOn, verbose: ctx.globals.verbose === true });
+  const progress = new Progress(ctx.globals.quiet !== true);
+  const started = Date.now();
+  try {
+    const summary = await sweep(dir, deps, {
+      quick: opts.quick === true,
+      failOn,
+      writers: [report],
+      exclude: opts.out ? [path.resolve(opts.out)] : [],
+      version,
+      keepFiles: opts.mhl === true,
+      beforeSummary: opts.mhl ? (root, files) => { progress.done(); return writeMhl(root, files, { algorithm, version, onProgress: (n, total) => progress.update(`ASC MHL: hashing ${n}/${total} files (${algorithm})`) }); } : undefined,
+      onProgress: (c, files, current) => {
+        const rate = files / Math.max((Date.now() - started) / 1000, 0.001);
+        progress.update(`sweeping: ${files} files (${c.violation} violations, ${c.error} errors, ${c.warning} warnings) ${rate.toFixed(0)}/s  ${showPath(current)}`);
+      },
+    });
+    progress.done();
+    return summary.exitCode;
+  } catch (err) {
+    progress.done();
+    await report.abort?.();
+    await sink.abort();
+    throw err;
+  }
+}
+
+function parseFormat(f: string): Format {
+  if ((FORMATS as readonly string[]).includes(f)) return f as Format;
+  throw new UsageError(`unknown --format ${f}: use one of ${FORMATS.join(", ")}`);
+}
+
+/** --fail-on takes names, repeated or comma-separated. */
+export function parseFailOn(values: readonly string[]): FailOn[] {
+  const out = new Set<FailOn>();
+  for (const v of values.flatMap((x) => x.split(","))) {
+    const name = v.trim();
+    if (!name) continue;
+    if (!(FAIL_ON as readonly string[]).includes(name)) throw new UsageError(`unknown --fail-on ${name}: use any of ${FAIL_ON.join(", ")}`);
+    out.add(name as FailOn);
+  }
+  return [...out];
+}
+
+function parseAlgorithm(a: string): MhlAlgorithm {
+  if ((MHL_ALGORITHMS as readonly string[]).includes(a)) return a as MhlAlgorithm;
+  throw new UsageError(`unknown --mhl-hash ${a}: use one of ${MHL_ALGORITHMS.join(", ")}`);
+}

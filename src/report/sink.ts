@@ -1,0 +1,130 @@
+// Where a report goes: stdout, or a file written atomically (a temporary file beside it,
+// fsynced, then renamed), so a pipeline never reads half a report. Also a spool: rows
+// that a format needs after its summary (HTML, JUnit) wait in a temporary file, not in
+// memory, so memory stays flat at 100,000 files.
+
+import { once } from "node:events";
+import { createReadStream, createWriteStream, rmSync, type WriteStream } from "node:fs";
+import { mkdtemp, open, rename, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { Writable } from "node:stream";
+import { describeFsError, UsageError } from "../errors.js";
+
+export interface Sink {
+  write(text: string): Promise<void>;
+  /** Copy a spool's contents into the sink. */
+  append(spool: Spool): Promise<void>;
+  /** Finish: flush, fsync and rename into place (file), or just flush (stdout). */
+  close(): Promise<void>;
+  /** Give up: remove the temporary file; the destination is untouched. */
+  abort(): Promise<void>;
+}
+
+async function writeTo(stream: Writable, text: string | Buffer): Promise<void> {
+  if (!stream.write(text)) await once(stream, "drain");
+}
+
+async function appendTo(stream: Writable, spool: Spool): Promise<void> {
+  await spool.flush();
+  for await (const chunk of createReadStream(spool.file)) await writeTo(stream, chunk as Buffer);
+}
+
+export function stdoutSink(): Sink {
+  return {
+    write: (text) => writeTo(process.stdout, text),
+    append: (spool) => appendTo(process.stdout, spool),
+    close: async () => {},
+    abort: async () => {},
+  };
+}
+
+/**
+ * Open `out` for an atomic write. Fails with a UsageError naming the file before any
+ * work is done when its folder is missing or not writable.
+ */
+export async function fileSink(out: string): Promise<Sink> {
+  const dest = path.resolve(out);
+  const tmp = path.join(path.dirname(dest), `.${path.basename(dest)}.${process.pid}.tmp`);
+  let handle;
+  try {
+    handle = await open(tmp, "wx");
+  } catch (err) {
+    throw new UsageError(`cannot write report ${out}: ${describeFsError(err)}`);
+  }
+  const stream = createWriteStream("", { fd: handle.fd, autoClose: false });
+  let finished = false;
+  // Interrupted (Ctrl-C): leave no half report behind; the destination was never touched.
+  const cleanup = (): void => rmSync(tmp, { force: true });
+  process.once("exit", cleanup);
+  return {
+    write: (text) => writeTo(stream, text),
+    append: (spool) => appendTo(stream, spool),
+    close: async () => {
+      stream.end();
+      await once(stream, "finish");
+      await handle.sync();
+      await handle.close();
+      finished = true;
+      try {
+        await rename(tmp, dest);
+        process.off("exit", cleanup);
+        await syncDir(path.dirname(dest));
+      } catch (err) {
+        await rm(tmp, { force: true });
+        throw new UsageError(`cannot write report ${out}: ${describeFsError(err)}`);
+      }
+    },
+    abort: async () => {
+      if (!finished) {
+        stream.destroy();
+        await handle.close().catch(() => {});
+      }
+      await rm(tmp, { force: true });
+      process.off("exit", cleanup);
+    },
+  };
+}
+
+/** The rename is durable only once the folder itself is synced. */
+async function syncDir(dir: string): Promise<void> {
+  const h = await open(dir, "r").catch(() => null);
+  await h?.sync().catch(() => {});
+  await h?.close();
+}
+
+export function openSink(out: string | null | undefined): Promise<Sink> {
+  return out ? fileSink(out) : Promise.resolve(stdoutSink());
+}
+
+/** A temporary append-only file for rows a report writes after its summary. */
+export class Spool {
+  private stream: WriteStream | null = null;
+  private dir: string | null = null;
+  file = "";
+
+  private async ensure(): Promise<WriteStream> {
+    if (!this.stream) {
+      this.dir = await mkdtemp(path.join(os.tmpdir(), "prov-report-"));
+      this.file = path.join(this.dir, "rows");
+      this.stream = createWriteStream(this.file);
+    }
+    return this.stream;
+  }
+
+  async write(text: string): Promise<void> {
+    await writeTo(await this.ensure(), text);
+  }
+
+  async flush(): Promise<void> {
+    const s = await this.ensure();
+    if (s.writableEnded) return;
+    s.end();
+    await once(s, "finish");
+  }
+
+  async dispose(): Promise<void> {
+    this.stream?.destroy();
+    if (this.dir) await rm(this.dir, { recursive: true, force: true });
+  }
+}

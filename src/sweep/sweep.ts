@@ -1,0 +1,261 @@
+// The pre-delivery sweep: every file in a deliverables tree is identified (the sweep is
+// also an ingest), judged (src/policy/sweep.ts) and streamed to the report writers; the
+// summary and exit code come last. Independent of whether the watcher ran.
+
+import { realpathSync } from "node:fs";
+import { realpath, stat } from "node:fs/promises";
+import path from "node:path";
+import type { ApprovalRow, AssetRow, EvidenceRow, Store } from "../../db/store.js";
+import { describeFsError, UsageError } from "../errors.js";
+import { judge, exitCodeFor, type RecordFacts, type SweepFacts, type Tally } from "../policy/sweep.js";
+import { evidenceWithLineage, lineageEvidence, nowIso, toEvidence } from "../provenance.js";
+import { scan, type FileOutcome, type ScanDeps } from "../scan/scanner.js";
+import type { IgnoreMatcher } from "../scan/walk.js";
+import { FINDINGS, SWEEP_SCHEMA_VERSION, type MhlOutcome, type FailOn, type Finding, type ReportWriter, type SweepRow, type SweepSummary } from "./types.js";
+
+export interface SweepOptions {
+  /** Trust the stat cache (device, inode, size, mtime, ctime unchanged since the last full hash). */
+  quick: boolean;
+  failOn: readonly FailOn[];
+  writers: readonly ReportWriter[];
+  /** Files the sweep itself is writing inside the tree (the report): not part of the delivery. */
+  exclude?: readonly string[];
+  version: string;
+  onProgress?: (counts: Readonly<Record<Finding, number>>, files: number, current: string) => void;
+  /** After the rows, before the summary is written (the ASC MHL generation). */
+  beforeSummary?: ((root: string, files: readonly SweptFile[]) => Promise<MhlOutcome>) | undefined;
+  /** Keep the list of files for beforeSummary (costs memory: one small entry per file). */
+  keepFiles?: boolean;
+}
+
+export interface SweptFile {
+  abs: string;
+  rel: string;
+  size: number;
+  mtime: Date;
+}
+
+/** What a delivery should not carry and a sweep does not judge: OS litter, the MHL history. */
+const LITTER: ReadonlyMap<string, string> = new Map([
+  [".DS_Store", "macOS Finder folder settings (.DS_Store), not media"],
+  ["Thumbs.db", "Windows thumbnail cache (Thumbs.db), not media"],
+  ["desktop.ini", "Windows folder settings (desktop.ini), not media"],
+  [".Spotlight-V100", "macOS Spotlight index, not media"],
+  [".Trashes", "macOS trash folder, not media"],
+  [".fseventsd", "macOS file-event log, not media"],
+  [".TemporaryItems", "macOS temporary items, not media"],
+  [".AppleDouble", "netatalk AppleDouble folder, not media"],
+  ["@eaDir", "Synology thumbnail folder, not media"],
+  ["#recycle", "NAS recycle bin, not media"],
+  ["$RECYCLE.BIN", "Windows recycle bin, not media"],
+]);
+
+/** The report this sweep is writing is not part of the delivery, and not listed in itself. */
+const SELF = "the report this sweep is writing";
+
+export function sweepIgnore(root: string, exclude: readonly string[]): { matcher: IgnoreMatcher; reason: (p: string) => string } {
+  // Compared with walked paths, which are under the real path of the root.
+  const real = (p: string): string => {
+    try {
+      return path.join(realpathSync(path.dirname(path.resolve(p))), path.basename(p));
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  const excluded = new Set(exclude.map(real));
+  const mhlDir = path.join(root, "ascmhl");
+  const why = (p: string): string | null => {
+    const base = path.basename(p);
+    if (p === mhlDir) return "ASC MHL history of this folder (ascmhl/)";
+    if (excluded.has(p) || [...excluded].some((e) => path.dirname(e) === path.dirname(p) && base.startsWith(`.${path.basename(e)}.`))) {
+      return SELF;
+    }
+    const litter = LITTER.get(base);
+    if (litter) return litter;
+    if (base.startsWith("._")) return "macOS AppleDouble resource fork (._*), not media";
+    return null;
+  };
+  return { matcher: (p) => why(p) !== null, reason: (p) => why(p) ?? "ignored" };
+}
+
+export async function sweep(rootArg: string, deps: ScanDeps, opts: SweepOptions): Promise<SweepSummary> {
+  const root = await sweepRoot(rootArg);
+  const { store } = deps;
+  const startedAt = nowIso();
+  const started = Date.now();
+  const counts = Object.fromEntries(FINDINGS.map((f) => [f, 0])) as Record<Finding, number>;
+  const tally: Tally = { violation: 0, error: 0, unknown: 0, possiblyGenai: 0, disclosed: 0 };
+  const files: SweptFile[] = [];
+  let total = 0;
+
+  // Rows go to the writers in order, one at a time; scan() calls back synchronously.
+  let chain: Promise<void> = Promise.resolve();
+  const emit = (row: SweepRow): void => {
+    counts[row.finding]++;
+    total++;
+    if (row.finding === "violation") tally.violation++;
+    else if (row.finding === "error") tally.error++;
+    else if (row.finding === "unknown") tally.unknown++;
+    if (row.origin === "possibly-genai") tally.possiblyGenai++;
+    if (row.disclosure) tally.disclosed++;
+    chain = chain.then(async () => {
+      for (const w of opts.writers) await w.row(row);
+    });
+  };
+
+  const rel = (p: string): string => path.relative(root, p).split(path.sep).join("/") || path.basename(p);
+  const { matcher, reason } = sweepIgnore(root, opts.exclude ?? []);
+  const records = new Records(store);
+  if (opts.quick) records.preload(root);
+  const onFile = (o: FileOutcome): void => {
+    if (o.kind === "skipped" && o.reason === SELF) return;
+    const facts = factsOf(records, store, o, startedAt);
+    const j = judge(facts.facts);
+    const asset = facts.asset;
+    if (opts.keepFiles && asset && (o.kind === "recorded" || o.kind === "unchanged")) {
+      const ns = store.locationByPath(o.path)?.mtime_ns;
+      files.push({ abs: o.path, rel: rel(o.path), size: asset.size, mtime: new Date(ns ? Number(BigInt(ns) / 1_000_000n) : 0) });
+    }
+    emit({
+      path: rel(o.path),
+      size: asset?.size ?? null,
+      sha256: asset?.sha256 ?? null,
+      finding: j.finding,
+      reasons: j.reasons,
+      origin: asset?.origin ?? null,
+      status: asset?.status ?? null,
+      labels: j.labels,
+      labelEvidence: j.labelEvidence,
+      firstSeen: asset?.first_seen ?? null,
+      knownBefore: asset ? asset.first_seen < startedAt : false,
+      disclosure: j.disclosure,
+    });
+  };
+
+  await scan([root], deps, {
+    rehash: !opts.quick,
+    extensions: "all",
+    ignore: matcher,
+    ignoreReason: reason,
+    touchUnchanged: false,
+    onFile,
+    onProgress: (_s, current) => opts.onProgress?.(counts, total, current),
+  });
+  await chain;
+
+  const mhl = opts.beforeSummary ? await opts.beforeSummary(root, files) : null;
+  // An MHL that was asked for and not written leaves the sweep incomplete.
+  const judged = exitCodeFor(tally, opts.failOn);
+  const exitCode = mhl && "error" in mhl && judged === 0 ? 2 : judged;
+  const finishedAt = nowIso();
+  const summary: SweepSummary = {
+    schemaVersion: SWEEP_SCHEMA_VERSION,
+    tool: { name: "prov", version: opts.version },
+    root,
+    mode: opts.quick ? "quick" : "full",
+    startedAt,
+    finishedAt,
+    seconds: (Date.now() - started) / 1000,
+    files: total,
+    counts,
+    disclosures: tally.disclosed,
+    failOn: [...opts.failOn],
+    exitCode,
+    verdict: verdictOf(exitCode, counts, tally, opts.failOn) + (mhl && "error" in mhl ? `; ASC MHL not written: ${mhl.error}` : ""),
+    database: store.file,
+    mhl,
+  };
+  store.write(() => store.addEvent("sweep", finishedAt, { path: root, detail: { ...summary, tool: undefined, schemaVersion: undefined } }));
+  for (const w of opts.writers) await w.end(summary);
+  return summary;
+}
+
+/** The swept folder must exist and be a directory; a link to one is followed once, here. */
+async function sweepRoot(arg: string): Promise<string> {
+  let real: string;
+  try {
+    real = await realpath(arg);
+  } catch (err) {
+    throw new UsageError(`cannot sweep ${arg}: ${describeFsError(err)}`);
+  }
+  if (!(await stat(real)).isDirectory()) throw new UsageError(`cannot sweep ${arg}: not a directory (give the deliverables folder)`);
+  return real;
+}
+
+/**
+ * Evidence and approvals of recorded assets. A quick sweep loads those of the whole
+ * folder in a few queries up front (files found unchanged are most of it); a full sweep
+ * asks per file, after the file was recorded.
+ */
+class Records {
+  private evidence: Map<number, EvidenceRow[]> | null = null;
+  private approvals: Map<number, ApprovalRow[]> | null = null;
+  private genaiMedia: Set<string> | null = null;
+
+  constructor(private readonly store: Store) {}
+
+  preload(root: string): void {
+    this.evidence = group(this.store.evidenceUnder(root));
+    this.approvals = group(this.store.approvalsUnder(root));
+    this.genaiMedia = this.store.genaiMediaHashes();
+  }
+
+  /** `cached`: the asset was unchanged since the preload (its rows are in the maps). */
+  facts(asset: AssetRow, cached: boolean, startedAt: string): RecordFacts {
+    const usePreload = cached && this.evidence !== null;
+    const own = usePreload ? (this.evidence!.get(asset.id) ?? []).map(toEvidence) : null;
+    const lineage = asset.media_hash && (!usePreload || this.genaiMedia!.has(asset.media_hash)) ? lineageEvidence(this.store, asset.media_hash, asset.id) : [];
+    const evidence = own ? [...own, ...lineage] : evidenceWithLineage(this.store, asset);
+    const approvals = usePreload ? (this.approvals!.get(asset.id) ?? []) : this.store.approvalsOf(asset.id);
+    return {
+      sha256: asset.sha256,
+      origin: asset.origin,
+      status: asset.status,
+      evidence,
+      approvals: approvals.map((a) => ({ action: a.action, by: a.by, ref: a.ref, scope: a.scope, note: a.note, at: a.at, docSha256: a.doc_sha256 })),
+      metadataError: asset.metadata_error,
+      firstSeen: asset.first_seen,
+      knownBefore: asset.first_seen < startedAt,
+    };
+  }
+}
+
+function group<T extends { asset_id: number }>(rows: readonly T[]): Map<number, T[]> {
+  const m = new Map<number, T[]>();
+  for (const r of rows) {
+    const list = m.get(r.asset_id);
+    if (list) list.push(r);
+    else m.set(r.asset_id, [r]);
+  }
+  return m;
+}
+
+function factsOf(records: Records, store: Store, o: FileOutcome, startedAt: string): { facts: SweepFacts; asset: AssetRow | null } {
+  switch (o.kind) {
+    case "skipped":
+      return { facts: o.cause === "symlink" ? { kind: "symlink" } : { kind: "skipped", reason: o.reason }, asset: null };
+    case "error":
+      return { facts: { kind: "error", reason: o.reason }, asset: null };
+    case "unchanged":
+      return { facts: { kind: "file", record: records.facts(o.asset, true, startedAt) }, asset: o.asset };
+    case "recorded": {
+      const asset = store.assetById(o.assetId);
+      if (!asset) return { facts: { kind: "error", reason: "asset vanished from the database during the sweep" }, asset: null };
+      return { facts: { kind: "file", record: records.facts(asset, false, startedAt) }, asset };
+    }
+  }
+}
+
+function verdictOf(code: 0 | 1 | 2, c: Record<Finding, number>, t: Tally, failOn: readonly FailOn[]): string {
+  if (code === 1) {
+    const parts: string[] = [];
+    if (c.violation > 0) parts.push(`${c.violation} violation${c.violation === 1 ? "" : "s"}`);
+    if (failOn.includes("genai") && t.disclosed > 0) parts.push(`${t.disclosed} approved GenAI (--fail-on genai)`);
+    if (failOn.includes("possibly-genai") && t.possiblyGenai > 0) parts.push(`${t.possiblyGenai} possibly GenAI (--fail-on possibly-genai)`);
+    if (failOn.includes("unknown") && t.unknown > 0) parts.push(`${t.unknown} unknown (--fail-on unknown)`);
+    if (failOn.includes("unreadable") && t.error > 0) parts.push(`${t.error} unreadable (--fail-on unreadable)`);
+    return `FAIL: ${parts.join(", ")}; do not deliver`;
+  }
+  if (code === 2) return `INCOMPLETE: ${c.error} file${c.error === 1 ? "" : "s"} could not be checked; nothing else fails (exit 2)`;
+  return `PASS: no violations${t.disclosed > 0 ? `; ${t.disclosed} approved GenAI to disclose` : ""}`;
+}

@@ -1,0 +1,131 @@
+// Pure logic: what a pre-delivery sweep finds about a file, and the exit code it gives.
+
+import { describe, expect, it } from "vitest";
+import type { Evidence } from "../../src/detect/types.js";
+import { exitCodeFor, judge, type Approval, type RecordFacts } from "../../src/policy/sweep.js";
+
+const IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/";
+const generated: Evidence = { source: "iptc", field: "XMP-iptcExt:DigitalSourceType", value: IPTC + "trainedAlgorithmicMedia", signal: "genai" };
+const capture: Evidence = { source: "iptc", field: "XMP-iptcExt:DigitalSourceType", value: IPTC + "digitalCapture", signal: "not-genai" };
+const composite: Evidence = { source: "iptc", field: "XMP-iptcExt:DigitalSourceType", value: IPTC + "composite", signal: "possibly-genai" };
+const lineage: Evidence = { source: "lineage", field: "same media data as abc: iptc XMP-iptcExt:DigitalSourceType", value: IPTC + "trainedAlgorithmicMedia", signal: "genai" };
+const remote: Evidence = { source: "c2pa", field: "XMP-dcterms:Provenance", value: "remote manifest, not checked: https://cai-manifests.adobe.com/manifests/x", signal: "info" };
+const folder: Evidence = { source: "folder", field: "folder rule **/AI_TEMP/**", value: "/x/AI_TEMP/a.png", signal: "genai" };
+const taggedNot: Evidence = { source: "manual", field: "prov tag", value: "not-genai", signal: "not-genai", detail: { by: "ana" } };
+const taggedGenai: Evidence = { source: "manual", field: "prov tag", value: "genai", signal: "genai", detail: { by: "ana", tool: "Runway", model: "Gen-4" } };
+
+const approve: Approval = { action: "approve", by: "Jo Supervisor", ref: "APP-12", scope: "reel 2 matte", note: null, at: "2026-11-20T10:00:00.000Z", docSha256: "d".repeat(64) };
+const revoke: Approval = { action: "revoke", by: "Jo Supervisor", ref: null, scope: null, note: "studio said no", at: "2026-11-21T10:00:00.000Z", docSha256: null };
+
+function rec(over: Partial<RecordFacts>): RecordFacts {
+  return { sha256: "a".repeat(64), origin: "unknown", status: null, evidence: [], approvals: [], metadataError: null, firstSeen: "2026-11-01T00:00:00.000Z", knownBefore: false, ...over };
+}
+const file = (r: Partial<RecordFacts>) => judge({ kind: "file", record: rec(r) });
+
+describe("judge()", () => {
+  it("labelled GenAI, not approved: violation, and the labels say so", () => {
+    const j = file({ origin: "genai", status: "temporary", evidence: [generated] });
+    expect(j.finding).toBe("violation");
+    expect(j.reasons[0]).toMatch(/^temporary GenAI, not approved: its own metadata says genai/);
+    expect(j.labels).toBe("genai");
+    expect(j.disclosure).toBeNull();
+  });
+
+  it("GenAI known by content only (folder rule when it was made): violation, labels say nothing", () => {
+    const j = file({ origin: "genai", status: "temporary", evidence: [folder], knownBefore: true });
+    expect(j.finding).toBe("violation");
+    expect(j.reasons[0]).toMatch(/^temporary GenAI known by content, not approved: folder: folder rule/);
+    expect(j.reasons[0]).toMatch(/recorded 2026-11-01/);
+    expect(j.labels).toBe("unknown");
+  });
+
+  it("labels stripped from a recorded GenAI picture: violation with 'provenance lost'", () => {
+    const j = file({ origin: "genai", status: "temporary", evidence: [lineage] });
+    expect(j.finding).toBe("violation");
+    expect(j.reasons.some((r) => r.startsWith("provenance lost"))).toBe(true);
+  });
+
+  it("approved, then revoked: violation naming who revoked it and why", () => {
+    const j = file({ origin: "genai", status: "temporary", evidence: [generated], approvals: [approve, revoke] });
+    expect(j.finding).toBe("violation");
+    expect(j.reasons[0]).toBe("GenAI asset whose approval was revoked by Jo Supervisor on 2026-11-21 (studio said no)");
+  });
+
+  it("approved GenAI: disclosed, with tool, model, approver, reference, scope and date", () => {
+    const j = file({ origin: "genai", status: "approved", evidence: [generated, taggedGenai], approvals: [approve] });
+    expect(j.finding).toBe("disclosed");
+    expect(j.disclosure).toEqual({
+      origin: "genai", tool: "Runway", model: "Gen-4", approvedBy: "Jo Supervisor", approvalRef: "APP-12", scope: "reel 2 matte",
+      approvedAt: "2026-11-20T10:00:00.000Z", approvalDocSha256: "d".repeat(64),
+    });
+  });
+
+  it("approved GenAI whose labels were stripped: still disclosed, with a provenance-lost reason", () => {
+    const j = file({ origin: "genai", status: "approved", evidence: [lineage], approvals: [approve] });
+    expect(j.finding).toBe("warning");
+    expect(j.reasons[0]).toMatch(/^provenance lost/);
+    expect(j.disclosure).not.toBeNull();
+  });
+
+  it("possibly GenAI: warning", () => {
+    expect(file({ origin: "possibly-genai", evidence: [composite] })).toMatchObject({ finding: "warning", labels: "possibly-genai" });
+  });
+
+  it("labels say GenAI but a person tagged it not GenAI: warning that names the tag", () => {
+    const j = file({ origin: "not-genai", evidence: [generated, taggedNot] });
+    expect(j.finding).toBe("warning");
+    expect(j.reasons[0]).toMatch(/its metadata says genai .* but it was tagged not-GenAI by ana/);
+  });
+
+  it("a remote-only C2PA manifest: warning, even with no other provenance", () => {
+    const j = file({ origin: "unknown", evidence: [remote] });
+    expect(j.finding).toBe("warning");
+    expect(j.reasons).toEqual([
+      "C2PA manifest is present only remotely, not checked: https://cai-manifests.adobe.com/manifests/x",
+      "no provenance record and no labels",
+    ]);
+  });
+
+  it("no record before the sweep and no labels: unknown; recorded before: ok", () => {
+    expect(file({ origin: "unknown" }).finding).toBe("unknown");
+    expect(file({ origin: "unknown", knownBefore: true }).finding).toBe("ok");
+  });
+
+  it("labelled camera original: ok", () => {
+    expect(file({ origin: "not-genai", evidence: [capture] })).toMatchObject({ finding: "ok", labels: "not-genai" });
+  });
+
+  it("corrupt metadata: error; with GenAI known by content, still a violation first", () => {
+    expect(file({ origin: "unknown", metadataError: "File format error" }).finding).toBe("error");
+    const j = file({ origin: "genai", status: "temporary", evidence: [folder], metadataError: "File format error" });
+    expect(j.finding).toBe("violation");
+    expect(j.reasons[1]).toMatch(/^metadata unreadable/);
+  });
+
+  it("symbolic links are violations; skipped and unreadable files say why", () => {
+    expect(judge({ kind: "symlink" }).finding).toBe("violation");
+    expect(judge({ kind: "skipped", reason: "macOS Finder folder settings (.DS_Store), not media" })).toMatchObject({ finding: "skipped", reasons: ["macOS Finder folder settings (.DS_Store), not media"] });
+    expect(judge({ kind: "error", reason: "permission denied" })).toMatchObject({ finding: "error", reasons: ["permission denied"] });
+  });
+});
+
+describe("exitCodeFor()", () => {
+  const clean = { violation: 0, error: 0, unknown: 0, possiblyGenai: 0, disclosed: 0 };
+  it("0 clean; 1 violations; 2 when a file could not be checked", () => {
+    expect(exitCodeFor(clean, [])).toBe(0);
+    expect(exitCodeFor({ ...clean, violation: 1 }, [])).toBe(1);
+    expect(exitCodeFor({ ...clean, error: 1 }, [])).toBe(2);
+    expect(exitCodeFor({ ...clean, error: 1, violation: 1 }, [])).toBe(1);
+  });
+
+  it("each --fail-on name turns its findings into a failure, and only those", () => {
+    const some = { violation: 0, error: 1, unknown: 1, possiblyGenai: 1, disclosed: 1 };
+    expect(exitCodeFor({ ...clean, disclosed: 1 }, [])).toBe(0);
+    expect(exitCodeFor({ ...clean, disclosed: 1 }, ["genai"])).toBe(1);
+    expect(exitCodeFor({ ...clean, possiblyGenai: 1 }, ["possibly-genai"])).toBe(1);
+    expect(exitCodeFor({ ...clean, possiblyGenai: 1 }, ["unknown"])).toBe(0);
+    expect(exitCodeFor({ ...clean, unknown: 1 }, ["unknown"])).toBe(1);
+    expect(exitCodeFor({ ...clean, error: 1 }, ["unreadable"])).toBe(1);
+    expect(exitCodeFor(some, ["genai", "possibly-genai", "unknown", "unreadable"])).toBe(1);
+  });
+});

@@ -7,6 +7,7 @@
 //   demo/quarantine/      where blocked files go, each with a JSON receipt
 //   demo/edit/AI_TEMP/    an unlabelled shot in the studio's temporary-GenAI folder (folder rule)
 //   demo/edit/stripped-concept-art.jpg   a GenAI still after `exiftool -all=` (labels gone)
+//   demo/sweep-report.html                the pre-delivery sweep's report on demo/deliverables
 
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
@@ -57,6 +58,18 @@ async function scanDemo(): Promise<void> {
   prov("scan", "edit");
   prov("show", "edit/stripped-concept-art.jpg");
   prov("ls", "--status", "temporary");
+
+  // A pre-delivery sweep: a delivery with an approved GenAI still, the stripped copy, a plate and room tone.
+  prov("approve", "edit/genai-concept-art.jpg", "--by", "Dana Post-Supervisor", "--ref", "STUDIO-GENAI-0042", "--scope", "concept art, reel 1 titles");
+  const deliverables = path.join(demo, "deliverables");
+  for (const f of ["genai-concept-art.jpg", "stripped-concept-art.jpg", "camera-plate.jpg", "room-tone.wav"]) {
+    mkdirSync(path.join(deliverables, "reel1"), { recursive: true });
+    copyFileSync(path.join(edit, f), path.join(deliverables, "reel1", f));
+  }
+  process.stdout.write(`\n(copied 4 files into deliverables/reel1; the watcher is not running, so only a sweep sees them)\n`);
+  prov("sweep", "deliverables", "--format", "html", "--out", "sweep-report.html", "--mhl");
+  prov("sweep", "deliverables", "--quick");
+  process.stdout.write(`\nThe report a post supervisor sends: ${path.join(demo, "sweep-report.html")} (open it in a browser)\n`);
   process.stdout.write(`\nNext: npm start (the watcher and the deliverables gate), or cd demo && node ${path.relative(demo, cli)} --help\n`);
 }
 

@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { Context } from "../context.js";
 import { UsageError } from "../errors.js";
+import { log } from "../log.js";
 import { Progress, showPath } from "../output.js";
 import { createReport, FORMATS, type Format } from "../report/index.js";
 import { openSink } from "../report/sink.js";
@@ -46,6 +47,8 @@ export async function sweepCommand(ctx: Context, dir: string, opts: SweepCommand
       },
     });
     progress.done();
+    // The report went to a file: say where, and the verdict, on stderr.
+    if (opts.out && ctx.globals.quiet !== true) log.info(`${summary.verdict}; ${format} report: ${opts.out}${summary.mhl && !("error" in summary.mhl) ? `; ASC MHL generation ${summary.mhl.generation}` : ""}`);
     return summary.exitCode;
   } catch (err) {
     progress.done();

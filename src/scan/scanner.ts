@@ -70,6 +70,8 @@ export interface ScanDeps {
 interface Pending {
   path: string;
   size: number;
+  /** The file's stat when it was found (before the hash and metadata reads). */
+  key: StatKey;
 }
 
 export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanOptions): Promise<ScanSummary> {
@@ -144,11 +146,12 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
   const processChunk = async (files: Pending[], lastTry: boolean): Promise<void> => {
     const [hashes, metas] = await Promise.all([hashAll(files), deps.reader.readMany(files)]);
     // Hash and metadata were read at different moments: they describe the same bytes only
-    // if the file is still as it was when hashed. Otherwise read it again.
+    // if the file is as it was before both reads (when it was found) and after them.
+    // Otherwise read it again.
     const now0 = await Promise.all(files.map((f) => lstat(f.path, { bigint: true }).then(statKey, () => null)));
     hashes.forEach((h, i) => {
       const still = now0[i];
-      if (h.ok && still && !sameStat(still, h.result.stat)) h.result.changedWhileReading = true;
+      if (h.ok && still && (!sameStat(still, h.result.stat) || !sameStat(files[i]!.key, h.result.stat))) h.result.changedWhileReading = true;
     });
     const outcomes: FileOutcome[] = [];
     const now = nowIso();
@@ -160,7 +163,7 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
           recordReadError(store, f.path, null, h.reason, now);
           outcomes.push({ kind: "error", path: f.path, reason: h.reason });
         } else if (h.result.changedWhileReading) {
-          if (!lastTry) retries.push({ path: f.path, size: h.result.size });
+          if (!lastTry) retries.push({ path: f.path, size: h.result.size, key: now0[i] ?? h.result.stat });
           else {
             const reason = "file kept changing while it was read (still being written?); scan it again when it is complete";
             recordReadError(store, f.path, h.result.stat, reason, now);
@@ -246,7 +249,7 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
         emit({ kind: "unchanged", path: p, sha256: asset.sha256, assetId: asset.id, origin: asset.origin, status: asset.status, asset });
         continue;
       }
-      chunk.push({ path: p, size: key.size });
+      chunk.push({ path: p, size: key.size, key });
       chunkBytes += key.size;
       if (chunk.length >= CHUNK_FILES || chunkBytes >= CHUNK_BYTES) {
         await launch(chunk, false);

@@ -97,19 +97,30 @@ export function openSink(out: string | null | undefined): Promise<Sink> {
   return out ? fileSink(out) : Promise.resolve(stdoutSink());
 }
 
+/** Spool folders not yet disposed of: removed if the process exits first (Ctrl-C). */
+const spoolDirs = new Set<string>();
+process.on("exit", () => {
+  for (const dir of spoolDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 /** A temporary append-only file for rows a report writes after its summary. */
 export class Spool {
   private stream: WriteStream | null = null;
   private dir: string | null = null;
   file = "";
 
-  private async ensure(): Promise<WriteStream> {
-    if (!this.stream) {
-      this.dir = await mkdtemp(path.join(os.tmpdir(), "prov-report-"));
-      this.file = path.join(this.dir, "rows");
+  private ready: Promise<WriteStream> | null = null;
+
+  /** Created on first use; one promise, so concurrent first writes share one file. */
+  private ensure(): Promise<WriteStream> {
+    this.ready ??= mkdtemp(path.join(os.tmpdir(), "prov-report-")).then((dir) => {
+      this.dir = dir;
+      spoolDirs.add(dir);
+      this.file = path.join(dir, "rows");
       this.stream = createWriteStream(this.file);
-    }
-    return this.stream;
+      return this.stream;
+    });
+    return this.ready;
   }
 
   async write(text: string): Promise<void> {
@@ -125,6 +136,9 @@ export class Spool {
 
   async dispose(): Promise<void> {
     this.stream?.destroy();
-    if (this.dir) await rm(this.dir, { recursive: true, force: true });
+    if (this.dir) {
+      await rm(this.dir, { recursive: true, force: true });
+      spoolDirs.delete(this.dir);
+    }
   }
 }

@@ -62,12 +62,12 @@ export function sweepIgnore(root: string, exclude: readonly string[]): { matcher
       return path.resolve(p);
     }
   };
-  const excluded = new Set(exclude.map(real));
+  const excluded = exclude.map(real);
   const mhlDir = path.join(root, "ascmhl");
   const why = (p: string): string | null => {
     const base = path.basename(p);
     if (p === mhlDir) return "ASC MHL history of this folder (ascmhl/)";
-    if (excluded.has(p) || [...excluded].some((e) => path.dirname(e) === path.dirname(p) && base.startsWith(`.${path.basename(e)}.`))) {
+    if (excluded.some((e) => p === e || (path.dirname(e) === path.dirname(p) && base.startsWith(`.${path.basename(e)}.`)))) {
       return SELF;
     }
     const litter = LITTER.get(base);
@@ -88,8 +88,10 @@ export async function sweep(rootArg: string, deps: ScanDeps, opts: SweepOptions)
   const files: SweptFile[] = [];
   let total = 0;
 
-  // Rows go to the writers in order, one at a time; scan() calls back synchronously.
+  // Rows go to the writers in order, one at a time; scan() calls back synchronously. A
+  // writer's failure (disk full) stops the writing and fails the sweep once scan returns.
   let chain: Promise<void> = Promise.resolve();
+  let writeError: { error: unknown } | null = null;
   const emit = (row: SweepRow): void => {
     counts[row.finding]++;
     total++;
@@ -98,9 +100,14 @@ export async function sweep(rootArg: string, deps: ScanDeps, opts: SweepOptions)
     else if (row.finding === "unknown") tally.unknown++;
     if (row.origin === "possibly-genai") tally.possiblyGenai++;
     if (row.disclosure) tally.disclosed++;
-    chain = chain.then(async () => {
-      for (const w of opts.writers) await w.row(row);
-    });
+    chain = chain
+      .then(async () => {
+        if (writeError) return;
+        for (const w of opts.writers) await w.row(row);
+      })
+      .catch((error: unknown) => {
+        writeError ??= { error };
+      });
   };
 
   const rel = (p: string): string => path.relative(root, p).split(path.sep).join("/") || path.basename(p);
@@ -142,6 +149,7 @@ export async function sweep(rootArg: string, deps: ScanDeps, opts: SweepOptions)
     onProgress: (_s, current) => opts.onProgress?.(counts, total, current),
   });
   await chain;
+  if (writeError) throw (writeError as { error: unknown }).error;
 
   const mhl = opts.beforeSummary ? await opts.beforeSummary(root, files) : null;
   // An MHL that was asked for and not written leaves the sweep incomplete.

@@ -18,11 +18,7 @@ export function nowIso(): string {
  * (same device, inode, size, mtime and ctime): its content need not be read again.
  */
 export function unchangedLocation(store: Store, p: string, key: StatKey): LocationRow | undefined {
-  return unchanged(store.locationByPath(p), key);
-}
-
-/** The same test on a location row already at hand (a scan's preloaded stat cache). */
-export function unchanged(l: LocationRow | undefined, key: StatKey): LocationRow | undefined {
+  const l = store.locationByPath(p);
   if (!l || l.asset_id === null || l.state !== "present") return undefined;
   if (l.dev === null || l.ino === null || l.size === null || l.mtime_ns === null || l.ctime_ns === null) return undefined;
   return sameStat({ dev: l.dev, ino: l.ino, size: l.size, mtimeNs: l.mtime_ns, ctimeNs: l.ctime_ns }, key) ? l : undefined;

@@ -5,16 +5,16 @@
 import { lstatSync } from "node:fs";
 import { lstat, stat as statPath } from "node:fs/promises";
 import path from "node:path";
-import type { AssetRow, LocationRow, StatKey, Store } from "../../db/store.js";
+import { unpackCached, type AssetSummary, type CachedStat, type LocationRow, type StatKey, type Store } from "../../db/store.js";
 import type { FolderMatcher } from "../detect/folders.js";
 import type { Origin, Status } from "../detect/types.js";
 import { describeFsError, errorMessage, UsageError } from "../errors.js";
-import { hashFile, NotARegularFileError, sameStat, statKey, type HashResult } from "../identity/hash.js";
+import { hashFile, NotARegularFileError, sameStat, statKey, statKeyString, type HashResult } from "../identity/hash.js";
 import type { MetadataReader } from "../metadata/exiftool.js";
 import { log } from "../log.js";
 import { suspectUnmount } from "../policy/vanish.js";
-import { markVanished, nowIso, recordIdentified, recordReadError, unchanged, unchangedLocation, type Recorded } from "../provenance.js";
-import { ignoreMatcher, walk, type IgnoreMatcher, type WalkEntry } from "./walk.js";
+import { markVanished, nowIso, recordIdentified, recordReadError, unchangedLocation, type Recorded } from "../provenance.js";
+import { ignoreMatcher, walkBatches, type IgnoreMatcher, type WalkEntry } from "./walk.js";
 
 // Files per ExifTool call: each call costs ~20 ms of ExifTool set-up, so fewer, larger calls.
 const CHUNK_FILES = 128;
@@ -24,7 +24,7 @@ const TOUCH_BATCH = 2000;
 
 export type FileOutcome =
   | ({ kind: "recorded" } & Recorded)
-  | { kind: "unchanged"; path: string; sha256: string; assetId: number; origin: Origin; status: Status | null; asset: AssetRow }
+  | { kind: "unchanged"; path: string; sha256: string; assetId: number; origin: Origin; status: Status | null; asset: AssetSummary }
   | { kind: "error"; path: string; reason: string }
   | { kind: "skipped"; path: string; reason: string; cause: "ignored" | "symlink" | "other" | "extension" };
 
@@ -53,6 +53,8 @@ export interface ScanOptions {
   ignore: readonly string[] | IgnoreMatcher;
   onFile?: (o: FileOutcome) => void;
   onProgress?: (s: Readonly<ScanSummary>, current: string) => void;
+  /** Called for each entry; the walk waits while it returns a promise (a slow report writer). */
+  backpressure?: () => Promise<void> | undefined;
   /** Update last_seen of files found unchanged (default true; a quick sweep records one event instead). */
   touchUnchanged?: boolean;
   /** Why an ignored path was skipped, in words (default: "ignored by scan.ignore"). */
@@ -195,21 +197,25 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
   // Every path walked under a directory root, to find recorded files that are gone.
   const seen = new Set<string>();
   const dirRoots: string[] = [];
+  // Roots whose stat cache was loaded: what is left in it after the walk is gone.
+  const leftOver = new Map<string, { gone: Map<string, string>; recorded: number }>();
   for (const root of present) {
-    // A folder's stat cache in one query, not one per file; per-file lookups otherwise.
-    let cache: { locations: Map<string, LocationRow>; assets: Map<number, AssetRow> } | null = null;
+    // A folder's stat cache in one pass, not a query per file; per-file lookups otherwise.
+    let cache: Map<string, string> | null = null;
     if ((await statPath(root)).isDirectory()) {
-      dirRoots.push(path.resolve(root));
+      const abs = path.resolve(root);
+      dirRoots.push(abs);
       if (!opts.rehash) {
-        const abs = path.resolve(root);
-        cache = {
-          locations: new Map(store.presentLocationsUnder(abs).map((l) => [l.path, l])),
-          assets: new Map(store.assetsUnder(abs).map((a) => [a.id, a])),
-        };
+        cache = store.statCacheUnder(abs);
+        leftOver.set(abs, { gone: cache, recorded: cache.size });
       }
     }
-    for await (const entry of entriesOf(root, ignored)) {
-      seen.add(entry.path);
+    for await (const batch of entriesOf(root, ignored)) for (const entry of batch) {
+      const wait = opts.backpressure?.();
+      if (wait) await wait;
+      const cached = cache?.get(entry.path);
+      if (cache) cache.delete(entry.path);
+      else seen.add(entry.path);
       switch (entry.type) {
         case "ignored":
           emit({ kind: "skipped", path: entry.path, reason: opts.ignoreReason?.(entry.path) ?? "ignored by scan.ignore", cause: "ignored" });
@@ -239,11 +245,11 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
         recordError(p, null, describeFsError(err));
         continue;
       }
-      const loc = opts.rehash ? undefined : cache ? unchanged(cache.locations.get(p), key) : unchangedLocation(store, p, key);
-      if (loc) {
-        const asset = cache?.assets.get(loc.asset_id!) ?? store.assetById(loc.asset_id!)!;
+      const hit = opts.rehash ? undefined : cache ? unpackCached(cached, statKeyString(key)) : locationHit(store, unchangedLocation(store, p, key));
+      if (hit) {
+        const asset = hit.asset;
         if (opts.touchUnchanged !== false) {
-          touched.push(loc.id);
+          touched.push(hit.locationId);
           if (touched.length >= TOUCH_BATCH) flushTouched();
         }
         emit({ kind: "unchanged", path: p, sha256: asset.sha256, assetId: asset.id, origin: asset.origin, status: asset.status, asset });
@@ -268,11 +274,20 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
     await Promise.all(inFlight);
   }
   for (const root of dirRoots) {
-    const recorded = store.presentLocationsUnder(root);
-    const gone = recorded.filter((l) => !seen.has(l.path)).map((l) => l.path);
+    const left = leftOver.get(root);
+    let gone: string[];
+    let recorded: number;
+    if (left) {
+      gone = [...left.gone.keys()];
+      recorded = left.recorded;
+    } else {
+      const present = store.presentLocationsUnder(root);
+      gone = present.filter((l) => !seen.has(l.path)).map((l) => l.path);
+      recorded = present.length;
+    }
     if (gone.length === 0) continue;
-    if (suspectUnmount(gone.length, recorded.length)) {
-      log.warn(`${gone.length} of ${recorded.length} recorded files under ${root} are gone: is the share unmounted? They are not marked missing.`);
+    if (suspectUnmount(gone.length, recorded)) {
+      log.warn(`${gone.length} of ${recorded} recorded files under ${root} are gone: is the share unmounted? They are not marked missing.`);
       summary.suspectedUnmount.push(root);
       continue;
     }
@@ -282,20 +297,25 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
   return summary;
 }
 
-/** A root may be a single file. */
-async function* entriesOf(root: string, ignored: IgnoreMatcher): AsyncGenerator<WalkEntry> {
+function locationHit(store: Store, l: LocationRow | undefined): CachedStat | undefined {
+  const asset = l ? store.assetById(l.asset_id!) : undefined;
+  return l && asset ? { locationId: l.id, asset } : undefined;
+}
+
+/** A root may be a single file. Entries come a folder at a time. */
+async function* entriesOf(root: string, ignored: IgnoreMatcher): AsyncGenerator<WalkEntry[]> {
   const abs = path.resolve(root);
   let s;
   try {
     s = await lstat(abs);
   } catch (err) {
-    yield { type: "error", path: abs, reason: describeFsError(err) };
+    yield [{ type: "error", path: abs, reason: describeFsError(err) }];
     return;
   }
-  if (s.isDirectory()) yield* walk(abs, ignored);
-  else if (s.isSymbolicLink()) yield { type: "symlink", path: abs };
-  else if (s.isFile()) yield { type: "file", path: abs };
-  else yield { type: "other", path: abs };
+  if (s.isDirectory()) yield* walkBatches(abs, ignored);
+  else if (s.isSymbolicLink()) yield [{ type: "symlink", path: abs }];
+  else if (s.isFile()) yield [{ type: "file", path: abs }];
+  else yield [{ type: "other", path: abs }];
 }
 
 type HashOutcome = { ok: true; result: HashResult } | { ok: false; reason: string };

@@ -3,7 +3,7 @@
 // twins are two files), and names that are not UTF-8 are reported, not mangled.
 
 import type { Dirent } from "node:fs";
-import { opendir } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 import picomatch from "picomatch";
 import { describeFsError } from "../errors.js";
@@ -35,51 +35,88 @@ export function displayName(raw: Buffer): string {
 }
 
 export async function* walk(root: string, ignored: IgnoreMatcher): AsyncGenerator<WalkEntry> {
+  for await (const batch of walkBatches(root, ignored)) yield* batch;
+}
+
+/** A folder's entries; `raw` when some name is not UTF-8 and names are Buffers. */
+interface Listing {
+  dirents: Dirent[];
+  raw: boolean;
+}
+
+/**
+ * Names are read as strings (fast); a name that is not UTF-8 decodes with U+FFFD in it, and
+ * only then is the folder read again with names as bytes, to tell which ones they are.
+ */
+async function listDir(dir: string): Promise<Listing> {
+  const dirents = await readdir(dir, { withFileTypes: true });
+  if (!dirents.some((d) => d.name.includes("\uFFFD"))) return { dirents, raw: false };
+  return { dirents: (await readdir(dir, { withFileTypes: true, encoding: "buffer" })) as unknown as Dirent[], raw: true };
+}
+
+const byName = (a: Dirent, b: Dirent): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+const byBytes = (a: Dirent, b: Dirent): number => Buffer.compare(a.name as unknown as Buffer, b.name as unknown as Buffer);
+
+/** The same walk, a folder's entries at a time: far fewer async steps for a large tree. */
+export async function* walkBatches(root: string, ignored: IgnoreMatcher): AsyncGenerator<WalkEntry[]> {
   const stack = [path.resolve(root)];
+  // The next folder's listing is read while this folder's entries are handled. One
+  // listing call per folder (opendir makes one per 32 entries).
+  let prefetched: { dir: string; listing: Promise<Listing> } | null = null;
+  const list = (dir: string): Promise<Listing> => {
+    const p = listDir(dir);
+    p.catch(() => {}); // handled when awaited below
+    return p;
+  };
   while (stack.length > 0) {
     const dir = stack.pop()!;
-    let handle;
+    let listing: Listing;
     try {
-      handle = await opendir(dir, { encoding: "buffer" as BufferEncoding });
+      listing = await (prefetched?.dir === dir ? prefetched.listing : list(dir));
     } catch (err) {
-      yield { type: "error", path: dir, reason: `cannot list directory: ${describeFsError(err)}` };
+      yield [{ type: "error", path: dir, reason: `cannot list directory: ${describeFsError(err)}` }];
       continue;
+    } finally {
+      prefetched = null;
     }
+    const { dirents, raw } = listing;
+    // Names in a fixed order within each folder, so reports and listings are stable run to run.
+    dirents.sort(raw ? byBytes : byName);
+    const entries: WalkEntry[] = [];
     const subdirs: string[] = [];
-    // Names in byte order within each folder, so reports and listings are stable run to run.
-    const dirents: Dirent[] = [];
-    let listError: unknown = null;
-    try {
-      for await (const d of handle) dirents.push(d);
-    } catch (err) {
-      listError = err;
-    }
-    dirents.sort((a, b) => Buffer.compare(a.name as unknown as Buffer, b.name as unknown as Buffer));
+    const base = dir.endsWith(path.sep) ? dir : dir + path.sep;
     for (const d of dirents) {
-      const raw = d.name as unknown as Buffer;
-      const name = raw.toString("utf8");
-      if (!Buffer.from(name, "utf8").equals(raw)) {
-        yield {
-          type: "error",
-          path: path.join(dir, displayName(raw)),
-          reason: "file name is not valid UTF-8 (shown with \\x escapes); rename it so prov can address it",
-          unaddressable: true,
-          raw: Buffer.concat([Buffer.from(dir + path.sep), raw]),
-        };
-        continue;
+      let name: string;
+      if (raw) {
+        const bytes = d.name as unknown as Buffer;
+        name = bytes.toString("utf8");
+        if (!Buffer.from(name, "utf8").equals(bytes)) {
+          entries.push({
+            type: "error",
+            path: base + displayName(bytes),
+            reason: "file name is not valid UTF-8 (shown with \\x escapes); rename it so prov can address it",
+            unaddressable: true,
+            raw: Buffer.concat([Buffer.from(base), bytes]),
+          });
+          continue;
+        }
+      } else {
+        name = d.name;
       }
-      const p = path.join(dir, name);
+      const p = base + name;
       if (d.isDirectory()) {
-        if (ignored(p, true)) yield { type: "ignored", path: p };
+        if (ignored(p, true)) entries.push({ type: "ignored", path: p });
         else subdirs.push(p);
-      } else if (ignored(p, false)) yield { type: "ignored", path: p };
-      else if (d.isSymbolicLink()) yield { type: "symlink", path: p };
-      else if (d.isFile()) yield { type: "file", path: p };
-      else yield { type: "other", path: p };
+      } else if (ignored(p, false)) entries.push({ type: "ignored", path: p });
+      else if (d.isSymbolicLink()) entries.push({ type: "symlink", path: p });
+      else if (d.isFile()) entries.push({ type: "file", path: p });
+      else entries.push({ type: "other", path: p });
     }
-    if (listError !== null) yield { type: "error", path: dir, reason: `directory listing failed: ${describeFsError(listError)}` };
     // Subdirectories depth-first in name order.
     subdirs.sort().reverse();
     stack.push(...subdirs);
+    const next = stack.at(-1);
+    if (next !== undefined) prefetched = { dir: next, listing: list(next) };
+    if (entries.length > 0) yield entries;
   }
 }

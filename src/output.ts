@@ -38,6 +38,11 @@ export class Progress {
   constructor(enabled: boolean) {
     this.enabled = enabled && process.stderr.isTTY === true;
   }
+  /** Whether anything is shown: callers skip building the text when not. */
+  get active(): boolean {
+    return this.enabled;
+  }
+
   update(text: string): void {
     if (!this.enabled) return;
     const now = Date.now();

@@ -42,6 +42,7 @@ export async function sweepCommand(ctx: Context, dir: string, opts: SweepCommand
       keepFiles: opts.mhl === true,
       beforeSummary: opts.mhl ? (root, files) => { progress.done(); return writeMhl(root, files, { algorithm, version, onProgress: (n, total) => progress.update(`ASC MHL: hashing ${n}/${total} files (${algorithm})`) }); } : undefined,
       onProgress: (c, files, current) => {
+        if (!progress.active) return;
         const rate = files / Math.max((Date.now() - started) / 1000, 0.001);
         progress.update(`sweeping: ${files} files (${c.violation} violations, ${c.error} errors, ${c.warning} warnings) ${rate.toFixed(0)}/s  ${showPath(current)}`);
       },

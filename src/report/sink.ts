@@ -11,6 +11,9 @@ import path from "node:path";
 import type { Writable } from "node:stream";
 import { describeFsError, UsageError } from "../errors.js";
 
+/** Write buffer: large, so 100,000 rows are a few hundred writes, not thousands of waits. */
+const BUFFER = 1024 * 1024;
+
 export interface Sink {
   write(text: string): Promise<void>;
   /** Copy a spool's contents into the sink. */
@@ -27,7 +30,7 @@ async function writeTo(stream: Writable, text: string | Buffer): Promise<void> {
 
 async function appendTo(stream: Writable, spool: Spool): Promise<void> {
   await spool.flush();
-  for await (const chunk of createReadStream(spool.file)) await writeTo(stream, chunk as Buffer);
+  for await (const chunk of createReadStream(spool.file, { highWaterMark: BUFFER })) await writeTo(stream, chunk as Buffer);
 }
 
 export function stdoutSink(): Sink {
@@ -52,7 +55,7 @@ export async function fileSink(out: string): Promise<Sink> {
   } catch (err) {
     throw new UsageError(`cannot write report ${out}: ${describeFsError(err)}`);
   }
-  const stream = createWriteStream("", { fd: handle.fd, autoClose: false });
+  const stream = createWriteStream("", { fd: handle.fd, autoClose: false, highWaterMark: BUFFER });
   let finished = false;
   // Interrupted (Ctrl-C): leave no half report behind; the destination was never touched.
   const cleanup = (): void => rmSync(tmp, { force: true });
@@ -117,14 +120,18 @@ export class Spool {
       this.dir = dir;
       spoolDirs.add(dir);
       this.file = path.join(dir, "rows");
-      this.stream = createWriteStream(this.file);
+      this.stream = createWriteStream(this.file, { highWaterMark: BUFFER });
       return this.stream;
     });
     return this.ready;
   }
 
-  async write(text: string): Promise<void> {
-    await writeTo(await this.ensure(), text);
+  /** Synchronous while the stream takes more (most rows); a promise only to wait for a drain. */
+  write(text: string): Promise<void> | void {
+    const s = this.stream;
+    if (!s) return this.ensure().then((st) => writeTo(st, text));
+    if (s.write(text)) return;
+    return once(s, "drain").then(() => {});
   }
 
   async flush(): Promise<void> {

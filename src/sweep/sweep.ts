@@ -5,10 +5,10 @@
 import { realpathSync } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
 import path from "node:path";
-import type { ApprovalRow, AssetRow, EvidenceRow, Store } from "../../db/store.js";
+import type { ApprovalRow, AssetSummary, EvidenceRow, Store } from "../../db/store.js";
 import { describeFsError, UsageError } from "../errors.js";
 import { judge, exitCodeFor, type RecordFacts, type SweepFacts, type Tally } from "../policy/sweep.js";
-import { evidenceWithLineage, lineageEvidence, nowIso, toEvidence } from "../provenance.js";
+import { lineageEvidence, nowIso, toEvidence } from "../provenance.js";
 import { scan, type FileOutcome, type ScanDeps } from "../scan/scanner.js";
 import type { IgnoreMatcher } from "../scan/walk.js";
 import { FINDINGS, SWEEP_SCHEMA_VERSION, type MhlOutcome, type FailOn, type Finding, type ReportWriter, type SweepRow, type SweepSummary } from "./types.js";
@@ -27,6 +27,9 @@ export interface SweepOptions {
   /** Keep the list of files for beforeSummary (costs memory: one small entry per file). */
   keepFiles?: boolean;
 }
+
+const ROW_BATCH = 256;
+const MAX_UNWRITTEN = 4096;
 
 export interface SweptFile {
   abs: string;
@@ -88,10 +91,35 @@ export async function sweep(rootArg: string, deps: ScanDeps, opts: SweepOptions)
   const files: SweptFile[] = [];
   let total = 0;
 
-  // Rows go to the writers in order, one at a time; scan() calls back synchronously. A
-  // writer's failure (disk full) stops the writing and fails the sweep once scan returns.
+  // Rows go to the writers in order, in batches; scan() calls back synchronously and
+  // waits (backpressure) while too many rows are not yet written, so memory stays flat.
+  // A writer's failure (disk full) stops the writing and fails the sweep once scan returns.
   let chain: Promise<void> = Promise.resolve();
   let writeError: { error: unknown } | null = null;
+  let batch: SweepRow[] = [];
+  let unwritten = 0;
+  const flush = (): void => {
+    if (batch.length === 0) return;
+    const rows = batch;
+    batch = [];
+    unwritten += rows.length;
+    chain = chain
+      .then(async () => {
+        if (writeError) return;
+        for (const row of rows) {
+          for (const w of opts.writers) {
+            const p = w.row(row);
+            if (p) await p;
+          }
+        }
+      })
+      .catch((error: unknown) => {
+        writeError ??= { error };
+      })
+      .finally(() => {
+        unwritten -= rows.length;
+      });
+  };
   const emit = (row: SweepRow): void => {
     counts[row.finding]++;
     total++;
@@ -100,17 +128,16 @@ export async function sweep(rootArg: string, deps: ScanDeps, opts: SweepOptions)
     else if (row.finding === "unknown") tally.unknown++;
     if (row.origin === "possibly-genai") tally.possiblyGenai++;
     if (row.disclosure) tally.disclosed++;
-    chain = chain
-      .then(async () => {
-        if (writeError) return;
-        for (const w of opts.writers) await w.row(row);
-      })
-      .catch((error: unknown) => {
-        writeError ??= { error };
-      });
+    batch.push(row);
+    if (batch.length >= ROW_BATCH) flush();
   };
 
-  const rel = (p: string): string => path.relative(root, p).split(path.sep).join("/") || path.basename(p);
+  // Every walked path is under root (path.relative is slow by the 100,000).
+  const prefix = root.endsWith(path.sep) ? root : root + path.sep;
+  const rel = (p: string): string => {
+    const r = p.startsWith(prefix) ? p.slice(prefix.length) : path.relative(root, p);
+    return (path.sep === "/" ? r : r.split(path.sep).join("/")) || path.basename(p);
+  };
   const { matcher, reason } = sweepIgnore(root, opts.exclude ?? []);
   const records = new Records(store);
   if (opts.quick) records.preload(root);
@@ -145,9 +172,11 @@ export async function sweep(rootArg: string, deps: ScanDeps, opts: SweepOptions)
     ignore: matcher,
     ignoreReason: reason,
     touchUnchanged: false,
+    backpressure: () => (unwritten > MAX_UNWRITTEN ? chain : undefined),
     onFile,
     onProgress: (_s, current) => opts.onProgress?.(counts, total, current),
   });
+  flush();
   await chain;
   if (writeError) throw (writeError as { error: unknown }).error;
 
@@ -209,11 +238,11 @@ class Records {
   }
 
   /** `cached`: the asset was unchanged since the preload (its rows are in the maps). */
-  facts(asset: AssetRow, cached: boolean, startedAt: string): RecordFacts {
+  facts(asset: AssetSummary, cached: boolean, startedAt: string): RecordFacts {
     const usePreload = cached && this.evidence !== null;
     const own = usePreload ? (this.evidence!.get(asset.id) ?? []).map(toEvidence) : null;
     const lineage = asset.media_hash && (!usePreload || this.genaiMedia!.has(asset.media_hash)) ? lineageEvidence(this.store, asset.media_hash, asset.id) : [];
-    const evidence = own ? [...own, ...lineage] : evidenceWithLineage(this.store, asset);
+    const evidence = own ? [...own, ...lineage] : [...this.store.evidenceOf(asset.id).map(toEvidence), ...lineage];
     const approvals = usePreload ? (this.approvals!.get(asset.id) ?? []) : this.store.approvalsOf(asset.id);
     return {
       sha256: asset.sha256,
@@ -238,7 +267,7 @@ function group<T extends { asset_id: number }>(rows: readonly T[]): Map<number, 
   return m;
 }
 
-function factsOf(records: Records, store: Store, o: FileOutcome, startedAt: string): { facts: SweepFacts; asset: AssetRow | null } {
+function factsOf(records: Records, store: Store, o: FileOutcome, startedAt: string): { facts: SweepFacts; asset: AssetSummary | null } {
   switch (o.kind) {
     case "skipped":
       return { facts: o.cause === "symlink" ? { kind: "symlink" } : { kind: "skipped", reason: o.reason }, asset: null };

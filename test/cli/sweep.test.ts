@@ -222,6 +222,15 @@ describe.runIf(haveShared)("prov sweep on a fixture deliverables tree", () => {
     const quick = json(await prov(["sweep", "deliver", "--format", "json", "--quick"]));
     expect(quick.summary.mode).toBe("quick");
     expect(byPath(quick)).toEqual(byPath(full));
+
+    // A file changed since: its stat key differs, so it is read again, not trusted.
+    const changed = path.join(deliver, "ok/camera-plate.jpg");
+    const before = quick.files.find((f: { path: string }) => f.path === "ok/camera-plate.jpg");
+    fs.appendFileSync(changed, Buffer.from("trailing bytes after the JPEG end marker"));
+    const again = json(await prov(["sweep", "deliver", "--format", "json", "--quick"]));
+    const after = again.files.find((f: { path: string }) => f.path === "ok/camera-plate.jpg");
+    expect(after.sha256).not.toBe(before.sha256);
+    expect(after).toMatchObject({ knownBefore: false, origin: "not-genai", finding: "ok" });
   }, 60_000);
 });
 

@@ -30,6 +30,14 @@ export class WorkQueue {
     return this.running.size;
   }
 
+  /** Keys waiting or being handled, each once (for per-root counts in `prov status`). */
+  *keys(): Iterable<string> {
+    yield* this.timers.keys();
+    yield* this.ready;
+    for (const k of this.running) yield k;
+    for (const k of this.again) if (!this.running.has(k)) yield k;
+  }
+
   /** Handle `key` after `delayMs`; a key already waiting keeps its earlier turn. */
   push(key: string, delayMs = 0): void {
     if (this.closed) return;

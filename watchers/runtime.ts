@@ -469,6 +469,15 @@ export class WatchRuntime {
 
   status(): Record<string, unknown> {
     const q = this.store.quarantineCounts();
+    // Paths queued per root: the gate's queue for deliverables, the ingest queue for working roots.
+    const queued = new Map(this.roots.map((r) => [r, 0]));
+    for (const [queue, role] of [[this.gateQueue, "deliverables"], [this.ingestQueue, "working"]] as const) {
+      const roots = this.roots.filter((r) => r.role === role);
+      for (const key of queue.keys()) {
+        const r = roots.find((x) => key === x.root || key.startsWith(x.root.endsWith(path.sep) ? x.root : x.root + path.sep));
+        if (r) queued.set(r, queued.get(r)! + 1);
+      }
+    }
     return {
       pid: process.pid,
       ready: this.ready,
@@ -480,6 +489,7 @@ export class WatchRuntime {
         mode: r.mode,
         backend: r.backend,
         watched: r.watch?.watched() ?? 0,
+        queue: queued.get(r) ?? 0,
         note: r.note,
         lastReconcile: r.lastReconcile,
         reconciling: r.reconciling,

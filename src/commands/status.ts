@@ -42,7 +42,7 @@ export async function statusCommand(ctx: Context): Promise<number> {
   println(`unknown provenance in deliverables: ${config.gate.unknown}`);
   for (const r of out.roots as Array<Record<string, unknown>>) {
     const flags = [r["reconciling"] ? "reconciling" : null, r["suspectedUnmount"] ? "SUSPECTED UNMOUNT: files vanished at once" : null].filter(Boolean);
-    println(`  ${String(r["role"]).padEnd(12)} ${String(r["mode"]).padEnd(7)} ${showPath(String(r["root"]))}  (${r["fsType"] ?? "?"}, ${r["backend"]}; last reconcile ${r["lastReconcile"] ?? "never"})${flags.length ? "  " + flags.join(", ") : ""}`);
+    println(`  ${String(r["role"]).padEnd(12)} ${String(r["mode"]).padEnd(7)} ${showPath(String(r["root"]))}  (${r["fsType"] ?? "?"}, ${r["backend"]}; queue ${r["queue"] ?? 0}; last reconcile ${r["lastReconcile"] ?? "never"})${flags.length ? "  " + flags.join(", ") : ""}`);
     if (r["note"]) println(`               ${String(r["note"])}`);
   }
   if (out.queue) println(`queue: ${JSON.stringify(out.queue)}`);

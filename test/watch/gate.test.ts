@@ -471,8 +471,9 @@ describe("watcher lifecycle", () => {
         ready: boolean;
         pid: number;
         counts: Record<string, number>;
-        roots: Array<{ root: string; role: string; mode: string; backend: string; lastReconcile: string | null; suspectedUnmount: boolean }>;
+        roots: Array<{ root: string; role: string; mode: string; backend: string; lastReconcile: string | null; suspectedUnmount: boolean; queue: number }>;
       }>(await sb.cli(["status", "--json"]));
+      for (const r of st.roots) expect(Number.isInteger(r.queue) && r.queue >= 0, `queue of ${r.root}`).toBe(true);
       expect(st).toMatchObject({ running: true, ready: true, pid: w.pid, counts: { blocked: 1, held: 0, blockedStillPresent: 0, recorded: 2 } });
       const del = st.roots.find((r) => r.role === "deliverables");
       const work = st.roots.find((r) => r.role === "working");

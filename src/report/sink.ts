@@ -5,7 +5,7 @@
 
 import { once } from "node:events";
 import { createReadStream, createWriteStream, rmSync, type WriteStream } from "node:fs";
-import { mkdtemp, open, rename, rm } from "node:fs/promises";
+import { mkdtemp, open, rename, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { Writable } from "node:stream";
@@ -48,6 +48,8 @@ export function stdoutSink(): Sink {
  */
 export async function fileSink(out: string): Promise<Sink> {
   const dest = path.resolve(out);
+  // Caught now, not after a long sweep when the rename would fail.
+  if ((await stat(dest).catch(() => null))?.isDirectory()) throw new UsageError(`cannot write report ${out}: it is a directory (give a file name)`);
   const tmp = path.join(path.dirname(dest), `.${path.basename(dest)}.${process.pid}.tmp`);
   let handle;
   try {

@@ -251,6 +251,10 @@ describe("prov sweep: bad input", () => {
     const r = await prov(["sweep", empty, "--out", path.join(dir, "no-such-folder", "report.json")]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/cannot write report .*no-such-folder\/report\.json/);
+    const toDir = await prov(["sweep", empty, "--out", dir]);
+    expect(toDir.code).toBe(2);
+    expect(toDir.stderr).toMatch(/cannot write report .*: it is a directory/);
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 
   it("unknown --format or --fail-on names are usage errors", async () => {

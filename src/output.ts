@@ -48,10 +48,15 @@ export class Progress {
     const now = Date.now();
     if (now - this.last < 100) return;
     this.last = now;
-    const width = (process.stderr.columns ?? 80) - 1;
+    const width = termWidth();
     process.stderr.write("\r" + text.slice(0, width).padEnd(width));
   }
   done(): void {
-    if (this.enabled && this.last > 0) process.stderr.write("\r" + " ".repeat((process.stderr.columns ?? 80) - 1) + "\r");
+    if (this.enabled && this.last > 0) process.stderr.write("\r" + " ".repeat(termWidth()) + "\r");
   }
+}
+
+/** Usable width of the terminal on stderr; some report 0 columns (script, serial consoles). */
+function termWidth(): number {
+  return Math.max((process.stderr.columns || 80) - 1, 10);
 }

@@ -40,6 +40,7 @@ export async function sweepCommand(ctx: Context, dir: string, opts: SweepCommand
       exclude: opts.out ? [path.resolve(opts.out)] : [],
       version,
       keepFiles: opts.mhl === true,
+      beforeReport: () => progress.done(),
       beforeSummary: opts.mhl ? (root, files) => { progress.done(); return writeMhl(root, files, { algorithm, version, onProgress: (n, total) => progress.update(`ASC MHL: hashing ${n}/${total} files (${algorithm})`) }); } : undefined,
       onProgress: (c, files, current) => {
         if (!progress.active) return;

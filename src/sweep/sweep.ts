@@ -24,6 +24,8 @@ export interface SweepOptions {
   onProgress?: (counts: Readonly<Record<Finding, number>>, files: number, current: string) => void;
   /** After the rows, before the summary is written (the ASC MHL generation). */
   beforeSummary?: ((root: string, files: readonly SweptFile[]) => Promise<MhlOutcome>) | undefined;
+  /** Right before the reports are finished (a terminal's progress line is cleared). */
+  beforeReport?: () => void;
   /** Keep the list of files for beforeSummary (costs memory: one small entry per file). */
   keepFiles?: boolean;
 }
@@ -203,6 +205,7 @@ export async function sweep(rootArg: string, deps: ScanDeps, opts: SweepOptions)
     mhl,
   };
   store.write(() => store.addEvent("sweep", finishedAt, { path: root, detail: { ...summary, tool: undefined, schemaVersion: undefined } }));
+  opts.beforeReport?.();
   for (const w of opts.writers) await w.end(summary);
   return summary;
 }

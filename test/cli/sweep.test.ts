@@ -1,7 +1,7 @@
 // `prov sweep` end to end on a fixture deliverables tree with one of each finding: the
 // exact findings, the exit code for each --fail-on, and every report format's structure.
 
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -215,6 +215,19 @@ describe.runIf(haveShared)("prov sweep on a fixture deliverables tree", () => {
     const rows = json(second).files as Array<{ path: string; finding: string; reasons: string[] }>;
     expect(rows.map((f) => `${f.path} ${f.finding}`).sort()).toEqual([".DS_Store skipped", "Audio/tone.wav ok", "Clips/plate.jpg ok", "ascmhl skipped"]);
     expect(rows.find((f) => f.path === "ascmhl")!.reasons).toEqual(["ASC MHL history of this folder (ascmhl/)"]);
+  }, 60_000);
+
+  it("on a terminal: a progress line while it runs, cleared before the report", () => {
+    // script(1) gives the CLI a pseudo-terminal, as a person at a shell has.
+    const r = spawnSync("script", ["-qec", `${JSON.stringify(process.execPath)} ${JSON.stringify(cliPath)} sweep deliver --quick`, "/dev/null"], {
+      cwd: dir, encoding: "utf8", env: { ...process.env, COLUMNS: "100" }, timeout: 60_000,
+    });
+    expect(r.status, r.stderr).toBe(1); // the tree has violations
+    const out = r.stdout.replace(/\r\n/g, "\n");
+    const report = out.indexOf("prov sweep ");
+    expect(out.slice(0, report)).toMatch(/^\rsweeping: \d+ files \(/);
+    expect(out.slice(0, report)).toMatch(/\r +\r$/); // the progress line was wiped
+    expect(out.slice(report)).toMatch(/^prov sweep \S+ {2}\(quick, 12 files/);
   }, 60_000);
 
   it("--quick trusts the stat cache and finds the same", async () => {

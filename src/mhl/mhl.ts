@@ -21,7 +21,7 @@ import type { Dirent } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { c4FromSha512 } from "./c4.js";
+import { c4File, c4FromSha512 } from "./c4.js";
 import { createOneShot, DEFAULT_MHL_ALGORITHM, digestBytes, hashFileMhl, isMhlAlgorithm, MHL_ALGORITHMS, normalizeDigest, type MhlAlgorithm, type OneShot } from "./hashes.js";
 import { mergeIgnorePatterns, mhlIgnoreMatcher } from "./ignore.js";
 import { checkXmlChars, escapeAttr, escapeText, readChain, readGeneration, type ChainEntry, type HashEntry } from "./xml.js";
@@ -65,6 +65,11 @@ export interface GenerationResult {
   failed: string[];
   /** Files in earlier generations that were not given this time (and are not ignored), sorted. */
   missing: string[];
+  /**
+   * Generations found on disk but missing from the chain (a run that stopped between
+   * writing its generation and the chain), added to the chain now.
+   */
+  rechained: number[];
   counts: Record<MhlAction, number> & { ignored: number };
 }
 
@@ -82,6 +87,8 @@ interface FileHistory {
 interface History {
   files: Map<string, FileHistory>;
   lastGeneration: number;
+  /** Generation files found in ascmhl/, by sequence number. */
+  generations: { n: number; name: string }[];
   /** The latest generation's ignore list; null when there is none. */
   ignore: string[] | null;
 }
@@ -131,7 +138,7 @@ async function loadHistory(mhlDir: string): Promise<History> {
       throw new Error(`ascmhl: cannot read generation file ${file}: ${message(e)}`);
     }
   }
-  return { files, lastGeneration: gens.at(-1)?.n ?? 0, ignore };
+  return { files, lastGeneration: gens.at(-1)?.n ?? 0, generations: gens, ignore };
 }
 
 async function loadChain(chainFile: string): Promise<ChainEntry[]> {
@@ -507,9 +514,19 @@ export async function writeGeneration(
   const genFile = path.join(mhlDir, fileName);
   await fs.mkdir(mhlDir, { recursive: true });
   const c4 = await writeAtomic(genFile, generationXml(), true);
-  await writeAtomic(chainFile, [chainXml([...chain, { sequence: generation, path: fileName, c4 }])], false);
+  // A generation written by a run that stopped before updating the chain joins it now.
+  const chained = new Set(chain.map((e) => e.sequence));
+  const orphans: ChainEntry[] = [];
+  for (const g of history.generations) {
+    if (!chained.has(g.n)) orphans.push({ sequence: g.n, path: g.name, c4: await c4File(path.join(mhlDir, g.name)) });
+  }
+  const entries = [...chain, ...orphans, { sequence: generation, path: fileName, c4 }].sort((a, b) => a.sequence - b.sequence);
+  await writeAtomic(chainFile, [chainXml(entries)], false);
 
-  return { generation, file: genFile, chain: chainFile, c4, failed: failed.sort(byCodePoint), missing: missing.sort(byCodePoint), counts };
+  return {
+    generation, file: genFile, chain: chainFile, c4, failed: failed.sort(byCodePoint), missing: missing.sort(byCodePoint), counts,
+    rechained: orphans.map((o) => o.sequence),
+  };
 }
 
 /**

@@ -41,5 +41,6 @@ export async function writeMhl(
   }
   for (const p of g.failed) log.warn(`ASC MHL: ${p} does not match the hash an earlier generation recorded (changed since)`);
   for (const p of g.missing) log.warn(`ASC MHL: ${p} was in an earlier generation and is gone`);
+  for (const n of g.rechained) log.warn(`ASC MHL: generation ${n} was not in the chain (an earlier run stopped before updating it); added`);
   return { generation: g.generation, file: g.file, chain: g.chain, failed: g.failed, missing: g.missing };
 }

@@ -187,6 +187,22 @@ describe("ASC MHL generations (xxh128)", () => {
     validateAll(root);
   });
 
+  it("a generation left out of the chain (a run stopped before updating it) joins the chain on the next run", async () => {
+    const root = tempDir();
+    put(root, "Clips/a.mov", "a");
+    await writeGeneration(root, await filesOf(root), { now: new Date("2026-11-01T10:00:00Z") });
+    const chainFile = path.join(root, "ascmhl", "ascmhl_chain.xml");
+    const afterFirst = fs.readFileSync(chainFile, "utf8");
+    const second = await writeGeneration(root, await filesOf(root), { now: new Date("2026-11-02T10:00:00Z") });
+    fs.writeFileSync(chainFile, afterFirst); // as if the process died between the generation and the chain
+    const third = await writeGeneration(root, await filesOf(root), { now: new Date("2026-11-03T10:00:00Z") });
+    expect(third).toMatchObject({ generation: 3, rechained: [2] });
+    const chain = readChain(fs.readFileSync(chainFile, "utf8"));
+    expect(chain.map((e) => e.sequence)).toEqual([1, 2, 3]);
+    expect(chain[1]).toEqual({ sequence: 2, path: path.basename(second.file), c4: await c4File(second.file) });
+    validateAll(root);
+  });
+
   it("a corrupt chain stops it before anything is written, and is left as it was", async () => {
     const root = tempDir();
     put(root, "a.mov", "a");

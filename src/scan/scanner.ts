@@ -21,6 +21,7 @@ const CHUNK_FILES = 128;
 const CHUNK_BYTES = 256 * 1024 * 1024;
 const MAX_IN_FLIGHT = 3;
 const TOUCH_BATCH = 2000;
+const MAX_WAITING_OUTCOMES = 10_000;
 
 export type FileOutcome =
   | ({ kind: "recorded" } & Recorded)
@@ -74,6 +75,8 @@ interface Pending {
   size: number;
   /** The file's stat when it was found (before the hash and metadata reads). */
   key: StatKey;
+  /** Its place in the report order; -1 when read again at the end. */
+  slot: number;
 }
 
 export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanOptions): Promise<ScanSummary> {
@@ -87,7 +90,7 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
   const extensions = opts.extensions === "all" ? null : new Set(opts.extensions.map((e) => e.toLowerCase()));
   const ignored = typeof opts.ignore === "function" ? opts.ignore : ignoreMatcher(opts.ignore);
 
-  const emit = (o: FileOutcome): void => {
+  const report = (o: FileOutcome): void => {
     switch (o.kind) {
       case "recorded":
         summary.files++;
@@ -117,6 +120,28 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
     summary.origins[origin]++;
     if (status === "temporary") summary.temporaryGenAI++;
   };
+
+  // Outcomes are reported in walk order (names sorted within each folder), whatever order
+  // the hashing chunks finish in, so two scans of one tree list their files identically.
+  // Only a file read again because it changed while read is reported at the end.
+  let reserved = 0;
+  let next = 0;
+  const ready = new Map<number, FileOutcome | null>();
+  const reserve = (): number => reserved++;
+  const fill = (slot: number, o: FileOutcome | null): void => {
+    if (slot < 0) {
+      if (o) report(o);
+      return;
+    }
+    ready.set(slot, o);
+    while (ready.has(next)) {
+      const x = ready.get(next)!;
+      ready.delete(next);
+      next++;
+      if (x) report(x);
+    }
+  };
+  const emit = (o: FileOutcome): void => fill(reserve(), o);
 
   // Arguments are checked before anything is written.
   const present: string[] = [];
@@ -155,7 +180,7 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
       const still = now0[i];
       if (h.ok && still && (!sameStat(still, h.result.stat) || !sameStat(files[i]!.key, h.result.stat))) h.result.changedWhileReading = true;
     });
-    const outcomes: FileOutcome[] = [];
+    const outcomes: Array<[number, FileOutcome | null]> = [];
     const now = nowIso();
     store.write(() => {
       files.forEach((f, i) => {
@@ -163,13 +188,15 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
         const m = metas[i]!;
         if (!h.ok) {
           recordReadError(store, f.path, null, h.reason, now);
-          outcomes.push({ kind: "error", path: f.path, reason: h.reason });
+          outcomes.push([f.slot, { kind: "error", path: f.path, reason: h.reason }]);
         } else if (h.result.changedWhileReading) {
-          if (!lastTry) retries.push({ path: f.path, size: h.result.size, key: now0[i] ?? h.result.stat });
-          else {
+          if (!lastTry) {
+            retries.push({ path: f.path, size: h.result.size, key: now0[i] ?? h.result.stat, slot: -1 });
+            outcomes.push([f.slot, null]);
+          } else {
             const reason = "file kept changing while it was read (still being written?); scan it again when it is complete";
             recordReadError(store, f.path, h.result.stat, reason, now);
-            outcomes.push({ kind: "error", path: f.path, reason });
+            outcomes.push([f.slot, { kind: "error", path: f.path, reason }]);
           }
         } else {
           const r = recordIdentified(
@@ -178,11 +205,11 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
             { path: f.path, stat: h.result.stat, sha256: h.result.sha256, mediaHash: h.result.mediaHash, size: h.result.size, metadata: m, folderEvidence: h.result.size > 0 ? deps.folderMatcher(f.path) : [] },
             now,
           );
-          outcomes.push({ kind: "recorded", ...r });
+          outcomes.push([f.slot, { kind: "recorded", ...r }]);
         }
       });
     });
-    outcomes.forEach(emit);
+    for (const [slot, o] of outcomes) fill(slot, o);
   };
 
   const inFlight = new Set<Promise<void>>();
@@ -213,6 +240,9 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
     for await (const batch of entriesOf(root, ignored)) for (const entry of batch) {
       const wait = opts.backpressure?.();
       if (wait) await wait;
+      // Outcomes waiting behind a chunk still being read (a large new file early in the
+      // walk) are bounded: past a limit the walk waits for the chunks.
+      if (ready.size > MAX_WAITING_OUTCOMES) await Promise.all(inFlight);
       const cached = cache?.get(entry.path);
       if (cache) cache.delete(entry.path);
       else seen.add(entry.path);
@@ -255,7 +285,7 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
         emit({ kind: "unchanged", path: p, sha256: asset.sha256, assetId: asset.id, origin: asset.origin, status: asset.status, asset });
         continue;
       }
-      chunk.push({ path: p, size: key.size, key });
+      chunk.push({ path: p, size: key.size, key, slot: reserve() });
       chunkBytes += key.size;
       if (chunk.length >= CHUNK_FILES || chunkBytes >= CHUNK_BYTES) {
         await launch(chunk, false);

@@ -74,6 +74,12 @@ describe.runIf(haveShared)("prov sweep on a fixture deliverables tree", () => {
     expect(r.code, r.stderr).toBe(1);
     const report = json(r);
     expect(byPath(report)).toEqual(EXPECTED);
+    // In walk order (names sorted within each folder), whatever order the reads finished in.
+    expect(report.files.map((f: { path: string }) => f.path)).toEqual([
+      ".DS_Store", "disclosed/concept-art.jpg", "error/bad-\\xff-name.png", "ok/camera-plate.jpg", "ok/room-tone.wav",
+      "unknown/colour-bars.png", "violation/lighthouse.png", "violation/link.png", "violation/revoked-matte.png",
+      "violation/stripped-concept.jpg", "warning/cloud-only-firefly.jpg", "warning/composite-plate.jpg",
+    ]);
     expect(report.summary.counts).toEqual({ violation: 4, error: 1, warning: 2, disclosed: 1, unknown: 1, ok: 2, skipped: 1 });
     expect(report.summary).toMatchObject({ files: 12, disclosures: 1, exitCode: 1, mode: "full", verdict: expect.stringMatching(/^FAIL: 4 violations/) });
 

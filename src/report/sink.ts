@@ -25,7 +25,27 @@ export interface Sink {
 }
 
 async function writeTo(stream: Writable, text: string | Buffer): Promise<void> {
+  if (stream.errored) throw stream.errored;
   if (!stream.write(text)) await once(stream, "drain");
+}
+
+/**
+ * A stream's errors (disk full) are kept on the stream and thrown at the next write or
+ * at the end, never left as an unhandled 'error' event that ends the process.
+ */
+function keepErrors<T extends Writable>(stream: T): T {
+  stream.on("error", () => {});
+  return stream;
+}
+
+/** A report that cannot be written is the user's to fix (disk full, permissions): exit 2. */
+async function reporting<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`cannot write ${what}: ${describeFsError(err)}`, { cause: err });
+  }
 }
 
 async function appendTo(stream: Writable, spool: Spool): Promise<void> {
@@ -57,17 +77,20 @@ export async function fileSink(out: string): Promise<Sink> {
   } catch (err) {
     throw new UsageError(`cannot write report ${out}: ${describeFsError(err)}`);
   }
-  const stream = createWriteStream("", { fd: handle.fd, autoClose: false, highWaterMark: BUFFER });
+  const stream = keepErrors(createWriteStream("", { fd: handle.fd, autoClose: false, highWaterMark: BUFFER }));
   let finished = false;
   // Interrupted (Ctrl-C): leave no half report behind; the destination was never touched.
   const cleanup = (): void => rmSync(tmp, { force: true });
   process.once("exit", cleanup);
+  const what = `report ${out}`;
   return {
-    write: (text) => writeTo(stream, text),
-    append: (spool) => appendTo(stream, spool),
-    close: async () => {
+    write: (text) => reporting(what, () => writeTo(stream, text)),
+    append: (spool) => reporting(what, () => appendTo(stream, spool)),
+    close: () => reporting(what, async () => {
+      if (stream.errored) throw stream.errored;
+      const done = once(stream, "finish");
       stream.end();
-      await once(stream, "finish");
+      await done;
       await handle.sync();
       await handle.close();
       finished = true;
@@ -79,7 +102,7 @@ export async function fileSink(out: string): Promise<Sink> {
         await rm(tmp, { force: true });
         throw new UsageError(`cannot write report ${out}: ${describeFsError(err)}`);
       }
-    },
+    }),
     abort: async () => {
       if (!finished) {
         stream.destroy();
@@ -122,7 +145,7 @@ export class Spool {
       this.dir = dir;
       spoolDirs.add(dir);
       this.file = path.join(dir, "rows");
-      this.stream = createWriteStream(this.file, { highWaterMark: BUFFER });
+      this.stream = keepErrors(createWriteStream(this.file, { highWaterMark: BUFFER }));
       return this.stream;
     });
     return this.ready;
@@ -131,16 +154,18 @@ export class Spool {
   /** Synchronous while the stream takes more (most rows); a promise only to wait for a drain. */
   write(text: string): Promise<void> | void {
     const s = this.stream;
-    if (!s) return this.ensure().then((st) => writeTo(st, text));
+    if (!s || s.errored) return reporting("temporary report rows (TMPDIR)", () => this.ensure().then((st) => writeTo(st, text)));
     if (s.write(text)) return;
-    return once(s, "drain").then(() => {});
+    return reporting("temporary report rows (TMPDIR)", () => once(s, "drain").then(() => {}));
   }
 
   async flush(): Promise<void> {
     const s = await this.ensure();
-    if (s.writableEnded) return;
-    s.end();
-    await once(s, "finish");
+    if (s.errored) throw s.errored;
+    if (s.writableFinished) return;
+    const done = once(s, "finish");
+    if (!s.writableEnded) s.end();
+    await reporting("temporary report rows (TMPDIR)", () => done);
   }
 
   async dispose(): Promise<void> {

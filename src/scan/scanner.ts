@@ -189,6 +189,11 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
         if (!h.ok) {
           recordReadError(store, f.path, null, h.reason, now);
           outcomes.push([f.slot, { kind: "error", path: f.path, reason: h.reason }]);
+        } else if (now0[i] === null) {
+          // Read, then gone before the reads were checked: not recorded as present here.
+          const reason = "file vanished while it was read";
+          recordReadError(store, f.path, null, reason, now);
+          outcomes.push([f.slot, { kind: "error", path: f.path, reason }]);
         } else if (h.result.changedWhileReading) {
           if (!lastTry) {
             retries.push({ path: f.path, size: h.result.size, key: now0[i] ?? h.result.stat, slot: -1 });

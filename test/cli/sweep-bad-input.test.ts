@@ -66,10 +66,11 @@ describe("prov sweep: bad input inside the tree", () => {
     const dir = tempDir();
     const d = path.join(dir, "deliver");
     fs.mkdirSync(d);
-    // A large sparse file first: while prov hashes it, the files after it are waiting their turn.
+    // A large sparse file first, in the same batch of reads as the others (under the 256 MiB
+    // a batch holds): while prov hashes it, the files after it wait their turn.
     const big = path.join(d, "a-big.mxf");
     fs.closeSync(fs.openSync(big, "w"));
-    fs.truncateSync(big, 3 * 1024 ** 3);
+    fs.truncateSync(big, 200 * 1024 ** 2);
     const vanishing = copySample("camera-plate.jpg", d, "b-vanishes.jpg");
     const changing = copySample("unlabelled-still.png", d, "c-changes.png");
     copySample("room-tone.wav", d, "d-stays.wav");
@@ -101,7 +102,8 @@ describe("prov sweep: bad input inside the tree", () => {
     clearInterval(writer);
     expect(code).toBe(2);
     const rows = rowsOf(out);
-    expect(rows.get("b-vanishes.jpg")).toMatchObject({ finding: "error", reasons: ["file vanished (no such file)"] });
+    // Gone before its hash ("no such file") or right after its reads ("while it was read").
+    expect(rows.get("b-vanishes.jpg")).toMatchObject({ finding: "error", reasons: [expect.stringMatching(/^file vanished/)] });
     expect(rows.get("c-changes.png")).toMatchObject({ finding: "error", reasons: [expect.stringMatching(/kept changing while it was read/)] });
     expect(rows.get("d-stays.wav")).toMatchObject({ finding: "unknown", sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(rows.get("a-big.mxf")).toMatchObject({ sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });

@@ -4,11 +4,11 @@
 
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { c4File, hashFileMhl, readChain, readGeneration, writeGeneration, type HashEntry, type MhlAlgorithm, type MhlFile } from "../../src/mhl/index.js";
+import { tempDir } from "../helpers/index.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const schemas = path.resolve(repoRoot, "../shared/fixtures/ascmhl");
@@ -16,15 +16,6 @@ const XMLLINT = "/usr/bin/xmllint";
 const canValidate = fs.existsSync(path.join(schemas, "ASCMHL.xsd")) && fs.existsSync(XMLLINT);
 if (!canValidate && process.env["CI"]) throw new Error(`CI is set but ${schemas}/ASCMHL.xsd or ${XMLLINT} is missing`);
 
-const temps: string[] = [];
-afterEach(() => {
-  for (const d of temps.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), "prov-mhl-"));
-  temps.push(d);
-  return d;
-}
 
 function put(root: string, rel: string, content: string): void {
   fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });

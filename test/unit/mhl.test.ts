@@ -4,10 +4,9 @@
 // hashes, the chain's C4 IDs, and finally both generation files and the chain byte for byte.
 
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   c4File,
   c4id,
@@ -23,6 +22,7 @@ import {
   type MhlAlgorithm,
   type MhlFile,
 } from "../../src/mhl/index.js";
+import { tempDir } from "../helpers/index.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const ascmhlDir = path.resolve(repoRoot, "../shared/fixtures/ascmhl");
@@ -32,15 +32,6 @@ const GEN2 = "0002_A002R2EC_2020-01-17_143000Z.mhl";
 const haveExample = fs.existsSync(path.join(example, "ascmhl", GEN2));
 if (!haveExample && process.env["CI"]) throw new Error(`CI is set but the ASC MHL fixtures are missing: expected ${example}`);
 
-const temps: string[] = [];
-afterEach(() => {
-  for (const d of temps.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), "prov-mhl-"));
-  temps.push(d);
-  return d;
-}
 
 /** Every file under root except ascmhl/, with its hash: what the sweep hands writeGeneration. */
 async function filesOf(root: string, alg: MhlAlgorithm): Promise<MhlFile[]> {

@@ -5,6 +5,7 @@ import { log } from "../log.js";
 import { Progress, showPath } from "../output.js";
 import { createReport, FORMATS, type Format } from "../report/index.js";
 import { openSink } from "../report/sink.js";
+import { createMhlHasher } from "../mhl/index.js";
 import { writeMhl, MHL_ALGORITHMS, type MhlAlgorithm } from "../sweep/mhl.js";
 import { sweep } from "../sweep/sweep.js";
 import { FAIL_ON, type FailOn } from "../sweep/types.js";
@@ -40,6 +41,8 @@ export async function sweepCommand(ctx: Context, dir: string, opts: SweepCommand
       exclude: opts.out ? [path.resolve(opts.out)] : [],
       version,
       keepFiles: opts.mhl === true,
+      // The MHL hash is computed in the same read as the SHA-256, not in a second pass.
+      extraHash: opts.mhl ? () => createMhlHasher(algorithm) : undefined,
       beforeReport: () => progress.done(),
       beforeSummary: opts.mhl ? (root, files) => { progress.done(); return writeMhl(root, files, { algorithm, version, onProgress: (n, total) => progress.update(`ASC MHL: hashing ${n}/${total} files (${algorithm})`) }); } : undefined,
       onProgress: (c, files, current) => {

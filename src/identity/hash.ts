@@ -20,6 +20,14 @@ export interface HashResult {
   stat: StatKey;
   /** The file changed (size, mtime or ctime) while it was read: the hash may be of a mix. */
   changedWhileReading: boolean;
+  /** The caller's extra hash of the same bytes (an ASC MHL hash), when one was asked for. */
+  extraHash: string | null;
+}
+
+/** Another hash computed in the same read (digest() also finishes it: call it once). */
+export interface ExtraHasher {
+  update(buf: Buffer): void;
+  digest(): string;
 }
 
 export function statKey(s: BigIntStats): StatKey {
@@ -41,9 +49,11 @@ export class NotARegularFileError extends Error {}
  * Hash a regular file. Opened with O_NOFOLLOW|O_NONBLOCK so a path swapped for a symlink
  * or a FIFO between listing and reading fails instead of being followed or hanging.
  */
-export async function hashFile(p: string): Promise<HashResult> {
-  const fh = await open(p, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+export async function hashFile(p: string, extra?: ExtraHasher): Promise<HashResult> {
+  let extraHash: string | null = null;
+  let fh;
   try {
+    fh = await open(p, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     const before = await fh.stat({ bigint: true });
     if (!before.isFile()) throw new NotARegularFileError("not a regular file");
     const hash = createHash("sha256");
@@ -56,19 +66,24 @@ export async function hashFile(p: string): Promise<HashResult> {
       const part = bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
       hash.update(part);
       wave.update(part, size);
+      extra?.update(part);
       size += bytesRead;
     }
     const after = statKey(await fh.stat({ bigint: true }));
     const first = statKey(before);
+    extraHash = extra ? extra.digest() : null;
     return {
       sha256: hash.digest("hex"),
       mediaHash: wave.digest(size),
       size,
       stat: after,
       changedWhileReading: !sameStat(first, after) || size !== after.size,
+      extraHash,
     };
   } finally {
-    await fh.close();
+    // A failed read still finishes the extra hasher (it may hold a pooled engine).
+    if (extra && extraHash === null) extra.digest();
+    await fh?.close();
   }
 }
 

@@ -9,7 +9,7 @@ import { unpackCached, type AssetSummary, type CachedStat, type LocationRow, typ
 import type { FolderMatcher } from "../detect/folders.js";
 import type { Origin, Status } from "../detect/types.js";
 import { describeFsError, errorMessage, UsageError } from "../errors.js";
-import { hashFile, NotARegularFileError, sameStat, statKey, statKeyString, type HashResult } from "../identity/hash.js";
+import { hashFile, NotARegularFileError, sameStat, statKey, statKeyString, type ExtraHasher, type HashResult } from "../identity/hash.js";
 import type { MetadataReader } from "../metadata/exiftool.js";
 import { log } from "../log.js";
 import { suspectUnmount } from "../policy/vanish.js";
@@ -24,8 +24,8 @@ const TOUCH_BATCH = 2000;
 const MAX_WAITING_OUTCOMES = 10_000;
 
 export type FileOutcome =
-  | ({ kind: "recorded" } & Recorded)
-  | { kind: "unchanged"; path: string; sha256: string; assetId: number; origin: Origin; status: Status | null; asset: AssetSummary }
+  | ({ kind: "recorded"; stat: StatKey; extraHash: string | null } & Recorded)
+  | { kind: "unchanged"; path: string; sha256: string; assetId: number; origin: Origin; status: Status | null; asset: AssetSummary; stat: StatKey }
   | { kind: "error"; path: string; reason: string }
   | { kind: "skipped"; path: string; reason: string; cause: "ignored" | "symlink" | "other" | "extension" };
 
@@ -58,6 +58,8 @@ export interface ScanOptions {
   backpressure?: () => Promise<void> | undefined;
   /** Update last_seen of files found unchanged (default true; a quick sweep records one event instead). */
   touchUnchanged?: boolean;
+  /** Another hash of each file read, in the same read (the sweep's ASC MHL hash). */
+  extraHash?: () => Promise<ExtraHasher>;
   /** Why an ignored path was skipped, in words (default: "ignored by scan.ignore"). */
   ignoreReason?: (p: string) => string;
   /** The watcher hands over paths that may have vanished since: skip those, don't fail. */
@@ -171,7 +173,7 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
 
   const retries: Pending[] = [];
   const processChunk = async (files: Pending[], lastTry: boolean): Promise<void> => {
-    const [hashes, metas] = await Promise.all([hashAll(files), deps.reader.readMany(files)]);
+    const [hashes, metas] = await Promise.all([hashAll(files, opts.extraHash), deps.reader.readMany(files)]);
     // Hash and metadata were read at different moments: they describe the same bytes only
     // if the file is as it was before both reads (when it was found) and after them.
     // Otherwise read it again.
@@ -196,7 +198,7 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
           outcomes.push([f.slot, { kind: "error", path: f.path, reason }]);
         } else if (h.result.changedWhileReading) {
           if (!lastTry) {
-            retries.push({ path: f.path, size: h.result.size, key: now0[i] ?? h.result.stat, slot: -1 });
+            retries.push({ path: f.path, size: h.result.size, key: now0[i]!, slot: -1 });
             outcomes.push([f.slot, null]);
           } else {
             const reason = "file kept changing while it was read (still being written?); scan it again when it is complete";
@@ -210,7 +212,7 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
             { path: f.path, stat: h.result.stat, sha256: h.result.sha256, mediaHash: h.result.mediaHash, size: h.result.size, metadata: m, folderEvidence: h.result.size > 0 ? deps.folderMatcher(f.path) : [] },
             now,
           );
-          outcomes.push([f.slot, { kind: "recorded", ...r }]);
+          outcomes.push([f.slot, { kind: "recorded", ...r, stat: h.result.stat, extraHash: h.result.extraHash }]);
         }
       });
     });
@@ -287,7 +289,7 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
           touched.push(hit.locationId);
           if (touched.length >= TOUCH_BATCH) flushTouched();
         }
-        emit({ kind: "unchanged", path: p, sha256: asset.sha256, assetId: asset.id, origin: asset.origin, status: asset.status, asset });
+        emit({ kind: "unchanged", path: p, sha256: asset.sha256, assetId: asset.id, origin: asset.origin, status: asset.status, asset, stat: key });
         continue;
       }
       chunk.push({ path: p, size: key.size, key, slot: reserve() });
@@ -355,11 +357,11 @@ async function* entriesOf(root: string, ignored: IgnoreMatcher): AsyncGenerator<
 
 type HashOutcome = { ok: true; result: HashResult } | { ok: false; reason: string };
 
-async function hashAll(files: readonly Pending[]): Promise<HashOutcome[]> {
+async function hashAll(files: readonly Pending[], extraHash: (() => Promise<ExtraHasher>) | undefined): Promise<HashOutcome[]> {
   const out: HashOutcome[] = [];
   for (const f of files) {
     try {
-      out.push({ ok: true, result: await hashFile(f.path) });
+      out.push({ ok: true, result: await hashFile(f.path, extraHash ? await extraHash() : undefined) });
     } catch (err) {
       const reason = err instanceof NotARegularFileError ? "not a regular file any more" : describeFsError(err);
       out.push({ ok: false, reason: reason || errorMessage(err) });

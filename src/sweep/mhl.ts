@@ -1,5 +1,6 @@
 // --mhl: an ASC MHL v2 generation for the swept folder, from the files the sweep found.
-// MHL hashes (xxh128 by default) are read from the content here, not from the cache.
+// MHL hashes (xxh128 by default) come from the sweep's own read of each file; a file the
+// sweep did not read (unchanged under --quick) is read here.
 
 import { errorMessage } from "../errors.js";
 import { log } from "../log.js";
@@ -23,7 +24,7 @@ export async function writeMhl(
       opts.onProgress?.(++done, files.length);
       let hash: string;
       try {
-        hash = await hashFileMhl(f.abs, opts.algorithm);
+        hash = f.hash ?? (await hashFileMhl(f.abs, opts.algorithm));
       } catch (err) {
         log.warn(`ASC MHL: ${f.rel} not listed: ${errorMessage(err)}`);
         continue;

@@ -7,6 +7,7 @@ import { realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import type { ApprovalRow, AssetSummary, EvidenceRow, Store } from "../../db/store.js";
 import { describeFsError, UsageError } from "../errors.js";
+import type { ExtraHasher } from "../identity/hash.js";
 import { judge, exitCodeFor, type RecordFacts, type SweepFacts, type Tally } from "../policy/sweep.js";
 import { lineageEvidence, nowIso, toEvidence } from "../provenance.js";
 import { scan, type FileOutcome, type ScanDeps } from "../scan/scanner.js";
@@ -28,6 +29,8 @@ export interface SweepOptions {
   beforeReport?: () => void;
   /** Keep the list of files for beforeSummary (costs memory: one small entry per file). */
   keepFiles?: boolean;
+  /** Another hash of every file read, in the same read (the ASC MHL hash for --mhl). */
+  extraHash?: (() => Promise<ExtraHasher>) | undefined;
 }
 
 const ROW_BATCH = 256;
@@ -38,6 +41,8 @@ export interface SweptFile {
   rel: string;
   size: number;
   mtime: Date;
+  /** Its ASC MHL hash when the sweep read it (extraHash); null when it was not read (--quick). */
+  hash: string | null;
 }
 
 /** What a delivery should not carry and a sweep does not judge: OS litter, the MHL history. */
@@ -149,8 +154,8 @@ export async function sweep(rootArg: string, deps: ScanDeps, opts: SweepOptions)
     const j = judge(facts.facts);
     const asset = facts.asset;
     if (opts.keepFiles && asset && (o.kind === "recorded" || o.kind === "unchanged")) {
-      const ns = store.locationByPath(o.path)?.mtime_ns;
-      files.push({ abs: o.path, rel: rel(o.path), size: asset.size, mtime: new Date(ns ? Number(BigInt(ns) / 1_000_000n) : 0) });
+      const mtime = new Date(Number(BigInt(o.stat.mtimeNs) / 1_000_000n));
+      files.push({ abs: o.path, rel: rel(o.path), size: asset.size, mtime, hash: o.kind === "recorded" ? o.extraHash : null });
     }
     emit({
       path: rel(o.path),
@@ -174,6 +179,7 @@ export async function sweep(rootArg: string, deps: ScanDeps, opts: SweepOptions)
     ignore: matcher,
     ignoreReason: reason,
     touchUnchanged: false,
+    ...(opts.extraHash ? { extraHash: opts.extraHash } : {}),
     backpressure: () => (unwritten > MAX_UNWRITTEN ? chain : undefined),
     onFile,
     onProgress: (_s, current) => opts.onProgress?.(counts, total, current),

@@ -5,6 +5,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { hashFileMhl } from "../../src/mhl/index.js";
 import { CSV_COLUMNS } from "../../src/report/csv.js";
 import { FINDINGS } from "../../src/sweep/types.js";
 import { dumpDom, section, visibleText } from "../helpers/chromium.js";
@@ -215,12 +216,19 @@ describe.runIf(haveShared)("prov sweep on a fixture deliverables tree", () => {
     expect(g1).toMatch(/<path size="13663" [^>]*>Clips\/plate\.jpg<\/path>\s*<xxh128 action="original"/);
     expect(g2).toMatch(/<path size="13663" [^>]*>Clips\/plate\.jpg<\/path>\s*<xxh128 action="verified"/);
     expect(g1).not.toContain("DS_Store</path>");
+    // The hash made in the sweep's own read is the file's xxh128; under --quick (files not
+    // read again) it is read for the MHL and still verifies.
+    const plate = await hashFileMhl(path.join(tree, "Clips/plate.jpg"), "xxh128");
+    expect(g1).toContain(`<xxh128 action="original" hashdate="`);
+    expect(g1).toMatch(new RegExp(`Clips/plate\\.jpg</path>\\s*<xxh128 action="original" hashdate="[^"]+">${plate}</xxh128>`));
     const chain = fs.readFileSync(path.join(mhlDir, "ascmhl_chain.xml"), "utf8");
     expect(chain.match(/<c4>c4[1-9A-HJ-NP-Za-km-z]{88}<\/c4>/g)).toHaveLength(2);
     // The sweep does not judge its own MHL history: it says it skipped it.
     const rows = json(second).files as Array<{ path: string; finding: string; reasons: string[] }>;
     expect(rows.map((f) => `${f.path} ${f.finding}`).sort()).toEqual([".DS_Store skipped", "Audio/tone.wav ok", "Clips/plate.jpg ok", "ascmhl skipped"]);
     expect(rows.find((f) => f.path === "ascmhl")!.reasons).toEqual(["ASC MHL history of this folder (ascmhl/)"]);
+    const third = await prov(["sweep", tree, "--mhl", "--quick", "--format", "json"]);
+    expect(json(third).summary.mhl).toMatchObject({ generation: 3, failed: [] });
   }, 60_000);
 
   it("on a terminal: a progress line while it runs, cleared before the report", () => {

@@ -507,18 +507,14 @@ export class Store {
     return out;
   }
 
+  /** The evidence of the assets present under a folder, in one query (a quick sweep's preload). */
   evidenceUnder(dir: string): EvidenceRow[] {
-    const [lo, hi] = pathRange(dir);
-    return this.q(
-      `SELECT * FROM evidence WHERE asset_id IN (SELECT asset_id FROM locations WHERE state = 'present' AND path >= ? AND path < ? AND asset_id IS NOT NULL) ORDER BY id`,
-    ).all(lo, hi) as EvidenceRow[];
+    return this.q(`SELECT * FROM evidence WHERE asset_id IN (${ASSETS_UNDER}) ORDER BY id`).all(...pathRange(dir)) as EvidenceRow[];
   }
 
+  /** The approvals of the assets present under a folder, in one query. */
   approvalsUnder(dir: string): ApprovalRow[] {
-    const [lo, hi] = pathRange(dir);
-    return this.q(
-      `SELECT * FROM approvals WHERE asset_id IN (SELECT asset_id FROM locations WHERE state = 'present' AND path >= ? AND path < ? AND asset_id IS NOT NULL) ORDER BY id`,
-    ).all(lo, hi) as ApprovalRow[];
+    return this.q(`SELECT * FROM approvals WHERE asset_id IN (${ASSETS_UNDER}) ORDER BY id`).all(...pathRange(dir)) as ApprovalRow[];
   }
 
   /** Media hashes that some asset with GenAI evidence has: only those need a lineage lookup. */
@@ -642,6 +638,9 @@ export class Store {
     return (this.q("SELECT coalesce(max(id), 0) AS n FROM events").get() as { n: number }).n;
   }
 }
+
+/** Ids of the assets present under a folder; takes pathRange(dir) as its two parameters. */
+const ASSETS_UNDER = "SELECT asset_id FROM locations WHERE state = 'present' AND path >= ? AND path < ? AND asset_id IS NOT NULL";
 
 /** Paths under `dir` as a range of the path index: "dir/" up to (not including) "dir0" ("0" follows "/"). */
 function pathRange(dir: string): [string, string] {

@@ -4,7 +4,7 @@
 import { classify } from "../detect/classify.js";
 import type { Evidence, Origin, Status } from "../detect/types.js";
 import { isGenAI } from "../detect/types.js";
-import { FINDINGS, type Disclosure, type FailOn, type Finding } from "../sweep/types.js";
+import { FINDINGS, type Disclosure, type FailOn, type Finding, type SweepRow } from "../sweep/types.js";
 
 /** The sources that are the file's own labels (what travels inside the file). */
 const LABEL_SOURCES: ReadonlySet<Evidence["source"]> = new Set(["c2pa", "iptc", "generator", "exiftool"]);
@@ -147,18 +147,34 @@ export interface Tally {
   disclosed: number;
 }
 
+type RowFacts = Pick<SweepRow, "finding" | "origin" | "disclosure">;
+
+/** What each --fail-on name catches in one file's row, and where the sweep counts it. */
+export const FAIL_ON_RULES: Record<FailOn, { catches: (r: RowFacts) => boolean; counted: keyof Tally }> = {
+  genai: { catches: (r) => r.disclosure !== null, counted: "disclosed" },
+  "possibly-genai": { catches: (r) => r.origin === "possibly-genai", counted: "possiblyGenai" },
+  unknown: { catches: (r) => r.finding === "unknown", counted: "unknown" },
+  unreadable: { catches: (r) => r.finding === "error", counted: "error" },
+};
+
+/** Count one file's row. */
+export function addToTally(t: Tally, r: RowFacts): void {
+  if (r.finding === "violation") t.violation++;
+  for (const rule of Object.values(FAIL_ON_RULES)) if (rule.catches(r)) t[rule.counted]++;
+}
+
+/** Whether this file fails the sweep: a violation, or caught by a --fail-on name (JUnit marks it failed). */
+export function fails(r: RowFacts, failOn: readonly FailOn[]): boolean {
+  return r.finding === "violation" || failOn.some((n) => FAIL_ON_RULES[n].catches(r));
+}
+
 /**
  * The exit code a pipeline gates on: 1 for violations and for what --fail-on names;
  * otherwise 2 when some file could not be checked (the sweep is incomplete, so it is not
  * clean); 0 only when every file was checked and nothing fails.
  */
 export function exitCodeFor(t: Readonly<Tally>, failOn: readonly FailOn[]): 0 | 1 | 2 {
-  const named =
-    (failOn.includes("genai") && t.disclosed > 0) ||
-    (failOn.includes("possibly-genai") && t.possiblyGenai > 0) ||
-    (failOn.includes("unknown") && t.unknown > 0) ||
-    (failOn.includes("unreadable") && t.error > 0);
-  if (t.violation > 0 || named) return 1;
+  if (t.violation > 0 || failOn.some((n) => t[FAIL_ON_RULES[n].counted] > 0)) return 1;
   if (t.error > 0) return 2;
   return 0;
 }

@@ -3,6 +3,7 @@
 // skipped files are skipped.
 
 import type { FailOn, ReportWriter, SweepRow, SweepSummary } from "../sweep/types.js";
+import { fails } from "../policy/sweep.js";
 import { Spool, type Sink } from "./sink.js";
 
 export function junitReport(sink: Sink, failOn: readonly FailOn[]): ReportWriter {
@@ -18,7 +19,7 @@ export function junitReport(sink: Sink, failOn: readonly FailOn[]): ReportWriter
       const message = attr(r.reasons[0] ?? r.finding);
       const body = text(r.reasons.join("\n") + (r.sha256 ? `\nsha256 ${r.sha256}` : ""));
       let inner = "";
-      if (r.finding === "violation" || failsBy(r, failOn)) {
+      if (fails(r, failOn)) {
         failures++;
         inner = `<failure type="${r.finding}" message="${message}">${body}</failure>`;
       } else if (r.finding === "error") {
@@ -48,15 +49,6 @@ export function junitReport(sink: Sink, failOn: readonly FailOn[]): ReportWriter
       }
     },
   };
-}
-
-function failsBy(r: SweepRow, failOn: readonly FailOn[]): boolean {
-  return (
-    (failOn.includes("genai") && r.disclosure !== null) ||
-    (failOn.includes("possibly-genai") && r.origin === "possibly-genai") ||
-    (failOn.includes("unknown") && r.finding === "unknown") ||
-    (failOn.includes("unreadable") && r.finding === "error")
-  );
 }
 
 function props(s: SweepSummary): string {

@@ -6,12 +6,12 @@ import { errorMessage } from "../errors.js";
 import { log } from "../log.js";
 import { hashFileMhl, MHL_ALGORITHMS, writeGeneration, type MhlAlgorithm } from "../mhl/index.js";
 import type { MhlOutcome } from "./types.js";
-import type { SweptFile } from "./sweep.js";
+import { LITTER, type SweptFile } from "./sweep.js";
 
 export { MHL_ALGORITHMS, type MhlAlgorithm };
 
 /** What the sweep skips as litter, in the generation's ignore list, so `ascmhl verify` skips it too. */
-const SWEEP_LITTER_PATTERNS = [".DS_Store", "._*", "Thumbs.db", "desktop.ini", ".Spotlight-V100", ".Trashes", ".fseventsd", ".TemporaryItems", ".AppleDouble", "@eaDir", "#recycle", "$RECYCLE.BIN"];
+const SWEEP_LITTER_PATTERNS = [...LITTER.keys(), "._*"];
 
 export async function writeMhl(
   root: string,

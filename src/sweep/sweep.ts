@@ -8,7 +8,7 @@ import path from "node:path";
 import type { ApprovalRow, AssetSummary, EvidenceRow, Store } from "../../db/store.js";
 import { describeFsError, UsageError } from "../errors.js";
 import type { ExtraHasher } from "../identity/hash.js";
-import { judge, exitCodeFor, type RecordFacts, type SweepFacts, type Tally } from "../policy/sweep.js";
+import { addToTally, exitCodeFor, FAIL_ON_RULES, judge, type RecordFacts, type SweepFacts, type Tally } from "../policy/sweep.js";
 import { lineageEvidence, nowIso, toEvidence } from "../provenance.js";
 import { scan, type FileOutcome, type ScanDeps } from "../scan/scanner.js";
 import type { IgnoreMatcher } from "../scan/walk.js";
@@ -45,8 +45,12 @@ export interface SweptFile {
   hash: string | null;
 }
 
-/** What a delivery should not carry and a sweep does not judge: OS litter, the MHL history. */
-const LITTER: ReadonlyMap<string, string> = new Map([
+/**
+ * What a delivery should not carry and a sweep does not judge: OS litter (by name; also
+ * the ASC MHL ignore list, src/sweep/mhl.ts), besides AppleDouble `._*` files and the
+ * folder's own MHL history.
+ */
+export const LITTER: ReadonlyMap<string, string> = new Map([
   [".DS_Store", "macOS Finder folder settings (.DS_Store), not media"],
   ["Thumbs.db", "Windows thumbnail cache (Thumbs.db), not media"],
   ["desktop.ini", "Windows folder settings (desktop.ini), not media"],
@@ -130,11 +134,7 @@ export async function sweep(rootArg: string, deps: ScanDeps, opts: SweepOptions)
   const emit = (row: SweepRow): void => {
     counts[row.finding]++;
     total++;
-    if (row.finding === "violation") tally.violation++;
-    else if (row.finding === "error") tally.error++;
-    else if (row.finding === "unknown") tally.unknown++;
-    if (row.origin === "possibly-genai") tally.possiblyGenai++;
-    if (row.disclosure) tally.disclosed++;
+    addToTally(tally, row);
     batch.push(row);
     if (batch.length >= ROW_BATCH) flush();
   };
@@ -292,14 +292,16 @@ function factsOf(records: Records, store: Store, o: FileOutcome, startedAt: stri
   }
 }
 
+const FAIL_ON_WORDS: Record<FailOn, string> = { genai: "approved GenAI", "possibly-genai": "possibly GenAI", unknown: "unknown", unreadable: "unreadable" };
+
 function verdictOf(code: 0 | 1 | 2, c: Record<Finding, number>, t: Tally, failOn: readonly FailOn[]): string {
   if (code === 1) {
     const parts: string[] = [];
     if (c.violation > 0) parts.push(`${c.violation} violation${c.violation === 1 ? "" : "s"}`);
-    if (failOn.includes("genai") && t.disclosed > 0) parts.push(`${t.disclosed} approved GenAI (--fail-on genai)`);
-    if (failOn.includes("possibly-genai") && t.possiblyGenai > 0) parts.push(`${t.possiblyGenai} possibly GenAI (--fail-on possibly-genai)`);
-    if (failOn.includes("unknown") && t.unknown > 0) parts.push(`${t.unknown} unknown (--fail-on unknown)`);
-    if (failOn.includes("unreadable") && t.error > 0) parts.push(`${t.error} unreadable (--fail-on unreadable)`);
+    for (const name of failOn) {
+      const n = t[FAIL_ON_RULES[name].counted];
+      if (n > 0) parts.push(`${n} ${FAIL_ON_WORDS[name]} (--fail-on ${name})`);
+    }
     return `FAIL: ${parts.join(", ")}; do not deliver`;
   }
   if (code === 2) return `INCOMPLETE: ${c.error} file${c.error === 1 ? "" : "s"} could not be checked; nothing else fails (exit 2)`;

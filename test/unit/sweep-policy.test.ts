@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from "vitest";
 import type { Evidence } from "../../src/detect/types.js";
-import { exitCodeFor, judge, type Approval, type RecordFacts } from "../../src/policy/sweep.js";
+import { addToTally, exitCodeFor, fails, judge, type Approval, type RecordFacts } from "../../src/policy/sweep.js";
 
 const IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/";
 const generated: Evidence = { source: "iptc", field: "XMP-iptcExt:DigitalSourceType", value: IPTC + "trainedAlgorithmicMedia", signal: "genai" };
@@ -127,5 +127,27 @@ describe("exitCodeFor()", () => {
     expect(exitCodeFor({ ...clean, unknown: 1 }, ["unknown"])).toBe(1);
     expect(exitCodeFor({ ...clean, error: 1 }, ["unreadable"])).toBe(1);
     expect(exitCodeFor(some, ["genai", "possibly-genai", "unknown", "unreadable"])).toBe(1);
+  });
+});
+
+describe("fails() and addToTally(): one set of --fail-on rules for the exit code and JUnit", () => {
+  const row = (finding: string, origin: string | null = null, disclosed = false) =>
+    ({ finding, origin, disclosure: disclosed ? { approvedBy: "x" } : null }) as unknown as Parameters<typeof fails>[0];
+
+  it("a file fails when it is a violation, or when a --fail-on name catches it", () => {
+    expect(fails(row("violation"), [])).toBe(true);
+    expect(fails(row("disclosed", "genai", true), [])).toBe(false);
+    expect(fails(row("disclosed", "genai", true), ["genai"])).toBe(true);
+    expect(fails(row("warning", "possibly-genai"), ["possibly-genai"])).toBe(true);
+    expect(fails(row("warning", "possibly-genai"), ["unknown"])).toBe(false);
+    expect(fails(row("unknown", "unknown"), ["unknown"])).toBe(true);
+    expect(fails(row("error"), ["unreadable"])).toBe(true);
+    expect(fails(row("ok", "not-genai"), ["genai", "possibly-genai", "unknown", "unreadable"])).toBe(false);
+  });
+
+  it("the tally counts what the rules catch, so exitCodeFor agrees with fails()", () => {
+    const t = { violation: 0, error: 0, unknown: 0, possiblyGenai: 0, disclosed: 0 };
+    for (const r of [row("violation", "genai"), row("error"), row("unknown", "unknown"), row("warning", "possibly-genai"), row("warning", "genai", true), row("ok", "not-genai")]) addToTally(t, r);
+    expect(t).toEqual({ violation: 1, error: 1, unknown: 1, possiblyGenai: 1, disclosed: 1 });
   });
 });

@@ -26,7 +26,6 @@ export function htmlReport(sink: Sink): HtmlReportWriter {
   const disclosures = new SpooledTable();
   const warnings = new SpooledTable();
   const tables = [all, violations, errors, disclosures, warnings];
-  const seen = new Map<Finding, number>(FINDINGS.map((f) => [f, 0]));
   let ended = false;
 
   const dispose = async (): Promise<void> => {
@@ -36,7 +35,6 @@ export function htmlReport(sink: Sink): HtmlReportWriter {
   return {
     row(r: SweepRow): void | Promise<void> {
       if (ended) throw new InternalError("HTML report: row() after end()");
-      seen.set(r.finding, (seen.get(r.finding) ?? 0) + 1);
       const pending: Promise<void>[] = [];
       const add = (t: SpooledTable, html: string): void => {
         const p = t.add(html);
@@ -90,7 +88,7 @@ export function htmlReport(sink: Sink): HtmlReportWriter {
           table: warnings,
           none: "No warnings.",
         });
-        await sink.write(filesStart(seen, all.rows));
+        await sink.write(filesStart(summary.counts, all.rows));
         if (all.rows > 0) await sink.append(all.spool);
         await sink.write(filesEnd(summary));
         await sink.close();
@@ -468,13 +466,13 @@ function nav(rows: number[]): string {
   return `<nav>${links.map(([id, name, n]) => `<a href="#${id}">${esc(name)} (${group(n)})</a>`).join("")}</nav>\n`;
 }
 
-function filesStart(seen: Map<Finding, number>, rows: number): string {
+function filesStart(counts: Readonly<Record<Finding, number>>, rows: number): string {
   let html = `<section id="files">\n<h2>All files <span class="count">(${group(rows)})</span></h2>\n`;
   html += `<noscript><p class="none">Filtering needs JavaScript; every file is listed below.</p></noscript>\n`;
   // Hidden until the script runs: without JavaScript the controls would do nothing.
   html += `<form id="filter" hidden>\n<input type="search" id="q" name="q" placeholder="Filter by path, reason, origin…" aria-label="Filter files by text" autocomplete="off">\n`;
   for (const f of FINDINGS) {
-    html += `<label><input type="checkbox" name="finding" value="${f}" checked> ${badge(f)} ${group(seen.get(f) ?? 0)}</label>\n`;
+    html += `<label><input type="checkbox" name="finding" value="${f}" checked> ${badge(f)} ${group(counts[f])}</label>\n`;
   }
   html += `<button type="button" data-set="all">All</button><button type="button" data-set="violation,error,warning">Problems only</button>\n`;
   html += `<output id="shown" aria-live="polite"></output>\n</form>\n`;

@@ -18,10 +18,8 @@ const SECTIONS: Array<{ section: Section; title: string }> = [
 
 export function textReport(sink: Sink, opts: { verbose: boolean }): ReportWriter {
   const spools = new Map<Section, Spool>();
-  const counts = new Map<Section, number>();
   const listed = new Set<Section>(opts.verbose ? FINDINGS : ["violation", "error", "warning"]);
   const add = async (section: Section, r: SweepRow): Promise<void> => {
-    counts.set(section, (counts.get(section) ?? 0) + 1);
     if (!listed.has(section) && section !== "disclosure") return;
     let spool = spools.get(section);
     if (!spool) spools.set(section, (spool = new Spool()));
@@ -42,10 +40,10 @@ export function textReport(sink: Sink, opts: { verbose: boolean }): ReportWriter
         for (const { section, title } of sections) {
           const spool = spools.get(section);
           if (!spool) continue;
-          await sink.write(`\n${title}: ${counts.get(section)}\n`);
+          await sink.write(`\n${title}: ${section === "disclosure" ? s.disclosures : s.counts[section]}\n`);
           await sink.append(spool);
         }
-        if (!opts.verbose && (counts.get("unknown") ?? 0) > 0) await sink.write(`\n${counts.get("unknown")} files have no provenance record and no labels (-v or --format csv lists them).\n`);
+        if (!opts.verbose && s.counts.unknown > 0) await sink.write(`\n${s.counts.unknown} files have no provenance record and no labels (-v or --format csv lists them).\n`);
         await sink.write(`\n${s.verdict}\n`);
         await sink.close();
       } finally {

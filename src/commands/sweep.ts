@@ -7,7 +7,7 @@ import { createReport, FORMATS, type Format } from "../report/index.js";
 import { openSink } from "../report/sink.js";
 import { createMhlHasher } from "../mhl/index.js";
 import { writeMhl, MHL_ALGORITHMS, type MhlAlgorithm } from "../sweep/mhl.js";
-import { sweep } from "../sweep/sweep.js";
+import { sweep, sweepRoot } from "../sweep/sweep.js";
 import { FAIL_ON, type FailOn } from "../sweep/types.js";
 
 export interface SweepCommandOptions {
@@ -26,6 +26,8 @@ export async function sweepCommand(ctx: Context, dir: string, opts: SweepCommand
   const algorithm = parseAlgorithm(opts.mhlHash ?? "xxh128");
   if (opts.mhlHash && !opts.mhl) throw new UsageError("--mhl-hash needs --mhl");
 
+  // Arguments are checked before anything is created or written (database, report).
+  await sweepRoot(dir);
   const store = ctx.store({ create: true });
   const deps = { store, reader: ctx.reader(), folderMatcher: ctx.folderMatcher() };
   // The report's destination is checked (and claimed) before any work is done.

@@ -6,7 +6,7 @@ import { realpathSync } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import type { ApprovalRow, AssetSummary, EvidenceRow, Store } from "../../db/store.js";
-import { describeFsError, UsageError } from "../errors.js";
+import { describeFsError, errnoCode, UsageError } from "../errors.js";
 import type { ExtraHasher } from "../identity/hash.js";
 import { addToTally, exitCodeFor, FAIL_ON_RULES, judge, type RecordFacts, type SweepFacts, type Tally } from "../policy/sweep.js";
 import { lineageEvidence, nowIso, toEvidence } from "../provenance.js";
@@ -217,12 +217,14 @@ export async function sweep(rootArg: string, deps: ScanDeps, opts: SweepOptions)
 }
 
 /** The swept folder must exist and be a directory; a link to one is followed once, here. */
-async function sweepRoot(arg: string): Promise<string> {
+export async function sweepRoot(arg: string): Promise<string> {
   let real: string;
   try {
     real = await realpath(arg);
   } catch (err) {
-    throw new UsageError(`cannot sweep ${arg}: ${describeFsError(err)}`);
+    // Named on the command line: "vanished" would mislead; it was never there.
+    const why = errnoCode(err) === "ENOENT" ? "no such file or folder" : describeFsError(err);
+    throw new UsageError(`cannot sweep ${arg}: ${why} (give the deliverables folder)`);
   }
   if (!(await stat(real)).isDirectory()) throw new UsageError(`cannot sweep ${arg}: not a directory (give the deliverables folder)`);
   return real;

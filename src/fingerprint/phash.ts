@@ -1,0 +1,238 @@
+// Perceptual hash of a picture: a 64-bit pHash. Pure code: grey pixels in, hex out.
+//
+// Input: the picture reduced to HASH_SIZE x HASH_SIZE grey pixels (8-bit, row-major), by
+// sharp for stills (image.ts) and by ffmpeg for video frames (video.ts). Hash: the 2-D DCT
+// of those pixels; the 64 lowest frequencies without DC, taken by diagonal as JPEG's
+// zig-zag does (u + v = 1..10, u the vertical frequency, less (5, 5)); one bit per
+// coefficient: above their median. Chosen by measuring (bench/fingerprint.ts) over the
+// classic pHash block (u, v = 1..8, which drops the pure horizontal and vertical
+// frequencies and loses more to crops), pHash with DC (ImageHash), dHash, a 256-bit
+// PDQ-like hash and pHash+dHash concatenated (128 bits: better separated, but twice the
+// index).
+//
+// Representation: 16 lowercase hex digits, most significant bit first; bit i (i = 0 the
+// leftmost) is the i-th coefficient in the order above: (0,1), (1,0), (0,2), (1,1), (2,0),
+// (0,3), ... Distances are Hamming distances (0..64). The median splits the coefficients
+// 32/32, so every hash has 32 bits set and every distance between two hashes is even.
+
+/** Side of the grey square the hash is computed from. */
+export const HASH_SIZE = 32;
+/** Bits in a hash. */
+export const HASH_BITS = 64;
+/** Name of the algorithm, stored next to each hash: a new algorithm means re-fingerprinting. */
+export const HASH_ALGO = "phash64";
+
+/**
+ * Distances for a verdict, measured by bench/fingerprint.ts: 40 generated photo-like
+ * stills x 9 kinds of derivative (50% resize, JPEG q50, 5% cropped off one side, 5% off
+ * every side, brightness +15%, a colour grade, resize+brightness+JPEG, 320 px thumbnail,
+ * a frame of a 1080p H.264 render), against 30,381 pairs of unrelated stills of the same
+ * generator family (all more alike than real footage tends to be).
+ * - `match` (<= 12): resizes, recompression, brightness, grade, thumbnails and H.264
+ *   frames all land within 8, one-side crops within 12, 34 of 40 every-side crops within
+ *   12 (the rest within 16); no unrelated pair came closer than 14.
+ * - `possible` (<= 16): every derivative, the every-side crops included; 0.14% of the
+ *   unrelated pairs (42) land here too, so a `possible` asks for a human look. (14 would
+ *   let in 0.03% and miss 2 of 40 every-side crops.)
+ * Distances are even (see above), so 12 and 16 are the same as 13 and 17. A multi-index
+ * lookup within POSSIBLE_MAX probes each chunk with radius floor(16 / 4) = 4 (2,517 of
+ * 65,536 values).
+ */
+export const MATCH_MAX = 12;
+export const POSSIBLE_MAX = 16;
+
+export type Verdict = "match" | "possible" | "none";
+
+export function verdictFor(distance: number): Verdict {
+  if (distance <= MATCH_MAX) return "match";
+  if (distance <= POSSIBLE_MAX) return "possible";
+  return "none";
+}
+
+/**
+ * Standard deviation of the grey pixels (0..255 scale) below which a picture is flat
+ * (black, white, one colour, a faint fade): its hash is noise or all zeros and would match
+ * other flat pictures, so it is marked lowDetail and never matched. Measured: solid frames
+ * and grainy black give 0 (the grain averages out in the reduction), a black H.264 frame
+ * 0; the generated stills and the repository's samples 20.9 and more (median 45).
+ */
+export const LOW_DETAIL_STDDEV = 2;
+
+export interface PixelHash {
+  /** 16 lowercase hex digits. */
+  hash: string;
+  /** Too flat to mean anything: never match on it. */
+  lowDetail: boolean;
+}
+
+const N = HASH_SIZE;
+const PIXELS = N * N;
+/** Frequencies 0..10 are needed (u + v <= 10). */
+const FREQS = 11;
+
+/** The (u, v) of each bit, in order. */
+const PICKED: ReadonlyArray<readonly [number, number]> = (() => {
+  const out: Array<readonly [number, number]> = [];
+  for (let d = 1; d <= 10; d++) for (let u = 0; u <= d; u++) if (!(u === 5 && d === 10)) out.push([u, d - u]);
+  return out;
+})();
+if (PICKED.length !== HASH_BITS) throw new Error("phash: coefficient selection is not 64 bits");
+
+// cos((2x + 1) f pi / 2N), f = 0..10: the DCT-II basis, unnormalised (as scipy's default,
+// which ImageHash uses; the orthonormal form would scale row 0 and column 0 by 1/sqrt(2)).
+const COS = new Float64Array(FREQS * N);
+for (let f = 0; f < FREQS; f++) {
+  for (let x = 0; x < N; x++) COS[f * N + x] = Math.cos(((2 * x + 1) * f * Math.PI) / (2 * N));
+}
+
+const centred = new Float64Array(PIXELS);
+const rowPass = new Float64Array(FREQS * N);
+const coeffs = new Float64Array(HASH_BITS);
+const sorted = new Float64Array(HASH_BITS);
+
+/**
+ * The hash of HASH_SIZE x HASH_SIZE grey pixels (row-major, 0..255). Throws a RangeError
+ * on any other length: a caller's bug, not bad input.
+ */
+export function hashGrey(pixels: ArrayLike<number>): PixelHash {
+  if (pixels.length !== PIXELS) throw new RangeError(`hashGrey: expected ${PIXELS} grey pixels, got ${pixels.length}`);
+  let sum = 0;
+  for (let i = 0; i < PIXELS; i++) sum += pixels[i]!;
+  const mean = sum / PIXELS;
+  let squares = 0;
+  // Centred on the mean: a flat picture gives exact zeros, so every flat picture hashes
+  // to 0000000000000000 instead of to a pattern of rounding errors.
+  for (let i = 0; i < PIXELS; i++) {
+    const d = pixels[i]! - mean;
+    centred[i] = d;
+    squares += d * d;
+  }
+  const lowDetail = Math.sqrt(squares / PIXELS) < LOW_DETAIL_STDDEV;
+
+  // Separable DCT, only the coefficients needed: along each row (horizontal frequency v),
+  // then down the columns (vertical frequency u) for the 64 picked (u, v).
+  for (let y = 0; y < N; y++) {
+    const row = y * N;
+    for (let v = 0; v < FREQS; v++) {
+      const c = v * N;
+      let acc = 0;
+      for (let x = 0; x < N; x++) acc += centred[row + x]! * COS[c + x]!;
+      rowPass[v * N + y] = acc;
+    }
+  }
+  for (let i = 0; i < HASH_BITS; i++) {
+    const [u, v] = PICKED[i]!;
+    const c = u * N;
+    const r = v * N;
+    let acc = 0;
+    for (let y = 0; y < N; y++) acc += rowPass[r + y]! * COS[c + y]!;
+    coeffs[i] = acc;
+  }
+
+  sorted.set(coeffs);
+  sorted.sort();
+  const median = (sorted[31]! + sorted[32]!) / 2;
+  let hi = 0;
+  let lo = 0;
+  for (let i = 0; i < 32; i++) {
+    hi = (hi << 1) | (coeffs[i]! > median ? 1 : 0);
+    lo = (lo << 1) | (coeffs[i + 32]! > median ? 1 : 0);
+  }
+  return { hash: hex32(hi) + hex32(lo), lowDetail };
+}
+
+function hex32(n: number): string {
+  return (n >>> 0).toString(16).padStart(8, "0");
+}
+
+// --------------------------------------------------------------------------- distances
+
+const HEX64 = /^[0-9a-f]{16}$/i;
+
+/** Whether s is a 64-bit hash: 16 hex digits (either case). */
+export function isHash(s: string): boolean {
+  return HEX64.test(s);
+}
+
+/** Set bits in a 32-bit integer. */
+export function popcount32(n: number): number {
+  n = n - ((n >>> 1) & 0x55555555);
+  n = (n & 0x33333333) + ((n >>> 2) & 0x33333333);
+  n = (n + (n >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(n, 0x01010101) >>> 24;
+}
+
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX_VALUE["0123456789abcdef".charCodeAt(i)] = i;
+  HEX_VALUE["0123456789ABCDEF".charCodeAt(i)] = i;
+}
+
+/** Eight hex digits from `start` as an unsigned 32-bit integer; -1 when one is not a hex digit. */
+function half(hex: string, start: number): number {
+  let n = 0;
+  for (let i = start; i < start + 8; i++) {
+    const c = hex.charCodeAt(i);
+    const v = c < 128 ? HEX_VALUE[c]! : -1;
+    if (v < 0) return -1;
+    n = (n << 4) | v;
+  }
+  return n >>> 0;
+}
+
+/** Hamming distance (0..64) between two hashes. Throws a RangeError on a malformed hash. */
+export function hamming(a: string, b: string): number {
+  const ah = half(a, 0);
+  const al = half(a, 8);
+  const bh = half(b, 0);
+  const bl = half(b, 8);
+  if (a.length !== 16 || b.length !== 16 || ah < 0 || al < 0 || bh < 0 || bl < 0) {
+    throw new RangeError(`not a 64-bit hash: ${JSON.stringify(isHash(a) ? b : a)}`);
+  }
+  return popcount32((ah ^ bh) >>> 0) + popcount32((al ^ bl) >>> 0);
+}
+
+/**
+ * The four 16-bit chunks of a hash (each 0..65535), most significant first: for
+ * multi-index hashing. Two hashes within distance d have at least one chunk within
+ * floor(d / 4) of each other (pigeonhole), so a lookup for distance <= d probes, for each
+ * chunk position, neighbours16(chunk, floor(d / 4)).
+ */
+export function chunks16(hex: string): [number, number, number, number] {
+  if (!HEX64.test(hex)) throw new RangeError(`not a 64-bit hash: ${JSON.stringify(hex)}`);
+  return [
+    Number.parseInt(hex.slice(0, 4), 16),
+    Number.parseInt(hex.slice(4, 8), 16),
+    Number.parseInt(hex.slice(8, 12), 16),
+    Number.parseInt(hex.slice(12, 16), 16),
+  ];
+}
+
+/** Masks of every 16-bit value with at most r bits set, by r, nearest first; built once. */
+const masksByRadius: number[][] = [];
+
+function masksWithin(radius: number): number[] {
+  const cached = masksByRadius[radius];
+  if (cached) return cached;
+  const masks: number[] = [];
+  // By weight, then by value: 0, the 16 one-bit masks, the 120 two-bit masks, ...
+  const byWeight: number[][] = Array.from({ length: 17 }, () => []);
+  for (let m = 0; m < 65536; m++) byWeight[popcount32(m)]!.push(m);
+  for (let w = 0; w <= radius; w++) masks.push(...byWeight[w]!);
+  masksByRadius[radius] = masks;
+  return masks;
+}
+
+/**
+ * Every 16-bit value within Hamming distance `radius` of `chunk`, the chunk itself first,
+ * then by distance: sum of C(16, k) for k = 0..radius values (radius 1: 17, 2: 137,
+ * 3: 697, 4: 2,517, 5: 6,885). Radius is clamped to 0..16.
+ */
+export function neighbours16(chunk: number, radius: number): number[] {
+  if (!Number.isInteger(chunk) || chunk < 0 || chunk > 0xffff) throw new RangeError(`not a 16-bit chunk: ${chunk}`);
+  const r = Math.max(0, Math.min(16, Math.floor(radius)));
+  const masks = masksWithin(r);
+  const out = new Array<number>(masks.length);
+  for (let i = 0; i < masks.length; i++) out[i] = chunk ^ masks[i]!;
+  return out;
+}

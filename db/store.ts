@@ -199,6 +199,53 @@ export interface OpenOptions {
   mountsText?: string;
 }
 
+/** An image sequence found in a folder. */
+export interface SequenceRow {
+  id: number;
+  dir: string;
+  key: string;
+  pattern: string;
+  first_frame: number;
+  last_frame: number;
+  frames: number;
+  gaps: string;
+  duplicates: string;
+  first_seen: string;
+  updated_at: string;
+}
+
+/** How an asset was fingerprinted, or why it was not. */
+export interface FingerprintedRow {
+  asset_id: number;
+  algo: string;
+  state: "done" | "skipped" | "error";
+  reason: string | null;
+  kind: "image" | "video" | null;
+  width: number | null;
+  height: number | null;
+  duration: number | null;
+  fps_num: number | null;
+  fps_den: number | null;
+  start_tc: string | null;
+  at: string;
+}
+
+export interface FingerprintRow {
+  id: number;
+  asset_id: number;
+  /** null for a still; the sampled frame's time in a video. */
+  seconds: number | null;
+  hash: string;
+  low_detail: 0 | 1;
+}
+
+export interface FingerprintInput {
+  seconds: number | null;
+  hash: string;
+  chunks: readonly [number, number, number, number];
+  lowDetail: boolean;
+}
+
 export class Store {
   private constructor(
     readonly file: string,
@@ -535,6 +582,135 @@ export class Store {
     this.q(
       "UPDATE locations SET path = ?, dev = ?, ino = ?, size = ?, mtime_ns = ?, ctime_ns = ?, state = 'present', error = NULL, last_seen = ? WHERE id = ?",
     ).run(newPath, stat.dev, stat.ino, stat.size, stat.mtimeNs, stat.ctimeNs, now, id);
+  }
+
+  /** Present files with this file name (any folder), newest first; for finding a cut's source media. */
+  presentLocationsNamed(name: string): LocationRow[] {
+    // A scan, not an index lookup: asked once per question, never per file.
+    return this.q("SELECT * FROM locations WHERE state = 'present' AND asset_id IS NOT NULL AND substr(path, -length(?) - 1) = '/' || ? ORDER BY last_seen DESC LIMIT 20").all(name, name) as LocationRow[];
+  }
+
+  // ------------------------------------------------------------------ sequences
+
+  /** Record a folder's sequence as found now: its frames replace those recorded before. */
+  putSequence(seq: Omit<SequenceRow, "id" | "first_seen" | "updated_at">, frames: ReadonlyArray<{ locationId: number; frame: number }>, now: string): number {
+    const { id } = this.q(
+      `INSERT INTO sequences (dir, key, pattern, first_frame, last_frame, frames, gaps, duplicates, first_seen, updated_at)
+       VALUES (@dir, @key, @pattern, @first_frame, @last_frame, @frames, @gaps, @duplicates, @now, @now)
+       ON CONFLICT (dir, key) DO UPDATE SET pattern = excluded.pattern, first_frame = excluded.first_frame, last_frame = excluded.last_frame,
+         frames = excluded.frames, gaps = excluded.gaps, duplicates = excluded.duplicates, updated_at = excluded.updated_at
+       RETURNING id`,
+    ).get({ ...seq, now }) as { id: number };
+    this.q("DELETE FROM sequence_frames WHERE sequence_id = ?").run(id);
+    const ins = this.q("INSERT OR IGNORE INTO sequence_frames (sequence_id, location_id, frame) VALUES (?, ?, ?)");
+    for (const f of frames) ins.run(id, f.locationId, f.frame);
+    return id;
+  }
+
+  sequenceByKey(dir: string, key: string): SequenceRow | undefined {
+    return this.q("SELECT * FROM sequences WHERE dir = ? AND key = ?").get(dir, key) as SequenceRow | undefined;
+  }
+
+  sequenceById(id: number): SequenceRow | undefined {
+    return this.q("SELECT * FROM sequences WHERE id = ?").get(id) as SequenceRow | undefined;
+  }
+
+  /** The sequences a content's files belong to, with the frame each is. */
+  sequencesOfAsset(assetId: number): Array<SequenceRow & { frame: number; path: string }> {
+    return this.q(
+      `SELECT s.*, sf.frame, l.path FROM locations l JOIN sequence_frames sf ON sf.location_id = l.id JOIN sequences s ON s.id = sf.sequence_id
+       WHERE l.asset_id = ? AND l.state = 'present' ORDER BY s.id`,
+    ).all(assetId) as Array<SequenceRow & { frame: number; path: string }>;
+  }
+
+  /** Whether any present frame of the sequence has GenAI evidence of its own. */
+  sequenceHasGenAI(sequenceId: number): boolean {
+    return this.q(
+      `SELECT 1 FROM sequence_frames sf JOIN locations l ON l.id = sf.location_id AND l.state = 'present'
+       JOIN evidence e ON e.asset_id = l.asset_id AND e.signal IN ('genai', 'genai-edited') WHERE sf.sequence_id = ? LIMIT 1`,
+    ).get(sequenceId) !== undefined;
+  }
+
+  /** The asset ids of a sequence's present frames, in frame order. */
+  sequenceAssets(sequenceId: number): number[] {
+    return (this.q(
+      `SELECT DISTINCT l.asset_id AS id FROM sequence_frames sf JOIN locations l ON l.id = sf.location_id
+       WHERE sf.sequence_id = ? AND l.asset_id IS NOT NULL ORDER BY sf.frame`,
+    ).all(sequenceId) as Array<{ id: number }>).map((r) => r.id);
+  }
+
+  /**
+   * GenAI evidence of the other frames of the sequences this content is a frame of: one
+   * labelled frame makes the shot GenAI. Bounded, like media-hash lineage.
+   */
+  genaiEvidenceBySequence(assetId: number, limit: number): Array<EvidenceRow & { sha256: string; pattern: string; frame: number }> {
+    return this.q(
+      `SELECT e.*, a.sha256, s.pattern, sf2.frame FROM locations l1
+         JOIN sequence_frames sf1 ON sf1.location_id = l1.id
+         JOIN sequences s ON s.id = sf1.sequence_id
+         JOIN sequence_frames sf2 ON sf2.sequence_id = sf1.sequence_id
+         JOIN locations l2 ON l2.id = sf2.location_id AND l2.state = 'present'
+         JOIN evidence e ON e.asset_id = l2.asset_id AND e.signal IN ('genai', 'genai-edited')
+         JOIN assets a ON a.id = l2.asset_id
+       WHERE l1.asset_id = ? AND l1.state = 'present' AND l2.asset_id <> ?
+       GROUP BY e.source, e.field, e.value LIMIT ?`,
+    ).all(assetId, assetId, limit) as Array<EvidenceRow & { sha256: string; pattern: string; frame: number }>;
+  }
+
+  // ------------------------------------------------------------------ fingerprints
+
+  fingerprintState(assetId: number): FingerprintedRow | undefined {
+    return this.q("SELECT * FROM fingerprinted WHERE asset_id = ?").get(assetId) as FingerprintedRow | undefined;
+  }
+
+  /** Replace an asset's fingerprints (derived data, recomputed at will) and say how they were made. */
+  putFingerprints(assetId: number, info: Omit<FingerprintedRow, "asset_id">, frames: readonly FingerprintInput[]): void {
+    this.q("DELETE FROM fingerprints WHERE asset_id = ?").run(assetId);
+    const ins = this.q("INSERT INTO fingerprints (asset_id, seconds, hash, c0, c1, c2, c3, low_detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    for (const f of frames) ins.run(assetId, f.seconds, f.hash, f.chunks[0], f.chunks[1], f.chunks[2], f.chunks[3], f.lowDetail ? 1 : 0);
+    this.q(
+      `INSERT INTO fingerprinted (asset_id, algo, state, reason, kind, width, height, duration, fps_num, fps_den, start_tc, at)
+       VALUES (@asset_id, @algo, @state, @reason, @kind, @width, @height, @duration, @fps_num, @fps_den, @start_tc, @at)
+       ON CONFLICT (asset_id) DO UPDATE SET algo = excluded.algo, state = excluded.state, reason = excluded.reason, kind = excluded.kind,
+         width = excluded.width, height = excluded.height, duration = excluded.duration, fps_num = excluded.fps_num,
+         fps_den = excluded.fps_den, start_tc = excluded.start_tc, at = excluded.at`,
+    ).run({ ...info, asset_id: assetId });
+  }
+
+  fingerprintsOf(assetId: number): FingerprintRow[] {
+    return this.q("SELECT id, asset_id, seconds, hash, low_detail FROM fingerprints WHERE asset_id = ? ORDER BY seconds").all(assetId) as FingerprintRow[];
+  }
+
+  /**
+   * Multi-index lookup: fingerprints whose chunk i is one of `near[i]` for some i (the
+   * caller passes each chunk's values within the search radius). Candidates only, possibly
+   * repeated: the caller measures the full distance.
+   */
+  fingerprintCandidates(near: readonly [number[], number[], number[], number[]]): Array<[id: number, hash: string]> {
+    // UNION ALL: a row found through two chunks comes twice; the caller's distance check
+    // does not care, and SQLite's de-duplication costs more than it saves. Only id and hash,
+    // as arrays: thousands of candidates, of which a handful are near.
+    const sel = (c: string): string => `SELECT id, hash FROM fingerprints WHERE low_detail = 0 AND ${c} IN (SELECT value FROM json_each(?))`;
+    return this.q(`${sel("c0")} UNION ALL ${sel("c1")} UNION ALL ${sel("c2")} UNION ALL ${sel("c3")}`)
+      .raw(true)
+      .all(...near.map((n) => JSON.stringify(n))) as Array<[number, string]>;
+  }
+
+  fingerprintById(id: number): FingerprintRow | undefined {
+    return this.q("SELECT id, asset_id, seconds, hash, low_detail FROM fingerprints WHERE id = ?").get(id) as FingerprintRow | undefined;
+  }
+
+  /** Every matchable fingerprint of a GenAI asset, with its asset: a sweep compares against these in memory. */
+  genaiFingerprints(): Array<FingerprintRow & { sha256: string; origin: Origin; status: Status | null }> {
+    return this.q(
+      `SELECT f.id, f.asset_id, f.seconds, f.hash, f.low_detail, a.sha256, a.origin, a.status
+       FROM assets a JOIN fingerprints f ON f.asset_id = a.id
+       WHERE a.origin IN ('genai', 'genai-edited') AND f.low_detail = 0 ORDER BY f.asset_id, f.seconds`,
+    ).all() as Array<FingerprintRow & { sha256: string; origin: Origin; status: Status | null }>;
+  }
+
+  fingerprintCount(): number {
+    return (this.q("SELECT count(*) AS n FROM fingerprints").get() as { n: number }).n;
   }
 
   // ------------------------------------------------------------------ quarantine

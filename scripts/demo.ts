@@ -7,6 +7,7 @@
 //   demo/quarantine/      where blocked files go, each with a JSON receipt
 //   demo/edit/AI_TEMP/    an unlabelled shot in the studio's temporary-GenAI folder (folder rule)
 //   demo/edit/stripped-concept-art.jpg   a GenAI still after `exiftool -all=` (labels gone)
+//   demo/deliverables/reel1/sh030_grade.jpg  a GenAI still re-exported (resized, JPEG): found by its fingerprint
 //   demo/sweep-report.html                the pre-delivery sweep's report on demo/deliverables
 
 import { spawn, spawnSync } from "node:child_process";
@@ -14,6 +15,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:f
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ExifTool } from "exiftool-vendored";
+import sharp from "sharp";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const demo = path.join(root, "demo");
@@ -66,7 +68,10 @@ async function scanDemo(): Promise<void> {
     mkdirSync(path.join(deliverables, "reel1"), { recursive: true });
     copyFileSync(path.join(edit, f), path.join(deliverables, "reel1", f));
   }
-  process.stdout.write(`\n(copied 4 files into deliverables/reel1; the watcher is not running, so only a sweep sees them)\n`);
+  // A re-export of a temporary GenAI still: new bytes, no labels, half the size, recompressed.
+  await sharp(path.join(edit, "genai-a1111.png")).resize({ width: 256 }).jpeg({ quality: 70 }).toFile(path.join(deliverables, "reel1", "sh030_grade.jpg"));
+  process.stdout.write(`\n(copied 4 files into deliverables/reel1 and re-exported edit/genai-a1111.png as reel1/sh030_grade.jpg, half size, JPEG;\n the watcher is not running, so only a sweep sees them)\n`);
+  prov("frame", "deliverables/reel1/sh030_grade.jpg");
   prov("sweep", "deliverables", "--format", "html", "--out", "sweep-report.html", "--mhl");
   prov("sweep", "deliverables", "--quick");
   process.stdout.write(`\nThe report a post supervisor sends: ${path.join(demo, "sweep-report.html")} (open it in a browser)\n`);

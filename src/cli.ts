@@ -13,6 +13,7 @@ import { logCommand } from "./commands/log.js";
 import { lsCommand } from "./commands/ls.js";
 import { scanCommand } from "./commands/scan.js";
 import { showCommand } from "./commands/show.js";
+import { frameCommand, type FrameOptions } from "./commands/frame.js";
 import { sweepCommand, type SweepCommandOptions } from "./commands/sweep.js";
 import { Context, type GlobalOptions } from "./context.js";
 import { ExitCode, ProvError, errorMessage } from "./errors.js";
@@ -89,6 +90,19 @@ export async function main(argv: string[]): Promise<number> {
     .description("provenance of one file or asset")
     .argument("<file|sha256>", "a file, or a SHA-256 (at least 8 hex digits)")
     .action(run((c, arg: string) => showCommand(c, arg)));
+
+  program
+    .command("frame")
+    .description("where a picture came from: a still or frame grab, a video's frame at a timecode, or the frame under a cut's record timecode")
+    .argument("[file]", "a still image, or a video (with --at, --frame or --seconds)")
+    .option("--at <timecode>", "SMPTE timecode HH:MM:SS:FF (HH:MM:SS;FF drop-frame); the video's own start timecode is honoured")
+    .option("--frame <n>", "frame number, from 0 at the video's first frame")
+    .option("--seconds <s>", "time in seconds from the video's start")
+    .option("--fps <rate>", "frame rate of --at: 23.976, 24, 25, 29.97, 29.97DF, 30, 50, 59.94, 59.94DF, 60 (default: the video's own; 24 for a cut)")
+    .option("--timeline <cut>", "a CMX 3600 EDL or OpenTimelineIO (.otio) cut; --at is then a record timecode")
+    .option("--media-root <dir>", "with --timeline: where to look for source media by file, reel or clip name")
+    .option("--track <name>", "with --timeline: ask this video track (default: the topmost with a clip there)")
+    .action(run((c, file: string | undefined, opts: FrameOptions) => frameCommand(c, file, opts)));
 
   program
     .command("ls")

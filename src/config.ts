@@ -5,6 +5,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { FolderRule } from "./detect/folders.js";
 import { ConfigError, errorMessage } from "./errors.js";
+import { MATCH_MAX, POSSIBLE_MAX } from "./fingerprint/phash.js";
 
 export const CONFIG_FILE = "prov.config.json";
 
@@ -41,6 +42,12 @@ export interface Config {
   roots: { working: string[]; deliverables: string[]; quarantine: string | null };
   gate: { unknown: "allow" | "hold"; stableSeconds: number };
   watch: { polling: "auto" | "always" | "never"; pollIntervalSeconds: number; reconcileIntervalSeconds: number };
+  /**
+   * Perceptual fingerprints: made for new stills and videos at ingest; a deliverable within
+   * matchDistance (bits of 64) of a temporary GenAI asset is blocked, within possibleDistance
+   * it is reported for review.
+   */
+  fingerprint: { enabled: boolean; video: boolean; everySeconds: number; matchDistance: number; possibleDistance: number };
 }
 
 export function defaultConfig(): Config {
@@ -53,6 +60,7 @@ export function defaultConfig(): Config {
     roots: { working: [], deliverables: [], quarantine: null },
     gate: { unknown: "allow", stableSeconds: 2 },
     watch: { polling: "auto", pollIntervalSeconds: 5, reconcileIntervalSeconds: 900 },
+    fingerprint: { enabled: true, video: true, everySeconds: 2, matchDistance: MATCH_MAX, possibleDistance: POSSIBLE_MAX },
   };
 }
 
@@ -64,6 +72,7 @@ export function initialConfigJson(database: string, roots?: Config["roots"]): Re
     roots: roots ?? d.roots,
     gate: d.gate,
     watch: d.watch,
+    fingerprint: d.fingerprint,
     folderRules: d.folderRules,
     scan: { extensions: d.scan.extensions, ignore: d.scan.ignore },
     exiftool: { timeoutSeconds: d.exiftool.timeoutSeconds, maxProcs: d.exiftool.maxProcs, mediaHashMaxGiB: d.exiftool.mediaHashMaxBytes / 1024 ** 3 },
@@ -185,7 +194,7 @@ export function parseConfig(file: string, text: string): Config {
   }
   const c = new Checker(file);
   const o = c.object(raw, "(top level)");
-  c.keys(o, "", ["$schema", "database", "folderRules", "scan", "exiftool", "roots", "gate", "watch"]);
+  c.keys(o, "", ["$schema", "database", "folderRules", "scan", "exiftool", "roots", "gate", "watch", "fingerprint"]);
   const config = defaultConfig();
   config.file = file;
   const dir = path.dirname(file);
@@ -252,6 +261,22 @@ export function parseConfig(file: string, text: string): Config {
     if (w["pollIntervalSeconds"] !== undefined) config.watch.pollIntervalSeconds = c.number(w["pollIntervalSeconds"], "watch.pollIntervalSeconds", 0.05, 3600);
     if (w["reconcileIntervalSeconds"] !== undefined) {
       config.watch.reconcileIntervalSeconds = c.number(w["reconcileIntervalSeconds"], "watch.reconcileIntervalSeconds", 1, 7 * 86400);
+    }
+  }
+  if (o["fingerprint"] !== undefined) {
+    const f = c.object(o["fingerprint"], "fingerprint");
+    c.keys(f, "fingerprint", ["enabled", "video", "everySeconds", "matchDistance", "possibleDistance"]);
+    for (const k of ["enabled", "video"] as const) {
+      if (f[k] === undefined) continue;
+      const v = f[k];
+      if (typeof v !== "boolean") return c.fail(`fingerprint.${k}`, "must be true or false");
+      config.fingerprint[k] = v;
+    }
+    if (f["everySeconds"] !== undefined) config.fingerprint.everySeconds = c.number(f["everySeconds"], "fingerprint.everySeconds", 0.1, 3600);
+    if (f["matchDistance"] !== undefined) config.fingerprint.matchDistance = Math.round(c.number(f["matchDistance"], "fingerprint.matchDistance", 0, 24));
+    if (f["possibleDistance"] !== undefined) config.fingerprint.possibleDistance = Math.round(c.number(f["possibleDistance"], "fingerprint.possibleDistance", 0, 24));
+    if (config.fingerprint.possibleDistance < config.fingerprint.matchDistance) {
+      c.fail("fingerprint.possibleDistance", `must be at least fingerprint.matchDistance (${config.fingerprint.matchDistance})`);
     }
   }
   return config;

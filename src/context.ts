@@ -5,6 +5,7 @@ import { loadConfig, type Config } from "./config.js";
 import { folderMatcher, type FolderMatcher } from "./detect/folders.js";
 import { UsageError } from "./errors.js";
 import { MetadataReader } from "./metadata/exiftool.js";
+import { fingerprintOptions, type FingerprintOptions, type Limits } from "./perceptual.js";
 
 export interface GlobalOptions {
   db?: string | undefined;
@@ -66,6 +67,17 @@ export class Context {
     const e = this.config().exiftool;
     this.rd ??= new MetadataReader({ maxProcs: e.maxProcs, timeoutMs: e.timeoutSeconds * 1000, mediaHashMaxBytes: e.mediaHashMaxBytes });
     return this.rd;
+  }
+
+  /** How new pictures are fingerprinted at ingest; undefined when fingerprint.enabled is false. */
+  fingerprint(): FingerprintOptions | undefined {
+    return fingerprintOptions(this.config().fingerprint);
+  }
+
+  /** Perceptual matching limits, and the gap within which sampled frames make one range. */
+  perceptual(): { limits: Limits; gap: number } | undefined {
+    const f = this.config().fingerprint;
+    return f.enabled ? { limits: { match: f.matchDistance, possible: f.possibleDistance }, gap: f.everySeconds * 1.5 } : undefined;
   }
 
   folderMatcher(): FolderMatcher {

@@ -37,7 +37,26 @@ export function toEvidence(row: EvidenceRow): Evidence {
  */
 export function evidenceWithLineage(store: Store, asset: AssetRow): Evidence[] {
   const own = store.evidenceOf(asset.id).map(toEvidence);
-  return asset.media_hash ? [...own, ...lineageEvidence(store, asset.media_hash, asset.id)] : own;
+  const seq = sequenceEvidence(store, asset.id);
+  return asset.media_hash ? [...own, ...lineageEvidence(store, asset.media_hash, asset.id), ...seq] : [...own, ...seq];
+}
+
+/**
+ * GenAI evidence of the other frames of the sequences this content is a frame of, as
+ * lineage items: metadata is read from a sample of a sequence's frames, and a shot with
+ * one generated frame is a generated shot. Fail closed, like media-hash lineage.
+ */
+export function sequenceEvidence(store: Store, assetId: number): Evidence[] {
+  return store.genaiEvidenceBySequence(assetId, 20).map(({ sha256, pattern, frame, ...row }) => {
+    const e = toEvidence(row);
+    return {
+      source: "lineage" as const,
+      field: `frame ${frame} of the same sequence (${pattern}): ${e.source} ${e.field}`,
+      value: e.value,
+      signal: e.signal,
+      detail: { sha256, via: e.source, sequence: pattern },
+    };
+  });
 }
 
 /**
@@ -94,7 +113,46 @@ export function reclassifyFamily(store: Store, assetId: number, now: string, cau
       if (sib.id !== assetId && sib.origin !== "genai") reclassify(store, sib.id, now, "lineage");
     }
   }
+  if (store.evidenceOf(assetId).some((e) => e.signal === "genai" || e.signal === "genai-edited")) {
+    for (const seq of store.sequencesOfAsset(assetId)) reclassifySequence(store, seq.id, now, assetId);
+  }
   return result;
+}
+
+/** Reclassify every frame of a sequence (evidence on one frame travels to all). */
+export function reclassifySequence(store: Store, sequenceId: number, now: string, except?: number): void {
+  for (const id of store.sequenceAssets(sequenceId)) if (id !== except) reclassify(store, id, now, "sequence");
+}
+
+export interface FoundSequence {
+  dir: string;
+  key: string;
+  pattern: string;
+  first: number;
+  last: number;
+  gaps: Array<{ from: number; to: number }>;
+  duplicates: Array<{ frame: number; names: string[] }>;
+  frames: ReadonlyArray<{ path: string; frame: number }>;
+}
+
+/**
+ * Record a folder's sequence once its frames are recorded, and classify the shot as one:
+ * GenAI evidence on any frame makes every frame GenAI. Call inside store.write().
+ */
+export function recordSequence(store: Store, s: FoundSequence, now: string): number {
+  const frames: Array<{ locationId: number; frame: number }> = [];
+  for (const f of s.frames) {
+    const loc = store.locationByPath(f.path);
+    if (loc && loc.asset_id !== null && loc.state === "present") frames.push({ locationId: loc.id, frame: f.frame });
+  }
+  const id = store.putSequence(
+    { dir: s.dir, key: s.key, pattern: s.pattern, first_frame: s.first, last_frame: s.last, frames: frames.length, gaps: JSON.stringify(s.gaps), duplicates: JSON.stringify(s.duplicates) },
+    frames,
+    now,
+  );
+  // Frames added to a GenAI shot become GenAI; a shot without GenAI evidence changes nothing.
+  if (store.sequenceHasGenAI(id)) reclassifySequence(store, id, now);
+  return id;
 }
 
 export interface Identified {

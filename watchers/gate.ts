@@ -12,9 +12,10 @@ import { isGenAI } from "../src/detect/types.js";
 import { describeFsError, errnoCode } from "../src/errors.js";
 import { hashFile, sameStat, statKey, type HashResult } from "../src/identity/hash.js";
 import type { MetadataReader, MetadataResult } from "../src/metadata/exiftool.js";
-import { decide, type GateDecision } from "../src/policy/gate.js";
+import { decide, type GateDecision, type GateFacts } from "../src/policy/gate.js";
 import { evidenceWithLineage, lineageEvidence, nowIso, recordIdentified, recordReadError, unchangedLocation } from "../src/provenance.js";
 import type { Quarantine } from "../src/quarantine/quarantine.js";
+import { derivations, describeDerivation, fingerprintPath, lookalikes, needsFingerprint, storeSource, visualKindOf, type FingerprintOptions, type Limits } from "../src/perceptual.js";
 
 export type GateOutcome = "gone" | "directory" | "wait" | "allowed" | "blocked" | "held" | "stuck";
 
@@ -25,6 +26,9 @@ export interface GateDeps {
   folderMatcher: FolderMatcher;
   unknownPolicy: "allow" | "hold";
   stableMs: number;
+  /** Fingerprint new pictures and check them against temporary GenAI; absent: content and labels only. */
+  fingerprint?: FingerprintOptions | undefined;
+  limits?: Limits;
 }
 
 
@@ -144,10 +148,11 @@ export class DeliverablesGate {
     return this.judgeKnown(p, asset, h.stat, true, meta !== null && !meta.ok ? meta.reason : asset.metadata_error);
   }
 
-  private judgeKnown(p: string, asset: AssetRow, key: ReturnType<typeof statKey>, stable: boolean, readError: string | null = null): Promise<GateOutcome> {
+  private async judgeKnown(p: string, asset: AssetRow, key: ReturnType<typeof statKey>, stable: boolean, readError: string | null = null): Promise<GateOutcome> {
     const { store } = this.d;
     const evidence = evidenceWithLineage(store, asset);
     const decision = decide({
+      derived: stable ? await this.derivedOf(p, asset, key, evidence) : null,
       ...this.none(),
       known: { origin: asset.origin, status: asset.status, sha256: asset.sha256 },
       own: { origin: asset.origin as Origin, evidence },
@@ -157,6 +162,26 @@ export class DeliverablesGate {
       forcedRelease: store.forcedRelease(p, asset.sha256) !== undefined,
     });
     return this.act(p, decision, asset, key, asset.sha256, evidence);
+  }
+
+  /**
+   * The temporary GenAI asset this content looks like, by perceptual fingerprint. Not asked
+   * of GenAI content (decided already) nor of content a person tagged (their decision wins).
+   */
+  private async derivedOf(p: string, asset: AssetRow, key: ReturnType<typeof statKey>, evidence: readonly Evidence[]): Promise<NonNullable<GateFacts["derived"]> | null> {
+    const { store, fingerprint, limits } = this.d;
+    if (!fingerprint || !limits || isGenAI(asset.origin) || !visualKindOf(p)) return null;
+    if (classify(evidence).decidedBy[0]?.source === "manual") return null;
+    if (needsFingerprint(store.fingerprintState(asset.id))) {
+      const made = await fingerprintPath(p, fingerprint, nowIso());
+      // Recorded only if the file still holds the content that was judged.
+      const same = await lstat(p, { bigint: true }).then((s) => sameStat(statKey(s), key), () => false);
+      if (!made || !same) return null;
+      store.write(() => store.putFingerprints(asset.id, made.info, made.frames));
+    }
+    const probes = store.fingerprintsOf(asset.id).map((f) => ({ seconds: f.seconds, hash: f.hash, lowDetail: f.low_detail === 1 }));
+    const found = derivations(lookalikes(storeSource(store), probes, limits, asset.id), (id) => store.assetById(id), fingerprint.everySeconds * 1.5)[0];
+    return found ? { verdict: found.verdict, what: describeDerivation(store, found, asset.id) } : null;
   }
 
   private async act(

@@ -13,6 +13,7 @@ import { log } from "../src/log.js";
 import type { MetadataReader } from "../src/metadata/exiftool.js";
 import { suspectUnmount } from "../src/policy/vanish.js";
 import { markVanished, nowIso, unchangedLocation } from "../src/provenance.js";
+import type { FingerprintOptions } from "../src/perceptual.js";
 import { scan } from "../src/scan/scanner.js";
 import { exists } from "../src/quarantine/move.js";
 
@@ -24,6 +25,7 @@ export interface IngestDeps {
   reader: MetadataReader;
   folderMatcher: FolderMatcher;
   stableMs: number;
+  fingerprint?: FingerprintOptions | undefined;
 }
 
 
@@ -92,7 +94,7 @@ export class WorkingIngest {
     try {
       await scan(
         items.map((i) => i.path),
-        { store: this.d.store, reader: this.d.reader, folderMatcher: this.d.folderMatcher },
+        { store: this.d.store, reader: this.d.reader, folderMatcher: this.d.folderMatcher, fingerprint: this.d.fingerprint },
         { extensions: "all", ignore: [], skipMissingRoots: true },
       );
       items.forEach((i) => i.done());

@@ -9,6 +9,7 @@ import path from "node:path";
 import type { Store } from "../db/store.js";
 import type { Config } from "../src/config.js";
 import { folderMatcher } from "../src/detect/folders.js";
+import { fingerprintOptions } from "../src/perceptual.js";
 import { errnoCode, errorMessage, UsageError } from "../src/errors.js";
 import { fsTypeOf, isNetworkFsType } from "../src/fsinfo.js";
 import { log } from "../src/log.js";
@@ -114,8 +115,10 @@ export class WatchRuntime {
     const matcher = folderMatcher(config.folderRules);
     const stableMs = config.gate.stableSeconds * 1000;
     this.quarantine = new Quarantine(store, config.roots.quarantine ?? "", version, stableMs);
-    this.gate = new DeliverablesGate({ store, reader, quarantine: this.quarantine, folderMatcher: matcher, unknownPolicy: config.gate.unknown, stableMs });
-    this.ingest = new WorkingIngest({ store, reader, folderMatcher: matcher, stableMs });
+    const fingerprint = fingerprintOptions(config.fingerprint);
+    const limits = { match: config.fingerprint.matchDistance, possible: config.fingerprint.possibleDistance };
+    this.gate = new DeliverablesGate({ store, reader, quarantine: this.quarantine, folderMatcher: matcher, unknownPolicy: config.gate.unknown, stableMs, fingerprint, limits });
+    this.ingest = new WorkingIngest({ store, reader, folderMatcher: matcher, stableMs, fingerprint });
     this.ignored = ignoreMatcher(config.scan.ignore);
     const onOverflow = (): void => {
       log.warn("work queue full: events are dropped and a reconcile will catch up");

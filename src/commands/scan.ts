@@ -36,7 +36,7 @@ export async function scanCommand(ctx: Context, paths: string[], opts: ScanComma
       println(line);
     }
   };
-  const summary = await scan(paths, { store, reader: ctx.reader(), folderMatcher: ctx.folderMatcher() }, {
+  const summary = await scan(paths, { store, reader: ctx.reader(), folderMatcher: ctx.folderMatcher(), fingerprint: ctx.fingerprint() }, {
     rehash: opts.rehash ?? false,
     extensions: opts.allFiles ? "all" : config.scan.extensions,
     ignore: config.scan.ignore,
@@ -96,6 +96,7 @@ function summaryLine(s: ScanSummary, unreadable: number): string {
     `genai ${s.origins.genai}, genai-edited ${s.origins["genai-edited"]}, possibly-genai ${s.origins["possibly-genai"]}, not-genai ${s.origins["not-genai"]}, unknown ${s.origins.unknown}`,
     `${s.temporaryGenAI} temporary GenAI`,
   ];
+  if (s.sequences > 0) parts.push(`${s.sequences} image sequence${s.sequences === 1 ? "" : "s"} recorded`);
   if (s.missing > 0) parts.push(`${s.missing} recorded files gone (marked missing)`);
   for (const root of s.suspectedUnmount) parts.push(`most of ${root} vanished: is it unmounted? nothing marked missing`);
   if (unreadable > 0) parts.push(`${unreadable} unreadable`);

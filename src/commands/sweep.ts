@@ -29,7 +29,7 @@ export async function sweepCommand(ctx: Context, dir: string, opts: SweepCommand
   // Arguments are checked before anything is created or written (database, report).
   await sweepRoot(dir);
   const store = ctx.store({ create: true });
-  const deps = { store, reader: ctx.reader(), folderMatcher: ctx.folderMatcher() };
+  const deps = { store, reader: ctx.reader(), folderMatcher: ctx.folderMatcher(), fingerprint: ctx.fingerprint() };
   // The report's destination is checked (and claimed) before any work is done.
   const sink = await openSink(opts.out);
   const report = createReport(format, sink, { failOn, verbose: ctx.globals.verbose === true });
@@ -38,6 +38,7 @@ export async function sweepCommand(ctx: Context, dir: string, opts: SweepCommand
   try {
     const summary = await sweep(dir, deps, {
       quick: opts.quick === true,
+      perceptual: ctx.perceptual(),
       failOn,
       writers: [report],
       exclude: opts.out ? [path.resolve(opts.out)] : [],

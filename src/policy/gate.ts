@@ -18,6 +18,11 @@ export interface GateFacts {
   /** A person released this content to this path with --force (recorded). */
   forcedRelease: boolean;
   unknownPolicy: "allow" | "hold";
+  /**
+   * The temporary GenAI asset this content looks like (perceptual fingerprints), if any:
+   * "match" is the same picture re-encoded, "possible" is close enough to need a look.
+   */
+  derived?: { verdict: "match" | "possible"; what: string } | null;
 }
 
 export type GateDecision =
@@ -41,6 +46,10 @@ export function decide(f: GateFacts): GateDecision {
   }
   if (!f.stable) return { action: "wait", reason: "still being written" };
   if (approved) return { action: "allow", reason: "approved GenAI asset" };
+  if (f.derived?.verdict === "match") return { action: "block", reason: `derived from ${f.derived.what}` };
+  if (f.derived?.verdict === "possible") {
+    return { action: "hold", reason: `possibly derived from ${f.derived.what}: review it, then \`prov tag\` or \`prov approve\`` };
+  }
   if (f.readError) return { action: "hold", reason: `cannot be identified: ${f.readError}` };
 
   const origin = f.known?.origin ?? f.own?.origin ?? "unknown";

@@ -31,6 +31,10 @@ export interface RecordFacts {
   metadataError: string | null;
   firstSeen: string;
   knownBefore: boolean;
+  /** Temporary GenAI assets it looks like (perceptual fingerprints), closest first. */
+  derived?: ReadonlyArray<{ verdict: "match" | "possible"; what: string }>;
+  /** The image sequence this file is a frame of. */
+  sequence?: { pattern: string; frame: number; first: number; range: string; gaps: ReadonlyArray<{ from: number; to: number }>; duplicates: ReadonlyArray<{ frame: number; names: readonly string[] }> };
 }
 
 export type SweepFacts =
@@ -76,6 +80,20 @@ export function judge(f: SweepFacts): Judgement {
       add("violation", `temporary GenAI known by content, not approved: ${describe(decided)}${r.knownBefore ? ` (recorded ${day(r.firstSeen)})` : ""}`);
     }
   }
+  // Checked only for content not GenAI itself and not decided by a person (sweep.ts).
+  for (const d of r.derived ?? []) {
+    if (d.verdict === "match") add("violation", `derived from ${d.what}`);
+    else add("warning", `possibly derived from ${d.what}: review it, then \`prov tag\` or \`prov approve\``);
+  }
+  // A shot's gaps and duplicates are reported once, on its first frame.
+  const q = r.sequence;
+  if (q && q.frame === q.first && (q.gaps.length > 0 || q.duplicates.length > 0)) {
+    const problems = [
+      ...(q.gaps.length > 0 ? [`missing frames ${q.gaps.map((g) => (g.from === g.to ? `${g.from}` : `${g.from}-${g.to}`)).join(", ")}`] : []),
+      ...q.duplicates.map((d) => `frame ${d.frame} written twice (${d.names.join(", ")})`),
+    ];
+    add("warning", `image sequence ${q.pattern} (frames ${q.range}): ${problems.join("; ")}`);
+  }
   if (r.metadataError) add("error", `metadata unreadable (corrupt or truncated?): ${r.metadataError}`);
   if (isGenAI(r.origin) && r.status === "approved" && last?.action === "approve") {
     add("disclosed", `approved GenAI (${r.origin}) by ${last.by}, ref ${last.ref ?? "none"}${last.scope ? `, scope: ${last.scope}` : ""}, ${day(last.at)}`);
@@ -83,7 +101,8 @@ export function judge(f: SweepFacts): Judgement {
   if (r.origin === "possibly-genai") add("warning", `possibly GenAI: review it, then \`prov tag\` or \`prov approve\` (${describe(decided)})`);
 
   // Metadata that disagrees with the record.
-  const lineage = r.evidence.filter((e) => e.source === "lineage" && isGenAI(e.signal));
+  // Same picture under other bytes; a frame of a GenAI shot never had labels to lose.
+  const lineage = r.evidence.filter((e) => e.source === "lineage" && isGenAI(e.signal) && e.detail?.["sequence"] === undefined);
   if (isGenAI(r.origin) && !isGenAI(labels.origin) && lineage.length > 0) {
     add("warning", `provenance lost: its labels are gone, but the same picture or sound is recorded as GenAI (${describe(lineage)})`);
   }
@@ -94,7 +113,9 @@ export function judge(f: SweepFacts): Judgement {
   const remote = r.evidence.find((e) => e.source === "c2pa" && e.field === "XMP-dcterms:Provenance");
   if (remote) add("warning", `C2PA manifest is present only remotely, not checked: ${remote.value.replace(/^remote manifest, not checked: /, "")}`);
 
-  if (r.origin === "unknown") {
+  if (r.derived?.length) {
+    // Its look-alike speaks for it; "no provenance" beside "derived from GenAI" misleads.
+  } else if (r.origin === "unknown") {
     if (r.knownBefore) add("ok", `no GenAI signal; recorded by prov since ${day(r.firstSeen)}`);
     else add("unknown", "no provenance record and no labels");
   } else if (r.origin === "not-genai") {

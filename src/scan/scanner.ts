@@ -10,10 +10,12 @@ import type { FolderMatcher } from "../detect/folders.js";
 import type { Origin, Status } from "../detect/types.js";
 import { describeFsError, errorMessage, UsageError } from "../errors.js";
 import { hashFile, NotARegularFileError, sameStat, statKey, statKeyString, type ExtraHasher, type HashResult } from "../identity/hash.js";
-import type { MetadataReader } from "../metadata/exiftool.js";
+import type { MetadataReader, MetadataResult } from "../metadata/exiftool.js";
 import { log } from "../log.js";
 import { suspectUnmount } from "../policy/vanish.js";
-import { markVanished, nowIso, recordIdentified, recordReadError, unchangedLocation, type Recorded } from "../provenance.js";
+import { markVanished, nowIso, recordIdentified, recordReadError, recordSequence, unchangedLocation, type FoundSequence, type Recorded } from "../provenance.js";
+import { fingerprintPath, needsFingerprint, type FingerprintOptions, type Fingerprinted } from "../perceptual.js";
+import { groupSequences, sampleFrames, type Sequence } from "../sequence/sequence.js";
 import { ignoreMatcher, walkBatches, type IgnoreMatcher, type WalkEntry } from "./walk.js";
 
 // Files per ExifTool call: each call costs ~20 ms of ExifTool set-up, so fewer, larger calls.
@@ -22,6 +24,8 @@ const CHUNK_BYTES = 256 * 1024 * 1024;
 const MAX_IN_FLIGHT = 3;
 const TOUCH_BATCH = 2000;
 const MAX_WAITING_OUTCOMES = 10_000;
+/** Frames of an image sequence whose metadata is read: first, last and evenly between. */
+const SEQUENCE_SAMPLE = 5;
 
 export type FileOutcome =
   | ({ kind: "recorded"; stat: StatKey; extraHash: string | null } & Recorded)
@@ -44,6 +48,8 @@ export interface ScanSummary {
   missing: number;
   /** Folders where so much vanished at once that prov suspects an unmounted share. */
   suspectedUnmount: string[];
+  /** Image sequences recorded (new, or with frames read in this scan). */
+  sequences: number;
   seconds: number;
 }
 
@@ -64,12 +70,16 @@ export interface ScanOptions {
   ignoreReason?: (p: string) => string;
   /** The watcher hands over paths that may have vanished since: skip those, don't fail. */
   skipMissingRoots?: boolean;
+  /** Group numbered frame files into image sequences and read metadata of a sample only (default true). */
+  sequences?: boolean;
 }
 
 export interface ScanDeps {
   store: Store;
   reader: MetadataReader;
   folderMatcher: FolderMatcher;
+  /** Perceptual fingerprints of new pictures and videos; absent: none are made. */
+  fingerprint?: FingerprintOptions | undefined;
 }
 
 interface Pending {
@@ -79,6 +89,8 @@ interface Pending {
   key: StatKey;
   /** Its place in the report order; -1 when read again at the end. */
   slot: number;
+  /** A frame of an image sequence outside the metadata sample: hashed, not read by ExifTool. */
+  sampledOut?: boolean;
 }
 
 export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanOptions): Promise<ScanSummary> {
@@ -87,14 +99,20 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
   const summary: ScanSummary = {
     files: 0, new: 0, newLocations: 0, changed: 0, reread: 0, unchanged: 0, errors: 0, skipped: {},
     origins: { genai: 0, "genai-edited": 0, "possibly-genai": 0, "not-genai": 0, unknown: 0 },
-    temporaryGenAI: 0, missing: 0, suspectedUnmount: [], seconds: 0,
+    temporaryGenAI: 0, missing: 0, suspectedUnmount: [], sequences: 0, seconds: 0,
   };
   const extensions = opts.extensions === "all" ? null : new Set(opts.extensions.map((e) => e.toLowerCase()));
   const ignored = typeof opts.ignore === "function" ? opts.ignore : ignoreMatcher(opts.ignore);
 
   const report = (o: FileOutcome): void => {
     switch (o.kind) {
-      case "recorded":
+      case "recorded": {
+        // Recorded a moment ago, but a sequence recorded since may have changed its class.
+        const now = store.assetById(o.assetId);
+        if (now) {
+          o.origin = now.origin;
+          o.status = now.status;
+        }
         summary.files++;
         if (o.change === "new") summary.new++;
         else if (o.change === "new-location") summary.newLocations++;
@@ -102,6 +120,7 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
         else summary.reread++;
         count(o.origin, o.status);
         break;
+      }
       case "unchanged":
         summary.files++;
         summary.unchanged++;
@@ -173,7 +192,10 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
 
   const retries: Pending[] = [];
   const processChunk = async (files: Pending[], lastTry: boolean): Promise<void> => {
-    const [hashes, metas] = await Promise.all([hashAll(files, opts.extraHash), deps.reader.readMany(files)]);
+    const [hashes, metas] = await Promise.all([hashAll(files, opts.extraHash), readSampled(deps.reader, files)]);
+    // Fingerprints of content not fingerprinted yet, before the stat check below, so they
+    // too are known to describe the hashed bytes.
+    const prints = deps.fingerprint ? await fingerprintAll(store, files, hashes, deps.fingerprint) : [];
     // Hash and metadata were read at different moments: they describe the same bytes only
     // if the file is as it was before both reads (when it was found) and after them.
     // Otherwise read it again.
@@ -187,7 +209,7 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
     store.write(() => {
       files.forEach((f, i) => {
         const h = hashes[i]!;
-        const m = metas[i]!;
+        const m = metas[i];
         if (!h.ok) {
           recordReadError(store, f.path, null, h.reason, now);
           outcomes.push([f.slot, { kind: "error", path: f.path, reason: h.reason }]);
@@ -206,12 +228,17 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
             outcomes.push([f.slot, { kind: "error", path: f.path, reason }]);
           }
         } else {
+          // A frame outside the sample: known content keeps what was read of it; new content
+          // is recorded with no metadata read (its shot's sampled frames speak for it).
+          const metadata = m ?? (store.assetBySha(h.result.sha256) ? null : notRead(f.path));
           const r = recordIdentified(
             store,
             // An empty file has no content to be GenAI: a folder rule on it would taint every empty file.
-            { path: f.path, stat: h.result.stat, sha256: h.result.sha256, mediaHash: h.result.mediaHash, size: h.result.size, metadata: m, folderEvidence: h.result.size > 0 ? deps.folderMatcher(f.path) : [] },
+            { path: f.path, stat: h.result.stat, sha256: h.result.sha256, mediaHash: h.result.mediaHash, size: h.result.size, metadata, folderEvidence: h.result.size > 0 ? deps.folderMatcher(f.path) : [] },
             now,
           );
+          const fp = prints[i];
+          if (fp) store.putFingerprints(r.assetId, fp.info, fp.frames);
           outcomes.push([f.slot, { kind: "recorded", ...r, stat: h.result.stat, extraHash: h.result.extraHash }]);
         }
       });
@@ -244,7 +271,12 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
         leftOver.set(abs, { gone: cache, recorded: cache.size });
       }
     }
-    for await (const batch of entriesOf(root, ignored)) for (const entry of batch) {
+    for await (const batch of entriesOf(root, ignored)) {
+    const frames = opts.sequences === false ? null : sequencesIn(batch);
+    // A folder with image sequences reports nothing until its sequences are recorded, so
+    // a frame is judged with what its shot's other frames say (sequenceEvidence).
+    const barrier = frames ? reserve() : -1;
+    for (const entry of batch) {
       const wait = opts.backpressure?.();
       if (wait) await wait;
       // Outcomes waiting behind a chunk still being read (a large new file early in the
@@ -292,13 +324,42 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
         emit({ kind: "unchanged", path: p, sha256: asset.sha256, assetId: asset.id, origin: asset.origin, status: asset.status, asset, stat: key });
         continue;
       }
-      chunk.push({ path: p, size: key.size, key, slot: reserve() });
+      const inSeq = frames?.byPath.get(p);
+      if (inSeq) inSeq.seq.read = true;
+      chunk.push({ path: p, size: key.size, key, slot: reserve(), ...(inSeq && !inSeq.sampled ? { sampledOut: true } : {}) });
       chunkBytes += key.size;
       if (chunk.length >= CHUNK_FILES || chunkBytes >= CHUNK_BYTES) {
         await launch(chunk, false);
         chunk = [];
         chunkBytes = 0;
       }
+    }
+    if (frames) {
+      // Sequences with a frame read now, or not recorded yet, are recorded once their frames are.
+      const found = frames.sequences.filter((q) => q.read || !store.sequenceByKey(q.found.dir, q.found.key)).map((q) => q.found);
+      if (found.length === 0) fill(barrier, null);
+      else {
+        if (chunk.length > 0) {
+          await launch(chunk, false);
+          chunk = [];
+          chunkBytes = 0;
+        }
+        const reads = [...inFlight];
+        const task: Promise<void> = Promise.allSettled(reads)
+          .then(() => {
+            summary.sequences += found.length;
+            store.write(() => {
+              const now = nowIso();
+              for (const q of found) recordSequence(store, q, now);
+            });
+          })
+          .finally(() => {
+            inFlight.delete(task);
+            fill(barrier, null);
+          });
+        inFlight.add(task);
+      }
+    }
     }
   }
   if (chunk.length > 0) await launch(chunk, false);
@@ -368,4 +429,66 @@ async function hashAll(files: readonly Pending[], extraHash: (() => Promise<Extr
     }
   }
   return out;
+}
+
+/**
+ * Fingerprint the files of a chunk whose content has none yet (copies of known content
+ * cost nothing), two at a time: decoding is CPU-bound and the hashing shares the cores.
+ */
+async function fingerprintAll(store: Store, files: readonly Pending[], hashes: readonly HashOutcome[], opts: FingerprintOptions): Promise<Array<Fingerprinted | null>> {
+  const out: Array<Fingerprinted | null> = files.map(() => null);
+  const todo = files.map((_, i) => i).filter((i) => {
+    const h = hashes[i]!;
+    if (!h.ok || h.result.changedWhileReading || h.result.size === 0) return false;
+    const known = store.assetBySha(h.result.sha256);
+    return !known || needsFingerprint(store.fingerprintState(known.id));
+  });
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < todo.length) {
+      const i = todo[next++]!;
+      out[i] = await fingerprintPath(files[i]!.path, opts, nowIso());
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  return out;
+}
+
+interface BatchSequences {
+  byPath: Map<string, { seq: { read: boolean }; sampled: boolean }>;
+  sequences: Array<{ found: FoundSequence; read: boolean }>;
+}
+
+/** The image sequences among one folder's files, and which frames are in the metadata sample. */
+function sequencesIn(batch: readonly WalkEntry[]): BatchSequences | null {
+  const files = batch.filter((e) => e.type === "file");
+  if (files.length < 3) return null;
+  const seqs: Array<Sequence<string>> = groupSequences(files.map((e) => ({ name: path.basename(e.path), item: e.path })));
+  if (seqs.length === 0) return null;
+  const out: BatchSequences = { byPath: new Map(), sequences: [] };
+  for (const s of seqs) {
+    const entry = {
+      found: { dir: path.dirname(s.frames[0]!.item), key: s.key, pattern: s.pattern, first: s.first, last: s.last, gaps: s.gaps, duplicates: s.duplicates, frames: s.frames.map((f) => ({ path: f.item, frame: f.frame })) },
+      read: false,
+    };
+    out.sequences.push(entry);
+    const sample = new Set(sampleFrames(s.frames.length, SEQUENCE_SAMPLE));
+    s.frames.forEach((f, i) => out.byPath.set(f.item, { seq: entry, sampled: sample.has(i) }));
+    // A duplicated frame number's other files are read in full: they are the odd ones out.
+  }
+  return out;
+}
+
+/** ExifTool reads every file but the frames outside a sequence's sample (undefined for those). */
+async function readSampled(reader: MetadataReader, files: readonly Pending[]): Promise<Array<MetadataResult | undefined>> {
+  const wanted = files.filter((f) => !f.sampledOut);
+  const read = wanted.length > 0 ? await reader.readMany(wanted) : [];
+  let i = 0;
+  return files.map((f) => (f.sampledOut ? undefined : read[i++]));
+}
+
+/** The record of a frame whose metadata was not read (exiftool_version stays null: "not read"). */
+function notRead(p: string): MetadataResult {
+  const ext = path.extname(p).slice(1).toUpperCase();
+  return { ok: true, metadata: { tags: {}, fileType: ext || null, mimeType: null, mediaHash: null, warnings: [], error: null, exiftoolVersion: null } };
 }

@@ -9,7 +9,11 @@ import type { ApprovalRow, AssetSummary, EvidenceRow, Store } from "../../db/sto
 import { describeFsError, errnoCode, UsageError } from "../errors.js";
 import type { ExtraHasher } from "../identity/hash.js";
 import { addToTally, exitCodeFor, FAIL_ON_RULES, judge, type RecordFacts, type SweepFacts, type Tally } from "../policy/sweep.js";
-import { lineageEvidence, nowIso, toEvidence } from "../provenance.js";
+import { classify } from "../detect/classify.js";
+import { isGenAI, type Evidence } from "../detect/types.js";
+import { derivations, describeDerivation, GenAIFingerprints, lookalikes, type Limits } from "../perceptual.js";
+import { lineageEvidence, nowIso, sequenceEvidence, toEvidence } from "../provenance.js";
+import { describeRange, parseFrameName } from "../sequence/sequence.js";
 import { scan, type FileOutcome, type ScanDeps } from "../scan/scanner.js";
 import type { IgnoreMatcher } from "../scan/walk.js";
 import { FINDINGS, SWEEP_SCHEMA_VERSION, type MhlOutcome, type FailOn, type Finding, type ReportWriter, type SweepRow, type SweepSummary } from "./types.js";
@@ -31,6 +35,8 @@ export interface SweepOptions {
   keepFiles?: boolean;
   /** Another hash of every file read, in the same read (the ASC MHL hash for --mhl). */
   extraHash?: (() => Promise<ExtraHasher>) | undefined;
+  /** Check files against temporary GenAI by perceptual fingerprint (absent: content and labels only). */
+  perceptual?: { limits: Limits; gap: number } | undefined;
 }
 
 const ROW_BATCH = 256;
@@ -146,8 +152,9 @@ export async function sweep(rootArg: string, deps: ScanDeps, opts: SweepOptions)
     return (path.sep === "/" ? r : r.split(path.sep).join("/")) || path.basename(p);
   };
   const { matcher, reason } = sweepIgnore(root, opts.exclude ?? []);
-  const records = new Records(store);
+  const records = new Records(store, opts.perceptual ?? null);
   if (opts.quick) records.preload(root);
+  records.loadGenAIFingerprints();
   const onFile = (o: FileOutcome): void => {
     if (o.kind === "skipped" && o.reason === SELF) return;
     const facts = factsOf(records, store, o, startedAt);
@@ -240,7 +247,28 @@ class Records {
   private approvals: Map<number, ApprovalRow[]> | null = null;
   private genaiMedia: Set<string> | null = null;
 
-  constructor(private readonly store: Store) {}
+  private genaiPrints: GenAIFingerprints | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly perceptual: { limits: Limits; gap: number } | null,
+  ) {}
+
+  /** The GenAI fingerprints, as they are when the sweep starts. */
+  loadGenAIFingerprints(): void {
+    if (this.perceptual) this.genaiPrints = GenAIFingerprints.load(this.store);
+  }
+
+  /** Temporary GenAI assets this content looks like; none for GenAI content or a person's decision. */
+  private derived(asset: AssetSummary, evidence: readonly Evidence[]): NonNullable<RecordFacts["derived"]> {
+    const prints = this.genaiPrints;
+    if (!prints || prints.size === 0 || !this.perceptual || isGenAI(asset.origin)) return [];
+    if (classify(evidence).decidedBy[0]?.source === "manual") return [];
+    const probes = this.store.fingerprintsOf(asset.id).map((f) => ({ seconds: f.seconds, hash: f.hash, lowDetail: f.low_detail === 1 }));
+    if (probes.length === 0) return [];
+    const found = derivations(lookalikes(prints, probes, this.perceptual.limits, asset.id), (id) => prints.assets.get(id), this.perceptual.gap);
+    return found.map((d) => ({ verdict: d.verdict, what: describeDerivation(this.store, d, asset.id) }));
+  }
 
   preload(root: string): void {
     this.evidence = group(this.store.evidenceUnder(root));
@@ -253,7 +281,9 @@ class Records {
     const usePreload = cached && this.evidence !== null;
     const own = usePreload ? (this.evidence!.get(asset.id) ?? []).map(toEvidence) : null;
     const lineage = asset.media_hash && (!usePreload || this.genaiMedia!.has(asset.media_hash)) ? lineageEvidence(this.store, asset.media_hash, asset.id) : [];
-    const evidence = own ? [...own, ...lineage] : [...this.store.evidenceOf(asset.id).map(toEvidence), ...lineage];
+    // The shot's evidence travels to frames whose metadata was not read (only GenAI-classified ones can have any).
+    const seq = isGenAI(asset.origin) ? sequenceEvidence(this.store, asset.id) : [];
+    const evidence = [...(own ?? this.store.evidenceOf(asset.id).map(toEvidence)), ...lineage, ...seq];
     const approvals = usePreload ? (this.approvals!.get(asset.id) ?? []) : this.store.approvalsOf(asset.id);
     return {
       sha256: asset.sha256,
@@ -264,6 +294,7 @@ class Records {
       metadataError: asset.metadata_error,
       firstSeen: asset.first_seen,
       knownBefore: asset.first_seen < startedAt,
+      derived: this.derived(asset, evidence),
     };
   }
 }
@@ -285,13 +316,24 @@ function factsOf(records: Records, store: Store, o: FileOutcome, startedAt: stri
     case "error":
       return { facts: { kind: "error", reason: o.reason }, asset: null };
     case "unchanged":
-      return { facts: { kind: "file", record: records.facts(o.asset, true, startedAt) }, asset: o.asset };
+      return { facts: { kind: "file", record: { ...records.facts(o.asset, true, startedAt), ...shotOf(store, o.path, o.asset.id) } }, asset: o.asset };
     case "recorded": {
       const asset = store.assetById(o.assetId);
       if (!asset) return { facts: { kind: "error", reason: "asset vanished from the database during the sweep" }, asset: null };
-      return { facts: { kind: "file", record: records.facts(asset, false, startedAt) }, asset };
+      return { facts: { kind: "file", record: { ...records.facts(asset, false, startedAt), ...shotOf(store, o.path, asset.id) } }, asset };
     }
   }
+}
+
+/** The image sequence a frame file belongs to (asked only of names that look like frames). */
+function shotOf(store: Store, p: string, assetId: number): Pick<RecordFacts, "sequence"> {
+  if (!parseFrameName(path.basename(p))) return {};
+  const s = store.sequencesOfAsset(assetId).find((x) => x.path === p);
+  if (!s) return {};
+  const gaps = JSON.parse(s.gaps) as Array<{ from: number; to: number }>;
+  return {
+    sequence: { pattern: s.pattern, frame: s.frame, first: s.first_frame, range: describeRange({ first: s.first_frame, last: s.last_frame, gaps }), gaps, duplicates: JSON.parse(s.duplicates) as Array<{ frame: number; names: string[] }> },
+  };
 }
 
 const FAIL_ON_WORDS: Record<FailOn, string> = { genai: "approved GenAI", "possibly-genai": "possibly GenAI", unknown: "unknown", unreadable: "unreadable" };

@@ -45,6 +45,33 @@ describe("judge()", () => {
     expect(j.reasons.some((r) => r.startsWith("provenance lost"))).toBe(true);
   });
 
+  it("derived from a temporary GenAI asset (perceptual match): violation, and nothing about 'no provenance'", () => {
+    const j = file({ origin: "unknown", derived: [{ verdict: "match", what: "temporary GenAI asset 58c0ad85b9d0 (genai): perceptual distance 4 of 64 bits" }] });
+    expect(j.finding).toBe("violation");
+    expect(j.reasons).toEqual(["derived from temporary GenAI asset 58c0ad85b9d0 (genai): perceptual distance 4 of 64 bits"]);
+  });
+
+  it("possibly derived (a 'possible' perceptual match): a warning asking for review", () => {
+    const j = file({ origin: "not-genai", evidence: [capture], derived: [{ verdict: "possible", what: "temporary GenAI asset 58c0ad85b9d0 (genai): perceptual distance 15 of 64 bits" }] });
+    expect(j.finding).toBe("warning");
+    expect(j.reasons[0]).toMatch(/^possibly derived from temporary GenAI asset 58c0ad85b9d0 .*: review it/);
+  });
+
+  it("a frame of a GenAI sequence: violation, and not 'provenance lost' (a frame never had labels to lose)", () => {
+    const seq: Evidence = { ...lineage, field: "frame 1001 of the same sequence (a.%04d.exr): iptc XMP-iptcExt:DigitalSourceType", detail: { sequence: "a.%04d.exr" } };
+    const j = file({ origin: "genai", status: "temporary", evidence: [seq] });
+    expect(j.finding).toBe("violation");
+    expect(j.reasons.some((r) => r.startsWith("provenance lost"))).toBe(false);
+  });
+
+  it("a sequence's gaps and duplicates: a warning on its first frame only", () => {
+    const sequence = { pattern: "a.%04d.exr", frame: 1001, first: 1001, range: "1001-1003, 1005", gaps: [{ from: 1004, to: 1004 }], duplicates: [{ frame: 1002, names: ["a.01002.exr", "a.1002.exr"] }] };
+    const first = file({ origin: "not-genai", evidence: [capture], sequence });
+    expect(first.finding).toBe("warning");
+    expect(first.reasons[0]).toBe("image sequence a.%04d.exr (frames 1001-1003, 1005): missing frames 1004; frame 1002 written twice (a.01002.exr, a.1002.exr)");
+    expect(file({ origin: "not-genai", evidence: [capture], sequence: { ...sequence, frame: 1003 } }).finding).toBe("ok");
+  });
+
   it("approved, then revoked: violation naming who revoked it and why", () => {
     const j = file({ origin: "genai", status: "temporary", evidence: [generated], approvals: [approve, revoke] });
     expect(j.finding).toBe("violation");

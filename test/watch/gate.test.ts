@@ -5,6 +5,7 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   disposeAll,
@@ -483,6 +484,31 @@ describe("watcher lifecycle", () => {
       if (mode === "polling") expect(work?.backend).toBe("chokidar");
       else expect(work?.backend).toMatch(/^\w+$/);
       expect(del?.lastReconcile).toBeTruthy();
+    } finally {
+      await sb.dispose();
+    }
+  });
+
+  it("a resized, recompressed copy of a temporary GenAI still is blocked as derived from it; an approved one's may stay", async () => {
+    const sb = await Sandbox.create({ mode: "events" });
+    try {
+      const w = await sb.watch();
+      const concept = write(path.join(sb.work, "concept.jpg"), sample("genai-concept-art.jpg"));
+      const matte = write(path.join(sb.work, "matte.png"), sample("comfyui-matte.png"));
+      await waitFor(() => sb.db.get("SELECT 1 AS x FROM locations WHERE path = ? AND state = 'present'", matte) && sb.db.get("SELECT 1 AS x FROM locations WHERE path = ? AND state = 'present'", concept), "the GenAI stills to be recorded");
+      expect((await sb.cli(["approve", matte, "--by", "Jo Supervisor", "--ref", "APP-1"])).code).toBe(0);
+      const graded = await sharp(concept).resize({ width: 512 }).modulate({ brightness: 1.1 }).jpeg({ quality: 55 }).toBuffer();
+      const out = write(path.join(sb.scratch, "grade_v3.jpg"), graded);
+      const delivered = path.join(sb.del, "grade_v3.jpg");
+      fs.renameSync(out, delivered);
+      const row = await expectBlocked(sb, delivered, sha256(graded));
+      expect(row.reason).toMatch(/^derived from temporary GenAI asset [0-9a-f]{12} \(genai, .*concept\.jpg\): perceptual distance \d+ of 64 bits$/);
+      // A re-encode of the approved matte is not blocked.
+      const matteCopy = await sharp(matte).png({ compressionLevel: 1 }).toBuffer();
+      const put = write(path.join(sb.scratch, "matte_v2.png"), matteCopy);
+      fs.renameSync(put, path.join(sb.del, "matte_v2.png"));
+      await expectAllowed(sb, w, path.join(sb.del, "matte_v2.png"), sha256(matteCopy));
+      expectNoErrors(w);
     } finally {
       await sb.dispose();
     }

@@ -91,6 +91,8 @@ interface Pending {
   slot: number;
   /** A frame of an image sequence outside the metadata sample: hashed, not read by ExifTool. */
   sampledOut?: boolean;
+  /** A frame of a sequence between the fingerprinted ones (one a second is enough to recognise a shot). */
+  noFingerprint?: boolean;
 }
 
 export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanOptions): Promise<ScanSummary> {
@@ -272,94 +274,94 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
       }
     }
     for await (const batch of entriesOf(root, ignored)) {
-    const frames = opts.sequences === false ? null : sequencesIn(batch);
-    // A folder with image sequences reports nothing until its sequences are recorded, so
-    // a frame is judged with what its shot's other frames say (sequenceEvidence).
-    const barrier = frames ? reserve() : -1;
-    for (const entry of batch) {
-      const wait = opts.backpressure?.();
-      if (wait) await wait;
-      // Outcomes waiting behind a chunk still being read (a large new file early in the
-      // walk) are bounded: past a limit the walk waits for the chunks.
-      if (ready.size > MAX_WAITING_OUTCOMES) await Promise.all(inFlight);
-      const cached = cache?.get(entry.path);
-      if (cache) cache.delete(entry.path);
-      else seen.add(entry.path);
-      switch (entry.type) {
-        case "ignored":
-          emit({ kind: "skipped", path: entry.path, reason: opts.ignoreReason?.(entry.path) ?? "ignored by scan.ignore", cause: "ignored" });
-          continue;
-        case "symlink":
-          emit({ kind: "skipped", path: entry.path, reason: "symbolic link (not followed)", cause: "symlink" });
-          continue;
-        case "other":
-          emit({ kind: "skipped", path: entry.path, reason: "not a regular file", cause: "other" });
-          continue;
-        case "error":
-          recordError(entry.path, null, entry.reason, entry.unaddressable !== true);
-          continue;
-        case "file":
-          break;
-      }
-      const p = entry.path;
-      if (extensions && !extensions.has(path.extname(p).slice(1).toLowerCase())) {
-        emit({ kind: "skipped", path: p, reason: "not a media file type (scan.extensions)", cause: "extension" });
-        continue;
-      }
-      let key: StatKey;
-      try {
-        // Synchronous on purpose: a stat is a few microseconds, a thread-pool round trip more.
-        key = statKey(lstatSync(p, { bigint: true }));
-      } catch (err) {
-        recordError(p, null, describeFsError(err));
-        continue;
-      }
-      const hit = opts.rehash ? undefined : cache ? unpackCached(cached, statKeyString(key)) : locationHit(store, unchangedLocation(store, p, key));
-      if (hit) {
-        const asset = hit.asset;
-        if (opts.touchUnchanged !== false) {
-          touched.push(hit.locationId);
-          if (touched.length >= TOUCH_BATCH) flushTouched();
+      const frames = opts.sequences === false ? null : sequencesIn(batch, (dir, key) => store.sequenceByKey(dir, key) !== undefined);
+      // A folder with image sequences reports nothing until its sequences are recorded, so
+      // a frame is judged with what its shot's other frames say (sequenceEvidence).
+      const barrier = frames ? reserve() : -1;
+      for (const entry of batch) {
+        const wait = opts.backpressure?.();
+        if (wait) await wait;
+        // Outcomes waiting behind a chunk still being read (a large new file early in the
+        // walk) are bounded: past a limit the walk waits for the chunks.
+        if (ready.size > MAX_WAITING_OUTCOMES) await Promise.all(inFlight);
+        const cached = cache?.get(entry.path);
+        if (cache) cache.delete(entry.path);
+        else seen.add(entry.path);
+        switch (entry.type) {
+          case "ignored":
+            emit({ kind: "skipped", path: entry.path, reason: opts.ignoreReason?.(entry.path) ?? "ignored by scan.ignore", cause: "ignored" });
+            continue;
+          case "symlink":
+            emit({ kind: "skipped", path: entry.path, reason: "symbolic link (not followed)", cause: "symlink" });
+            continue;
+          case "other":
+            emit({ kind: "skipped", path: entry.path, reason: "not a regular file", cause: "other" });
+            continue;
+          case "error":
+            recordError(entry.path, null, entry.reason, entry.unaddressable !== true);
+            continue;
+          case "file":
+            break;
         }
-        emit({ kind: "unchanged", path: p, sha256: asset.sha256, assetId: asset.id, origin: asset.origin, status: asset.status, asset, stat: key });
-        continue;
-      }
-      const inSeq = frames?.byPath.get(p);
-      if (inSeq) inSeq.seq.read = true;
-      chunk.push({ path: p, size: key.size, key, slot: reserve(), ...(inSeq && !inSeq.sampled ? { sampledOut: true } : {}) });
-      chunkBytes += key.size;
-      if (chunk.length >= CHUNK_FILES || chunkBytes >= CHUNK_BYTES) {
-        await launch(chunk, false);
-        chunk = [];
-        chunkBytes = 0;
-      }
-    }
-    if (frames) {
-      // Sequences with a frame read now, or not recorded yet, are recorded once their frames are.
-      const found = frames.sequences.filter((q) => q.read || !store.sequenceByKey(q.found.dir, q.found.key)).map((q) => q.found);
-      if (found.length === 0) fill(barrier, null);
-      else {
-        if (chunk.length > 0) {
+        const p = entry.path;
+        if (extensions && !extensions.has(path.extname(p).slice(1).toLowerCase())) {
+          emit({ kind: "skipped", path: p, reason: "not a media file type (scan.extensions)", cause: "extension" });
+          continue;
+        }
+        let key: StatKey;
+        try {
+          // Synchronous on purpose: a stat is a few microseconds, a thread-pool round trip more.
+          key = statKey(lstatSync(p, { bigint: true }));
+        } catch (err) {
+          recordError(p, null, describeFsError(err));
+          continue;
+        }
+        const hit = opts.rehash ? undefined : cache ? unpackCached(cached, statKeyString(key)) : locationHit(store, unchangedLocation(store, p, key));
+        if (hit) {
+          const asset = hit.asset;
+          if (opts.touchUnchanged !== false) {
+            touched.push(hit.locationId);
+            if (touched.length >= TOUCH_BATCH) flushTouched();
+          }
+          emit({ kind: "unchanged", path: p, sha256: asset.sha256, assetId: asset.id, origin: asset.origin, status: asset.status, asset, stat: key });
+          continue;
+        }
+        const inSeq = frames?.byPath.get(p);
+        if (inSeq) inSeq.seq.read = true;
+        chunk.push({ path: p, size: key.size, key, slot: reserve(), ...(inSeq && !inSeq.sampled ? { sampledOut: true } : {}), ...(inSeq && !inSeq.fingerprinted ? { noFingerprint: true } : {}) });
+        chunkBytes += key.size;
+        if (chunk.length >= CHUNK_FILES || chunkBytes >= CHUNK_BYTES) {
           await launch(chunk, false);
           chunk = [];
           chunkBytes = 0;
         }
-        const reads = [...inFlight];
-        const task: Promise<void> = Promise.allSettled(reads)
-          .then(() => {
-            summary.sequences += found.length;
-            store.write(() => {
-              const now = nowIso();
-              for (const q of found) recordSequence(store, q, now);
-            });
-          })
-          .finally(() => {
-            inFlight.delete(task);
-            fill(barrier, null);
-          });
-        inFlight.add(task);
       }
-    }
+      if (frames) {
+        // Sequences with a frame read now, or not recorded yet, are recorded once their frames are.
+        const found = frames.sequences.filter((q) => q.read || !store.sequenceByKey(q.found.dir, q.found.key)).map((q) => q.found);
+        if (found.length === 0) fill(barrier, null);
+        else {
+          if (chunk.length > 0) {
+            await launch(chunk, false);
+            chunk = [];
+            chunkBytes = 0;
+          }
+          const reads = [...inFlight];
+          const task: Promise<void> = Promise.allSettled(reads)
+            .then(() => {
+              summary.sequences += found.length;
+              store.write(() => {
+                const now = nowIso();
+                for (const q of found) recordSequence(store, q, now);
+              });
+            })
+            .finally(() => {
+              inFlight.delete(task);
+              fill(barrier, null);
+            });
+          inFlight.add(task);
+        }
+      }
     }
   }
   if (chunk.length > 0) await launch(chunk, false);
@@ -439,7 +441,7 @@ async function fingerprintAll(store: Store, files: readonly Pending[], hashes: r
   const out: Array<Fingerprinted | null> = files.map(() => null);
   const todo = files.map((_, i) => i).filter((i) => {
     const h = hashes[i]!;
-    if (!h.ok || h.result.changedWhileReading || h.result.size === 0) return false;
+    if (!h.ok || h.result.changedWhileReading || h.result.size === 0 || files[i]!.noFingerprint) return false;
     const known = store.assetBySha(h.result.sha256);
     return !known || needsFingerprint(store.fingerprintState(known.id));
   });
@@ -454,13 +456,20 @@ async function fingerprintAll(store: Store, files: readonly Pending[], hashes: r
   return out;
 }
 
+/** Every this-many frames of a sequence are fingerprinted (about one a second), besides the sample. */
+const SEQUENCE_FINGERPRINT_STRIDE = 24;
+
 interface BatchSequences {
-  byPath: Map<string, { seq: { read: boolean }; sampled: boolean }>;
+  byPath: Map<string, { seq: { read: boolean }; sampled: boolean; fingerprinted: boolean }>;
   sequences: Array<{ found: FoundSequence; read: boolean }>;
 }
 
-/** The image sequences among one folder's files, and which frames are in the metadata sample. */
-function sequencesIn(batch: readonly WalkEntry[]): BatchSequences | null {
+/**
+ * The image sequences among one folder's files, which frames are in the metadata sample,
+ * and which are fingerprinted. Sampling is for a shot's first ingest: once it is recorded,
+ * a frame read again is new or replaced, the odd one out, and is read in full.
+ */
+function sequencesIn(batch: readonly WalkEntry[], recorded: (dir: string, key: string) => boolean): BatchSequences | null {
   const files = batch.filter((e) => e.type === "file");
   if (files.length < 3) return null;
   const seqs: Array<Sequence<string>> = groupSequences(files.map((e) => ({ name: path.basename(e.path), item: e.path })));
@@ -472,9 +481,13 @@ function sequencesIn(batch: readonly WalkEntry[]): BatchSequences | null {
       read: false,
     };
     out.sequences.push(entry);
+    const known = recorded(entry.found.dir, s.key);
     const sample = new Set(sampleFrames(s.frames.length, SEQUENCE_SAMPLE));
-    s.frames.forEach((f, i) => out.byPath.set(f.item, { seq: entry, sampled: sample.has(i) }));
-    // A duplicated frame number's other files are read in full: they are the odd ones out.
+    s.frames.forEach((f, i) => {
+      const sampled = known || sample.has(i);
+      out.byPath.set(f.item, { seq: entry, sampled, fingerprinted: sampled || i % SEQUENCE_FINGERPRINT_STRIDE === 0 });
+    });
+    // A duplicated frame number's other files are not in s.frames: read in full, the odd ones out.
   }
   return out;
 }

@@ -7,7 +7,7 @@ import path from "node:path";
 import type { FingerprintedRow, FingerprintInput, FingerprintRow, Store } from "../db/store.js";
 import { isGenAI, type Origin, type Status } from "./detect/types.js";
 import { errorMessage } from "./errors.js";
-import { formatTimecode, parseTimecode, secondsToFrames, type FrameRate } from "./timecode/timecode.js";
+import { formatTimecode, parseTimecode, secondsToFrames, videoRate, type FrameRate } from "./timecode/timecode.js";
 import {
   HASH_ALGO as ALGO,
   chunks16,
@@ -291,8 +291,8 @@ export interface VideoClock {
 
 export function clockOf(row: FingerprintedRow | undefined): VideoClock | null {
   if (!row || row.kind !== "video" || !row.fps_num || !row.fps_den) return null;
-  const dropFrame = row.start_tc?.includes(";") === true && isDropFrameCapable(row.fps_num, row.fps_den);
-  const rate: FrameRate = { num: row.fps_num, den: row.fps_den, dropFrame, label: `${+(row.fps_num / row.fps_den).toFixed(3)}${dropFrame ? "DF" : ""}` };
+  const rate = videoRate(row.fps_num, row.fps_den, row.start_tc);
+  if (!rate) return null;
   let start = 0;
   if (row.start_tc) {
     try {
@@ -302,10 +302,6 @@ export function clockOf(row: FingerprintedRow | undefined): VideoClock | null {
     }
   }
   return { rate, start };
-}
-
-function isDropFrameCapable(num: number, den: number): boolean {
-  return den === 1001 && (num === 30000 || num === 60000);
 }
 
 /** The timecode of a moment in a video: its own start timecode honoured. */

@@ -3,7 +3,7 @@
 // content first, then perceptual look-alikes, each with its provenance. Reads only: a
 // query records nothing.
 
-import { lstat } from "node:fs/promises";
+import { lstat, readdir } from "node:fs/promises";
 import path from "node:path";
 import type { AssetRow, Store } from "../../db/store.js";
 import type { Context } from "../context.js";
@@ -12,7 +12,7 @@ import { FFMPEG_MISSING, findFfmpeg, fingerprintFrameAt, probeVideo, type VideoI
 import { hashFile } from "../identity/hash.js";
 import { printJson, println, showPath } from "../output.js";
 import { clockOf, fingerprintPath, lookalikes, storeSource, timecodeAt, visualKindOf, type AssetMatch, type Probe } from "../perceptual.js";
-import { formatTimecode, parseRate, parseTimecode, secondsToFrames, framesToSeconds, type FrameRate } from "../timecode/timecode.js";
+import { canDropFrame, formatTimecode, framesToSeconds, parseRate, parseTimecode, secondsToFrames, videoRate, withDropFrame, type FrameRate } from "../timecode/timecode.js";
 import { loadTimeline, resolveAt, type Resolution } from "../timeline/index.js";
 import { describeRange } from "../sequence/sequence.js";
 import { assetReport } from "./show.js";
@@ -209,8 +209,9 @@ async function identify(store: Store, abs: string): Promise<{ sha256: string; as
 
 /** --at / --frame / --seconds → a frame of this video, checked against its length. */
 function pointIn(file: string, info: VideoInfo, opts: FrameOptions): VideoPoint {
-  const own = videoRate(info);
-  const rate = opts.fps ? parseRate(opts.fps) : opts.at?.includes(";") && !own.dropFrame ? { ...own, dropFrame: true, label: own.label + "DF" } : own;
+  const own = opts.fps ? parseRate(opts.fps) : rateOf(file, info);
+  // "HH:MM:SS;FF" is drop-frame by convention, whatever the file's own timecode track says.
+  const rate = !opts.fps && opts.at?.includes(";") && canDropFrame(own) ? withDropFrame(own, true) : own;
   const start = info.startTimecode ? parseTimecode(info.startTimecode, rate) : 0;
   const total = info.frames ?? Math.max(1, Math.round(info.duration * (rate.num / rate.den)));
   let frame: number;
@@ -227,12 +228,10 @@ function pointIn(file: string, info: VideoInfo, opts: FrameOptions): VideoPoint 
   return { frame, seconds, timecode: formatTimecode(start + frame, rate), rate: rate.label, start: formatTimecode(start, rate) };
 }
 
-function videoRate(info: VideoInfo): FrameRate {
-  const dropFrame = info.startTimecode?.includes(";") === true;
-  const fps = info.fpsNum / info.fpsDen;
-  const known = [23.976, 24, 25, 29.97, 30, 47.952, 48, 50, 59.94, 60].find((r) => Math.abs(r - fps) < 0.01);
-  if (known !== undefined) return parseRate(`${known}${dropFrame ? "DF" : ""}`);
-  return { num: info.fpsNum, den: info.fpsDen, dropFrame: false, label: fps.toFixed(3) };
+function rateOf(file: string, info: VideoInfo): FrameRate {
+  const rate = videoRate(info.fpsNum, info.fpsDen, info.startTimecode);
+  if (!rate) throw new UsageError(`${file}: its frame rate is not recorded in the file; give --fps`);
+  return rate;
 }
 
 function integer(s: string, what: string): number {
@@ -316,7 +315,6 @@ async function isFile(p: string): Promise<boolean> {
 
 /** A file whose name, or name without extension, is one of `names` (reels are often the stem). */
 async function findUnder(root: string, names: readonly string[]): Promise<string | null> {
-  const { readdir } = await import("node:fs/promises");
   const wanted = new Set(names.map((n) => n.toLowerCase()));
   const stack = [path.resolve(root)];
   while (stack.length > 0) {

@@ -113,6 +113,17 @@ export function rateFromFps(fps: number): FrameRate | null {
   return { num, den: 1000, dropFrame: false, label: String(num / 1000) };
 }
 
+/**
+ * A video file's rate, from its frame rate as a fraction and its start timecode: a start
+ * timecode written with ";" makes a 29.97 or 59.94 rate drop-frame. Null when unknown.
+ */
+export function videoRate(num: number, den: number, startTimecode: string | null): FrameRate | null {
+  if (!num || !den) return null;
+  const base = rateFromFps(num / den);
+  if (!base) return null;
+  return startTimecode?.includes(";") && canDropFrame(base) ? withDropFrame(base, true) : base;
+}
+
 // Drop-frame constants for a nominal rate of 30 or 60.
 function dfConstants(nominal: number): { drop: number; perMinute: number; perTenMinutes: number } {
   const drop = nominal / 15; // 2 at 29.97, 4 at 59.94

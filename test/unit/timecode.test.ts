@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../src/errors.js";
 import {
+  videoRate,
   formatTimecode,
   framesToSeconds,
   nominalFps,
@@ -188,5 +189,15 @@ describe("seconds and rescaling", () => {
     expect(withDropFrame(r2997, true)).toEqual(df2997);
     expect(withDropFrame(df2997, false)).toEqual(r2997);
     expect(() => withDropFrame(r24, true)).toThrow(UsageError);
+  });
+});
+
+describe("videoRate", () => {
+  it("a file's fraction and start timecode: ';' makes 29.97 drop-frame; unknown rates are null", () => {
+    expect(videoRate(30000, 1001, "01:00:00;00")).toMatchObject({ num: 30000, den: 1001, dropFrame: true });
+    expect(videoRate(30000, 1001, "01:00:00:00")).toMatchObject({ dropFrame: false });
+    expect(videoRate(24000, 1001, null)).toMatchObject({ num: 24000, den: 1001, label: "23.976" });
+    expect(videoRate(25, 1, "10:00:00;00")).toMatchObject({ num: 25, dropFrame: false, label: "25" });
+    expect(videoRate(0, 1, null)).toBeNull();
   });
 });

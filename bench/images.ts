@@ -8,18 +8,10 @@ import { spawn } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import sharp from "sharp";
+import { rng } from "./tree.js";
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: a small seeded PRNG, uniform in [0, 1) (the bench trees' own). */
+export const prng = rng;
 
 const WORDS = ["HOTEL", "NEON", "MARKET", "EXIT", "CAFE", "STATION", "OPEN", "RIVER", "NORTH", "LIBRARY", "PHARMACY", "ARCADE", "GARAGE", "No 7", "ZONE B"];
 const SIZES: ReadonlyArray<readonly [number, number]> = [

@@ -128,7 +128,7 @@ function readMarker(p: string): Marker | null {
 // Small images
 
 /** mulberry32: tiny, seedable, good enough to make every image's pixels different. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

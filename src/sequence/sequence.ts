@@ -30,6 +30,8 @@ export function parseFrameName(name: string): FrameName | null {
   // "plate7.exr" is a name, "plate.7.exr" or "plate0007.exr" a frame.
   const separated = head === "" || /[._-]$/.test(head);
   if (!separated && digits.length < 3) return null;
+  // "comp_v003.exr" is a version of a still, not frame 3.
+  if (/(^|[._-])[vV]$/.test(head)) return null;
   if (digits.length > 9) return null; // a timestamp or an id, not a frame number
   return { head, frame: Number(digits), digits, tail: ext };
 }

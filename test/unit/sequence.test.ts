@@ -20,6 +20,9 @@ describe("parseFrameName", () => {
     expect(parseFrameName("mix_0001.wav")).toBeNull();
     expect(parseFrameName("render.exr")).toBeNull();
     expect(parseFrameName("IMG_20240101123456.jpg")).toBeNull(); // a timestamp, not a frame number
+    expect(parseFrameName("comp_v003.exr")).toBeNull(); // a version, not a frame
+    expect(parseFrameName("shot_00001_v001.png")).toBeNull();
+    expect(parseFrameName("comp_v003.1001.exr")).toMatchObject({ head: "comp_v003.", frame: 1001 });
   });
 });
 

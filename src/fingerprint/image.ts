@@ -74,20 +74,18 @@ export async function fingerprintImage(file: string): Promise<ImageFingerprint> 
   try {
     const image = sharp(file, { failOn: "error", limitInputPixels: MAX_INPUT_PIXELS });
     const meta = await image.metadata();
-    // Only orientation and the reduction in libvips: each further operation there costs about
-    // half a millisecond per picture, more than the whole hash, so the grey conversion and
-    // flattening alpha onto black are done here, on the 32x32 result.
     const { data, info } = await image
       .rotate()
+      .flatten({ background: "#000000" })
+      .greyscale()
       .resize(HASH_SIZE, HASH_SIZE, { fit: "fill" })
       .raw({ depth: "uchar" })
       .toBuffer({ resolveWithObject: true });
-    const c = info.channels;
-    if (c < 1 || c > 4 || data.length !== HASH_SIZE * HASH_SIZE * c) {
-      // sharp promised 8-bit pixels of 1 to 4 channels: anything else is a bug here, not a bad file.
-      throw new Error(`unexpected decode: ${info.width}x${info.height}x${c}, ${data.length} bytes`);
+    if (info.channels !== 1 || data.length !== HASH_SIZE * HASH_SIZE) {
+      // sharp promised one 8-bit channel: anything else is a bug here, not a bad file.
+      throw new Error(`unexpected decode: ${info.width}x${info.height}x${info.channels}, ${data.length} bytes`);
     }
-    const { hash, lowDetail } = hashGrey(toGrey(data, c));
+    const { hash, lowDetail } = hashGrey(data);
     return { hash, width: meta.autoOrient.width, height: meta.autoOrient.height, lowDetail };
   } catch (err) {
     throw new FingerprintError(file, decodeReason(err), { cause: err });
@@ -130,17 +128,4 @@ function decodeReason(err: unknown): string {
   // Keep the first line of libvips' message, without its loader prefix noise.
   const first = msg.split("\n").find((l) => l.trim() !== "") ?? "undecodable image";
   return `cannot decode image (${first.trim().slice(0, 120)})`;
-}
-
-const GREY = new Uint8Array(HASH_SIZE * HASH_SIZE);
-
-/** Rec. 601 luma of 8-bit grey, grey+alpha, RGB or RGBA pixels, alpha flattened onto black. */
-export function toGrey(data: Uint8Array, channels: number): Uint8Array {
-  const n = GREY.length;
-  for (let i = 0, p = 0; i < n; i++, p += channels) {
-    const y = channels >= 3 ? 0.299 * data[p]! + 0.587 * data[p + 1]! + 0.114 * data[p + 2]! : data[p]!;
-    const a = channels === 4 ? data[p + 3]! : channels === 2 ? data[p + 1]! : 255;
-    GREY[i] = Math.round((y * a) / 255);
-  }
-  return GREY;
 }

@@ -607,6 +607,10 @@ export class Store {
     return id;
   }
 
+  hasSequencesIn(dir: string): boolean {
+    return this.q("SELECT 1 FROM sequences WHERE dir = ? LIMIT 1").get(dir) !== undefined;
+  }
+
   sequenceByKey(dir: string, key: string): SequenceRow | undefined {
     return this.q("SELECT * FROM sequences WHERE dir = ? AND key = ?").get(dir, key) as SequenceRow | undefined;
   }

@@ -134,6 +134,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--scope <text>", "what the approval covers")
     .option("--doc <path>", "the approval document (its SHA-256 is recorded)")
     .option("--note <note>", "a note")
+    .option("--sequence", "approve every frame of the image sequence this file is a frame of")
     .action(run((c, arg: string, opts: ApproveOptions) => approveCommand(c, arg, opts)));
 
   program
@@ -142,7 +143,8 @@ export async function main(argv: string[]): Promise<number> {
     .argument("<file|sha256>")
     .requiredOption("--by <name>", "who revokes")
     .requiredOption("--note <note>", "why")
-    .action(run((c, arg: string, opts: { by: string; note: string }) => revokeCommand(c, arg, opts)));
+    .option("--sequence", "revoke every frame of the image sequence this file is a frame of")
+    .action(run((c, arg: string, opts: { by: string; note: string; sequence?: boolean }) => revokeCommand(c, arg, opts)));
 
   program
     .command("log")

@@ -3,7 +3,7 @@
 
 import { userInfo } from "node:os";
 import path from "node:path";
-import type { AssetRow } from "../../db/store.js";
+import type { AssetRow, Store } from "../../db/store.js";
 import type { Context } from "../context.js";
 import type { Evidence } from "../detect/types.js";
 import { isGenAI } from "../detect/types.js";
@@ -78,6 +78,21 @@ export interface ApproveOptions {
   scope?: string;
   doc?: string;
   note?: string;
+  /** Approve every frame of the image sequence the file is a frame of. */
+  sequence?: boolean;
+}
+
+/**
+ * The assets a decision applies to: the one named, or with --sequence every frame of the
+ * one image sequence it is a frame of (a shot is approved or revoked as a whole).
+ */
+function decisionTargets(store: Store, asset: AssetRow, arg: string, sequence: boolean | undefined): { ids: number[]; what: string } {
+  if (!sequence) return { ids: [asset.id], what: asset.sha256.slice(0, 12) };
+  const seqs = [...new Map(store.sequencesOfAsset(asset.id).map((q) => [q.id, q])).values()];
+  if (seqs.length === 0) throw new UsageError(`${arg} is not a frame of a recorded image sequence (scan its folder first, or leave out --sequence)`);
+  if (seqs.length > 1) throw new UsageError(`${arg}'s content is a frame of ${seqs.length} sequences (${seqs.map((q) => path.join(q.dir, q.pattern)).join(", ")}): name a frame of one of them by path`);
+  const q = seqs[0]!;
+  return { ids: store.sequenceAssets(q.id), what: `${path.join(q.dir, q.pattern)} (${q.frames} frames)` };
 }
 
 export async function approveCommand(ctx: Context, arg: string, o: ApproveOptions): Promise<number> {
@@ -94,30 +109,41 @@ export async function approveCommand(ctx: Context, arg: string, o: ApproveOption
     }
   }
   if (!isGenAI(asset.origin)) log.warn(`${arg} is ${asset.origin}, not GenAI; the approval is recorded and applies if it is later found to be GenAI`);
+  const targets = decisionTargets(store, asset, arg, o.sequence);
   const result = store.decision(() => {
     const now = nowIso();
-    store.addApproval({ asset_id: asset.id, action: "approve", by: o.by, ref: o.ref, scope: o.scope ?? null, note: o.note ?? null, doc_path: docPath, doc_sha256: docSha, at: now });
-    store.addEvent("approved", now, { assetId: asset.id, detail: { by: o.by, ref: o.ref, scope: o.scope ?? null, doc_sha256: docSha } });
-    return reclassifyFamily(store, asset.id, now, "approved");
+    let mine: ReturnType<typeof reclassifyFamily> | undefined;
+    for (const id of targets.ids) {
+      store.addApproval({ asset_id: id, action: "approve", by: o.by, ref: o.ref, scope: o.scope ?? null, note: o.note ?? null, doc_path: docPath, doc_sha256: docSha, at: now });
+      store.addEvent("approved", now, { assetId: id, detail: { by: o.by, ref: o.ref, scope: o.scope ?? null, doc_sha256: docSha } });
+      const r = reclassifyFamily(store, id, now, "approved");
+      if (id === asset.id) mine = r;
+    }
+    return mine ?? reclassifyFamily(store, asset.id, now, "approved");
   });
-  const out = { sha256: asset.sha256, origin: result.origin, status: result.status, by: o.by, ref: o.ref, scope: o.scope ?? null, docSha256: docSha };
+  const out = { sha256: asset.sha256, origin: result.origin, status: result.status, by: o.by, ref: o.ref, scope: o.scope ?? null, docSha256: docSha, assets: targets.ids.length };
   if (ctx.globals.json) printJson(out);
-  else println(`approved ${asset.sha256.slice(0, 12)} (${result.origin}${result.status ? `/${result.status}` : ""}) by ${o.by}, ref ${o.ref}`);
+  else println(`approved ${targets.what} (${result.origin}${result.status ? `/${result.status}` : ""}) by ${o.by}, ref ${o.ref}`);
   return ExitCode.ok;
 }
 
-export async function revokeCommand(ctx: Context, arg: string, o: { by: string; note: string }): Promise<number> {
+export async function revokeCommand(ctx: Context, arg: string, o: { by: string; note: string; sequence?: boolean }): Promise<number> {
   const store = ctx.store({ create: true });
   const asset = requireAsset(await resolveTarget(ctx, arg, { record: false }), arg);
-  if (store.lastApproval(asset.id)?.action !== "approve") throw new UsageError(`${arg} is not approved; nothing to revoke`);
+  const targets = decisionTargets(store, asset, arg, o.sequence);
+  const approved = targets.ids.filter((id) => store.lastApproval(id)?.action === "approve");
+  if (approved.length === 0) throw new UsageError(`${arg}${o.sequence ? "'s sequence" : ""} is not approved; nothing to revoke`);
   const result = store.decision(() => {
     const now = nowIso();
-    store.addApproval({ asset_id: asset.id, action: "revoke", by: o.by, ref: null, scope: null, note: o.note, doc_path: null, doc_sha256: null, at: now });
-    store.addEvent("revoked", now, { assetId: asset.id, detail: { by: o.by, note: o.note } });
+    for (const id of approved) {
+      store.addApproval({ asset_id: id, action: "revoke", by: o.by, ref: null, scope: null, note: o.note, doc_path: null, doc_sha256: null, at: now });
+      store.addEvent("revoked", now, { assetId: id, detail: { by: o.by, note: o.note } });
+      reclassifyFamily(store, id, now, "revoked");
+    }
     return reclassifyFamily(store, asset.id, now, "revoked");
   });
-  const out = { sha256: asset.sha256, origin: result.origin, status: result.status, by: o.by, note: o.note };
+  const out = { sha256: asset.sha256, origin: result.origin, status: result.status, by: o.by, note: o.note, assets: approved.length };
   if (ctx.globals.json) printJson(out);
-  else println(`revoked approval of ${asset.sha256.slice(0, 12)}; it is now ${result.origin}${result.status ? `/${result.status}` : ""}`);
+  else println(`revoked approval of ${targets.what}; it is now ${result.origin}${result.status ? `/${result.status}` : ""}`);
   return ExitCode.ok;
 }

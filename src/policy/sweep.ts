@@ -33,7 +33,7 @@ export interface RecordFacts {
   knownBefore: boolean;
   /** Temporary GenAI assets it looks like (perceptual fingerprints), closest first. */
   derived?: ReadonlyArray<{ verdict: "match" | "possible"; what: string }>;
-  /** The image sequence this file is a frame of. */
+  /** The image sequence this file is a frame of (the sweep sets it on a shot's first frame when it has gaps or duplicates). */
   sequence?: { pattern: string; frame: number; first: number; range: string; gaps: ReadonlyArray<{ from: number; to: number }>; duplicates: ReadonlyArray<{ frame: number; names: readonly string[] }> };
 }
 

@@ -15,7 +15,7 @@ import { log } from "../log.js";
 import { suspectUnmount } from "../policy/vanish.js";
 import { markVanished, nowIso, recordIdentified, recordReadError, recordSequence, unchangedLocation, type FoundSequence, type Recorded } from "../provenance.js";
 import { fingerprintPath, needsFingerprint, type FingerprintOptions, type Fingerprinted } from "../perceptual.js";
-import { groupSequences, sampleFrames, type Sequence } from "../sequence/sequence.js";
+import { groupSequences, MIN_FRAMES, parseFrameName, sampleFrames, type Sequence } from "../sequence/sequence.js";
 import { ignoreMatcher, walkBatches, type IgnoreMatcher, type WalkEntry } from "./walk.js";
 
 // Files per ExifTool call: each call costs ~20 ms of ExifTool set-up, so fewer, larger calls.
@@ -274,10 +274,14 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
       }
     }
     for await (const batch of entriesOf(root, ignored)) {
-      const frames = opts.sequences === false ? null : sequencesIn(batch, (dir, key) => store.sequenceByKey(dir, key) !== undefined);
-      // A folder with image sequences reports nothing until its sequences are recorded, so
-      // a frame is judged with what its shot's other frames say (sequenceEvidence).
-      const barrier = frames ? reserve() : -1;
+      // From a folder's first frame to be read on, it reports nothing until its sequences are
+      // recorded, so a new frame is judged with what its shot's other frames say
+      // (sequenceEvidence). A folder of unchanged frames costs a name check per file and
+      // holds nothing back (holding 100,000 rows cost a quick sweep 45 MB).
+      const mayHoldFrames = opts.sequences !== false && countFrameNames(batch) >= MIN_FRAMES;
+      let frames: BatchSequences | null | undefined;
+      const grouped = (): BatchSequences | null => (frames ??= sequencesIn(batch, (dir, key) => store.sequenceByKey(dir, key) !== undefined));
+      let barrier = -1;
       for (const entry of batch) {
         const wait = opts.backpressure?.();
         if (wait) await wait;
@@ -326,7 +330,8 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
           emit({ kind: "unchanged", path: p, sha256: asset.sha256, assetId: asset.id, origin: asset.origin, status: asset.status, asset, stat: key });
           continue;
         }
-        const inSeq = frames?.byPath.get(p);
+        const inSeq = mayHoldFrames ? grouped()?.byPath.get(p) : undefined;
+        if (inSeq && barrier < 0) barrier = reserve();
         if (inSeq) inSeq.seq.read = true;
         chunk.push({ path: p, size: key.size, key, slot: reserve(), ...(inSeq && !inSeq.sampled ? { sampledOut: true } : {}), ...(inSeq && !inSeq.fingerprinted ? { noFingerprint: true } : {}) });
         chunkBytes += key.size;
@@ -336,10 +341,21 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
           chunkBytes = 0;
         }
       }
-      if (frames) {
+      if (mayHoldFrames) {
         // Sequences with a frame read now, or not recorded yet, are recorded once their frames are.
-        const found = frames.sequences.filter((q) => q.read || !store.sequenceByKey(q.found.dir, q.found.key)).map((q) => q.found);
-        if (found.length === 0) fill(barrier, null);
+        const dir = path.dirname(batch[0]!.path);
+        const all = frames !== undefined || !store.hasSequencesIn(dir) ? grouped() : null;
+        const found = (all?.sequences ?? []).filter((q) => q.read || !store.sequenceByKey(q.found.dir, q.found.key)).map((q) => q.found);
+        if (barrier < 0) {
+          // Nothing read here: only shots recorded before sequences were (an older prov).
+          if (found.length > 0) {
+            summary.sequences += found.length;
+            store.write(() => {
+              const now = nowIso();
+              for (const q of found) recordSequence(store, q, now);
+            });
+          }
+        } else if (found.length === 0) fill(barrier, null);
         else {
           if (chunk.length > 0) {
             await launch(chunk, false);
@@ -454,6 +470,13 @@ async function fingerprintAll(store: Store, files: readonly Pending[], hashes: r
   };
   await Promise.all([worker(), worker()]);
   return out;
+}
+
+/** How many of a folder's names look like frames: a cheap test before grouping them. */
+function countFrameNames(batch: readonly WalkEntry[]): number {
+  let n = 0;
+  for (const e of batch) if (e.type === "file" && parseFrameName(path.basename(e.path))) n++;
+  return n;
 }
 
 /** Every this-many frames of a sequence are fingerprinted (about one a second), besides the sample. */

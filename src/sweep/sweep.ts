@@ -5,7 +5,7 @@
 import { realpathSync } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
 import path from "node:path";
-import type { ApprovalRow, AssetSummary, EvidenceRow, Store } from "../../db/store.js";
+import type { ApprovalRow, AssetSummary, EvidenceRow, SequenceRow, Store } from "../../db/store.js";
 import { describeFsError, errnoCode, UsageError } from "../errors.js";
 import type { ExtraHasher } from "../identity/hash.js";
 import { addToTally, exitCodeFor, FAIL_ON_RULES, judge, type RecordFacts, type SweepFacts, type Tally } from "../policy/sweep.js";
@@ -13,7 +13,7 @@ import { classify } from "../detect/classify.js";
 import { isGenAI, type Evidence } from "../detect/types.js";
 import { derivations, describeDerivation, GenAIFingerprints, lookalikes, type Limits } from "../perceptual.js";
 import { lineageEvidence, nowIso, sequenceEvidence, toEvidence } from "../provenance.js";
-import { describeRange, parseFrameName } from "../sequence/sequence.js";
+import { describeRange, parseFrameName, sequenceKey } from "../sequence/sequence.js";
 import { scan, type FileOutcome, type ScanDeps } from "../scan/scanner.js";
 import type { IgnoreMatcher } from "../scan/walk.js";
 import { FINDINGS, SWEEP_SCHEMA_VERSION, type MhlOutcome, type FailOn, type Finding, type ReportWriter, type SweepRow, type SweepSummary } from "./types.js";
@@ -155,9 +155,10 @@ export async function sweep(rootArg: string, deps: ScanDeps, opts: SweepOptions)
   const records = new Records(store, opts.perceptual ?? null);
   if (opts.quick) records.preload(root);
   records.loadGenAIFingerprints();
+  const shots = new Shots(store);
   const onFile = (o: FileOutcome): void => {
     if (o.kind === "skipped" && o.reason === SELF) return;
-    const facts = factsOf(records, store, o, startedAt);
+    const facts = factsOf(records, shots, store, o, startedAt);
     const j = judge(facts.facts);
     const asset = facts.asset;
     if (opts.keepFiles && asset && (o.kind === "recorded" || o.kind === "unchanged")) {
@@ -318,31 +319,51 @@ function group<T extends { asset_id: number }>(rows: readonly T[]): Map<number, 
   return m;
 }
 
-function factsOf(records: Records, store: Store, o: FileOutcome, startedAt: string): { facts: SweepFacts; asset: AssetSummary | null } {
+function factsOf(records: Records, shots: Shots, store: Store, o: FileOutcome, startedAt: string): { facts: SweepFacts; asset: AssetSummary | null } {
   switch (o.kind) {
     case "skipped":
       return { facts: o.cause === "symlink" ? { kind: "symlink" } : { kind: "skipped", reason: o.reason }, asset: null };
     case "error":
       return { facts: { kind: "error", reason: o.reason }, asset: null };
     case "unchanged":
-      return { facts: { kind: "file", record: { ...records.facts(o.asset, true, startedAt), ...shotOf(store, o.path, o.asset.id) } }, asset: o.asset };
+      return { facts: { kind: "file", record: { ...records.facts(o.asset, true, startedAt), ...shots.of(o.path) } }, asset: o.asset };
     case "recorded": {
       const asset = store.assetById(o.assetId);
       if (!asset) return { facts: { kind: "error", reason: "asset vanished from the database during the sweep" }, asset: null };
-      return { facts: { kind: "file", record: { ...records.facts(asset, false, startedAt), ...shotOf(store, o.path, asset.id) } }, asset };
+      return { facts: { kind: "file", record: { ...records.facts(asset, false, startedAt), ...shots.of(o.path) } }, asset };
     }
   }
 }
 
-/** The image sequence a frame file belongs to (asked only of names that look like frames). */
-function shotOf(store: Store, p: string, assetId: number): Pick<RecordFacts, "sequence"> {
-  if (!parseFrameName(path.basename(p))) return {};
-  const s = store.sequencesOfAsset(assetId).find((x) => x.path === p);
-  if (!s) return {};
-  const gaps = JSON.parse(s.gaps) as Array<{ from: number; to: number }>;
-  return {
-    sequence: { pattern: s.pattern, frame: s.frame, first: s.first_frame, range: describeRange({ first: s.first_frame, last: s.last_frame, gaps }), gaps, duplicates: JSON.parse(s.duplicates) as Array<{ frame: number; names: string[] }> },
-  };
+/**
+ * The image sequence a frame file belongs to, by its name: one query per sequence, not per
+ * frame (a reel is tens of thousands of frames). Its folder's sequences are recorded before
+ * any of its files is reported (the scanner's barrier), so the first ask sees them.
+ */
+class Shots {
+  /** Per sequence (folder and key): its report line's facts, or null when it has nothing to report. */
+  private readonly cache = new Map<string, NonNullable<RecordFacts["sequence"]> | null>();
+  constructor(private readonly store: Store) {}
+
+  /** A sequence's gaps and duplicates, on its first frame only (the one row that reports them). */
+  of(p: string): Pick<RecordFacts, "sequence"> {
+    const f = parseFrameName(path.basename(p));
+    if (!f) return {};
+    const dir = path.dirname(p);
+    const key = sequenceKey(f);
+    const k = `${dir}\0${key}`;
+    let q = this.cache.get(k);
+    if (q === undefined) {
+      const s = this.store.sequenceByKey(dir, key);
+      const gaps = s ? (JSON.parse(s.gaps) as Array<{ from: number; to: number }>) : [];
+      const duplicates = s ? (JSON.parse(s.duplicates) as Array<{ frame: number; names: string[] }>) : [];
+      q = s && (gaps.length > 0 || duplicates.length > 0)
+        ? { pattern: s.pattern, frame: s.first_frame, first: s.first_frame, range: describeRange({ first: s.first_frame, last: s.last_frame, gaps }), gaps, duplicates }
+        : null;
+      this.cache.set(k, q);
+    }
+    return q && f.frame === q.first ? { sequence: q } : {};
+  }
 }
 
 const FAIL_ON_WORDS: Record<FailOn, string> = { genai: "approved GenAI", "possibly-genai": "possibly GenAI", unknown: "unknown", unreadable: "unreadable" };

@@ -247,6 +247,20 @@ describe("image sequences", () => {
     expect(s.code).toBe(1);
     expect(json(s).files[0].reasons[0]).toMatch(/frame 1001 of the same sequence \(shot010_plate\.%04d\.png\)/);
 
+    // A shot is approved, and revoked, as a whole.
+    const ap = await prov(["--json", "approve", "shot010/shot010_plate.1002.png", "--sequence", "--by", "Jo Supervisor", "--ref", "APP-77"]);
+    expect(ap.code, ap.stderr).toBe(0);
+    expect(json(ap)).toMatchObject({ status: "approved", assets: 11 });
+    const ok = await prov(["--json", "sweep", "deliver-seq"]);
+    expect(ok.code, ok.stdout).toBe(0);
+    expect(json(ok).files[0].finding).toBe("disclosed");
+    const rv = await prov(["revoke", "shot010/shot010_plate.1002.png", "--sequence", "--by", "Jo Supervisor", "--note", "studio said no"]);
+    expect(rv.code, rv.stderr).toBe(0);
+    expect((await prov(["sweep", "deliver-seq"])).code).toBe(1);
+    const notFrame = await prov(["approve", "edit/camera-plate.jpg", "--sequence", "--by", "Jo", "--ref", "X"]);
+    expect(notFrame.code).toBe(2);
+    expect(notFrame.stderr).toMatch(/not a frame of a recorded image sequence/);
+
     // The sweep of the shot reports its gap and duplicate once, on the first frame.
     const rows = json(await prov(["--json", "sweep", "shot010"])).files as Array<{ path: string; reasons: string[] }>;
     const notes = rows.flatMap((r) => r.reasons.filter((x) => x.startsWith("image sequence")).map((x) => [r.path, x]));

@@ -17,10 +17,10 @@ import {
   fingerprintVideo,
   isFingerprintableImage,
   neighbours16,
+  type Verdict,
 } from "./fingerprint/index.js";
 
-/** match: the same picture; possible: worth a look; none: unrelated. */
-export type Verdict = "match" | "possible" | "none";
+export type { Verdict };
 
 /** Distances (bits of 64) up to which two fingerprints are a match, or a possible one. */
 export interface Limits {
@@ -28,12 +28,13 @@ export interface Limits {
   possible: number;
 }
 
+/** The verdict for a distance under the configured limits (fingerprint/'s verdictFor uses the defaults). */
 export function verdictFor(distance: number, limits: Limits): Verdict {
   return distance <= limits.match ? "match" : distance <= limits.possible ? "possible" : "none";
 }
 
 /** Containers ffmpeg decodes; camera raw video (R3D, BRAW, ARRIRAW) it does not. */
-const VIDEO_EXTENSIONS = new Set(["mov", "mp4", "m4v", "mxf", "mkv", "webm", "avi", "mts", "m2ts", "mpg", "mpeg", "3gp", "ts", "gif"]);
+const VIDEO_EXTENSIONS = new Set(["mov", "mp4", "m4v", "mxf", "mkv", "webm", "avi", "mts", "m2ts", "mpg", "mpeg", "3gp", "ts"]);
 
 export type VisualKind = "image" | "video";
 

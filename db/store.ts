@@ -681,6 +681,15 @@ export class Store {
     ).run({ ...info, asset_id: assetId });
   }
 
+  /**
+   * Assets fingerprinted with `algo` and not waiting for anything (`retryReason`: a skip
+   * reason that no longer holds, e.g. a missing ffmpeg now installed): a scan backfills the rest.
+   */
+  fingerprintedAssets(algo: string, retryReason: string | null): Set<number> {
+    const rows = this.q("SELECT asset_id FROM fingerprinted WHERE algo = ? AND NOT (state = 'skipped' AND reason IS ?)").raw(true).all(algo, retryReason) as Array<[number]>;
+    return new Set(rows.map((r) => r[0]));
+  }
+
   fingerprintsOf(assetId: number): FingerprintRow[] {
     return this.q("SELECT id, asset_id, seconds, hash, low_detail FROM fingerprints WHERE asset_id = ? ORDER BY seconds").all(assetId) as FingerprintRow[];
   }

@@ -117,6 +117,18 @@ export function needsFingerprint(row: FingerprintedRow | undefined): boolean {
   return row.state === "skipped" && row.reason === FFMPEG_MISSING && findFfmpeg() !== null;
 }
 
+/** The assets that need no fingerprint now (needsFingerprint false), in one query. */
+export function fingerprintedAssets(store: Store): Set<number> {
+  return store.fingerprintedAssets(ALGO, findFfmpeg() !== null ? FFMPEG_MISSING : null);
+}
+
+/** What is recorded for a frame of a sequence that is deliberately not fingerprinted. */
+export function notFingerprinted(p: string, why: string, now: string): Fingerprinted | null {
+  const kind = visualKindOf(p);
+  if (!kind) return null;
+  return { info: { algo: ALGO, state: "skipped", reason: why, kind, width: null, height: null, duration: null, fps_num: null, fps_den: null, start_tc: null, at: now }, frames: [] };
+}
+
 // ------------------------------------------------------------------ lookups
 
 export interface Probe {

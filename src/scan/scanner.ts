@@ -14,7 +14,7 @@ import type { MetadataReader, MetadataResult } from "../metadata/exiftool.js";
 import { log } from "../log.js";
 import { suspectUnmount } from "../policy/vanish.js";
 import { markVanished, nowIso, recordIdentified, recordReadError, recordSequence, unchangedLocation, type FoundSequence, type Recorded } from "../provenance.js";
-import { fingerprintPath, needsFingerprint, type FingerprintOptions, type Fingerprinted } from "../perceptual.js";
+import { fingerprintedAssets, fingerprintPath, needsFingerprint, notFingerprinted, visualKindOf, type FingerprintOptions, type Fingerprinted } from "../perceptual.js";
 import { groupSequences, MIN_FRAMES, parseFrameName, sampleFrames, type Sequence } from "../sequence/sequence.js";
 import { ignoreMatcher, walkBatches, type IgnoreMatcher, type WalkEntry } from "./walk.js";
 
@@ -239,7 +239,8 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
             { path: f.path, stat: h.result.stat, sha256: h.result.sha256, mediaHash: h.result.mediaHash, size: h.result.size, metadata, folderEvidence: h.result.size > 0 ? deps.folderMatcher(f.path) : [] },
             now,
           );
-          const fp = prints[i];
+          // A frame left out on purpose says so (else every scan would backfill it), unless its content has fingerprints already.
+          const fp = prints[i] ?? (f.noFingerprint && !store.fingerprintState(r.assetId) ? notFingerprinted(f.path, "a frame between the fingerprinted frames of its image sequence", now) : null);
           if (fp) store.putFingerprints(r.assetId, fp.info, fp.frames);
           outcomes.push([f.slot, { kind: "recorded", ...r, stat: h.result.stat, extraHash: h.result.extraHash }]);
         }
@@ -252,6 +253,25 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
   const launch = async (files: Pending[], lastTry: boolean): Promise<void> => {
     const p: Promise<void> = processChunk(files, lastTry).finally(() => inFlight.delete(p));
     inFlight.add(p);
+    if (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
+  };
+
+  // Content that needs no fingerprint; the rest found unchanged is fingerprinted (backfill).
+  // Loaded at the first unchanged file (one query), not for a watcher's batch of new files.
+  let printedSet: Set<number> | undefined;
+  const printed = deps.fingerprint ? { has: (id: number) => (printedSet ??= fingerprintedAssets(store)).has(id), add: (id: number) => (printedSet ??= fingerprintedAssets(store)).add(id) } : null;
+  const backfill = async (p: string, assetId: number, key: StatKey, fp: FingerprintOptions): Promise<void> => {
+    const made = await fingerprintPath(p, fp, nowIso());
+    // Recorded only if the file still holds the content it was recorded with.
+    const same = await lstat(p, { bigint: true }).then((s) => sameStat(statKey(s), key), () => false);
+    if (made && same) store.write(() => store.putFingerprints(assetId, made.info, made.frames));
+  };
+  const launchTask = async (work: Promise<void>, slot: number, outcome: FileOutcome): Promise<void> => {
+    const task: Promise<void> = work.catch((err: unknown) => log.warn(`cannot fingerprint ${outcome.path}: ${errorMessage(err)}`)).finally(() => {
+      inFlight.delete(task);
+      fill(slot, outcome);
+    });
+    inFlight.add(task);
     if (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
   };
 
@@ -327,7 +347,15 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
             touched.push(hit.locationId);
             if (touched.length >= TOUCH_BATCH) flushTouched();
           }
-          emit({ kind: "unchanged", path: p, sha256: asset.sha256, assetId: asset.id, origin: asset.origin, status: asset.status, asset, stat: key });
+          const outcome: FileOutcome = { kind: "unchanged", path: p, sha256: asset.sha256, assetId: asset.id, origin: asset.origin, status: asset.status, asset, stat: key };
+          if (printed && asset.size > 0 && !printed.has(asset.id) && visualKindOf(p)) {
+            // Recorded before fingerprints existed (or by a sweep with nothing to compare):
+            // made now, before the file is reported, so a sweep compares it.
+            printed.add(asset.id);
+            await launchTask(backfill(p, asset.id, key, deps.fingerprint!), reserve(), outcome);
+            continue;
+          }
+          emit(outcome);
           continue;
         }
         const inSeq = mayHoldFrames ? grouped()?.byPath.get(p) : undefined;

@@ -214,6 +214,35 @@ describe("sweep and perceptual matches", () => {
   });
 });
 
+describe("recorded before fingerprints", () => {
+  it("a scan fingerprints unchanged pictures that have none, and a quick sweep then compares them", async () => {
+    const d = tempDir();
+    const run = (args: string[]): Promise<CliResult> => runCli(args, { cwd: d, timeoutMs: 90_000 });
+    expect((await run(["init"])).code).toBe(0);
+    const cfgFile = path.join(d, "prov.config.json");
+    const cfg = JSON.parse(fs.readFileSync(cfgFile, "utf8"));
+    fs.writeFileSync(cfgFile, JSON.stringify({ ...cfg, fingerprint: { ...cfg.fingerprint, enabled: false } }));
+    const still = copySample("genai-concept-art.jpg", path.join(d, "edit"));
+    fs.mkdirSync(path.join(d, "deliver"));
+    await sharp(still).resize({ width: 300 }).jpeg({ quality: 60 }).toFile(path.join(d, "deliver/grade.jpg"));
+    expect((await run(["scan", "edit"])).code).toBe(0);
+    expect((await run(["sweep", "deliver"])).code).toBe(0); // nothing to compare: not flagged
+    const store = openStore(path.join(d, "prov.db"), { create: false });
+    const conceptId = store.assetBySha(sha256Of(still))!.id;
+    expect(store.fingerprintState(conceptId)).toBeUndefined();
+    store.close();
+
+    fs.writeFileSync(cfgFile, JSON.stringify(cfg)); // fingerprints on (the default)
+    expect((await run(["scan", "edit"])).code).toBe(0); // unchanged: not re-read, but fingerprinted
+    const again = openStore(path.join(d, "prov.db"), { create: false });
+    expect(again.fingerprintState(conceptId)).toMatchObject({ state: "done", kind: "image" });
+    again.close();
+    const q = await run(["--json", "sweep", "deliver", "--quick"]);
+    expect(q.code, q.stdout).toBe(1);
+    expect(json(q).files[0].reasons[0]).toMatch(/^derived from temporary GenAI asset/);
+  });
+});
+
 describe("image sequences", () => {
   it("groups numbered frames, reads metadata of a sample, and makes every frame of a labelled shot GenAI", async () => {
     const shot = path.join(dir, "shot010");

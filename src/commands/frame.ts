@@ -175,9 +175,8 @@ async function timelineFrame(ctx: Context, store: Store, cut: string, opts: Fram
       matches: [],
     });
   }
-  const sourceTc = formatTimecode(r.sourceFrame, r.event.sourceRate);
   if (visualKindOf(found.path) === "video") {
-    return videoFrame(ctx, store, found.path, { at: sourceTc, fps: r.event.sourceRate.label }, { query, timeline, source: found });
+    return videoFrame(ctx, store, found.path, { at: r.sourceTimecode, fps: r.event.sourceRate.label }, { query, timeline, source: found });
   }
   const still = await stillFrame(ctx, store, found.path);
   return { ...still, query, timeline, source: found };
@@ -272,12 +271,12 @@ function describeResolution(file: string, at: string, r: Resolution): Record<str
   return {
     file,
     recordTimecode: at,
-    track: r.event.track,
-    event: r.event.index,
-    clipName: r.event.name,
-    reel: r.event.reel,
-    sourceFile: r.event.sourceFile,
-    sourceTimecode: formatTimecode(r.sourceFrame, r.event.sourceRate),
+    track: r.track,
+    event: r.index,
+    clipName: r.name,
+    reel: r.reel,
+    sourceFile: r.sourceFile,
+    sourceTimecode: r.sourceTimecode,
     ...(r.transition ? { transition: r.transition } : {}),
     alsoOnTracks: r.alsoPresent.map((e) => ({ track: e.track, event: e.index, clipName: e.name, reel: e.reel })),
   };
@@ -290,13 +289,12 @@ function describeResolution(file: string, at: string, r: Resolution): Record<str
  */
 async function findSource(store: Store, r: Resolution, cut: string, mediaRoot: string | undefined): Promise<{ path: string | null; how: string; tried: string[] }> {
   const tried: string[] = [];
-  const e = r.event;
-  if (e.sourceFile) {
-    const p = path.resolve(path.dirname(cut), e.sourceFile);
+  if (r.sourceFile) {
+    const p = path.resolve(path.dirname(cut), r.sourceFile);
     tried.push(`source file ${p}`);
     if (await isFile(p)) return { path: p, how: "source file named in the cut", tried };
   }
-  const names = [e.sourceFile ? path.basename(e.sourceFile) : null, e.name, e.reel].filter((n): n is string => !!n && n !== "AX" && n !== "BL");
+  const names = [r.sourceFile ? path.basename(r.sourceFile) : null, r.name, r.reel].filter((n): n is string => !!n && n !== "AX" && n !== "BL");
   for (const name of names) {
     tried.push(`recorded files named ${name}`);
     for (const l of store.presentLocationsNamed(name)) if (await isFile(l.path)) return { path: l.path, how: `recorded file named ${name}`, tried };

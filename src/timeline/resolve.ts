@@ -4,16 +4,10 @@
 
 import { UsageError } from "../errors.js";
 import { floorTolerant, formatTimecode, rescaleFrames, type FrameRate } from "../timecode/timecode.js";
-import type { Timeline, TimelineEvent, TrackKind, Transition } from "./types.js";
+import type { Timeline, TimelineEvent, Transition } from "./types.js";
 
 /** A clip on a track at the record frame asked about, and the source frame it shows. */
-export interface Hit {
-  track: string;
-  trackKind: TrackKind;
-  index: number;
-  name: string | null;
-  reel: string | null;
-  sourceFile: string | null;
+export interface Hit extends Pick<TimelineEvent, "track" | "trackKind" | "index" | "name" | "reel" | "sourceFile"> {
   sourceFrame: number;
   /** sourceFrame as a timecode at the event's source rate. */
   sourceTimecode: string;

@@ -30,6 +30,11 @@ function makeReel(still: string, out: string): void {
 
 beforeAll(async () => {
   if (!fs.existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` first`);
+  try {
+    execFileSync("ffmpeg", ["-version"], { stdio: "ignore" });
+  } catch {
+    throw new Error("these tests make and read videos with ffmpeg, which is not on PATH: apt-get install ffmpeg (.ci/run does)");
+  }
   dir = tempDir();
   expect((await prov(["init"])).code).toBe(0);
   edit = path.join(dir, "edit");

@@ -13,6 +13,7 @@ import {
   chunks16,
   FFMPEG_MISSING,
   findFfmpeg,
+  fingerprintFrameAt,
   fingerprintImage,
   fingerprintVideo,
   isFingerprintableImage,
@@ -36,12 +37,15 @@ export function verdictFor(distance: number, limits: Limits): Verdict {
 /** Containers ffmpeg decodes; camera raw video (R3D, BRAW, ARRIRAW) it does not. */
 const VIDEO_EXTENSIONS = new Set(["mov", "mp4", "m4v", "mxf", "mkv", "webm", "avi", "mts", "m2ts", "mpg", "mpeg", "3gp", "ts"]);
 
+/** Stills the prebuilt sharp cannot decode and ffmpeg can: VFX and finishing frame formats. */
+const FFMPEG_STILLS = new Set(["exr", "dpx", "cin", "tga", "jp2", "j2k", "sgi", "bmp"]);
+
 export type VisualKind = "image" | "video";
 
 /** What kind of picture a file holds, by its name; null for audio, sidecars, documents. */
 export function visualKindOf(p: string): VisualKind | null {
   const ext = path.extname(p).slice(1).toLowerCase();
-  if (isFingerprintableImage(p)) return "image";
+  if (isFingerprintableImage(p) || FFMPEG_STILLS.has(ext)) return "image";
   if (VIDEO_EXTENSIONS.has(ext)) return "video";
   return null;
 }
@@ -72,6 +76,12 @@ export async function fingerprintPath(p: string, opts: FingerprintOptions, now: 
   if (!kind) return null;
   const base = { algo: ALGO, reason: null, kind, width: null, height: null, duration: null, fps_num: null, fps_den: null, start_tc: null, at: now };
   try {
+    if (kind === "image" && !isFingerprintableImage(p)) {
+      // EXR, DPX and kin: one frame decoded by ffmpeg (about 0.2 s, mostly starting it).
+      if (!findFfmpeg()) return { info: { ...base, state: "skipped", reason: FFMPEG_MISSING }, frames: [] };
+      const f = await fingerprintFrameAt(p, 0);
+      return { info: { ...base, state: "done" }, frames: [frame(null, f.hash, f.lowDetail)] };
+    }
     if (kind === "image") {
       const f = await fingerprintImage(p);
       return { info: { ...base, state: "done", width: f.width, height: f.height }, frames: [frame(null, f.hash, f.lowDetail)] };

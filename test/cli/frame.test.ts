@@ -77,6 +77,15 @@ describe("prov frame FILE", () => {
     expect(u.matches.filter((m: { sha256: string }) => m.sha256 === conceptSha)).toEqual([]);
   });
 
+  it("an EXR or DPX frame of it is found too (decoded by ffmpeg; sharp has no decoder for them)", async () => {
+    for (const [ext, codec] of [["exr", "exr"], ["dpx", "dpx"]] as const) {
+      const out = path.join(dir, `render.${ext}`);
+      execFileSync("ffmpeg", ["-loglevel", "error", "-y", "-i", path.join(edit, "genai-concept-art.jpg"), ...(ext === "exr" ? ["-pix_fmt", "gbrpf32le"] : []), "-c:v", codec, out]);
+      const a = json(await prov(["--json", "frame", `render.${ext}`]));
+      expect(a.matches[0], ext).toMatchObject({ sha256: conceptSha, verdict: "match" });
+    }
+  });
+
   it("answers from the record for the exact content", async () => {
     const a = json(await prov(["--json", "frame", "edit/camera-plate.jpg"]));
     expect(a.file.recorded).toBe(true);

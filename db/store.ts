@@ -615,10 +615,6 @@ export class Store {
     return this.q("SELECT * FROM sequences WHERE dir = ? AND key = ?").get(dir, key) as SequenceRow | undefined;
   }
 
-  sequenceById(id: number): SequenceRow | undefined {
-    return this.q("SELECT * FROM sequences WHERE id = ?").get(id) as SequenceRow | undefined;
-  }
-
   /** The sequences a content's files belong to, with the frame each is. */
   sequencesOfAsset(assetId: number): Array<SequenceRow & { frame: number; path: string }> {
     return this.q(

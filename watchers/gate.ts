@@ -14,6 +14,7 @@ import { hashFile, sameStat, statKey, type HashResult } from "../src/identity/ha
 import type { MetadataReader, MetadataResult } from "../src/metadata/exiftool.js";
 import { decide, type GateDecision, type GateFacts } from "../src/policy/gate.js";
 import { evidenceWithLineage, lineageEvidence, nowIso, recordIdentified, recordReadError, unchangedLocation } from "../src/provenance.js";
+import { isFingerprintableImage } from "../src/fingerprint/index.js";
 import type { Quarantine } from "../src/quarantine/quarantine.js";
 import { derivations, describeDerivation, fingerprintPath, lookalikes, needsFingerprint, storeSource, visualKindOf, type FingerprintOptions, type Limits } from "../src/perceptual.js";
 
@@ -170,9 +171,14 @@ export class DeliverablesGate {
    */
   private async derivedOf(p: string, asset: AssetRow, key: ReturnType<typeof statKey>, evidence: readonly Evidence[]): Promise<NonNullable<GateFacts["derived"]> | null> {
     const { store, fingerprint, limits } = this.d;
-    if (!fingerprint || !limits || isGenAI(asset.origin) || !visualKindOf(p)) return null;
+    const kind = visualKindOf(p);
+    if (!fingerprint || !limits || isGenAI(asset.origin) || !kind) return null;
     if (classify(evidence).decidedBy[0]?.source === "manual") return null;
-    if (needsFingerprint(store.fingerprintState(asset.id))) {
+    // A still sharp decodes is fingerprinted here (milliseconds). A video or an EXR/DPX frame
+    // is not: ffmpeg takes 0.2 s a frame and 12 s a minute of video, holding one of the
+    // gate's four workers while GenAI files wait. Their fingerprints are used when a scan or
+    // sweep made them, and the sweep checks them anyway.
+    if (kind === "image" && isFingerprintableImage(p) && needsFingerprint(store.fingerprintState(asset.id))) {
       const made = await fingerprintPath(p, fingerprint, nowIso());
       // Recorded only if the file still holds the content that was judged.
       const same = await lstat(p, { bigint: true }).then((s) => sameStat(statKey(s), key), () => false);

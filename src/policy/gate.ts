@@ -47,14 +47,14 @@ export function decide(f: GateFacts): GateDecision {
   if (!f.stable) return { action: "wait", reason: "still being written" };
   if (approved) return { action: "allow", reason: "approved GenAI asset" };
   if (f.derived?.verdict === "match") return { action: "block", reason: `derived from ${f.derived.what}` };
-  if (f.derived?.verdict === "possible") {
-    return { action: "hold", reason: `possibly derived from ${f.derived.what}: review it, then \`prov tag\` or \`prov approve\`` };
-  }
   if (f.readError) return { action: "hold", reason: `cannot be identified: ${f.readError}` };
 
   const origin = f.known?.origin ?? f.own?.origin ?? "unknown";
   if (origin === "possibly-genai") return { action: "hold", reason: `possibly GenAI: review it, then \`prov tag\` or \`prov approve\` (${describe(f.own?.evidence ?? [])})` };
   if (origin === "unknown" && f.unknownPolicy === "hold") return { action: "hold", reason: "no provenance at all, and gate.unknown is hold" };
+  // A "possible" look-alike is not held: with thousands of GenAI stills recorded, chance
+  // resemblances at that distance would hold real deliverables. The sweep lists it for review.
+  if (f.derived?.verdict === "possible") return { action: "allow", reason: `possibly derived from ${f.derived.what} (the sweep lists it for review)` };
   return { action: "allow", reason: origin === "unknown" ? "no provenance (gate.unknown is allow)" : "nothing marks it GenAI" };
 }
 

@@ -19,8 +19,9 @@ describe("decide(): derived from temporary GenAI", () => {
   it("a match is blocked, naming the GenAI asset", () => {
     expect(decide(facts({ derived: { verdict: "match", what } }))).toEqual({ action: "block", reason: `derived from ${what}` });
   });
-  it("a possible match is held for review", () => {
-    expect(decide(facts({ derived: { verdict: "possible", what } })).action).toBe("hold");
+  it("a possible match is allowed, saying so (the sweep lists it); gate.unknown hold still holds unknown content", () => {
+    expect(decide(facts({ derived: { verdict: "possible", what } }))).toEqual({ action: "allow", reason: `possibly derived from ${what} (the sweep lists it for review)` });
+    expect(decide(facts({ unknownPolicy: "hold", derived: { verdict: "possible", what } })).action).toBe("hold");
   });
   it("nothing near: allowed as before; an approved asset is allowed whatever it looks like", () => {
     expect(decide(facts({ derived: null })).action).toBe("allow");

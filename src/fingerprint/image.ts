@@ -20,7 +20,7 @@ import { constants } from "node:fs";
 import { open } from "node:fs/promises";
 import path from "node:path";
 import sharp from "sharp";
-import { describeFsError, errnoCode, errorMessage } from "../errors.js";
+import { describeFsError, errnoCode, errorMessage, UsageError } from "../errors.js";
 import { HASH_SIZE, hashGrey } from "./phash.js";
 
 /**
@@ -48,14 +48,17 @@ export interface ImageFingerprint {
   lowDetail: boolean;
 }
 
-export class FingerprintError extends Error {
+/**
+ * A picture or video that cannot be decoded. A usage error (exit 2) when it reaches the
+ * CLI: the file named is bad input, not a bug. Ingest catches it and records the reason.
+ */
+export class FingerprintError extends UsageError {
   constructor(
     readonly file: string,
     readonly reason: string,
     options?: { cause?: unknown },
   ) {
     super(`${file}: cannot fingerprint: ${reason}`, options);
-    this.name = "FingerprintError";
   }
 }
 

@@ -129,6 +129,17 @@ describe("prov frame VIDEO", () => {
     expect(a.summary).toMatch(/flat frame/);
   });
 
+  it("a text file named .mov and an audio-only .mp4 are usage errors naming the file, not crashes", async () => {
+    fs.writeFileSync(path.join(dir, "notes.mov"), "this is text, not a video\n");
+    execFileSync("ffmpeg", ["-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=d=1", "-c:a", "aac", path.join(dir, "voice.mp4")]);
+    for (const [f, why] of [["notes.mov", /notes\.mov: cannot fingerprint: not a readable video/], ["voice.mp4", /voice\.mp4: cannot fingerprint: no video stream/]] as const) {
+      const r = await prov(["frame", f, "--frame", "0"]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(why);
+      expect(r.stderr).not.toMatch(/internal error|at .*\.js:\d+/);
+    }
+  });
+
   it("a timecode outside the video, a bad timecode, and no frame given are usage errors", async () => {
     const out = await prov(["frame", "deliver/reel1.mov", "--at", "01:00:09:00"]);
     expect(out.code).toBe(2);

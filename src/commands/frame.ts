@@ -321,7 +321,7 @@ async function findUnder(root: string, names: readonly string[]): Promise<string
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (err) {
-      if (dir === path.resolve(root)) throw new UsageError(`cannot read --media-root ${root}: ${describeFsError(err)}`);
+      if (dir === path.resolve(root)) throw new UsageError(`cannot read --media-root ${root}: ${errnoCode(err) === "ENOENT" ? "no such folder" : describeFsError(err)}`);
       continue;
     }
     for (const d of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {

@@ -3,7 +3,6 @@
 
 export {
   HASH_ALGO,
-  HASH_ALGO as ALGO,
   HASH_BITS,
   HASH_SIZE,
   LOW_DETAIL_STDDEV,

@@ -5,7 +5,7 @@ import { loadConfig, type Config } from "./config.js";
 import { folderMatcher, type FolderMatcher } from "./detect/folders.js";
 import { UsageError } from "./errors.js";
 import { MetadataReader } from "./metadata/exiftool.js";
-import { fingerprintOptions, type FingerprintOptions, type Limits } from "./perceptual.js";
+import { fingerprintOptions, matchingOf, type FingerprintOptions, type Matching } from "./perceptual.js";
 
 export interface GlobalOptions {
   db?: string | undefined;
@@ -74,10 +74,10 @@ export class Context {
     return fingerprintOptions(this.config().fingerprint);
   }
 
-  /** Perceptual matching limits, and the gap within which sampled frames make one range. */
-  perceptual(): { limits: Limits; gap: number } | undefined {
+  /** How the gate and the sweep judge perceptual matches; undefined when fingerprints are off. */
+  perceptual(): Matching | undefined {
     const f = this.config().fingerprint;
-    return f.enabled ? { limits: { match: f.matchDistance, possible: f.possibleDistance }, gap: f.everySeconds * 1.5 } : undefined;
+    return f.enabled ? matchingOf(f) : undefined;
   }
 
   folderMatcher(): FolderMatcher {

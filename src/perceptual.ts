@@ -55,6 +55,18 @@ export function fingerprintOptions(cfg: { enabled: boolean; video: boolean; ever
   return cfg.enabled ? { video: cfg.video, everySeconds: cfg.everySeconds } : undefined;
 }
 
+/** How matches are judged: the configured limits, and how close sampled frames must be to make one range. */
+export interface Matching {
+  limits: Limits;
+  gap: number;
+}
+
+/** The matching settings from the configuration (whether or not fingerprints are made at ingest). */
+export function matchingOf(cfg: { everySeconds: number; matchDistance: number; possibleDistance: number }): Matching {
+  // Samples one interval apart (a scene cut may fall between) belong to one stretch.
+  return { limits: { match: cfg.matchDistance, possible: cfg.possibleDistance }, gap: cfg.everySeconds * 1.5 };
+}
+
 export interface FingerprintOptions {
   video: boolean;
   /** Seconds between sampled video frames (scene cuts are sampled as well). */

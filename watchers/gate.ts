@@ -16,7 +16,7 @@ import { decide, type GateDecision, type GateFacts } from "../src/policy/gate.js
 import { evidenceWithLineage, lineageEvidence, nowIso, recordIdentified, recordReadError, unchangedLocation } from "../src/provenance.js";
 import { isFingerprintableImage } from "../src/fingerprint/index.js";
 import type { Quarantine } from "../src/quarantine/quarantine.js";
-import { derivations, describeDerivation, fingerprintPath, lookalikes, needsFingerprint, storeSource, visualKindOf, type FingerprintOptions, type Limits } from "../src/perceptual.js";
+import { derivations, describeDerivation, fingerprintPath, lookalikes, needsFingerprint, storeSource, visualKindOf, type FingerprintOptions, type Matching } from "../src/perceptual.js";
 
 export type GateOutcome = "gone" | "directory" | "wait" | "allowed" | "blocked" | "held" | "stuck";
 
@@ -29,7 +29,7 @@ export interface GateDeps {
   stableMs: number;
   /** Fingerprint new pictures and check them against temporary GenAI; absent: content and labels only. */
   fingerprint?: FingerprintOptions | undefined;
-  limits?: Limits;
+  matching?: Matching;
 }
 
 
@@ -170,9 +170,9 @@ export class DeliverablesGate {
    * of GenAI content (decided already) nor of content a person tagged (their decision wins).
    */
   private async derivedOf(p: string, asset: AssetRow, key: ReturnType<typeof statKey>, evidence: readonly Evidence[]): Promise<NonNullable<GateFacts["derived"]> | null> {
-    const { store, fingerprint, limits } = this.d;
+    const { store, fingerprint, matching } = this.d;
     const kind = visualKindOf(p);
-    if (!fingerprint || !limits || isGenAI(asset.origin) || !kind) return null;
+    if (!fingerprint || !matching || isGenAI(asset.origin) || !kind) return null;
     if (classify(evidence).decidedBy[0]?.source === "manual") return null;
     // A still sharp decodes is fingerprinted here (milliseconds). A video or an EXR/DPX frame
     // is not: ffmpeg takes 0.2 s a frame and 12 s a minute of video, holding one of the
@@ -186,7 +186,7 @@ export class DeliverablesGate {
       store.write(() => store.putFingerprints(asset.id, made.info, made.frames));
     }
     const probes = store.fingerprintsOf(asset.id).map((f) => ({ seconds: f.seconds, hash: f.hash, lowDetail: f.low_detail === 1 }));
-    const found = derivations(lookalikes(storeSource(store), probes, limits, asset.id), (id) => store.assetById(id), fingerprint.everySeconds * 1.5)[0];
+    const found = derivations(lookalikes(storeSource(store), probes, matching.limits, asset.id), (id) => store.assetById(id), matching.gap)[0];
     return found ? { verdict: found.verdict, what: describeDerivation(store, found, asset.id) } : null;
   }
 

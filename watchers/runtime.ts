@@ -9,7 +9,7 @@ import path from "node:path";
 import type { Store } from "../db/store.js";
 import type { Config } from "../src/config.js";
 import { folderMatcher } from "../src/detect/folders.js";
-import { fingerprintOptions } from "../src/perceptual.js";
+import { fingerprintOptions, matchingOf } from "../src/perceptual.js";
 import { errnoCode, errorMessage, UsageError } from "../src/errors.js";
 import { fsTypeOf, isNetworkFsType } from "../src/fsinfo.js";
 import { log } from "../src/log.js";
@@ -116,8 +116,8 @@ export class WatchRuntime {
     const stableMs = config.gate.stableSeconds * 1000;
     this.quarantine = new Quarantine(store, config.roots.quarantine ?? "", version, stableMs);
     const fingerprint = fingerprintOptions(config.fingerprint);
-    const limits = { match: config.fingerprint.matchDistance, possible: config.fingerprint.possibleDistance };
-    this.gate = new DeliverablesGate({ store, reader, quarantine: this.quarantine, folderMatcher: matcher, unknownPolicy: config.gate.unknown, stableMs, fingerprint, limits });
+    const matching = matchingOf(config.fingerprint);
+    this.gate = new DeliverablesGate({ store, reader, quarantine: this.quarantine, folderMatcher: matcher, unknownPolicy: config.gate.unknown, stableMs, fingerprint, matching });
     this.ingest = new WorkingIngest({ store, reader, folderMatcher: matcher, stableMs, fingerprint });
     this.ignored = ignoreMatcher(config.scan.ignore);
     const onOverflow = (): void => {

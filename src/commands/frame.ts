@@ -11,7 +11,7 @@ import { describeFsError, errnoCode, ExitCode, UsageError } from "../errors.js";
 import { FFMPEG_MISSING, findFfmpeg, fingerprintFrameAt, probeVideo, type VideoInfo } from "../fingerprint/index.js";
 import { hashFile } from "../identity/hash.js";
 import { printJson, println, showPath } from "../output.js";
-import { clockOf, fingerprintPath, lookalikes, storeSource, timecodeAt, visualKindOf, type AssetMatch, type Probe } from "../perceptual.js";
+import { clockOf, fingerprintPath, lookalikes, matchingOf, storeSource, timecodeAt, visualKindOf, type AssetMatch, type Probe } from "../perceptual.js";
 import { canDropFrame, formatTimecode, framesToSeconds, parseRate, parseTimecode, secondsToFrames, videoRate, withDropFrame, type FrameRate } from "../timecode/timecode.js";
 import { loadTimeline, resolveAt, type Resolution } from "../timeline/index.js";
 import { describeRange } from "../sequence/sequence.js";
@@ -245,7 +245,8 @@ function number(s: string, what: string): number {
 }
 
 function matchesOf(ctx: Context, store: Store, probes: readonly Probe[], exclude: number | undefined): MatchOut[] {
-  const perceptual = ctx.perceptual() ?? { limits: { match: ctx.config().fingerprint.matchDistance, possible: ctx.config().fingerprint.possibleDistance }, gap: 3 };
+  // A question is answered with the configured limits even when ingest makes no fingerprints.
+  const perceptual = matchingOf(ctx.config().fingerprint);
   const found = lookalikes(storeSource(store), probes, perceptual.limits, exclude);
   return found.slice(0, 20).map((m) => {
     const a = store.assetById(m.assetId)!;

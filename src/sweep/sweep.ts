@@ -11,7 +11,7 @@ import type { ExtraHasher } from "../identity/hash.js";
 import { addToTally, exitCodeFor, FAIL_ON_RULES, judge, type RecordFacts, type SweepFacts, type Tally } from "../policy/sweep.js";
 import { classify } from "../detect/classify.js";
 import { isGenAI, type Evidence } from "../detect/types.js";
-import { derivations, describeDerivation, GenAIFingerprints, lookalikes, type Limits } from "../perceptual.js";
+import { derivations, describeDerivation, GenAIFingerprints, lookalikes, type Matching } from "../perceptual.js";
 import { lineageEvidence, nowIso, sequenceEvidence, toEvidence } from "../provenance.js";
 import { describeRange, parseFrameName, sequenceKey } from "../sequence/sequence.js";
 import { scan, type FileOutcome, type ScanDeps } from "../scan/scanner.js";
@@ -36,7 +36,7 @@ export interface SweepOptions {
   /** Another hash of every file read, in the same read (the ASC MHL hash for --mhl). */
   extraHash?: (() => Promise<ExtraHasher>) | undefined;
   /** Check files against temporary GenAI by perceptual fingerprint (absent: content and labels only). */
-  perceptual?: { limits: Limits; gap: number } | undefined;
+  perceptual?: Matching | undefined;
 }
 
 const ROW_BATCH = 256;
@@ -256,7 +256,7 @@ class Records {
 
   constructor(
     private readonly store: Store,
-    private readonly perceptual: { limits: Limits; gap: number } | null,
+    private readonly perceptual: Matching | null,
   ) {}
 
   /** The GenAI fingerprints, as they are when the sweep starts. */

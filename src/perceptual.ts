@@ -278,6 +278,7 @@ function popcount(x: number): number {
 
 /** A GenAI asset this content looks like, as the gate and the sweep report it. */
 export interface Derivation {
+  assetId: number;
   sha256: string;
   origin: Origin;
   status: Status | null;
@@ -299,7 +300,7 @@ export function derivations(matches: readonly AssetMatch[], assetOf: (id: number
     const a = assetOf(m.assetId);
     if (!a || !isGenAI(a.origin) || a.status === "approved") continue;
     const best = m.pairs.reduce((x, y) => (y.distance < x.distance ? y : x));
-    out.push({ ...a, distance: m.distance, verdict: m.verdict, ranges: mergeRanges(m.pairs.map((p) => p.ours), gap), theirSeconds: best.theirs });
+    out.push({ assetId: m.assetId, sha256: a.sha256, origin: a.origin, status: a.status, distance: m.distance, verdict: m.verdict, ranges: mergeRanges(m.pairs.map((p) => p.ours), gap), theirSeconds: best.theirs });
   }
   return out;
 }
@@ -358,11 +359,8 @@ export function describeDerivation(store: Store, d: Derivation, probeAssetId: nu
     where.push(`matching at ${d.ranges.slice(0, 5).map((r) => span(clock, r.from, r.to)).join(", ")}${d.ranges.length > 5 ? ` and ${d.ranges.length - 5} more` : ""}`);
   }
   if (d.theirSeconds !== null) {
-    const asset = store.assetBySha(d.sha256);
-    const clock = asset ? clockOf(store.fingerprintState(asset.id)) : null;
-    where.push(`its frame at ${span(clock, d.theirSeconds, d.theirSeconds)}`);
+    where.push(`its frame at ${span(clockOf(store.fingerprintState(d.assetId)), d.theirSeconds, d.theirSeconds)}`);
   }
-  const loc = store.assetBySha(d.sha256);
-  const seenAt = loc ? store.locationsOf(loc.id).find((l) => l.state === "present")?.path : undefined;
+  const seenAt = store.locationsOf(d.assetId).find((l) => l.state === "present")?.path;
   return `temporary GenAI asset ${d.sha256.slice(0, 12)} (${d.origin}${seenAt ? `, ${seenAt}` : ""}): perceptual distance ${d.distance} of 64 bits${where.length ? `; ${where.join("; ")}` : ""}`;
 }

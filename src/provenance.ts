@@ -108,13 +108,16 @@ export function reclassify(store: Store, assetId: number, now: string, cause?: s
 export function reclassifyFamily(store: Store, assetId: number, now: string, cause?: string): Classified {
   const result = reclassify(store, assetId, now, cause);
   const asset = store.assetById(assetId);
-  if (asset?.media_hash && store.evidenceOf(assetId).some((e) => e.signal === "genai" || e.signal === "genai-edited")) {
+  // Only GenAI signals travel (by media data, and across a sequence's frames).
+  const travels = store.evidenceOf(assetId).some((e) => e.signal === "genai" || e.signal === "genai-edited");
+  if (asset?.media_hash && travels) {
     for (const sib of store.assetsByMediaHash(asset.media_hash)) {
       if (sib.id !== assetId && sib.origin !== "genai") reclassify(store, sib.id, now, "lineage");
     }
   }
-  if (store.evidenceOf(assetId).some((e) => e.signal === "genai" || e.signal === "genai-edited")) {
-    for (const seq of store.sequencesOfAsset(assetId)) reclassifySequence(store, seq.id, now, assetId);
+  if (travels) {
+    // A content can be several frames of one shot (held frames): each shot once.
+    for (const id of new Set(store.sequencesOfAsset(assetId).map((q) => q.id))) reclassifySequence(store, id, now, assetId);
   }
   return result;
 }

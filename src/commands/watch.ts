@@ -2,10 +2,13 @@ import { validateRoots } from "../config.js";
 import type { Context } from "../context.js";
 import { ExitCode } from "../errors.js";
 import { log } from "../log.js";
+import { nodeSupport } from "../node-support.js";
 import { WatchRuntime } from "../../watchers/runtime.js";
 
 /** Run until SIGINT/SIGTERM, then stop gracefully (watchers, queue, ExifTool, database). */
 export async function watchCommand(ctx: Context, version: string): Promise<number> {
+  const support = nodeSupport(process.version, new Date());
+  if (support.warning) log.warn(support.warning);
   const config = ctx.config();
   validateRoots(config);
   const store = ctx.store({ create: true });

@@ -1,26 +1,109 @@
 // The quickstart's main job: a demo workspace built from samples/, run with the real CLI.
-//   node dist/scripts/demo.js scan    GenAI detection, label stripping and the store at work
-//   node dist/scripts/demo.js watch   (npm start) the watcher and the deliverables gate:
-//                                     a GenAI file copied into deliverables is blocked
-//   demo/edit/            copies of samples/ (an edit-suite folder: a working root)
-//   demo/deliverables/    the final-deliverables folder (the gate)
-//   demo/quarantine/      where blocked files go, each with a JSON receipt
-//   demo/edit/AI_TEMP/    an unlabelled shot in the studio's temporary-GenAI folder (folder rule)
+//   node dist/scripts/demo.js scan    (npm run quickstart) GenAI detection, label stripping,
+//                                     the store at work, prov frame and a pre-delivery sweep, in demo/
+//   node dist/scripts/demo.js watch   (npm start) the watcher and the deliverables gate, in
+//                                     demo-watch/: a GenAI file copied into deliverables is blocked
+//   <workspace>/edit/            copies of samples/ (an edit-suite folder: a working root)
+//   <workspace>/deliverables/    the final-deliverables folder (the gate)
+//   <workspace>/quarantine/      where blocked files go, each with a JSON receipt
+//   <workspace>/edit/AI_TEMP/    an unlabelled shot in the studio's temporary-GenAI folder (folder rule)
 //   demo/edit/stripped-concept-art.jpg   a GenAI still after `exiftool -all=` (labels gone)
 //   demo/deliverables/reel1/sh030_grade.jpg  a GenAI still re-exported (resized, JPEG): found by its fingerprint
 //   demo/sweep-report.html                the pre-delivery sweep's report on demo/deliverables
+//
+// A workspace is rebuilt from scratch each run, but never at the cost of what a user made
+// in it: files added or changed, or decisions recorded (approvals, tags, sweeps) since the
+// demo made it. Then the old workspace is kept beside the new one, and the demo says so.
 
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ExifTool } from "exiftool-vendored";
 import sharp from "sharp";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const demo = path.join(root, "demo");
+const mode = process.argv[2] ?? "scan";
+const demo = path.join(root, mode === "watch" ? "demo-watch" : "demo");
 const edit = path.join(demo, "edit");
 const cli = path.join(root, "dist/src/cli.js");
+/** What the demo made: every file with its SHA-256, and the last event it recorded. */
+const MANIFEST = ".prov-demo.json";
+/** The database's own files change whenever prov runs: compared through its events instead. */
+const DATABASE_FILES = new Set(["prov.db", "prov.db-wal", "prov.db-shm", MANIFEST]);
+
+interface Manifest {
+  files: Record<string, string>;
+  lastEventId: number;
+}
+
+function filesUnder(dir: string, base = dir): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...filesUnder(p, base));
+    else out.push(path.relative(base, p));
+  }
+  return out;
+}
+
+function sha256(file: string): string {
+  return createHash("sha256").update(readFileSync(file)).digest("hex");
+}
+
+function lastEventId(): number {
+  const r = spawnSync(process.execPath, [cli, "--json", "log", "--limit", "1"], { cwd: demo, encoding: "utf8" });
+  if (r.status !== 0) return 0;
+  const rows = JSON.parse(r.stdout) as Array<{ id: number }>;
+  return rows.at(-1)?.id ?? 0;
+}
+
+/** Record what the demo made, so the next run can tell what the user added. */
+function writeManifest(): void {
+  const files: Record<string, string> = {};
+  for (const f of filesUnder(demo)) if (!DATABASE_FILES.has(f)) files[f] = sha256(path.join(demo, f));
+  const m: Manifest = { files, lastEventId: lastEventId() };
+  writeFileSync(path.join(demo, MANIFEST), JSON.stringify(m, null, 1) + "\n");
+}
+
+/** What in the existing workspace the demo did not make: files added or changed, decisions recorded since. */
+function userMade(): string[] {
+  let m: Manifest;
+  try {
+    m = JSON.parse(readFileSync(path.join(demo, MANIFEST), "utf8")) as Manifest;
+  } catch {
+    return [`${path.basename(demo)}/ was not made by this demo (no ${MANIFEST})`];
+  }
+  const out: string[] = [];
+  for (const f of filesUnder(demo)) {
+    if (DATABASE_FILES.has(f)) continue;
+    const known = m.files[f];
+    if (known === undefined) out.push(`added ${f}`);
+    else if (known !== sha256(path.join(demo, f))) out.push(`changed ${f}`);
+  }
+  for (const f of Object.keys(m.files)) if (!existsSync(path.join(demo, f))) out.push(`removed ${f}`);
+  const events = lastEventId() - m.lastEventId;
+  if (events > 0) out.push(`${events} event${events === 1 ? "" : "s"} recorded in prov.db since (approvals, tags, scans, sweeps)`);
+  return out;
+}
+
+/** Clear the way for a fresh workspace, keeping the old one if the user made anything in it. */
+function makeRoom(): void {
+  if (!existsSync(demo)) return;
+  const mine = userMade();
+  if (mine.length === 0) {
+    rmSync(demo, { recursive: true, force: true });
+    process.stdout.write(`rebuilding ${path.relative(root, demo)}/ (it held only what the demo made)\n`);
+    return;
+  }
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").replace("T", "-");
+  const kept = `${demo}.kept-${stamp}`;
+  renameSync(demo, kept);
+  process.stdout.write(`kept your earlier ${path.relative(root, demo)}/ as ${path.relative(root, kept)}/ (nothing was deleted):\n`);
+  for (const line of mine.slice(0, 10)) process.stdout.write(`  ${line}\n`);
+  if (mine.length > 10) process.stdout.write(`  ... and ${mine.length - 10} more\n`);
+}
 
 function prov(...args: string[]): number {
   process.stdout.write(`\n$ prov ${args.join(" ")}\n`);
@@ -29,7 +112,7 @@ function prov(...args: string[]): number {
 }
 
 function buildWorkspace(): void {
-  rmSync(demo, { recursive: true, force: true });
+  makeRoom();
   mkdirSync(path.join(edit, "AI_TEMP"), { recursive: true });
   mkdirSync(path.join(demo, "deliverables"), { recursive: true });
   mkdirSync(path.join(demo, "quarantine"), { recursive: true });
@@ -74,8 +157,9 @@ async function scanDemo(): Promise<void> {
   prov("frame", "deliverables/reel1/sh030_grade.jpg");
   prov("sweep", "deliverables", "--format", "html", "--out", "sweep-report.html", "--mhl");
   prov("sweep", "deliverables", "--quick");
+  writeManifest();
   process.stdout.write(`\nThe report a post supervisor sends: ${path.join(demo, "sweep-report.html")} (open it in a browser)\n`);
-  process.stdout.write(`\nNext: npm start (the watcher and the deliverables gate), or cd demo && node ${path.relative(demo, cli)} --help\n`);
+  process.stdout.write(`\nNext: cd demo && npm run --silent prov -- ls --origin genai   (or npm start: the watcher and the gate, in demo-watch/)\n`);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -98,10 +182,16 @@ async function watchDemo(once: boolean): Promise<void> {
   copyFileSync(path.join(edit, "genai-concept-art.jpg"), path.join(demo, "deliverables/sh010_v003.jpg"));
   copyFileSync(path.join(edit, "camera-plate.jpg"), path.join(demo, "deliverables/sh020_plate.jpg"));
   for (let i = 0; i < 50 && existsSync(path.join(demo, "deliverables/sh010_v003.jpg")); i++) await sleep(100);
-  await sleep(2500); // the camera plate is allowed once its size has been stable for gate.stableSeconds
+  // The camera plate is allowed once its size has been stable for gate.stableSeconds: wait until the gate recorded it.
+  for (let i = 0; i < 100; i++) {
+    const r = spawnSync(process.execPath, [cli, "--json", "show", "deliverables/sh020_plate.jpg"], { cwd: demo, encoding: "utf8" });
+    if (r.status === 0 && (JSON.parse(r.stdout) as { recorded: boolean }).recorded) break;
+    await sleep(100);
+  }
   prov("quarantine", "ls");
   prov("status");
   process.stdout.write(`\ndeliverables/ now holds: ${readdirSync(path.join(demo, "deliverables")).join(", ")}\n`);
+  writeManifest();
   if (once) {
     stop();
   } else {
@@ -110,7 +200,6 @@ async function watchDemo(once: boolean): Promise<void> {
   await new Promise((r) => watcher.once("exit", r));
 }
 
-const mode = process.argv[2] ?? "scan";
 (mode === "watch" ? watchDemo(process.argv.includes("--once")) : scanDemo()).catch((err: unknown) => {
   process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exitCode = 1;

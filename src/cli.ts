@@ -1,22 +1,13 @@
 #!/usr/bin/env node
 // prov: asset provenance for post-production media. One entry point; one catch maps
-// typed errors to exit codes (0 ok, 1 findings, 2 usage/config, 3 database).
+// typed errors to exit codes (0 ok, 1 findings, 2 usage/config, 3 database). Command
+// modules are loaded when their command runs, so `prov --help` or `prov status` does not
+// pay for ExifTool, sharp or the sweep's report writers.
 
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
-import { approveCommand, revokeCommand, tagCommand, type ApproveOptions, type TagOptions } from "./commands/decisions.js";
-import { initCommand, type InitOptions } from "./commands/init.js";
-import { quarantineLsCommand, releaseCommand, type ReleaseOptions } from "./commands/quarantine.js";
-import { statusCommand } from "./commands/status.js";
-import { watchCommand } from "./commands/watch.js";
-import { logCommand } from "./commands/log.js";
-import { lsCommand } from "./commands/ls.js";
-import { scanCommand } from "./commands/scan.js";
-import { showCommand } from "./commands/show.js";
-import { frameCommand, type FrameOptions } from "./commands/frame.js";
-import { sweepCommand, type SweepCommandOptions } from "./commands/sweep.js";
-import { Context, type GlobalOptions } from "./context.js";
-import { ExitCode, ProvError, errorMessage } from "./errors.js";
+import type { Context, GlobalOptions } from "./context.js";
+import { ExitCode, ProvError, errorMessage, systemErrorMessage } from "./errors.js";
 import { log } from "./log.js";
 
 function version(): string {
@@ -28,16 +19,57 @@ function version(): string {
   }
 }
 
+/**
+ * Examples shown under each command's --help. test/cli/help.test.ts runs every one of
+ * them in a demo-like workspace (edit/ with the samples, deliverables/, quarantine/), so
+ * they must stay true.
+ */
+const EXAMPLES: Record<string, readonly string[]> = {
+  init: ["prov init --working edit --deliverables deliverables --quarantine quarantine"],
+  scan: ["prov scan edit", "prov scan --rehash edit/genai-a1111.png"],
+  show: ["prov show edit/genai-concept-art.jpg", "prov --json show edit/genai-shot.mov"],
+  ls: ["prov ls --origin genai", "prov ls --status temporary --json"],
+  tag: [
+    'prov tag edit/unlabelled-still.png --genai --tool "Midjourney" --model "v7"',
+    'prov tag edit/procedural-noise.png --not-genai --note "procedural noise rendered in Nuke"',
+  ],
+  approve: ['prov approve edit/genai-concept-art.jpg --by "Dana Post" --ref STUDIO-GENAI-0042 --scope "reel 1 titles"'],
+  revoke: ['prov revoke edit/genai-concept-art.jpg --by "Dana Post" --note "the studio withdrew the approval"'],
+  log: ["prov log --limit 20", "prov log edit/genai-concept-art.jpg"],
+  sweep: ["prov sweep deliverables", "prov sweep deliverables --format html --out sweep-report.html --mhl", "prov sweep deliverables --quick --fail-on unknown"],
+  frame: ["prov frame edit/genai-a1111.png", "prov frame edit/genai-shot.mov --at 00:00:00:06"],
+  watch: ["prov --log-format json watch"],
+  status: ["prov status", "prov status --json"],
+  "quarantine ls": ["prov quarantine ls", "prov quarantine ls --all --json"],
+  release: ['prov release 1 --by "Dana Post" --to deliverables/approved/sh010_v003.jpg'],
+};
+
+function examples(name: string): string {
+  const list = EXAMPLES[name] ?? [];
+  return list.length === 0 ? "" : `\nExamples:\n${list.map((e) => `  ${e}`).join("\n")}\n`;
+}
+
+/** The full name of a command ("quarantine ls"), for help hints and the examples table. */
+function fullName(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c && c.parent; c = c.parent) names.unshift(c.name());
+  return names.join(" ");
+}
+
 export async function main(argv: string[]): Promise<number> {
   let ctx: Context | undefined;
   let code: number = ExitCode.ok;
+  /** The command being parsed or run, for the "see prov CMD --help" hint. */
+  let current = "";
   const run =
-    <A extends unknown[]>(fn: (ctx: Context, ...args: A) => Promise<number>) =>
+    <A extends unknown[]>(load: () => Promise<(ctx: Context, ...args: A) => Promise<number>>) =>
     async (...args: unknown[]): Promise<void> => {
       const cmd = args.at(-1) as Command;
       const globals = cmd.optsWithGlobals<GlobalOptions>();
       log.configure({ level: globals.quiet ? "error" : globals.verbose ? "debug" : "info", format: globals.logFormat ?? "text" });
+      const { Context } = await import("./context.js");
       ctx = new Context(globals);
+      const fn = await load();
       code = await fn(ctx, ...(args.slice(0, -1) as A));
     };
 
@@ -50,137 +82,187 @@ export async function main(argv: string[]): Promise<number> {
     .option("-q, --quiet", "print only errors on stderr")
     .option("-v, --verbose", "print more (every file in scans, debug logs)")
     .addOption(new Option("--log-format <format>", "logs on stderr as text or JSON lines").choices(["text", "json"]).default("text"))
-    .showHelpAfterError()
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      // One line that says what is wrong, then where to read more: never the whole help.
+      outputError: (s, write) => {
+        const msg = s.trim().replace(/^error: /, "");
+        write(`prov: error: ${msg}\n`);
+        write(`see \`prov${current ? ` ${current}` : ""} --help\`\n`);
+      },
+    })
+    .hook("preSubcommand", (_p, sub) => {
+      current = fullName(sub);
+    })
+    .addHelpText("after", "\nEvery command has its own help with examples: prov COMMAND --help\n");
 
-  program
-    .command("init")
-    .description("write prov.config.json and create the database")
-    .option("--working <dirs...>", "edit-suite folders to watch and record (ingest)")
-    .option("--deliverables <dirs...>", "final-deliverables folders to gate")
-    .option("--quarantine <dir>", "where the gate moves blocked files")
-    .option("--unknown <policy>", "files with no provenance in deliverables: allow or hold", "allow")
-    .option("--force", "overwrite an existing prov.config.json")
-    .action(run((c, opts: InitOptions) => initCommand(c, opts)));
+  // Every command inherits the error output and shows examples.
+  const command = (name: string, parent: Command = program): Command => {
+    const c = parent.command(name);
+    c.hook("preAction", () => {
+      current = fullName(c);
+    });
+    c.hook("preSubcommand", (_p, sub) => {
+      current = fullName(sub);
+    });
+    return c;
+  };
+  const withExamples = (c: Command): Command => c.addHelpText("after", examples(fullName(c)));
 
-  program
-    .command("scan")
-    .description("identify, read metadata, classify and record media files (recursive)")
-    .argument("<paths...>", "files or folders")
-    .option("--rehash", "re-read files even when size, times and inode are unchanged")
-    .option("--all-files", "record every file, not only media types (scan.extensions)")
-    .action(run((c, paths: string[], opts: { rehash?: boolean; allFiles?: boolean }) => scanCommand(c, paths, opts)));
+  withExamples(
+    command("init")
+      .description("write prov.config.json and create the database")
+      .option("--working <dirs...>", "edit-suite folders to watch and record (ingest)")
+      .option("--deliverables <dirs...>", "final-deliverables folders to gate")
+      .option("--quarantine <dir>", "where the gate moves blocked files (needed with --deliverables)")
+      .option("--unknown <policy>", "files with no provenance in deliverables: allow or hold", "allow")
+      .option("--force", "overwrite an existing prov.config.json")
+      .action(run(async () => (await import("./commands/init.js")).initCommand)),
+  );
 
-  program
-    .command("sweep")
-    .argument("<dir>", "the deliverables folder to check")
-    .description("check a deliverables tree before it is sent: a report, the GenAI disclosure list, and an exit code to gate on")
-    .option("--format <format>", "text, json, csv, html or junit (default: text; json with --json)")
-    .option("--out <file>", "write the report to this file (atomically) instead of stdout")
-    .option("--quick", "trust the stat cache: files unchanged since their last full hash are not read again")
-    .option("--fail-on <names>", "also exit 1 on (comma-separated or repeated): genai (any GenAI, approved too), possibly-genai, unknown, unreadable", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
-    .option("--mhl", "write an ASC MHL v2 generation for the folder (ascmhl/)")
-    .option("--mhl-hash <algorithm>", "hash for --mhl: xxh128 (default), xxh64, xxh3, md5, sha1, c4")
-    .addHelpText("after", "\nExit codes: 0 clean; 1 violations (or what --fail-on names); 2 usage error, or some files could not be checked.")
-    .action(run((c, dir: string, opts: SweepCommandOptions) => sweepCommand(c, dir, opts, version())));
+  withExamples(
+    command("scan")
+      .description("identify, read metadata, classify and record media files (recursive)")
+      .argument("<paths...>", "files or folders")
+      .option("--rehash", "re-read files even when size, times and inode are unchanged")
+      .option("--all-files", "record every file, not only media types (scan.extensions)")
+      .addHelpText("after", "\nExit codes: 0 every file recorded; 1 some could not be read, or a path does not exist (each is listed, the rest is scanned).")
+      .action(run(async () => (await import("./commands/scan.js")).scanCommand)),
+  );
 
-  program
-    .command("show")
-    .description("provenance of one file or asset")
-    .argument("<file|sha256>", "a file, or a SHA-256 (at least 8 hex digits)")
-    .action(run((c, arg: string) => showCommand(c, arg)));
+  withExamples(
+    command("sweep")
+      .argument("<dir>", "the deliverables folder to check")
+      .description("check a deliverables tree before it is sent: a report, the GenAI disclosure list, and an exit code to gate on")
+      .option("--format <format>", "text, json, csv, html or junit (default: text; json with --json)")
+      .option("--out <file>", "write the report to this file (atomically) instead of stdout")
+      .option("--quick", "trust the stat cache: files unchanged since their last full hash are not read again")
+      .option("--fail-on <names>", "also exit 1 on (comma-separated or repeated): genai (any GenAI, approved too), possibly-genai, unknown, unreadable", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+      .option("--mhl", "write an ASC MHL v2 generation for the folder (ascmhl/)")
+      .option("--mhl-hash <algorithm>", "hash for --mhl: xxh128 (default), xxh64, xxh3, md5, sha1, c4")
+      .addHelpText("after", "\nExit codes: 0 clean; 1 violations (or what --fail-on names); 2 usage error, or some files could not be checked.")
+      .action(run(async () => {
+        const { sweepCommand } = await import("./commands/sweep.js");
+        return (c: Context, dir: string, opts: import("./commands/sweep.js").SweepCommandOptions) => sweepCommand(c, dir, opts, version());
+      })),
+  );
 
-  program
-    .command("frame")
-    .description("where a picture came from: a still or frame grab, a video's frame at a timecode, or the frame under a cut's record timecode")
-    .argument("[file]", "a still image, or a video (with --at, --frame or --seconds)")
-    .option("--at <timecode>", "SMPTE timecode HH:MM:SS:FF (HH:MM:SS;FF drop-frame); the video's own start timecode is honoured")
-    .option("--frame <n>", "frame number, from 0 at the video's first frame")
-    .option("--seconds <s>", "time in seconds from the video's start")
-    .option("--fps <rate>", "frame rate of --at: 23.976, 24, 25, 29.97, 29.97DF, 30, 50, 59.94, 59.94DF, 60 (default: the video's own; 24 for a cut)")
-    .option("--timeline <cut>", "a CMX 3600 EDL or OpenTimelineIO (.otio) cut; --at is then a record timecode")
-    .option("--media-root <dir>", "with --timeline: where to look for source media by file, reel or clip name")
-    .option("--track <name>", "with --timeline: ask this video track (default: the topmost with a clip there)")
-    .action(run((c, file: string | undefined, opts: FrameOptions) => frameCommand(c, file, opts)));
+  withExamples(
+    command("show")
+      .description("provenance of one file or asset")
+      .argument("<file|sha256>", "a file, or a SHA-256 (at least 8 hex digits)")
+      .action(run(async () => (await import("./commands/show.js")).showCommand)),
+  );
 
-  program
-    .command("ls")
-    .description("list recorded assets")
-    .addOption(new Option("--origin <origin>", "only this origin").choices(["genai", "genai-edited", "possibly-genai", "not-genai", "unknown"]))
-    .addOption(new Option("--status <status>", "only this status").choices(["temporary", "approved"]))
-    .action(run((c, opts: { origin?: string; status?: string }) => lsCommand(c, opts)));
+  withExamples(
+    command("frame")
+      .description("where a picture came from: a still or frame grab, a video's frame at a timecode, or the frame under a cut's record timecode")
+      .argument("[file]", "a still image, or a video (with --at, --frame or --seconds)")
+      .option("--at <timecode>", "SMPTE timecode HH:MM:SS:FF (HH:MM:SS;FF drop-frame); the video's own start timecode is honoured")
+      .option("--frame <n>", "frame number, from 0 at the video's first frame")
+      .option("--seconds <s>", "time in seconds from the video's start")
+      .option("--fps <rate>", "frame rate of --at: 23.976, 24, 25, 29.97, 29.97DF, 30, 50, 59.94, 59.94DF, 60 (default: the video's own; 24 for a cut)")
+      .option("--timeline <cut>", "a CMX 3600 EDL or OpenTimelineIO (.otio) cut; --at is then a record timecode")
+      .option("--media-root <dir>", "with --timeline: where to look for source media by file, reel or clip name")
+      .option("--track <name>", "with --timeline: ask this video track (default: the topmost with a clip there)")
+      .addHelpText("after", "\nExit codes: 0 with an answer, whatever it is; 2 when the file, timecode or cut cannot be read.")
+      .action(run(async () => (await import("./commands/frame.js")).frameCommand)),
+  );
 
-  program
-    .command("tag")
-    .description("record a person's decision that files are (or are not) GenAI")
-    .argument("<files...>", "files or SHA-256s")
-    .option("--genai", "these files were made with generative AI")
-    .option("--not-genai", "these files were not (needs --note)")
-    .option("--tool <tool>", "the GenAI tool used")
-    .option("--model <model>", "the model used")
-    .option("--prompt <prompt>", "the prompt used")
-    .option("--note <note>", "why")
-    .option("--by <name>", "who decides (default: $USER)")
-    .option("--force", "overrule GenAI labels in the file's own metadata")
-    .action(run((c, files: string[], opts: TagOptions) => tagCommand(c, files, opts)));
+  withExamples(
+    command("ls")
+      .description("list recorded assets")
+      .addOption(new Option("--origin <origin>", "only this origin").choices(["genai", "genai-edited", "possibly-genai", "not-genai", "unknown"]))
+      .addOption(new Option("--status <status>", "only this status").choices(["temporary", "approved"]))
+      .action(run(async () => (await import("./commands/ls.js")).lsCommand)),
+  );
 
-  program
-    .command("approve")
-    .description("record written approval for a GenAI asset to be used in final deliverables")
-    .argument("<file|sha256>")
-    .requiredOption("--by <name>", "who approved")
-    .requiredOption("--ref <approval-ref>", "reference of the written approval")
-    .option("--scope <text>", "what the approval covers")
-    .option("--doc <path>", "the approval document (its SHA-256 is recorded)")
-    .option("--note <note>", "a note")
-    .option("--sequence", "approve every frame of the image sequence this file is a frame of")
-    .action(run((c, arg: string, opts: ApproveOptions) => approveCommand(c, arg, opts)));
+  withExamples(
+    command("tag")
+      .description("record a person's decision that files are (or are not) GenAI")
+      .argument("<files...>", "files or SHA-256s")
+      .option("--genai", "these files were made with generative AI (this or --not-genai is required)")
+      .option("--not-genai", "these files were not (needs --note)")
+      .option("--tool <tool>", "the GenAI tool used")
+      .option("--model <model>", "the model used")
+      .option("--prompt <prompt>", "the prompt used")
+      .option("--note <note>", "why (required with --not-genai)")
+      .option("--by <name>", "who decides (default: $USER)")
+      .option("--force", "overrule GenAI labels in the file's own metadata")
+      .action(run(async () => (await import("./commands/decisions.js")).tagCommand)),
+  );
 
-  program
-    .command("revoke")
-    .description("revoke an approval; the asset becomes temporary again")
-    .argument("<file|sha256>")
-    .requiredOption("--by <name>", "who revokes")
-    .requiredOption("--note <note>", "why")
-    .option("--sequence", "revoke every frame of the image sequence this file is a frame of")
-    .action(run((c, arg: string, opts: { by: string; note: string; sequence?: boolean }) => revokeCommand(c, arg, opts)));
+  withExamples(
+    command("approve")
+      .description("record written approval for a GenAI asset to be used in final deliverables")
+      .argument("<file|sha256>")
+      .requiredOption("--by <name>", "who approved (required)")
+      .requiredOption("--ref <approval-ref>", "reference of the written approval (required)")
+      .option("--scope <text>", "what the approval covers")
+      .option("--doc <path>", "the approval document (its SHA-256 is recorded)")
+      .option("--note <note>", "a note")
+      .option("--sequence", "approve every frame of the image sequence this file is a frame of")
+      .action(run(async () => (await import("./commands/decisions.js")).approveCommand)),
+  );
 
-  program
-    .command("log")
-    .description("the append-only event history, of everything or of one asset")
-    .argument("[file|sha256]")
-    .option("--limit <n>", "most recent N events", "200")
-    .action(run((c, arg: string | undefined, opts: { limit?: string }) => logCommand(c, arg, opts)));
+  withExamples(
+    command("revoke")
+      .description("revoke an approval; the asset becomes temporary again")
+      .argument("<file|sha256>")
+      .requiredOption("--by <name>", "who revokes (required)")
+      .requiredOption("--note <note>", "why (required)")
+      .option("--sequence", "revoke every frame of the image sequence this file is a frame of")
+      .action(run(async () => (await import("./commands/decisions.js")).revokeCommand)),
+  );
+
+  withExamples(
+    command("log")
+      .description("the append-only event history, of everything or of one asset")
+      .argument("[file|sha256]")
+      .option("--limit <n>", "most recent N events", "200")
+      .action(run(async () => (await import("./commands/log.js")).logCommand)),
+  );
 
   let signals = 0;
-  program
-    .command("watch")
-    .description("run the watcher and the deliverables gate until stopped (SIGINT/SIGTERM)")
-    .action(run((c) => watchCommand(c, version())));
+  withExamples(
+    command("watch")
+      .description("run the watcher and the deliverables gate until stopped (SIGINT/SIGTERM)")
+      .action(run(async () => {
+        const { watchCommand } = await import("./commands/watch.js");
+        return (c: Context) => watchCommand(c, version());
+      })),
+  );
 
-  program
-    .command("status")
-    .description("is the watcher running and ready; roots, modes, queue, counts")
-    .action(run((c) => statusCommand(c)));
+  withExamples(
+    command("status")
+      .description("is the watcher running and ready; roots, modes, queue, counts")
+      .action(run(async () => (await import("./commands/status.js")).statusCommand)),
+  );
 
-  program
-    .command("quarantine")
-    .description("what the gate moved out of deliverables")
-    .command("ls")
-    .description("list quarantined files (and files blocked but still present)")
-    .option("--all", "include released and rolled-back entries")
-    .action(run((c, opts: { all?: boolean }) => quarantineLsCommand(c, opts)));
+  const quarantine = command("quarantine").description("what the gate moved out of deliverables");
+  withExamples(
+    command("ls", quarantine)
+      .description("list quarantined files (and files blocked but still present)")
+      .option("--all", "include released and rolled-back entries")
+      .action(run(async () => (await import("./commands/quarantine.js")).quarantineLsCommand)),
+  );
 
-  program
-    .command("release")
-    .description("put a quarantined file back: when its asset is approved, or with --force and a note")
-    .argument("<quarantine-id>")
-    .option("--to <path>", "release to this path instead of the original one")
-    .requiredOption("--by <name>", "who releases")
-    .option("--note <note>", "why (required with --force)")
-    .option("--force", "release even though the gate would block or hold it (recorded)")
-    .action(run((c, id: string, opts: ReleaseOptions) => releaseCommand(c, id, opts, version())));
+  withExamples(
+    command("release")
+      .description("put a quarantined file back: when its asset is approved, or with --force and a note")
+      .argument("<quarantine-id>")
+      .option("--to <path>", "release to this path instead of the original one")
+      .option("--parents", "with --to: create missing folders above the last one too")
+      .requiredOption("--by <name>", "who releases (required)")
+      .option("--note <note>", "why (required with --force)")
+      .option("--force", "release even though the gate would block or hold it (recorded)")
+      .action(run(async () => {
+        const { releaseCommand } = await import("./commands/quarantine.js");
+        return (c: Context, id: string, opts: import("./commands/quarantine.js").ReleaseOptions) => releaseCommand(c, id, opts, version());
+      })),
+  );
 
   const stop = (signal: NodeJS.Signals): void => {
     signals++;
@@ -192,15 +274,27 @@ export async function main(argv: string[]): Promise<number> {
   process.on("SIGTERM", stop);
 
   try {
+    if (argv.length <= 2) {
+      program.outputHelp({ error: true });
+      return ExitCode.usage;
+    }
     await program.parseAsync(argv);
     return code;
   } catch (err) {
     if (err instanceof CommanderError) {
-      return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+      // --help and --version exit 0; the message of a usage error was already printed.
+      return err.exitCode === 0 || err.code === "commander.helpDisplayed" || err.code === "commander.version" ? ExitCode.ok : ExitCode.usage;
     }
     if (err instanceof ProvError) {
       log.error(err.message);
       return err.exitCode;
+    }
+    // A failing disk, a permission or a path that cannot be written is the user's to fix,
+    // not a bug: the operating system's error, in words, and exit 2.
+    const system = systemErrorMessage(err);
+    if (system) {
+      log.error(system);
+      return ExitCode.usage;
     }
     log.error(`internal error (this is a bug in prov, please report it): ${err instanceof Error ? (err.stack ?? err.message) : errorMessage(err)}`);
     return ExitCode.internal;

@@ -51,8 +51,14 @@ export class Logger {
     }
     const prefix = level === "info" ? "" : `${level}: `;
     const extra = fields && Object.keys(fields).length > 0 ? " " + formatFields(fields) : "";
-    this.stream.write(`prov: ${prefix}${msg}${extra}\n`);
+    // One event, one line: a file name with a newline must not forge a second log line.
+    this.stream.write(`prov: ${prefix}${escapeControls(msg)}${extra}\n`);
   }
+}
+
+/** Control characters shown as escapes (\\n, \\x1b), so text logs stay one line per event and free of terminal codes. */
+export function escapeControls(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f]/g, (c) => (c === "\n" ? "\\n" : c === "\r" ? "\\r" : c === "\t" ? "\\t" : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`));
 }
 
 function formatFields(fields: Record<string, unknown>): string {

@@ -60,3 +60,21 @@ export class Progress {
 function termWidth(): number {
   return Math.max((process.stderr.columns || 80) - 1, 10);
 }
+
+/** "1,234/5,000 files, 12/s, about 5 min left" (total unknown yet: "1,234 files, 12/s"). */
+export function progressCount(done: number, total: number | null, startedMs: number, nowMs = Date.now()): string {
+  const seconds = Math.max((nowMs - startedMs) / 1000, 0.001);
+  const rate = done / seconds;
+  if (total === null || total < done) return `${done.toLocaleString("en-US")} files, ${rate.toFixed(0)}/s`;
+  const left = rate > 0 ? (total - done) / rate : Infinity;
+  return `${done.toLocaleString("en-US")}/${total.toLocaleString("en-US")} files, ${rate.toFixed(0)}/s, ${remaining(left)}`;
+}
+
+function remaining(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "time left unknown";
+  if (seconds < 1) return "almost done";
+  if (seconds < 60) return `about ${Math.ceil(seconds)} s left`;
+  const min = Math.floor(seconds / 60);
+  if (min < 60) return `about ${min} min ${Math.round(seconds - min * 60)} s left`;
+  return `about ${Math.floor(min / 60)} h ${min % 60} min left`;
+}

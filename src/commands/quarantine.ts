@@ -1,11 +1,13 @@
+import { Stats } from "node:fs";
+import { lstat, mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { QuarantineRow } from "../../db/store.js";
 import type { Context } from "../context.js";
 import { decide } from "../policy/gate.js";
-import { ExitCode, UsageError } from "../errors.js";
+import { describeFsError, errnoCode, ExitCode, ProvError, UsageError } from "../errors.js";
 import { printJson, println, showPath, table } from "../output.js";
 import { evidenceWithLineage } from "../provenance.js";
-import { exists } from "../quarantine/move.js";
+import { exists, MoveError } from "../quarantine/move.js";
 import { Quarantine } from "../quarantine/quarantine.js";
 
 function rowJson(r: QuarantineRow) {
@@ -51,6 +53,8 @@ export async function quarantineLsCommand(ctx: Context, opts: { all?: boolean })
 
 export interface ReleaseOptions {
   to?: string;
+  /** Create missing folders above the last one of --to. */
+  parents?: boolean;
   by: string;
   note?: string;
   force?: boolean;
@@ -89,14 +93,54 @@ export async function releaseCommand(ctx: Context, idArg: string, o: ReleaseOpti
     if (!o.note) throw new UsageError("--force needs --note: the reason is recorded with the release");
   }
   const to = path.resolve(o.to ?? row.original_path);
-  if (await exists(to)) throw new UsageError(`${to} already exists; choose another place with --to (prov never overwrites)`);
-  await new Quarantine(store, config.roots.quarantine ?? path.dirname(path.dirname(row.quarantine_path)), version).release(row, to, {
-    by: o.by,
-    note: o.note ?? null,
-    forced: decision.action !== "allow",
-  });
+  await releaseTarget(to, o.parents === true, o.to !== undefined);
+  try {
+    await new Quarantine(store, config.roots.quarantine ?? path.dirname(path.dirname(row.quarantine_path)), version).release(row, to, {
+      by: o.by,
+      note: o.note ?? null,
+      forced: decision.action !== "allow",
+    });
+  } catch (err) {
+    if (err instanceof ProvError) throw err;
+    throw new UsageError(`cannot release #${id} to ${showPath(to)}: ${err instanceof MoveError ? moveReason(err) : describeFsError(err)}; the file stays in quarantine`, { cause: err });
+  }
   const out = { id, releasedTo: to, forced: decision.action !== "allow", by: o.by };
   if (ctx.globals.json) printJson(out);
   else println(`released #${id} to ${showPath(to)}${out.forced ? " (forced; recorded)" : ""}`);
   return ExitCode.ok;
+}
+
+/**
+ * Check where a release goes before anything moves: never over an existing file; the
+ * folder it goes into must exist, or be the one missing folder directly under an existing
+ * one (created), unless --parents asks for more. Every refusal is a sentence, exit 2.
+ */
+async function releaseTarget(to: string, parents: boolean, explicit: boolean): Promise<void> {
+  const flag = explicit ? "--to " : "";
+  const at = await lstat(to).catch((err: unknown) => (errnoCode(err) === "ENOENT" ? null : err));
+  if (at !== null) {
+    if (at instanceof Error) throw new UsageError(`cannot release to ${flag}${showPath(to)}: ${describeFsError(at)}`);
+    throw new UsageError(`${showPath(to)} already exists; choose another place with --to (prov never overwrites)`);
+  }
+  const dir = path.dirname(to);
+  const parent: Stats | unknown = await lstat(dir).catch((err: unknown) => err);
+  if (parent instanceof Stats) {
+    if (!parent.isDirectory()) throw new UsageError(`cannot release to ${flag}${showPath(to)}: ${showPath(dir)} is not a folder`);
+    return;
+  }
+  if (errnoCode(parent) !== "ENOENT") throw new UsageError(`cannot release to ${flag}${showPath(to)}: ${showPath(dir)}: ${describeFsError(parent)}`);
+  const above: Stats | unknown = await lstat(path.dirname(dir)).catch((err: unknown) => err);
+  const aboveIsDir = above instanceof Stats && above.isDirectory();
+  if (!aboveIsDir && !parents) {
+    throw new UsageError(`cannot release to ${flag}${showPath(to)}: the folder ${showPath(dir)} and the one above it do not exist; create them, or add --parents`);
+  }
+  try {
+    await mkdir(dir, { recursive: !aboveIsDir });
+  } catch (err) {
+    throw new UsageError(`cannot release to ${flag}${showPath(to)}: cannot create ${showPath(dir)}: ${describeFsError(err)}`);
+  }
+}
+
+function moveReason(err: MoveError): string {
+  return err.code && err.code !== "ECHANGED" && err.code !== "EEXIST" ? describeFsError(err) : err.message;
 }

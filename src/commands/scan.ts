@@ -1,7 +1,9 @@
 import type { Context } from "../context.js";
 import { ExitCode } from "../errors.js";
 import { log } from "../log.js";
-import { println, Progress, showPath } from "../output.js";
+import { println, Progress, progressCount, showPath } from "../output.js";
+import { countFiles, ignoreMatcher } from "../scan/walk.js";
+import path from "node:path";
 import { scan, type FileOutcome, type ScanSummary } from "../scan/scanner.js";
 
 export interface ScanCommandOptions {
@@ -36,14 +38,23 @@ export async function scanCommand(ctx: Context, paths: string[], opts: ScanComma
       println(line);
     }
   };
+  // On a terminal, the files to come are counted alongside (names only), for done/total and an estimate.
+  let total: number | null = null;
+  if (progress.active) {
+    const extensions = opts.allFiles || config.scan.extensions === "all" ? null : new Set(config.scan.extensions);
+    void countFiles(paths, ignoreMatcher(config.scan.ignore), (p) => extensions === null || extensions.has(path.extname(p).slice(1).toLowerCase())).then(
+      (n) => (total = n),
+      () => undefined,
+    );
+  }
   const summary = await scan(paths, { store, reader: ctx.reader(), folderMatcher: ctx.folderMatcher(), fingerprint: ctx.fingerprint() }, {
     rehash: opts.rehash ?? false,
     extensions: opts.allFiles ? "all" : config.scan.extensions,
     ignore: config.scan.ignore,
     onFile,
     onProgress: (s, current) => {
-      const rate = s.files / Math.max((Date.now() - started) / 1000, 0.001);
-      progress.update(`scanning: ${s.files} files (${s.new} new, ${s.unchanged} unchanged, ${s.errors} errors) ${rate.toFixed(0)}/s  ${current}`);
+      if (!progress.active) return;
+      progress.update(`scanning: ${progressCount(s.files, total, started)} (${s.new} new, ${s.unchanged} unchanged, ${s.errors} errors)  ${showPath(current)}`);
     },
   });
   progress.done();

@@ -2,7 +2,8 @@ import path from "node:path";
 import type { Context } from "../context.js";
 import { UsageError } from "../errors.js";
 import { log } from "../log.js";
-import { Progress, showPath } from "../output.js";
+import { Progress, progressCount, showPath } from "../output.js";
+import { countFiles } from "../scan/walk.js";
 import { createReport, FORMATS, type Format } from "../report/index.js";
 import { openSink } from "../report/sink.js";
 import { createMhlHasher } from "../mhl/index.js";
@@ -35,6 +36,9 @@ export async function sweepCommand(ctx: Context, dir: string, opts: SweepCommand
   const report = createReport(format, sink, { failOn, verbose: ctx.globals.verbose === true });
   const progress = new Progress(ctx.globals.quiet !== true);
   const started = Date.now();
+  // On a terminal, the files to come are counted alongside (names only), for done/total and an estimate.
+  let total: number | null = null;
+  if (progress.active) void countFiles([dir], () => false).then((n) => (total = n), () => undefined);
   try {
     const summary = await sweep(dir, deps, {
       quick: opts.quick === true,
@@ -50,8 +54,7 @@ export async function sweepCommand(ctx: Context, dir: string, opts: SweepCommand
       beforeSummary: opts.mhl ? (root, files) => { progress.done(); return writeMhl(root, files, { algorithm, version, onProgress: (n, total) => progress.update(`ASC MHL: hashing ${n}/${total} files (${algorithm})`) }); } : undefined,
       onProgress: (c, files, current) => {
         if (!progress.active) return;
-        const rate = files / Math.max((Date.now() - started) / 1000, 0.001);
-        progress.update(`sweeping: ${files} files (${c.violation} violations, ${c.error} errors, ${c.warning} warnings) ${rate.toFixed(0)}/s  ${showPath(current)}`);
+        progress.update(`sweeping: ${progressCount(files, total, started)} (${c.violation} violations, ${c.error} errors, ${c.warning} warnings)  ${showPath(current)}`);
       },
     });
     progress.done();

@@ -8,7 +8,7 @@ import path from "node:path";
 import { unpackCached, type AssetSummary, type CachedStat, type LocationRow, type StatKey, type Store } from "../../db/store.js";
 import type { FolderMatcher } from "../detect/folders.js";
 import type { Origin, Status } from "../detect/types.js";
-import { describeFsError, errorMessage, UsageError } from "../errors.js";
+import { describeFsError, describeVanished, errorMessage } from "../errors.js";
 import { hashFile, NotARegularFileError, sameStat, statKey, statKeyString, type ExtraHasher, type HashResult } from "../identity/hash.js";
 import type { MetadataReader, MetadataResult } from "../metadata/exiftool.js";
 import { log } from "../log.js";
@@ -166,14 +166,15 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
   };
   const emit = (o: FileOutcome): void => fill(reserve(), o);
 
-  // Arguments are checked before anything is written.
+  // A path named on the command line that does not exist (a typo) is reported and the
+  // rest is scanned; nothing is recorded for it (it never was a location).
   const present: string[] = [];
   for (const root of roots) {
     try {
       await statPath(root);
       present.push(root);
     } catch (err) {
-      if (!opts.skipMissingRoots) throw new UsageError(`cannot scan ${root}: ${describeFsError(err)}`);
+      if (!opts.skipMissingRoots) emit({ kind: "error", path: path.resolve(root), reason: `cannot scan: ${describeFsError(err)}` });
     }
   }
 
@@ -337,7 +338,7 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
           // Synchronous on purpose: a stat is a few microseconds, a thread-pool round trip more.
           key = statKey(lstatSync(p, { bigint: true }));
         } catch (err) {
-          recordError(p, null, describeFsError(err));
+          recordError(p, null, describeVanished(err));
           continue;
         }
         const hit = opts.rehash ? undefined : cache ? unpackCached(cached, statKeyString(key)) : locationHit(store, unchangedLocation(store, p, key));
@@ -470,7 +471,7 @@ async function hashAll(files: readonly Pending[], extraHash: (() => Promise<Extr
     try {
       out.push({ ok: true, result: await hashFile(f.path, extraHash ? await extraHash() : undefined) });
     } catch (err) {
-      const reason = err instanceof NotARegularFileError ? "not a regular file any more" : describeFsError(err);
+      const reason = err instanceof NotARegularFileError ? "not a regular file any more" : describeVanished(err);
       out.push({ ok: false, reason: reason || errorMessage(err) });
     }
   }

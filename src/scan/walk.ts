@@ -3,7 +3,7 @@
 // twins are two files), and names that are not UTF-8 are reported, not mangled.
 
 import type { Dirent } from "node:fs";
-import { readdir } from "node:fs/promises";
+import { lstat as lstatPath, readdir } from "node:fs/promises";
 import path from "node:path";
 import picomatch from "picomatch";
 import { describeFsError } from "../errors.js";
@@ -119,4 +119,26 @@ export async function* walkBatches(root: string, ignored: IgnoreMatcher): AsyncG
     if (next !== undefined) prefetched = { dir: next, listing: list(next) };
     if (entries.length > 0) yield entries;
   }
+}
+
+/**
+ * How many regular files a walk of these paths will find (names only: one listing call
+ * per folder, no stat), for a progress line's total. `accept` filters files (extensions).
+ */
+export async function countFiles(roots: readonly string[], ignored: IgnoreMatcher, accept: (p: string) => boolean = () => true): Promise<number> {
+  let n = 0;
+  for (const root of roots) {
+    let s;
+    try {
+      s = await lstatPath(root);
+    } catch {
+      continue;
+    }
+    if (!s.isDirectory()) {
+      if (s.isFile() && accept(root)) n++;
+      continue;
+    }
+    for await (const batch of walkBatches(root, ignored)) for (const e of batch) if (e.type === "file" && accept(e.path)) n++;
+  }
+  return n;
 }

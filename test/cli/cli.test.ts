@@ -147,11 +147,13 @@ describe.concurrent("prov CLI", () => {
       expect(text.stderr).toMatch(/1 unreadable/);
     });
 
-    it("a path that does not exist is a usage error, and nothing is recorded", async () => {
+    it("a path that does not exist is reported (exit 1) and nothing is recorded for it", async () => {
       const { dir, prov } = await project();
       const r = await prov(["scan", path.join(dir, "nope")]);
-      expectUsage(r, /cannot scan .*nope/);
-      expect(withStore(path.join(dir, "prov.db"), (s) => s.events({}))).toEqual([]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stdout).toMatch(/nope: cannot scan: no such file or folder/);
+      expect(withStore(path.join(dir, "prov.db"), (s) => s.locationByPath(path.join(dir, "nope")))).toBeUndefined();
+      expect(withStore(path.join(dir, "prov.db"), (s) => s.events({}).filter((e) => e.kind !== "scan"))).toEqual([]);
     });
 
     it("--db and PROV_DB both choose the database (no config needed); --db wins", async () => {

@@ -164,7 +164,7 @@ export function runCli(args: readonly string[], opts: RunCliOptions): Promise<Cl
     let stderr = "";
     child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
     child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const timeoutMs = opts.timeoutMs ?? 25_000;
+    const timeoutMs = opts.timeoutMs ?? 90_000;
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(new Error(`prov ${args.join(" ")} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
@@ -229,7 +229,7 @@ export async function runScan(
 }
 
 /** Await `check` until it returns a truthy value or the deadline passes. */
-export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 10_000, intervalMs = 25): Promise<T> {
+export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 60_000, intervalMs = 25): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();

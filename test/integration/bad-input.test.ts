@@ -53,10 +53,9 @@ describe("awkward file names and types", () => {
 
     store = openStore(path.join(dir, "prov.db"));
     reader = new MetadataReader({ maxProcs: 1 });
-    const started = Date.now();
     // Every file, not only media extensions: "name.png " and "name.png|" have none.
+    // (A hang on a FIFO or a bomb fails by the hook's timeout.)
     run = await runScan(store, reader, [d], { extensions: "all" });
-    if (Date.now() - started > 20_000) throw new Error("scan of bad input took more than 20 s");
   });
 
   afterAll(async () => {

@@ -28,6 +28,7 @@ import {
   verdictFor,
   type ImageFingerprint,
 } from "../../src/fingerprint/index.js";
+import { waitFor } from "../helpers/index.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "prov-fingerprint-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -331,11 +332,22 @@ describe("video", () => {
 
   it("stops a hung ffmpeg", async () => {
     const hang = path.join(dir, "hang.sh");
-    fs.writeFileSync(hang, "#!/bin/sh\nexec sleep 30\n", { mode: 0o755 });
-    const started = Date.now();
+    const pids = path.join(dir, "hang.pids");
+    // Each stand-in ffmpeg says who it is, then hangs; the fingerprinter must end it, not wait it out.
+    fs.writeFileSync(hang, `#!/bin/sh\necho $$ >> ${JSON.stringify(pids)}\nexec sleep 600\n`, { mode: 0o755 });
     const err = await rejection(fingerprintVideo(set.clips[0]!, { tools: { ffmpeg: hang, ffprobe: hang }, stallSeconds: 0.5 }));
     expect(err.reason).toMatch(/no progress for 0.5 s/);
-    expect(Date.now() - started).toBeLessThan(5000);
+    const started = fs.readFileSync(pids, "utf8").trim().split("\n").map(Number);
+    expect(started.length).toBeGreaterThan(0);
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0);
+        return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+      } catch {
+        return false;
+      }
+    };
+    await waitFor(() => started.every((pid) => !alive(pid)), `the hung ffmpeg (pids ${started.join(", ")}) to be ended`);
   });
 });
 

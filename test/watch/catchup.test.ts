@@ -133,7 +133,7 @@ describe.each(MODES)("a working root that vanishes at once (%s)", (mode) => {
 
       // 180 of 200 files vanish at once, as when a share is unmounted under the watcher.
       for (let r = 0; r < 9; r++) fs.rmSync(path.join(sb.work, `reel-${r}`), { recursive: true });
-      await waitFor(() => workingRoot(sb)?.suspectedUnmount === true, "status to report a suspected unmount", 20_000);
+      await waitFor(() => workingRoot(sb)?.suspectedUnmount === true, "status to report a suspected unmount", 60_000);
       const st = parseJson<{ roots: Array<{ role: string; suspectedUnmount: boolean }> }>(await sb.cli(["status", "--json"]));
       expect(st.roots.find((r) => r.role === "working")?.suspectedUnmount).toBe(true);
       expect(presentUnder(sb, sb.work), "no location is marked missing").toBe(N);
@@ -159,7 +159,7 @@ describe.each(MODES)("a working root that vanishes at once (%s)", (mode) => {
       await waitFor(() => presentUnder(sb, sb.work) === N, `${N} working files to be recorded`, 60_000, 200);
       await sb.waitIdle(w);
       for (let r = 0; r < 6; r++) fs.rmSync(path.join(sb.work, `reel-${r}`), { recursive: true }); // 120 of 200
-      await waitFor(() => workingRoot(sb)?.suspectedUnmount === true, "status to report a suspected unmount", 20_000);
+      await waitFor(() => workingRoot(sb)?.suspectedUnmount === true, "status to report a suspected unmount", 60_000);
       for (let r = 6; r < 9; r++) fs.rmSync(path.join(sb.work, `reel-${r}`), { recursive: true }); // 60 more, a moment later
       await sb.waitIdle(w); // past the vanish window and a heartbeat
       expect(sb.db.events("missing").map((e) => e.path), "nothing marked missing while an unmount is suspected").toEqual([]);

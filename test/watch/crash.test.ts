@@ -31,15 +31,16 @@ interface Dropped {
   genai: boolean;
 }
 
-function drop(dir: string, tag: string, genai: number, plain: number, opts: { quiet?: boolean; scratch?: string } = {}): Dropped[] {
+function drop(dir: string, tag: string, genai: number, plain: number, opts: { quiet?: boolean; young?: boolean; scratch?: string } = {}): Dropped[] {
   const out: Dropped[] = [];
   const put = (name: string, data: Buffer, isGenai: boolean): void => {
     const dest = path.join(dir, name);
-    if (opts.quiet && opts.scratch) {
-      // Written earlier elsewhere on the same filesystem, then renamed in: its mtime is old.
+    if ((opts.quiet || opts.young) && opts.scratch) {
+      // Written earlier elsewhere on the same filesystem, then renamed in: its mtime is old
+      // (quiet), or an hour ahead (young: still "being written" however late the gate looks).
       const tmp = write(path.join(opts.scratch, `${tag}-${name}`), data);
-      const old = new Date(Date.now() - 600_000);
-      fs.utimesSync(tmp, old, old);
+      const t = new Date(Date.now() + (opts.young ? 3600_000 : -600_000));
+      fs.utimesSync(tmp, t, t);
       fs.mkdirSync(dir, { recursive: true });
       fs.renameSync(tmp, dest);
     } else write(dest, data);
@@ -81,7 +82,9 @@ async function expectSettled(sb: Sandbox, files: readonly Dropped[], timeoutMs =
 
 // Across filesystems a file is copied only once it is quiet (gate.stableSeconds): a young
 // file's first attempt is deferred (row 'stuck') and the copy happens on a retry. Both
-// paths are crashed: "quiet" files (mtime old: the first attempt copies) and "young" ones.
+// paths are crashed: "quiet" files (mtime old: the first attempt copies) and "young" ones
+// (mtime an hour ahead, so every attempt finds them young until the test, having seen the
+// product report them stuck, makes them quiet; no timing window decides which path runs).
 const FAILPOINTS = [
   { failpoint: "quarantine:after-plan", shm: false, young: false, left: "an intent, nothing moved" },
   { failpoint: "quarantine:after-link", shm: false, young: false, left: "the same inode under both names" },
@@ -97,12 +100,22 @@ const FAILPOINTS = [
 
 describe.each(MODES)("crash at each step of a quarantine move (%s)", (mode) => {
   it.each(FAILPOINTS)("PROV_FAILPOINT=$failpoint, $fs: leaves $left; the restart finishes or rolls back", { timeout: 60_000 }, async ({ failpoint, shm, young }) => {
-    // Young files: a stability window long enough that the first attempt always finds them young.
-    const sb = await Sandbox.create({ mode, quarantineOnShm: shm, noWorking: true, stableSeconds: young ? 1 : 0.3 });
+    const sb = await Sandbox.create({ mode, quarantineOnShm: shm, noWorking: true });
     try {
       const w1 = await sb.watch({ env: { PROV_FAILPOINT: failpoint } });
-      const files = drop(path.join(sb.del, "drop"), `${failpoint}-${shm}-${young}-${mode}`, 4, 2, { quiet: shm && !young, scratch: sb.scratch });
-      const exit = await w1.waitExit(20_000);
+      const files = drop(path.join(sb.del, "drop"), `${failpoint}-${shm}-${young}-${mode}`, 4, 2, { quiet: shm && !young, young: shm && young, scratch: sb.scratch });
+      if (young) {
+        // The gate reports each GenAI file blocked but still present (too young to copy);
+        // then they become quiet and the retry copies: the crash happens in the retry.
+        const genai = files.filter((f) => f.genai);
+        await waitFor(
+          () => genai.every((f) => sb.db.quarantineRows().some((r) => r.original_path === f.path && r.state === "stuck")),
+          () => `every GenAI file to be reported blocked but still present; rows: ${JSON.stringify(sb.db.quarantineRows().map((r) => [r.state, path.basename(r.original_path)]))}`,
+        );
+        const old = new Date(Date.now() - 600_000);
+        for (const f of files) fs.utimesSync(f.path, old, old);
+      }
+      const exit = await w1.waitExit(60_000);
       expect(exit, `the failpoint kills the watcher (stderr: ${w1.stderr})`).toEqual({ code: null, signal: "SIGKILL" });
 
       // What the crash left behind, as the failpoint promises.
@@ -135,7 +148,7 @@ describe.each(MODES)("crash at each step of a quarantine move (%s)", (mode) => {
 
       // Restart without the failpoint: recovery, then the catch-up reconcile.
       const w2 = await sb.watch();
-      await expectSettled(sb, files, 10_000);
+      await expectSettled(sb, files, 60_000);
       expectEachExactlyOnce(sb, files);
       expectQuarantineConsistent(sb);
       const recovered = [...sb.db.events("quarantined"), ...sb.db.events("quarantine-rolled-back")].filter(
@@ -225,7 +238,7 @@ describe("what a killed watcher leaves running", () => {
       expect(before.length, "ExifTool processes while the watcher runs").toBeGreaterThan(0);
       await w.kill9();
       const w2 = await sb.watch();
-      const gone = await waitFor(() => before.every((p) => !fs.existsSync(`/proc/${p}`)), "the old ExifTool processes to be ended", 10_000).catch(() => false);
+      const gone = await waitFor(() => before.every((p) => !fs.existsSync(`/proc/${p}`)), "the old ExifTool processes to be ended", 60_000).catch(() => false);
       const survivors = before.filter((p) => fs.existsSync(`/proc/${p}`));
       expect(gone, `still running after the watcher restarted: ${survivors.join(", ")}`).toBe(true);
       await w2.stop();

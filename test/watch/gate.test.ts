@@ -367,7 +367,7 @@ describe.each(MODES)("files still being written (%s)", (mode) => {
       const g = genaiPng(`xfs-slow-${mode}`);
       const f = path.join(x.del, "render.png");
       await writeSlowly(f, g, { chunks: 20, totalMs: 2000 });
-      const row = await waitBlocked(x, f, null, 20_000).catch((err: Error) => {
+      const row = await waitBlocked(x, f, null, 60_000).catch((err: Error) => {
         const rows = x.db.quarantineRows().filter((r) => r.original_path === f);
         throw new Error(`${err.message}\nrows: ${JSON.stringify(rows.map((r) => ({ id: r.id, state: r.state, sha256: r.sha256, error: r.error })))}; still in deliverables: ${lexists(f)}`);
       });
@@ -520,7 +520,7 @@ describe("watcher lifecycle", () => {
       const w = await sb.watch();
       const t0 = Date.now();
       w.child.kill("SIGTERM");
-      await waitFor(() => w.logs().some((l) => l.msg === "stopped"), "the watcher to log that it stopped", 10_000);
+      await waitFor(() => w.logs().some((l) => l.msg === "stopped"), "the watcher to log that it stopped", 60_000);
       expect(sb.db.watcher()?.stopped_at, "the lock is released").toBeTruthy();
       const exit = await w.waitExit(5_000);
       // Seen: "stopped" is logged at once, but the process lingers 15 s (a timer left running in WatchRuntime.stop).

@@ -149,7 +149,7 @@ export function contentIndex(dir: string): Map<string, string[]> {
 // ------------------------------------------------------------------ waiting
 
 /** Await `check` until it returns a truthy value, every `intervalMs`, until the deadline. */
-export async function waitFor<T>(check: () => T | Promise<T>, what: string | (() => string), timeoutMs = 15_000, intervalMs = 50): Promise<NonNullable<T>> {
+export async function waitFor<T>(check: () => T | Promise<T>, what: string | (() => string), timeoutMs = 60_000, intervalMs = 50): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let lastErr: unknown;
   for (;;) {
@@ -194,7 +194,7 @@ export function runCli(args: readonly string[], cwd: string, opts: { env?: Recor
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const timeoutMs = opts.timeoutMs ?? 30_000;
+    const timeoutMs = opts.timeoutMs ?? 90_000;
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(new Error(`prov ${args.join(" ")} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
@@ -542,7 +542,7 @@ export class Sandbox {
     return w;
   }
 
-  async waitReady(w: Watcher, timeoutMs = 20_000): Promise<void> {
+  async waitReady(w: Watcher, timeoutMs = 60_000): Promise<void> {
     await waitFor(
       () => {
         if (!w.alive) throw new Error(`prov watch exited (${JSON.stringify(w.exitInfo)}) before it was ready:\n${w.stderr}`);
@@ -562,7 +562,7 @@ export class Sandbox {
    * and the heartbeat that says so was written after the last change plus the
    * stability window (so events and re-checks of young files have been handled).
    */
-  async waitIdle(w: Watcher, timeoutMs = 30_000, since = Date.now()): Promise<WatcherState> {
+  async waitIdle(w: Watcher, timeoutMs = 120_000, since = Date.now()): Promise<WatcherState> {
     const after = since + Math.max(400, this.stableMs + 300);
     return waitFor(
       () => {
@@ -619,7 +619,7 @@ export function receiptOf(row: QRow): Receipt {
 }
 
 /** Wait until `originalPath` (content `sha`) has been moved to quarantine. */
-export async function waitBlocked(sb: Sandbox, originalPath: string, sha: string | null, timeoutMs = 15_000): Promise<QRow> {
+export async function waitBlocked(sb: Sandbox, originalPath: string, sha: string | null, timeoutMs = 60_000): Promise<QRow> {
   return waitFor(
     () => {
       const row = sb.db.movedRow(originalPath, sha);
@@ -635,7 +635,7 @@ export async function waitBlocked(sb: Sandbox, originalPath: string, sha: string
  * the same SHA-256, a receipt naming original path, reason and sha256 beside it, a
  * `quarantined` event, and the `<quarantine>/<YYYY-MM-DD>/<id>-<name>` layout.
  */
-export async function expectBlocked(sb: Sandbox, originalPath: string, sha: string, timeoutMs = 15_000): Promise<QRow> {
+export async function expectBlocked(sb: Sandbox, originalPath: string, sha: string, timeoutMs = 60_000): Promise<QRow> {
   const row = await waitBlocked(sb, originalPath, sha, timeoutMs);
   expect(row.kind).toBe("blocked");
   expect(lexists(originalPath), `${originalPath} should be gone from deliverables`).toBe(false);

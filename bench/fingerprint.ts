@@ -30,7 +30,7 @@ import {
   hashGrey,
   neighbours16,
   verdictFor,
-} from "../src/fingerprint/index.js";
+} from "../src/adapters/decode/index.js";
 import { DERIVATIVES, ffmpegRun, flatFrames, generateSet, stillPng, type GeneratedSet } from "./images.js";
 import { measure } from "./proc.js";
 

@@ -8,9 +8,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { Store, type FingerprintInput } from "../db/store.js";
-import { chunks16, MATCH_MAX, POSSIBLE_MAX } from "../src/fingerprint/index.js";
-import { lookalikes, storeSource } from "../src/perceptual.js";
+import { openStore } from "../db/index.js";
+import type { FingerprintInput } from "../src/ports.js";
+import { chunks16, MATCH_MAX, POSSIBLE_MAX } from "../src/adapters/decode/index.js";
+import { lookalikesIn } from "../src/app/perceptual.js";
 
 const GOAL_MS = 50;
 
@@ -45,7 +46,7 @@ const flip = (h: string, bits: number): string => {
 const fp = (seconds: number | null, hash: string): FingerprintInput => ({ seconds, hash, chunks: chunks16(hash), lowDetail: false });
 
 const dir = mkdtempSync(path.join(tmpdir(), "prov-bench-lookup-"));
-const store = Store.open(path.join(dir, "prov.db"), { create: true });
+const store = await openStore(path.join(dir, "prov.db"), { create: true });
 const now = new Date().toISOString();
 const log = (m: string): void => void process.stderr.write(`[bench lookup] ${m}\n`);
 try {
@@ -53,13 +54,13 @@ try {
   const t0 = performance.now();
   const stills: string[] = [];
   let n = 0;
-  const asset = (): number => store.upsertAsset({ sha256: (++n).toString(16).padStart(64, "0"), size: 1, mediaHash: null, fileType: null, mimeType: null, metadataError: null, warnings: [], exiftoolVersion: null }, now).id;
+  const asset = { sha256: "", size: 1, mediaHash: null, fileType: null, mimeType: null, metadataError: null, warnings: [], exiftoolVersion: null };
   const info = { algo: "phash64", state: "done" as const, reason: null, width: 1920, height: 1080, duration: null, fps_num: null, fps_den: null, start_tc: null, at: now };
-  store.write(() => {
+  await store.transaction(async (tx) => {
     for (let i = 0; i < STILLS; i++) {
       const h = hex(rand32(), rand32());
       stills.push(h);
-      store.putFingerprints(asset(), { ...info, kind: "image" }, [fp(null, h)]);
+      await tx.assets.record({ asset: { ...asset, sha256: (++n).toString(16).padStart(64, "0") }, fingerprints: { info: { ...info, kind: "image" }, frames: [fp(null, h)] } }, now);
     }
     for (let v = 0; v < VIDEOS; v++) {
       let h = hex(rand32(), rand32());
@@ -68,33 +69,32 @@ try {
         h = flip(h, 1 + (rand32() % 4));
         frames.push(fp(f * 2, h));
       }
-      store.putFingerprints(asset(), { ...info, kind: "video", duration: FRAMES * 2, fps_num: 24, fps_den: 1 }, frames);
+      await tx.assets.record({ asset: { ...asset, sha256: (++n).toString(16).padStart(64, "0") }, fingerprints: { info: { ...info, kind: "video", duration: FRAMES * 2, fps_num: 24, fps_den: 1 }, frames } }, now);
     }
   });
-  log(`built in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${store.fingerprintCount()} fingerprints`);
+  log(`built in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${await store.fingerprints.count()} fingerprints`);
 
   const limits = { match: MATCH_MAX, possible: POSSIBLE_MAX };
-  const source = storeSource(store);
-  const time = (probe: string): { ms: number; found: number } => {
+  const time = async (probe: string): Promise<{ ms: number; found: number }> => {
     const t = performance.now();
-    const found = lookalikes(source, [{ seconds: null, hash: probe, lowDetail: false }], limits).length;
+    const found = (await lookalikesIn(store, [{ seconds: null, hash: probe, lowDetail: false }], limits)).length;
     return { ms: performance.now() - t, found };
   };
   // Warm the statement cache and the page cache first, as a second question would.
-  for (let i = 0; i < 20; i++) time(hex(rand32(), rand32()));
+  for (let i = 0; i < 20; i++) await time(hex(rand32(), rand32()));
   const near: number[] = [];
   const far: number[] = [];
   let hits = 0;
   for (let q = 0; q < QUERIES; q++) {
     const base = stills[rand32() % stills.length]!;
-    const r = time(flip(base, rand32() % (MATCH_MAX + 1)));
+    const r = await time(flip(base, rand32() % (MATCH_MAX + 1)));
     near.push(r.ms);
     if (r.found > 0) hits++;
-    far.push(time(hex(rand32(), rand32())).ms);
+    far.push((await time(hex(rand32(), rand32()))).ms);
   }
   const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
   const figures = {
-    fingerprints: store.fingerprintCount(),
+    fingerprints: await store.fingerprints.count(),
     matchMax: MATCH_MAX,
     possibleMax: POSSIBLE_MAX,
     nearQueryMs: { median: pct(near, 0.5), p95: pct(near, 0.95), max: Math.max(...near) },
@@ -114,6 +114,6 @@ try {
     console.log("  (in-process lookup; `prov frame` adds Node start-up, hashing the file and decoding the picture)");
   }
 } finally {
-  store.close();
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -10,7 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ExifTool } from "exiftool-vendored";
-import { hashFile } from "../src/identity/hash.js";
+import { hashFile } from "../src/adapters/fs/hash.js";
 import { measure, run, stopCurrent, type RunResult, type Usage } from "./proc.js";
 import { bigBytesFor, MAX_BIG_BYTES, prepareTree, removePartial } from "./tree.js";
 

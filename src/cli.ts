@@ -6,8 +6,10 @@
 
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
-import type { Context, GlobalOptions } from "./context.js";
-import { ExitCode, ProvError, errorMessage, systemErrorMessage } from "./errors.js";
+import type { Context, GlobalOptions } from "./cli/context.js";
+import { ProvError, errorMessage } from "./domain/errors.js";
+import { ExitCode, exitCodeOf } from "./cli/exit.js";
+import { systemErrorMessage } from "./errors.js";
 import { log } from "./log.js";
 
 function version(): string {
@@ -67,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
       const cmd = args.at(-1) as Command;
       const globals = cmd.optsWithGlobals<GlobalOptions>();
       log.configure({ level: globals.quiet ? "error" : globals.verbose ? "debug" : "info", format: globals.logFormat ?? "text" });
-      const { Context } = await import("./context.js");
+      const { Context } = await import("./cli/context.js");
       ctx = new Context(globals);
       const fn = await load();
       code = await fn(ctx, ...(args.slice(0, -1) as A));
@@ -119,7 +121,7 @@ export async function main(argv: string[]): Promise<number> {
       .option("--quarantine <dir>", "where the gate moves blocked files (needed with --deliverables)")
       .option("--unknown <policy>", "files with no provenance in deliverables: allow or hold", "allow")
       .option("--force", "overwrite an existing prov.config.json")
-      .action(run(async () => (await import("./commands/init.js")).initCommand)),
+      .action(run(async () => (await import("./cli/commands/init.js")).initCommand)),
   );
 
   withExamples(
@@ -129,7 +131,7 @@ export async function main(argv: string[]): Promise<number> {
       .option("--rehash", "re-read files even when size, times and inode are unchanged")
       .option("--all-files", "record every file, not only media types (scan.extensions)")
       .addHelpText("after", "\nExit codes: 0 every file recorded; 1 some could not be read, or a path does not exist (each is listed, the rest is scanned).")
-      .action(run(async () => (await import("./commands/scan.js")).scanCommand)),
+      .action(run(async () => (await import("./cli/commands/scan.js")).scanCommand)),
   );
 
   withExamples(
@@ -144,8 +146,8 @@ export async function main(argv: string[]): Promise<number> {
       .option("--mhl-hash <algorithm>", "hash for --mhl: xxh128 (default), xxh64, xxh3, md5, sha1, c4")
       .addHelpText("after", "\nExit codes: 0 clean; 1 violations (or what --fail-on names); 2 usage error, or some files could not be checked.")
       .action(run(async () => {
-        const { sweepCommand } = await import("./commands/sweep.js");
-        return (c: Context, dir: string, opts: import("./commands/sweep.js").SweepCommandOptions) => sweepCommand(c, dir, opts, version());
+        const { sweepCommand } = await import("./cli/commands/sweep.js");
+        return (c: Context, dir: string, opts: import("./cli/commands/sweep.js").SweepCommandOptions) => sweepCommand(c, dir, opts, version());
       })),
   );
 
@@ -153,7 +155,7 @@ export async function main(argv: string[]): Promise<number> {
     command("show")
       .description("provenance of one file or asset")
       .argument("<file|sha256>", "a file, or a SHA-256 (at least 8 hex digits)")
-      .action(run(async () => (await import("./commands/show.js")).showCommand)),
+      .action(run(async () => (await import("./cli/commands/show.js")).showCommand)),
   );
 
   withExamples(
@@ -168,7 +170,7 @@ export async function main(argv: string[]): Promise<number> {
       .option("--media-root <dir>", "with --timeline: where to look for source media by file, reel or clip name")
       .option("--track <name>", "with --timeline: ask this video track (default: the topmost with a clip there)")
       .addHelpText("after", "\nExit codes: 0 with an answer, whatever it is; 2 when the file, timecode or cut cannot be read.")
-      .action(run(async () => (await import("./commands/frame.js")).frameCommand)),
+      .action(run(async () => (await import("./cli/commands/frame.js")).frameCommand)),
   );
 
   withExamples(
@@ -176,7 +178,7 @@ export async function main(argv: string[]): Promise<number> {
       .description("list recorded assets")
       .addOption(new Option("--origin <origin>", "only this origin").choices(["genai", "genai-edited", "possibly-genai", "not-genai", "unknown"]))
       .addOption(new Option("--status <status>", "only this status").choices(["temporary", "approved"]))
-      .action(run(async () => (await import("./commands/ls.js")).lsCommand)),
+      .action(run(async () => (await import("./cli/commands/ls.js")).lsCommand)),
   );
 
   withExamples(
@@ -191,7 +193,7 @@ export async function main(argv: string[]): Promise<number> {
       .option("--note <note>", "why (required with --not-genai)")
       .option("--by <name>", "who decides (default: $USER)")
       .option("--force", "overrule GenAI labels in the file's own metadata")
-      .action(run(async () => (await import("./commands/decisions.js")).tagCommand)),
+      .action(run(async () => (await import("./cli/commands/decisions.js")).tagCommand)),
   );
 
   withExamples(
@@ -204,7 +206,7 @@ export async function main(argv: string[]): Promise<number> {
       .option("--doc <path>", "the approval document (its SHA-256 is recorded)")
       .option("--note <note>", "a note")
       .option("--sequence", "approve every frame of the image sequence this file is a frame of")
-      .action(run(async () => (await import("./commands/decisions.js")).approveCommand)),
+      .action(run(async () => (await import("./cli/commands/decisions.js")).approveCommand)),
   );
 
   withExamples(
@@ -214,7 +216,7 @@ export async function main(argv: string[]): Promise<number> {
       .requiredOption("--by <name>", "who revokes (required)")
       .requiredOption("--note <note>", "why (required)")
       .option("--sequence", "revoke every frame of the image sequence this file is a frame of")
-      .action(run(async () => (await import("./commands/decisions.js")).revokeCommand)),
+      .action(run(async () => (await import("./cli/commands/decisions.js")).revokeCommand)),
   );
 
   withExamples(
@@ -222,7 +224,7 @@ export async function main(argv: string[]): Promise<number> {
       .description("the append-only event history, of everything or of one asset")
       .argument("[file|sha256]")
       .option("--limit <n>", "most recent N events", "200")
-      .action(run(async () => (await import("./commands/log.js")).logCommand)),
+      .action(run(async () => (await import("./cli/commands/log.js")).logCommand)),
   );
 
   let signals = 0;
@@ -230,7 +232,7 @@ export async function main(argv: string[]): Promise<number> {
     command("watch")
       .description("run the watcher and the deliverables gate until stopped (SIGINT/SIGTERM)")
       .action(run(async () => {
-        const { watchCommand } = await import("./commands/watch.js");
+        const { watchCommand } = await import("./cli/commands/watch.js");
         return (c: Context) => watchCommand(c, version());
       })),
   );
@@ -238,7 +240,7 @@ export async function main(argv: string[]): Promise<number> {
   withExamples(
     command("status")
       .description("is the watcher running and ready; roots, modes, queue, counts")
-      .action(run(async () => (await import("./commands/status.js")).statusCommand)),
+      .action(run(async () => (await import("./cli/commands/status.js")).statusCommand)),
   );
 
   const quarantine = command("quarantine").description("what the gate moved out of deliverables");
@@ -246,7 +248,7 @@ export async function main(argv: string[]): Promise<number> {
     command("ls", quarantine)
       .description("list quarantined files (and files blocked but still present)")
       .option("--all", "include released and rolled-back entries")
-      .action(run(async () => (await import("./commands/quarantine.js")).quarantineLsCommand)),
+      .action(run(async () => (await import("./cli/commands/quarantine.js")).quarantineLsCommand)),
   );
 
   withExamples(
@@ -259,8 +261,8 @@ export async function main(argv: string[]): Promise<number> {
       .option("--note <note>", "why (required with --force)")
       .option("--force", "release even though the gate would block or hold it (recorded)")
       .action(run(async () => {
-        const { releaseCommand } = await import("./commands/quarantine.js");
-        return (c: Context, id: string, opts: import("./commands/quarantine.js").ReleaseOptions) => releaseCommand(c, id, opts, version());
+        const { releaseCommand } = await import("./cli/commands/quarantine.js");
+        return (c: Context, id: string, opts: import("./cli/commands/quarantine.js").ReleaseOptions) => releaseCommand(c, id, opts, version());
       })),
   );
 
@@ -287,7 +289,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof ProvError) {
       log.error(err.message);
-      return err.exitCode;
+      return exitCodeOf(err);
     }
     // A failing disk, a permission or a path that cannot be written is the user's to fix,
     // not a bug: the operating system's error, in words, and exit 2.

@@ -2,10 +2,11 @@
 // normalised into a complete internal object. Environment overrides are read here only.
 
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { userInfo } from "node:os";
 import path from "node:path";
-import type { FolderRule } from "./detect/folders.js";
-import { ConfigError, errorMessage } from "./errors.js";
-import { MATCH_MAX, POSSIBLE_MAX } from "./fingerprint/phash.js";
+import type { FolderRule } from "./domain/folders.js";
+import { ConfigError, errorMessage } from "./domain/errors.js";
+import { MATCH_MAX, POSSIBLE_MAX } from "./domain/phash.js";
 
 export const CONFIG_FILE = "prov.config.json";
 
@@ -136,6 +137,13 @@ export function loadConfig(opts: LoadOptions = {}): Config {
 function inside(child: string, parent: string): boolean {
   const rel = path.relative(parent, child);
   return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+}
+
+/** Where `prov init` writes: --config, PROV_CONFIG or ./prov.config.json; the database from --db or PROV_DB, if given. */
+export function initTargets(opts: LoadOptions = {}): { configFile: string; database: string | undefined } {
+  const env = opts.env ?? process.env;
+  const cwd = opts.cwd ?? process.cwd();
+  return { configFile: path.resolve(cwd, opts.configPath ?? env["PROV_CONFIG"] ?? CONFIG_FILE), database: opts.dbPath ?? env["PROV_DB"] };
 }
 
 /**
@@ -280,4 +288,13 @@ export function parseConfig(file: string, text: string): Config {
     }
   }
   return config;
+}
+
+/** The operating-system account running prov (the default `--by` of a tag): $USER, else the account name. */
+export function currentUser(env: NodeJS.ProcessEnv = process.env): string {
+  try {
+    return env["USER"] ?? userInfo().username;
+  } catch {
+    return "unknown";
+  }
 }

@@ -1,47 +1,7 @@
-// Typed errors. The CLI maps each class to one exit code in one place (cli.ts);
-// nothing else decides exit codes.
+// What the operating system said, in words: errno codes of failed file operations turned
+// into short reasons. The error classes themselves are in src/domain/errors.ts.
 
-export const ExitCode = {
-  ok: 0,
-  findings: 1,
-  usage: 2,
-  database: 3,
-  internal: 70,
-} as const;
-export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
-
-export abstract class ProvError extends Error {
-  abstract readonly exitCode: ExitCode;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
-
-/** Bad arguments, a missing file named on the command line, an unknown asset. */
-export class UsageError extends ProvError {
-  readonly exitCode = ExitCode.usage;
-}
-
-/** prov.config.json missing, unreadable or invalid. */
-export class ConfigError extends ProvError {
-  readonly exitCode = ExitCode.usage;
-}
-
-/** The database cannot be opened, is too new, is on a network filesystem, or a statement failed. */
-export class DatabaseError extends ProvError {
-  readonly exitCode = ExitCode.database;
-}
-
-/** Raised inside the product when something that must not happen did: a bug. */
-export class InternalError extends ProvError {
-  readonly exitCode = ExitCode.internal;
-}
-
-export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
-}
+import { errorMessage } from "./domain/errors.js";
 
 /** The errno code of a Node system error, if any ("ENOENT", "EACCES", ...). */
 export function errnoCode(err: unknown): string | undefined {

@@ -1,24 +1,34 @@
-// The deliverables gate: judge one path and act. Blocks known temporary GenAI at once
-// (even while the file is still being written), never allows a file before it is stable,
-// and holds what it cannot identify.
+// The deliverables gate, as named stages that a burst of thousands of files passes through
+// cheap facts first:
+//   look      lstat; links, devices and empty files; content known by its location or
+//             inode (a hard link of temporary GenAI is blocked before a byte is read)
+//   hash      SHA-256 (+ GenAI markers); every hash of the moment checked against the
+//             store in one query: known temporary GenAI is blocked at once
+//   labels    metadata read in large ExifTool batches, files with GenAI markers first:
+//             labelled GenAI is blocked whether or not it is complete
+//   judge     a complete file is recorded and judged from its record (src/app/judge.ts)
+//   likeness  pictures about to be allowed are decoded and compared with the temporary
+//             GenAI assets: expensive, so it runs only when the stages above are idle
+//   act       block and hold move to quarantine; each move is verified afterwards
+// A file still being written is looked at when it appears and again once it is quiet (one
+// timer, not a loop): at most two checks for a file copied in, whatever its events.
 
 import { lstat } from "node:fs/promises";
-import type { AssetRow, QuarantineRow, Store } from "../db/store.js";
-import { classify } from "../src/detect/classify.js";
-import { evidenceFromTags } from "../src/detect/evidence.js";
-import type { FolderMatcher } from "../src/detect/folders.js";
-import type { Evidence, Origin } from "../src/detect/types.js";
-import { isGenAI } from "../src/detect/types.js";
+import type { FolderMatcher } from "../src/domain/folders.js";
+import type { GateDecision } from "../src/domain/gate-policy.js";
+import { mtimeMs, sameStat, unchangedAt } from "../src/domain/identity.js";
+import type { Matching } from "../src/domain/likeness.js";
+import type { Evidence } from "../src/domain/types.js";
+import { isTemporaryGenAI } from "../src/domain/types.js";
 import { describeFsError, errnoCode } from "../src/errors.js";
-import { hashFile, sameStat, statKey, type HashResult } from "../src/identity/hash.js";
-import type { MetadataReader, MetadataResult } from "../src/metadata/exiftool.js";
-import { decide, type GateDecision, type GateFacts } from "../src/policy/gate.js";
-import { evidenceWithLineage, lineageEvidence, nowIso, recordIdentified, recordReadError, unchangedLocation } from "../src/provenance.js";
-import { isFingerprintableImage } from "../src/fingerprint/index.js";
-import type { Quarantine } from "../src/quarantine/quarantine.js";
-import { derivations, describeDerivation, fingerprintPath, lookalikes, needsFingerprint, storeSource, visualKindOf, type FingerprintOptions, type Matching } from "../src/perceptual.js";
-
-export type GateOutcome = "gone" | "directory" | "wait" | "allowed" | "blocked" | "held" | "stuck";
+import { statKey, type HashResult } from "../src/adapters/fs/hash.js";
+import { fsPath, hashOne, type FileRef } from "../src/app/identify.js";
+import { judgeEmpty, judgeEntry, judgeKnown, judgeRecorded, judgeUnrecorded, type JudgePolicy } from "../src/app/judge.js";
+import { fingerprintPath, needsFingerprint, visualKindOf, type FingerprintOptions } from "../src/app/perceptual.js";
+import type { Quarantine } from "../src/app/quarantine.js";
+import { recordIdentified } from "../src/app/record.js";
+import { isFingerprintableImage } from "../src/adapters/decode/index.js";
+import type { AssetFactsRow, AssetRow, Clock, MetadataReader, MetadataResult, StatKey, Store } from "../src/ports.js";
 
 export interface GateDeps {
   store: Store;
@@ -27,199 +37,504 @@ export interface GateDeps {
   folderMatcher: FolderMatcher;
   unknownPolicy: "allow" | "hold";
   stableMs: number;
+  clock: Clock;
   /** Fingerprint new pictures and check them against temporary GenAI; absent: content and labels only. */
   fingerprint?: FingerprintOptions | undefined;
-  matching?: Matching;
+  matching?: Matching | undefined;
+  /** A path that turned out to be a folder, or to be gone (the runtime watches and reconciles). */
+  onPath(ref: FileRef, what: "directory" | "gone"): void;
+  onError(what: string, err: unknown): void;
+  /** A file was moved to quarantine (its move is then verified). */
+  onMoved?(): void;
 }
 
+/** Files read by ExifTool in one call (labelled GenAI in a burst is read first). */
+const LABEL_BATCH = 64;
+const LABEL_CALLS = 2;
+const LOOKERS = 8;
+const HASHERS = 4;
+const DECODERS = 1;
+const MOVERS = 4;
+/** A path an event names is looked at this much later: most copies finish within it (one check, not two). */
+export const EVENT_DELAY_MS = 50;
+/** A young file larger than this is not hashed until it is complete (its partial hash matches nothing). */
+const HASH_YOUNG_MAX = 64 * 1024 * 1024;
+
+interface Hashed {
+  ref: FileRef;
+  key: StatKey;
+  hash: HashResult;
+  known: AssetRow | undefined;
+  meta?: MetadataResult | undefined;
+}
+
+interface PathState {
+  ref: FileRef;
+  /** In one of the stages now. */
+  busy: boolean;
+  /** An event came while busy: look again afterwards (unless a re-check is scheduled). */
+  again: boolean;
+  timer: NodeJS.Timeout | null;
+  /** What was read of it, for a re-check that finds it unchanged (no second read). */
+  read: Hashed | null;
+}
+
+/** A FIFO where some items jump the queue (files with GenAI markers). */
+class Lane<T> {
+  private readonly first: T[] = [];
+  private readonly rest: T[] = [];
+  get size(): number {
+    return this.first.length + this.rest.length;
+  }
+  push(item: T, urgent = false): void {
+    (urgent ? this.first : this.rest).push(item);
+  }
+  take(n: number): T[] {
+    const out = this.first.splice(0, n);
+    if (out.length < n) out.push(...this.rest.splice(0, n - out.length));
+    return out;
+  }
+}
 
 export class DeliverablesGate {
-  constructor(private readonly d: GateDeps) {}
+  /** Checks made (a look at a path), for `prov status` and the benchmark's checks per file. */
+  checks = 0;
+  private readonly paths = new Map<string, PathState>();
+  private readonly looks = new Lane<PathState>();
+  private readonly hashes = new Lane<PathState>();
+  private readonly labels = new Lane<{ s: PathState; h: Hashed | null; key: StatKey }>();
+  private readonly likeness = new Lane<{ s: PathState; facts: AssetFactsRow; key: StatKey }>();
+  private readonly acts = new Lane<{ s: PathState; decision: GateDecision; asset: AssetRow | null; key: StatKey | null; sha256: string | null; evidence: readonly Evidence[] }>();
+  private looking = 0;
+  private hashing = 0;
+  private labelCalls = 0;
+  private decoding = 0;
+  private moving = 0;
+  private knownBatch: Array<{ s: PathState; h: HashResult; key: StatKey }> = [];
+  private knownTimer: NodeJS.Immediate | null = null;
+  private idleWaiters: Array<() => void> = [];
+  private closed = false;
+  private readonly policy: JudgePolicy;
 
-  async check(p: string): Promise<GateOutcome> {
+  constructor(private readonly d: GateDeps) {
+    this.policy = { unknownPolicy: d.unknownPolicy, matching: d.matching };
+  }
+
+  /** Paths waiting or being judged (scheduled re-checks included), each once. */
+  *keys(): Iterable<string> {
+    yield* this.paths.keys();
+  }
+
+  get pending(): number {
+    return this.paths.size;
+  }
+
+  /** Queue sizes per stage, for `prov status`. */
+  stages(): Record<string, number> {
+    return { look: this.looks.size + this.looking, hash: this.hashes.size + this.hashing, labels: this.labels.size, likeness: this.likeness.size + this.decoding, act: this.acts.size + this.moving };
+  }
+
+  /** Something happened at this path (an event, a reconcile): look at it. */
+  submit(ref: FileRef, delayMs = 0): void {
+    if (this.closed) return;
+    const s = this.paths.get(ref.path);
+    if (s) {
+      // Busy: look again afterwards. Scheduled: the scheduled look will see the change.
+      if (s.busy) s.again = true;
+      else if (!s.timer) this.enqueue(s);
+      return;
+    }
+    const state: PathState = { ref, busy: false, again: false, timer: null, read: null };
+    this.paths.set(ref.path, state);
+    if (delayMs > 0) this.schedule(state, delayMs);
+    else this.enqueue(state);
+  }
+
+  private enqueue(s: PathState): void {
+    s.busy = true;
+    this.looks.push(s);
+    this.pump();
+  }
+
+  private schedule(s: PathState, delayMs: number): void {
+    if (s.timer) clearTimeout(s.timer);
+    s.busy = false;
+    s.again = false;
+    s.timer = setTimeout(() => {
+      s.timer = null;
+      if (!this.closed) this.enqueue(s);
+    }, Math.max(0, delayMs));
+  }
+
+  /** The path is done for now: forget it, unless an event came meanwhile. */
+  private done(s: PathState): void {
+    if (s.again && !this.closed) {
+      s.again = false;
+      s.read = null;
+      this.looks.push(s);
+      this.pump();
+      return;
+    }
+    s.busy = false;
+    if (!s.timer) this.paths.delete(s.ref.path);
+    this.checkIdle();
+  }
+
+  /** Look again once the file has been quiet for the stability window. */
+  private waitQuiet(s: PathState, key: StatKey): void {
+    const at = mtimeMs(key) + this.d.stableMs;
+    this.schedule(s, at - this.d.clock.now() + 5);
+    this.checkIdle();
+  }
+
+  private pump(): void {
+    if (this.closed) return;
+    while (this.looking < LOOKERS && this.looks.size > 0) {
+      const [s] = this.looks.take(1);
+      this.looking++;
+      void this.look(s!)
+        .catch((err: unknown) => this.fail(s!, "looking at", err))
+        .finally(() => {
+          this.looking--;
+          this.pump();
+        });
+    }
+    while (this.hashing < HASHERS && this.hashes.size > 0) {
+      const [s] = this.hashes.take(1);
+      this.hashing++;
+      void this.hash(s!)
+        .catch((err: unknown) => this.fail(s!, "hashing", err))
+        .finally(() => {
+          this.hashing--;
+          this.pump();
+        });
+    }
+    while (this.labelCalls < LABEL_CALLS && this.labels.size > 0) {
+      const batch = this.labels.take(LABEL_BATCH);
+      this.labelCalls++;
+      void this.readLabels(batch)
+        .catch((err: unknown) => batch.forEach((b) => this.fail(b.s, "reading", err)))
+        .finally(() => {
+          this.labelCalls--;
+          this.pump();
+        });
+    }
+    while (this.moving < MOVERS && this.acts.size > 0) {
+      const [a] = this.acts.take(1);
+      this.moving++;
+      void this.act(a!)
+        .catch((err: unknown) => this.fail(a!.s, "moving", err))
+        .finally(() => {
+          this.moving--;
+          this.pump();
+        });
+    }
+    // Expensive facts after cheap ones: pictures are decoded only when nothing cheaper waits.
+    const cheapBusy = this.looks.size + this.hashes.size + this.labels.size + this.looking + this.hashing + this.labelCalls + this.knownBatch.length > 0;
+    while (!cheapBusy && this.decoding < DECODERS && this.likeness.size > 0) {
+      const [l] = this.likeness.take(1);
+      this.decoding++;
+      void this.compare(l!)
+        .catch((err: unknown) => this.fail(l!.s, "comparing", err))
+        .finally(() => {
+          this.decoding--;
+          this.pump();
+        });
+    }
+    this.checkIdle();
+  }
+
+  private fail(s: PathState, what: string, err: unknown): void {
+    this.d.onError(`${what} ${s.ref.path}`, err);
+    s.read = null;
+    this.done(s);
+  }
+
+  // ------------------------------------------------------------------ look
+
+  private async look(s: PathState): Promise<void> {
+    this.checks++;
     const { store } = this.d;
     let st;
     try {
-      st = await lstat(p, { bigint: true });
+      st = await lstat(fsPath(s.ref), { bigint: true });
     } catch (err) {
-      if (errnoCode(err) === "ENOENT") return "gone";
-      return this.act(p, { action: "hold", reason: `cannot read: ${describeFsError(err)}` }, null, null);
+      if (errnoCode(err) === "ENOENT" || errnoCode(err) === "ENOTDIR") {
+        this.paths.delete(s.ref.path);
+        s.busy = false;
+        this.d.onPath(s.ref, "gone");
+        this.checkIdle();
+        return;
+      }
+      return this.decided(s, judgeEntry("unreadable", this.policy, describeFsError(err)), null, null, null, []);
+    }
+    if (st.isDirectory()) {
+      this.paths.delete(s.ref.path);
+      s.busy = false;
+      this.d.onPath(s.ref, "directory");
+      this.checkIdle();
+      return;
     }
     const key = statKey(st);
-    if (st.isDirectory()) return "directory";
-    if (st.isSymbolicLink()) return this.act(p, decide({ ...this.none(), symlink: true }), null, key);
-    if (!st.isFile()) return this.act(p, { action: "hold", reason: "not a regular file (FIFO, socket or device)" }, null, key);
-    // An empty file has no content that could be GenAI (and its hash is every empty file's).
-    if (key.size === 0) return "allowed";
+    if (st.isSymbolicLink()) return this.decided(s, judgeEntry("symlink", this.policy), null, key, null, []);
+    if (!st.isFile()) return this.decided(s, judgeEntry("other", this.policy), null, key, null, []);
+    const young = this.d.clock.now() - mtimeMs(key) < this.d.stableMs;
+    if (key.size === 0) {
+      // A file just created is usually about to be written: look again once it is quiet.
+      if (young) return this.waitQuiet(s, key);
+      return this.decided(s, judgeEmpty(true, this.policy), null, key, null, []);
+    }
     // A file already waiting to be moved is retried by the runtime, not judged again.
-    if (store.stuckAt(p)?.ino === key.ino) return "stuck";
+    if ((await store.quarantine.stuckAt(s.ref.path))?.ino === key.ino) return this.done(s);
 
-    // Unchanged since it was last judged here: decide again from what is known now
-    // (an approval may have been revoked since), without re-reading.
-    const loc = unchangedLocation(store, p, key);
-    if (loc) {
-      const asset = store.assetById(loc.asset_id!)!;
-      return this.judgeKnown(p, asset, key, true);
+    // Unchanged since it was recorded here: judge again from what is known now (an approval
+    // may have been revoked since), without reading it.
+    if (!s.ref.raw) {
+      const loc = unchangedAt(await store.locations.byPath(s.ref.path), key);
+      if (loc) {
+        const facts = await store.assets.facts(loc.asset_id);
+        if (facts) return this.judge(s, facts, key);
+      }
     }
-
     // A hard link or rename of content recorded elsewhere (same inode, size and mtime) is
-    // known before a single byte is read: block a multi-GB copy-by-link at once.
-    for (const other of store.locationsByInode(key.dev, key.ino)) {
+    // known before a byte is read: a multi-GB copy-by-link is blocked at once.
+    for (const other of await store.locations.byInode(key.dev, key.ino)) {
       if (other.asset_id === null || other.size !== key.size || other.mtime_ns !== key.mtimeNs) continue;
-      const asset = store.assetById(other.asset_id)!;
-      if (isGenAI(asset.origin) && asset.status !== "approved") return this.judgeKnown(p, asset, key, false);
+      const asset = await store.assets.byId(other.asset_id);
+      if (asset && isTemporaryGenAI(asset.origin, asset.status)) {
+        const d = await judgeKnown(store, asset, s.ref.path, "inode", this.policy);
+        if (d.action === "block") return this.decided(s, d, asset, key, asset.sha256, []);
+      }
     }
+    // Read before: the same bytes (same stat) need not be read again.
+    if (s.read && sameStat(s.read.key, key)) return this.identified(s, s.read);
+    s.read = null;
+    if (young && key.size > HASH_YOUNG_MAX) {
+      // Its partial hash matches nothing: read its labels only, hash it once it is complete.
+      this.labels.push({ s, h: null, key });
+      this.pump();
+      return;
+    }
+    this.hashes.push(s);
+  }
 
-    let h: HashResult;
+  // ------------------------------------------------------------------ hash
+
+  private async hash(s: PathState): Promise<void> {
+    const h = await hashOne(s.ref);
+    if (!h.ok) return this.decided(s, judgeEntry("unreadable", this.policy, h.reason), null, null, null, []);
+    // Every hash of the moment is checked against the store in one query.
+    this.knownBatch.push({ s, h: h.result, key: h.result.stat });
+    this.knownTimer ??= setImmediate(() => void this.flushKnown().catch((err: unknown) => this.d.onError("looking up content", err)));
+  }
+
+  private async flushKnown(): Promise<void> {
+    this.knownTimer = null;
+    const batch = this.knownBatch;
+    this.knownBatch = [];
+    let known: Map<string, AssetRow>;
     try {
-      h = await hashFile(p);
+      known = await this.d.store.assets.byShas(batch.map((b) => b.h.sha256));
     } catch (err) {
-      if (errnoCode(err) === "ENOENT") return "gone";
-      return this.act(p, { action: "hold", reason: `cannot read: ${describeFsError(err)}` }, null, key);
+      for (const b of batch) this.fail(b.s, "looking up", err);
+      return;
     }
-    const stable = !h.changedWhileReading && Date.now() - Number(BigInt(h.stat.mtimeNs) / 1_000_000n) >= this.d.stableMs;
-    const known = store.assetBySha(h.sha256);
+    await Promise.all(
+      batch.map(({ s, h, key }) => this.identified(s, { ref: s.ref, key, hash: h, known: known.get(h.sha256) }).catch((err: unknown) => this.fail(s, "judging", err))),
+    );
+    this.pump();
+  }
+
+  /** Hashed (and perhaps read): block known temporary GenAI, read labels, or judge a complete file. */
+  private async identified(s: PathState, r: Hashed): Promise<void> {
+    s.read = r;
+    const known = r.known;
+    if (known && isTemporaryGenAI(known.origin, known.status)) {
+      const d = await judgeKnown(this.d.store, known, s.ref.path, "content", this.policy);
+      if (d.action === "block") return this.decided(s, d, known, r.key, known.sha256, []);
+    }
+    const stable = this.stable(r);
+    // Known content (its labels read before): record and judge when complete, else wait.
     if (known && known.exiftool_version !== null) {
-      if (stable) return this.recordAndJudge(p, h, null);
-      return this.judgeKnown(p, known, h.stat, false);
+      if (stable) return this.record(s, r, null);
+      return this.waitQuiet(s, r.key);
     }
+    if (r.meta !== undefined) return this.afterLabels(s, r);
+    this.labels.push({ s, h: r, key: r.key }, r.hash.markers > 0);
+    this.pump();
+  }
 
-    const [meta] = await this.d.reader.readMany([{ path: p, size: h.size }]);
-    if (!meta) throw new Error("metadata reader returned nothing");
+  private stable(r: Hashed): boolean {
+    return !r.hash.changedWhileReading && this.d.clock.now() - mtimeMs(r.key) >= this.d.stableMs;
+  }
+
+  // ------------------------------------------------------------------ labels
+
+  private async readLabels(batch: Array<{ s: PathState; h: Hashed | null; key: StatKey }>): Promise<void> {
+    const metas = await this.d.reader.readMany(batch.map((b) => ({ path: b.s.ref.path, raw: b.s.ref.raw, size: b.key.size })));
+    for (let i = 0; i < batch.length; i++) {
+      const { s, h, key } = batch[i]!;
+      const meta = metas[i];
+      try {
+        if (h === null) {
+          // A large file still being written: judged by its labels only, hashed once complete.
+          const { decision, evidence } = await judgeUnrecorded(this.d.store, { sha256: null, known: undefined, metadata: meta, folderEvidence: this.folders(s.ref), stable: false, unnamed: s.ref.raw !== undefined }, this.policy);
+          if (decision.action === "block") await this.decided(s, decision, null, key, null, evidence);
+          else this.waitQuiet(s, key);
+          continue;
+        }
+        await this.afterLabels(s, { ...h, meta });
+      } catch (err) {
+        this.fail(s, "judging", err);
+      }
+    }
+  }
+
+  private folders(ref: FileRef): Evidence[] {
+    return this.d.folderMatcher(ref.path);
+  }
+
+  private async afterLabels(s: PathState, r: Hashed): Promise<void> {
+    s.read = r;
     // The metadata describes the hashed bytes only if the file did not change in between.
-    const same = await lstat(p, { bigint: true }).then((s) => sameStat(statKey(s), h.stat), () => false);
-    if (stable && same) return this.recordAndJudge(p, h, meta);
-    // Not complete yet: judge by what the partial file already says and record nothing.
-    // A block moves it now; its final content is hashed and recorded once it settles (settle()).
-    const evidence = this.ownEvidence(p, meta);
-    const own = { origin: classify(evidence).origin, evidence };
-    const decision = decide({ ...this.none(), own, stable: false, known: null });
-    return this.act(p, decision, null, statKey(st), null, evidence);
-  }
-
-  /**
-   * A file blocked while still being written was moved with its content unknown. Once it
-   * has settled in quarantine, hash and record it (so copies are known by content) and
-   * complete its receipt. Returns false to be asked again later.
-   */
-  async settle(row: QuarantineRow): Promise<boolean> {
-    const { store } = this.d;
-    let h: HashResult;
-    try {
-      h = await hashFile(row.quarantine_path);
-    } catch {
-      return false;
+    const same = await lstat(fsPath(s.ref), { bigint: true }).then((st) => sameStat(statKey(st), r.key), () => false);
+    const complete = same && this.stable(r);
+    if (complete && !s.ref.raw) return this.record(s, r, r.meta ?? null);
+    // Not complete yet (or a name prov cannot record under): judge by what the file already says.
+    const unnamed = s.ref.raw !== undefined;
+    const { decision, evidence } = await judgeUnrecorded(this.d.store, { sha256: r.hash.sha256, known: r.known, metadata: r.meta, folderEvidence: this.folders(s.ref), stable: false, unnamed }, this.policy);
+    if (decision.action === "block") {
+      // Recorded before it moves (when the bytes read are still the file's), so its
+      // content is known at once: a copy is blocked by content, an approval finds it.
+      const asset = same && !s.ref.raw ? (await this.recordOnly(s, r, r.meta ?? null)).asset : (r.known ?? null);
+      return this.decided(s, decision, asset, r.key, r.hash.sha256, evidence);
     }
-    if (h.changedWhileReading || Date.now() - Number(BigInt(h.stat.mtimeNs) / 1_000_000n) < this.d.stableMs) return false;
-    const [meta] = await this.d.reader.readMany([{ path: row.quarantine_path, size: h.size }]);
-    const same = await lstat(row.quarantine_path, { bigint: true }).then((s) => sameStat(statKey(s), h.stat), () => false);
-    if (!meta || !same) return false;
-    const folder = h.size > 0 ? this.d.folderMatcher(row.original_path) : [];
-    const r = store.write(() =>
-      recordIdentified(store, { path: row.quarantine_path, stat: h.stat, sha256: h.sha256, mediaHash: h.mediaHash, size: h.size, metadata: meta, folderEvidence: folder }, nowIso()),
+    if (!same) s.read = null; // changed since it was read: read again once quiet
+    // Complete, not GenAI, and a name that is not UTF-8: held (it cannot be judged by name).
+    if (complete && unnamed) return this.decided(s, { action: "hold", reason: "its name is not UTF-8, so it cannot be judged by name or recorded under it; rename it" }, r.known ?? null, r.key, r.hash.sha256, evidence);
+    this.waitQuiet(s, r.key);
+  }
+
+  // ------------------------------------------------------------------ judge
+
+  /** A complete file: record it (the gate is also an ingest), then judge it from its record. */
+  private async record(s: PathState, r: Hashed, meta: MetadataResult | null): Promise<void> {
+    const facts = await this.recordOnly(s, r, meta);
+    const readError = meta !== null && !meta.ok ? meta.reason : facts.asset.metadata_error;
+    return this.judge(s, facts, r.key, readError);
+  }
+
+  private async recordOnly(s: PathState, r: Hashed, meta: MetadataResult | null): Promise<AssetFactsRow> {
+    const rec = await this.d.store.transaction((tx) =>
+      recordIdentified(
+        tx,
+        { path: s.ref.path, stat: r.key, sha256: r.hash.sha256, mediaHash: r.hash.mediaHash, size: r.hash.size, metadata: meta, known: r.known, folderEvidence: this.folders(s.ref) },
+        this.d.clock.iso(),
+      ),
     );
-    // Receipt first, then the row: whoever sees the row's sha256 finds it in the receipt too.
-    await this.d.quarantine.writeReceipt({ ...row, sha256: h.sha256, asset_id: r.assetId }, row.moved_at ?? nowIso());
-    store.decision(() => {
-      const now = nowIso();
-      store.settleQuarantine(row.id, h.sha256, r.assetId);
-      store.addEvent("quarantine-settled", now, { assetId: r.assetId, path: row.original_path, detail: { quarantine_id: row.id, sha256: h.sha256 } });
-    });
-    return true;
+    return rec.facts;
   }
 
-  private none() {
-    return { symlink: false, known: null, own: null, readError: null, stable: true, forcedRelease: false, unknownPolicy: this.d.unknownPolicy } as const;
+  private async judge(s: PathState, facts: AssetFactsRow, key: StatKey, readError: string | null = null): Promise<void> {
+    const { decision, evidence, needsLikeness } = await judgeRecorded(this.d.store, facts, { path: s.ref.path, stable: true, readError, likeness: false }, this.policy);
+    if (needsLikeness && visualKindOf(s.ref.path) && (this.d.fingerprint || facts.prints.length > 0)) {
+      this.likeness.push({ s, facts, key });
+      this.pump();
+      return;
+    }
+    return this.decided(s, decision, facts.asset, key, facts.asset.sha256, evidence);
   }
 
-  private ownEvidence(p: string, meta: MetadataResult): Evidence[] {
-    const md = meta.ok ? meta.metadata : null;
-    const evidence = [...(md ? evidenceFromTags(md.tags) : []), ...this.d.folderMatcher(p)];
-    if (md?.mediaHash) evidence.push(...lineageEvidence(this.d.store, md.mediaHash, null));
-    return evidence;
-  }
-
-  /** A complete file: record it (the gate is also an ingest), then decide from the record. */
-  private recordAndJudge(p: string, h: HashResult, meta: MetadataResult | null): Promise<GateOutcome> {
-    const { store } = this.d;
-    store.write(() =>
-      recordIdentified(store, { path: p, stat: h.stat, sha256: h.sha256, mediaHash: h.mediaHash, size: h.size, metadata: meta, folderEvidence: this.d.folderMatcher(p) }, nowIso()),
-    );
-    const asset = store.assetBySha(h.sha256)!;
-    return this.judgeKnown(p, asset, h.stat, true, meta !== null && !meta.ok ? meta.reason : asset.metadata_error);
-  }
-
-  private async judgeKnown(p: string, asset: AssetRow, key: ReturnType<typeof statKey>, stable: boolean, readError: string | null = null): Promise<GateOutcome> {
-    const { store } = this.d;
-    const evidence = evidenceWithLineage(store, asset);
-    const decision = decide({
-      derived: stable ? await this.derivedOf(p, asset, key, evidence) : null,
-      ...this.none(),
-      known: { origin: asset.origin, status: asset.status, sha256: asset.sha256 },
-      own: { origin: asset.origin as Origin, evidence },
-      stable,
-      // An empty or unparseable file has no provenance to read; that is a hold only if nothing else is known.
-      readError: readError && asset.origin === "unknown" ? readError : null,
-      forcedRelease: store.forcedRelease(p, asset.sha256) !== undefined,
-    });
-    return this.act(p, decision, asset, key, asset.sha256, evidence);
-  }
+  // ------------------------------------------------------------------ likeness
 
   /**
-   * The temporary GenAI asset this content looks like, by perceptual fingerprint. Not asked
-   * of GenAI content (decided already) nor of content a person tagged (their decision wins).
+   * A picture about to be allowed: compared with the temporary GenAI assets. A still sharp
+   * decodes is fingerprinted here (milliseconds); a video or an EXR/DPX frame is not (ffmpeg
+   * takes 0.2 s a frame and 12 s a minute of video): their fingerprints are used when a scan
+   * or sweep made them, and the sweep checks them anyway.
    */
-  private async derivedOf(p: string, asset: AssetRow, key: ReturnType<typeof statKey>, evidence: readonly Evidence[]): Promise<NonNullable<GateFacts["derived"]> | null> {
-    const { store, fingerprint, matching } = this.d;
-    const kind = visualKindOf(p);
-    if (!fingerprint || !matching || isGenAI(asset.origin) || !kind) return null;
-    if (classify(evidence).decidedBy[0]?.source === "manual") return null;
-    // A still sharp decodes is fingerprinted here (milliseconds). A video or an EXR/DPX frame
-    // is not: ffmpeg takes 0.2 s a frame and 12 s a minute of video, holding one of the
-    // gate's four workers while GenAI files wait. Their fingerprints are used when a scan or
-    // sweep made them, and the sweep checks them anyway.
-    if (kind === "image" && isFingerprintableImage(p) && needsFingerprint(store.fingerprintState(asset.id))) {
-      const made = await fingerprintPath(p, fingerprint, nowIso());
+  private async compare(l: { s: PathState; facts: AssetFactsRow; key: StatKey }): Promise<void> {
+    const { store } = this.d;
+    let facts = l.facts;
+    const p = l.s.ref.path;
+    if (isFingerprintableImage(p) && needsFingerprint(facts.printState) && this.d.fingerprint) {
+      const made = await fingerprintPath(p, this.d.fingerprint, this.d.clock.iso());
       // Recorded only if the file still holds the content that was judged.
-      const same = await lstat(p, { bigint: true }).then((s) => sameStat(statKey(s), key), () => false);
-      if (!made || !same) return null;
-      store.write(() => store.putFingerprints(asset.id, made.info, made.frames));
+      const same = await lstat(p, { bigint: true }).then((st) => sameStat(statKey(st), l.key), () => false);
+      if (made && same) {
+        await store.fingerprints.put(facts.asset.id, made.info, made.frames);
+        facts = (await store.assets.facts(facts.asset.id)) ?? facts;
+      }
     }
-    const probes = store.fingerprintsOf(asset.id).map((f) => ({ seconds: f.seconds, hash: f.hash, lowDetail: f.low_detail === 1 }));
-    const found = derivations(lookalikes(storeSource(store), probes, matching.limits, asset.id), (id) => store.assetById(id), matching.gap)[0];
-    return found ? { verdict: found.verdict, what: describeDerivation(store, found, asset.id) } : null;
+    const { decision, evidence } = await judgeRecorded(store, facts, { path: p, stable: true, likeness: true }, this.policy);
+    return this.decided(l.s, decision, facts.asset, l.key, facts.asset.sha256, evidence);
   }
 
-  private async act(
-    p: string,
-    decision: GateDecision,
-    asset: AssetRow | null,
-    key: ReturnType<typeof statKey> | null,
-    sha256: string | null = null,
-    evidence: readonly Evidence[] = [],
-  ): Promise<GateOutcome> {
-    if (decision.action === "wait") return "wait";
-    if (decision.action === "allow") return "allowed";
-    if (decision.action === "hold" && key === null) {
-      // Unreadable and unmovable (we could not even stat it): record and report it.
-      this.d.store.write(() => recordReadError(this.d.store, p, null, decision.reason, nowIso()));
+  // ------------------------------------------------------------------ act
+
+  private async decided(s: PathState, decision: GateDecision, asset: AssetRow | null, key: StatKey | null, sha256: string | null, evidence: readonly Evidence[]): Promise<void> {
+    if (decision.action === "allow") {
+      s.read = null;
+      return this.done(s);
     }
+    if (decision.action === "wait") {
+      if (key) return this.waitQuiet(s, key);
+      return this.done(s);
+    }
+    this.acts.push({ s, decision, asset, key, sha256, evidence });
+    this.pump();
+  }
+
+  private async act(a: { s: PathState; decision: GateDecision; asset: AssetRow | null; key: StatKey | null; sha256: string | null; evidence: readonly Evidence[] }): Promise<void> {
+    const { s, decision, asset, key } = a;
     const row = await this.d.quarantine.quarantine({
-      path: p,
+      path: s.ref.path,
+      raw: s.ref.raw,
       kind: decision.action === "block" ? "blocked" : "held",
       reason: decision.reason,
-      evidence: evidence.filter((e) => e.signal !== "info"),
-      sha256,
+      evidence: a.evidence.filter((e) => e.signal !== "info"),
+      sha256: a.sha256,
       assetId: asset?.id ?? null,
       dev: key?.dev ?? null,
       ino: key?.ino ?? null,
     });
+    s.read = null;
     if (row.state === "moved") {
-      const loc = this.d.store.locationByPath(p);
-      if (loc) this.d.store.write(() => this.d.store.markMissing(loc.id, nowIso()));
-      return row.kind;
+      const loc = s.ref.raw ? undefined : await this.d.store.locations.byPath(s.ref.path);
+      if (loc) await this.d.store.locations.markMissing(loc.id, this.d.clock.iso());
+      this.d.onMoved?.();
+    } else if (row.state === "rolled-back") {
+      // The file changed or vanished before it could be moved: whatever is there now is judged afresh.
+      s.again = true;
     }
-    if (row.state === "stuck") return "stuck";
-    return "wait"; // rolled back (file changed or vanished): judge again
+    this.done(s);
+  }
+
+  // ------------------------------------------------------------------ idle and close
+
+  /** Resolves when no path is in a stage (scheduled re-checks may remain). */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private isIdle(): boolean {
+    for (const s of this.paths.values()) if (s.busy) return false;
+    return this.knownBatch.length === 0;
+  }
+
+  private checkIdle(): void {
+    if (this.idleWaiters.length === 0 || !this.isIdle()) return;
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    w.forEach((f) => f());
+  }
+
+  /** Stop looking at new paths; scheduled re-checks are dropped (the next start's reconcile finds them). */
+  close(): void {
+    this.closed = true;
+    for (const s of this.paths.values()) if (s.timer) clearTimeout(s.timer);
+    for (const [k, s] of this.paths) if (!s.busy) this.paths.delete(k);
+    this.checkIdle();
   }
 }

@@ -5,23 +5,24 @@
 
 import { lstat } from "node:fs/promises";
 import path from "node:path";
-import type { Store } from "../db/store.js";
-import type { FolderMatcher } from "../src/detect/folders.js";
+import type { FolderMatcher } from "../src/domain/folders.js";
 import { errnoCode } from "../src/errors.js";
-import { statKey } from "../src/identity/hash.js";
+import { statKey } from "../src/adapters/fs/hash.js";
 import { log } from "../src/log.js";
-import type { MetadataReader } from "../src/metadata/exiftool.js";
-import { suspectUnmount } from "../src/policy/vanish.js";
-import { markVanished, nowIso, unchangedLocation } from "../src/provenance.js";
-import type { FingerprintOptions } from "../src/perceptual.js";
-import { scan } from "../src/scan/scanner.js";
-import { exists } from "../src/quarantine/move.js";
+import { suspectUnmount } from "../src/domain/unmount.js";
+import { markVanished } from "../src/app/record.js";
+import { mtimeMs, unchangedAt } from "../src/domain/identity.js";
+import type { Clock, MetadataReader, Store } from "../src/ports.js";
+import type { FingerprintOptions } from "../src/app/perceptual.js";
+import { scan } from "../src/app/ingest/scan.js";
+import { exists } from "../src/adapters/fs/move.js";
 
 const BATCH = 48;
 const BATCH_WAIT_MS = 100;
 
 export interface IngestDeps {
   store: Store;
+  clock: Clock;
   reader: MetadataReader;
   folderMatcher: FolderMatcher;
   stableMs: number;
@@ -40,7 +41,7 @@ export class WorkingIngest {
   constructor(private readonly d: IngestDeps) {}
 
   async handle(p: string, media: boolean): Promise<IngestOutcome> {
-    const { store } = this.d;
+    const { store, clock } = this.d;
     let st;
     try {
       st = await lstat(p, { bigint: true });
@@ -51,24 +52,24 @@ export class WorkingIngest {
     if (st.isDirectory()) return "directory";
     if (!st.isFile() || !media) return "not-media";
     const key = statKey(st);
-    if (Date.now() - Number(st.mtimeMs) < this.d.stableMs) return "wait";
+    if (clock.now() - mtimeMs(key) < this.d.stableMs) return "wait";
 
-    if (unchangedLocation(store, p, key)) return "unchanged";
+    if (unchangedAt(await store.locations.byPath(p), key)) return "unchanged";
 
     // Renamed or moved within the filesystem: same inode, size and mtime at a path that is gone.
-    for (const other of store.locationsByInode(key.dev, key.ino)) {
+    for (const other of await store.locations.byInode(key.dev, key.ino)) {
       if (other.path === p || other.asset_id === null || other.size !== key.size || other.mtime_ns !== key.mtimeNs) continue;
       if (await exists(other.path)) continue; // a hard link: both names are real locations
-      store.write(() => {
-        const now = nowIso();
-        const at = store.locationByPath(p);
+      await store.transaction(async (tx) => {
+        const now = clock.iso();
+        const at = await tx.locations.byPath(p);
         if (at) {
-          store.upsertLocation(p, other.asset_id, key, "present", null, now);
-          store.markMissing(other.id, now);
+          await tx.locations.upsert(p, other.asset_id, key, "present", null, now);
+          await tx.locations.markMissing(other.id, now);
         } else {
-          store.relocate(other.id, p, key, now);
+          await tx.locations.relocate(other.id, p, key, now);
         }
-        store.addEvent("moved", now, { assetId: other.asset_id, locationId: at?.id ?? other.id, path: p, detail: { from: other.path, to: p } });
+        await tx.events.add("moved", now, { assetId: other.asset_id, locationId: at?.id ?? other.id, path: p, detail: { from: other.path, to: p } });
       });
       return "moved";
     }
@@ -94,7 +95,7 @@ export class WorkingIngest {
     try {
       await scan(
         items.map((i) => i.path),
-        { store: this.d.store, reader: this.d.reader, folderMatcher: this.d.folderMatcher, fingerprint: this.d.fingerprint },
+        { store: this.d.store, reader: this.d.reader, folderMatcher: this.d.folderMatcher, fingerprint: this.d.fingerprint, clock: this.d.clock },
         { extensions: "all", ignore: [], skipMissingRoots: true },
       );
       items.forEach((i) => i.done());
@@ -108,18 +109,19 @@ export class WorkingIngest {
    * missing unless that would look like an unmounted share, or one is already suspected
    * under this root (a share going away in waves); the next full reconcile decides then.
    */
-  vanished(root: string, paths: readonly string[], alreadySuspected = false): { marked: number; suspected: boolean } {
+  async vanished(root: string, paths: readonly string[], alreadySuspected = false): Promise<{ marked: number; suspected: boolean }> {
     const { store } = this.d;
     // Only recorded, present files count (not names never recorded, nor files the gate moved).
-    const live = paths.filter((p) => store.locationByPath(p)?.state === "present");
+    const live: string[] = [];
+    for (const p of paths) if ((await store.locations.byPath(p))?.state === "present") live.push(p);
     if (live.length === 0) return { marked: 0, suspected: alreadySuspected };
     if (alreadySuspected) return { marked: 0, suspected: true };
-    const present = store.presentLocationsUnder(root).length;
+    const present = (await store.locations.presentUnder(root)).length;
     if (suspectUnmount(live.length, present)) {
       log.warn(`${live.length} of ${present} recorded files under ${root} vanished at once: is the share unmounted? They are not marked missing.`);
       return { marked: 0, suspected: true };
     }
-    const marked = store.write(() => markVanished(store, live, nowIso()));
+    const marked = await store.transaction((tx) => markVanished(tx, live, this.d.clock.iso()));
     return { marked, suspected: false };
   }
 }

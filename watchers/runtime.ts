@@ -6,20 +6,20 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
-import type { Store } from "../db/store.js";
 import type { Config } from "../src/config.js";
-import { folderMatcher } from "../src/detect/folders.js";
-import { fingerprintOptions, matchingOf } from "../src/perceptual.js";
-import { errnoCode, errorMessage, UsageError } from "../src/errors.js";
-import { fsTypeOf, isNetworkFsType } from "../src/fsinfo.js";
+import { folderMatcher } from "../src/domain/folders.js";
+import { fingerprintOptions, matchingOf } from "../src/domain/likeness.js";
+import { settle } from "../src/app/settle.js";
+import type { Clock, MetadataReader, Store, WatcherRow } from "../src/ports.js";
+import { errorMessage, InputError } from "../src/domain/errors.js";
+import { errnoCode } from "../src/errors.js";
+import { fsTypeOf, isNetworkFsType } from "../src/adapters/fs/fsinfo.js";
 import { log } from "../src/log.js";
-import type { MetadataReader } from "../src/metadata/exiftool.js";
-import { nowIso } from "../src/provenance.js";
-import { exists } from "../src/quarantine/move.js";
-import { Quarantine } from "../src/quarantine/quarantine.js";
-import { ignoreMatcher, walk } from "../src/scan/walk.js";
-import { describeWatchError, watchRoot, type ChangeKind, type RootWatch } from "./adapter.js";
-import { DeliverablesGate } from "./gate.js";
+import { exists } from "../src/adapters/fs/move.js";
+import { Quarantine } from "../src/app/quarantine.js";
+import { ignoreMatcher, walk } from "../src/adapters/fs/walk.js";
+import { describeWatchError, watchRoot, type ChangeKind, type RootWatch } from "./backends.js";
+import { DeliverablesGate, EVENT_DELAY_MS } from "./gate.js";
 import { isUnder, WorkingIngest } from "./ingest.js";
 import { WorkQueue } from "./queue.js";
 
@@ -57,7 +57,7 @@ function pidAlive(pid: number): boolean {
  * waiting on a closed pipe forever. The next start ends them: the pids are in the last
  * heartbeat, and each is checked to still be an ExifTool -stay_open process first.
  */
-function endOrphanedExiftool(row: ReturnType<Store["watcherRow"]>): void {
+function endOrphanedExiftool(row: WatcherRow | undefined): void {
   if (!row || row.stopped_at || row.host !== hostname() || pidAlive(row.pid)) return;
   let pids: unknown;
   try {
@@ -81,8 +81,8 @@ function endOrphanedExiftool(row: ReturnType<Store["watcherRow"]>): void {
 }
 
 /** Is another `prov watch` holding this database? */
-export function liveWatcher(store: Store): { pid: number; host: string } | null {
-  const row = store.watcherRow();
+export async function liveWatcher(store: Store): Promise<{ pid: number; host: string } | null> {
+  const row = await store.watcher.row();
   if (!row || row.stopped_at) return null;
   const fresh = Date.now() - Date.parse(row.heartbeat_at) < STALE_MS;
   if (!fresh) return null;
@@ -94,7 +94,6 @@ export class WatchRuntime {
   private readonly roots: RootState[];
   private readonly gate: DeliverablesGate;
   private readonly ingest: WorkingIngest;
-  private readonly gateQueue: WorkQueue;
   private readonly ingestQueue: WorkQueue;
   private readonly quarantine: Quarantine;
   private readonly ignored: ReturnType<typeof ignoreMatcher>;
@@ -103,39 +102,47 @@ export class WatchRuntime {
   private vanishTimer: NodeJS.Timeout | null = null;
   private lastEventId = 0;
   private ready = false;
+  /** Every root walked and compared with the store since start (the catch-up is done). */
+  private reconciled = false;
   private stopping = false;
   private readonly errorLog = new Map<string, number>();
+
+  private readonly settleDeps: Parameters<typeof settle>[0];
 
   constructor(
     private readonly config: Config,
     private readonly store: Store,
     private readonly reader: MetadataReader,
     version: string,
+    private readonly clock: Clock,
   ) {
     const matcher = folderMatcher(config.folderRules);
     const stableMs = config.gate.stableSeconds * 1000;
-    this.quarantine = new Quarantine(store, config.roots.quarantine ?? "", version, stableMs);
+    this.quarantine = new Quarantine(store, config.roots.quarantine ?? "", version, stableMs, clock);
     const fingerprint = fingerprintOptions(config.fingerprint);
-    const matching = matchingOf(config.fingerprint);
-    this.gate = new DeliverablesGate({ store, reader, quarantine: this.quarantine, folderMatcher: matcher, unknownPolicy: config.gate.unknown, stableMs, fingerprint, matching });
-    this.ingest = new WorkingIngest({ store, reader, folderMatcher: matcher, stableMs, fingerprint });
+    const matching = config.fingerprint.enabled ? matchingOf(config.fingerprint) : undefined;
+    this.gate = new DeliverablesGate({
+      store,
+      reader,
+      quarantine: this.quarantine,
+      folderMatcher: matcher,
+      unknownPolicy: config.gate.unknown,
+      stableMs,
+      clock,
+      fingerprint,
+      matching,
+      onPath: (ref, what) => void this.directoryChanged("deliverables", ref.path, what).catch((err: unknown) => this.logError(`following ${ref.path}`, err)),
+      onError: (what, err) => this.logError(what, err),
+      onMoved: () => void this.settleMoved().catch((err: unknown) => this.logError("verifying quarantined files", err)),
+    });
+    this.settleDeps = { store, reader, quarantine: this.quarantine, folderMatcher: matcher, policy: { unknownPolicy: config.gate.unknown, matching }, fingerprint, stableMs, clock };
+    this.ingest = new WorkingIngest({ store, reader, folderMatcher: matcher, stableMs, fingerprint, clock });
     this.ignored = ignoreMatcher(config.scan.ignore);
     const onOverflow = (): void => {
       log.warn("work queue full: events are dropped and a reconcile will catch up");
       this.scheduleReconcile();
     };
     const onError = (key: string, err: unknown): void => this.logError(`processing ${key}`, err);
-    this.gateQueue = new WorkQueue({
-      concurrency: 4,
-      maxPending: MAX_PENDING,
-      onOverflow,
-      onError,
-      handler: async (p) => {
-        const outcome = await this.gate.check(p);
-        if (outcome === "wait") this.gateQueue.push(p, Math.max(stableMs, 250));
-        else if (outcome === "directory" || outcome === "gone") await this.directoryChanged("deliverables", p, outcome);
-      },
-    });
     this.ingestQueue = new WorkQueue({
       concurrency: 96, // most wait on a shared ExifTool batch
       maxPending: MAX_PENDING,
@@ -174,27 +181,30 @@ export class WatchRuntime {
   }
 
   async start(): Promise<void> {
-    const other = liveWatcher(this.store);
-    if (other) throw new UsageError(`another prov watch (pid ${other.pid} on ${other.host}) is using ${this.store.file}; only one watcher may run per database`);
-    endOrphanedExiftool(this.store.watcherRow());
-    this.store.write(() => this.store.claimWatcher(process.pid, hostname(), nowIso()));
-    this.lastEventId = this.store.lastEventId();
+    const other = await liveWatcher(this.store);
+    if (other) throw new InputError(`another prov watch (pid ${other.pid} on ${other.host}) is using ${this.store.location}; only one watcher may run per database`);
+    endOrphanedExiftool(await this.store.watcher.row());
+    await this.store.watcher.claim(process.pid, hostname(), this.clock.iso());
+    this.lastEventId = await this.store.events.lastId();
     await this.quarantine.recover();
 
     for (const r of this.roots) await this.watch(r);
     this.ready = true;
-    this.heartbeat();
+    await this.heartbeat();
     log.info(`watching ${this.roots.length} root(s); ready`, { roots: this.roots.map((r) => ({ root: r.root, role: r.role, mode: r.mode, backend: r.backend })) });
     for (const r of this.roots) if (r.note) log.info(`${r.root}: ${r.note}`);
 
-    this.timers.push(setInterval(() => this.heartbeat(), HEARTBEAT_MS));
-    this.timers.push(setInterval(() => void this.retryStuck(), Math.max(500, Math.min(5000, this.config.gate.stableSeconds * 1000))));
-    this.timers.push(setInterval(() => void this.settleBlocked(), Math.max(500, Math.min(2000, this.config.gate.stableSeconds * 1000))));
+    const every = (ms: number, fn: () => Promise<void>, what: string): void => {
+      this.timers.push(setInterval(() => void fn().catch((err: unknown) => this.logError(what, err)), ms));
+    };
+    every(HEARTBEAT_MS, () => this.heartbeat(), "heartbeat");
+    every(Math.max(500, Math.min(5000, this.config.gate.stableSeconds * 1000)), () => this.retryStuck(), "retrying moves");
+    every(Math.max(500, Math.min(2000, this.config.gate.stableSeconds * 1000)), () => this.settleMoved(), "verifying quarantined files");
     this.timers.push(setInterval(() => this.scheduleReconcile(), this.config.watch.reconcileIntervalSeconds * 1000));
     // chokidar's polling never reports a dangling symbolic link (it cannot stat it): list the
     // polled deliverables for links each poll interval (names only, no stat per file).
     if (this.roots.some((r) => r.role === "deliverables" && r.mode === "polling")) {
-      this.timers.push(setInterval(() => void this.findLinks(), this.config.watch.pollIntervalSeconds * 1000));
+      every(this.config.watch.pollIntervalSeconds * 1000, () => this.findLinks(), "listing deliverables for links");
     }
     // Catch-up for everything that happened while stopped; deliverables first.
     this.scheduleReconcile();
@@ -231,12 +241,12 @@ export class WatchRuntime {
   private onChange(r: RootState, p: string, kind: ChangeKind): void {
     if (this.stopping) return;
     if (r.role === "deliverables") {
-      if (kind === "addDir") void this.reconcileDir(r, p);
+      if (kind === "addDir") void this.reconcileDir(r, p).catch((err: unknown) => this.logError(`walking ${p}`, err));
       else if (kind === "unlink" || kind === "unlinkDir") this.noteVanished(r, p);
-      else this.gateQueue.push(p, 0);
+      else this.gate.submit({ path: p }, EVENT_DELAY_MS);
       return;
     }
-    if (kind === "addDir") void this.reconcileDir(r, p);
+    if (kind === "addDir") void this.reconcileDir(r, p).catch((err: unknown) => this.logError(`walking ${p}`, err));
     else if (kind === "unlink" || kind === "unlinkDir") this.noteVanished(r, p);
     // Non-media names still go through: the "dirs" backend reports a new directory as a change.
     else this.ingestQueue.push(p, 0);
@@ -296,7 +306,7 @@ export class WatchRuntime {
     let set = this.vanishing.get(r.root);
     if (!set) this.vanishing.set(r.root, (set = new Set()));
     set.add(p);
-    this.vanishTimer ??= setTimeout(() => void this.flushVanished(), VANISH_DELAY_MS);
+    this.vanishTimer ??= setTimeout(() => void this.flushVanished().catch((err: unknown) => this.logError("marking vanished files", err)), VANISH_DELAY_MS);
   }
 
   private async flushVanished(): Promise<void> {
@@ -308,9 +318,9 @@ export class WatchRuntime {
       for (const p of set) if (!(await exists(p))) gone.push(p);
       // A removed directory: its recorded files are gone too.
       const expanded = new Set(gone);
-      for (const p of gone) for (const l of this.store.presentLocationsUnder(p)) expanded.add(l.path);
+      for (const p of gone) for (const l of await this.store.locations.presentUnder(p)) expanded.add(l.path);
       const r = this.roots.find((x) => x.root === root);
-      const result = this.ingest.vanished(root, [...expanded], r?.suspectedUnmount ?? false);
+      const result = await this.ingest.vanished(root, [...expanded], r?.suspectedUnmount ?? false);
       if (r) r.suspectedUnmount = result.suspected;
     }
   }
@@ -340,15 +350,16 @@ export class WatchRuntime {
   /** Walk a root and compare with the database: enqueue what changed, mark what vanished. */
   private async reconcile(r: RootState): Promise<void> {
     r.reconciling = true;
-    const started = Date.now();
+    const started = this.clock.now();
     const seen = new Set<string>();
     let walkErrors = 0;
     for await (const e of walk(r.root, this.ignoredIn(r))) {
       if (this.stopping) return;
       if (e.type === "ignored") continue;
       if (e.type === "error") {
+        // A name that is not UTF-8: the gate judges it by its bytes.
         if (r.role === "deliverables" && e.raw) {
-          await this.holdUnaddressable(e.raw, e.path, e.reason);
+          this.gate.submit({ path: e.path, raw: e.raw });
           continue;
         }
         walkErrors++;
@@ -356,25 +367,29 @@ export class WatchRuntime {
         continue;
       }
       seen.add(e.path);
-      if (r.role === "deliverables") this.gateQueue.push(e.path, 0);
+      if (r.role === "deliverables") this.gate.submit({ path: e.path });
       else if (e.type === "file" && this.isMedia(e.path)) this.ingestQueue.push(e.path, 0);
       // Backpressure: never let a huge tree fill memory with queued paths.
-      if (this.gateQueue.pending + this.ingestQueue.pending > MAX_PENDING / 2) await Promise.all([this.gateQueue.idle(), this.ingestQueue.idle()]);
+      if (this.gate.pending + this.ingestQueue.pending > MAX_PENDING / 2) await Promise.all([this.gate.idle(), this.ingestQueue.idle()]);
     }
     if (walkErrors === 0) {
       // Let queued renames be followed first, or a renamed file's old path looks vanished.
       await this.ingestQueue.idle();
-      const candidates = this.store.presentLocationsUnder(r.root).filter((l) => !seen.has(l.path) && !this.underOtherRoot(l.path, r));
+      const candidates = (await this.store.locations.presentUnder(r.root)).filter((l) => !seen.has(l.path) && !this.underOtherRoot(l.path, r));
       const vanished = [];
       for (const l of candidates) if (!(await exists(l.path))) vanished.push(l);
       if (vanished.length > 0) {
-        const result = this.ingest.vanished(r.root, vanished.map((l) => l.path));
+        const result = await this.ingest.vanished(r.root, vanished.map((l) => l.path));
         r.suspectedUnmount = result.suspected;
       } else r.suspectedUnmount = false;
     }
-    r.lastReconcile = nowIso();
+    r.lastReconcile = this.clock.iso();
     r.reconciling = false;
-    log.debug(`reconciled ${r.root} (${seen.size} entries) in ${Date.now() - started} ms`);
+    if (!this.reconciled && this.roots.every((x) => x.lastReconcile !== null)) {
+      this.reconciled = true;
+      log.info("reconciled: every root was walked and compared with the database");
+    }
+    log.debug(`reconciled ${r.root} (${seen.size} entries) in ${this.clock.now() - started} ms`);
   }
 
   private underOtherRoot(p: string, r: RootState): boolean {
@@ -385,27 +400,12 @@ export class WatchRuntime {
   private async reconcileDir(r: RootState, dir: string): Promise<void> {
     for await (const e of walk(dir, this.ignoredIn(r))) {
       if (this.stopping) return;
-      if (e.type === "error" && r.role === "deliverables" && e.raw) await this.holdUnaddressable(e.raw, e.path, e.reason);
+      if (e.type === "error" && r.role === "deliverables" && e.raw) this.gate.submit({ path: e.path, raw: e.raw });
       if (e.type === "error" || e.type === "ignored") continue;
-      if (r.role === "deliverables") this.gateQueue.push(e.path, 0);
+      if (r.role === "deliverables") this.gate.submit({ path: e.path });
       else if (e.type === "file" && this.isMedia(e.path)) this.ingestQueue.push(e.path, 0);
     }
   }
-
-  private retrying = false;
-  /** A name that is not UTF-8 in deliverables cannot be judged: fail closed, hold it. */
-  private async holdUnaddressable(raw: Buffer, display: string, reason: string): Promise<void> {
-    // One at a time: two walks of the same folder must not both move the same file.
-    const next = this.holding.then(() =>
-      this.quarantine.holdRaw(raw, display, `cannot be judged: ${reason}`).then(
-        () => undefined,
-        (err: unknown) => this.logError(`holding ${display}`, err),
-      ),
-    );
-    this.holding = next;
-    await next;
-  }
-  private holding: Promise<void> = Promise.resolve();
 
   private findingLinks = false;
   private async findLinks(): Promise<void> {
@@ -416,8 +416,8 @@ export class WatchRuntime {
         if (r.role !== "deliverables" || r.mode !== "polling") continue;
         for await (const e of walk(r.root, () => false)) {
           if (this.stopping) return;
-          if (e.type === "symlink") this.gateQueue.push(e.path, 0);
-          else if (e.type === "error" && e.raw) await this.holdUnaddressable(e.raw, e.path, e.reason);
+          if (e.type === "symlink") this.gate.submit({ path: e.path });
+          else if (e.type === "error" && e.raw) this.gate.submit({ path: e.path, raw: e.raw });
         }
       }
     } catch (err) {
@@ -427,15 +427,17 @@ export class WatchRuntime {
     }
   }
 
+  private retrying = false;
   private async retryStuck(): Promise<void> {
     if (this.retrying) return;
     this.retrying = true;
     try {
-      for (const row of this.store.quarantineRows(["stuck"])) {
+      for (const row of await this.store.quarantine.rows(["stuck"])) {
         if (this.stopping) return;
         const after = await this.quarantine.attempt(row);
         // Abandoned (the file changed or was replaced): whatever is there now is judged afresh.
-        if (after.state === "rolled-back") this.gateQueue.push(row.original_path, 0);
+        if (after.state === "rolled-back") this.gate.submit({ path: row.original_path, ...(row.original_raw ? { raw: row.original_raw } : {}) });
+        if (after.state === "moved") void this.settleMoved().catch((err: unknown) => this.logError("verifying quarantined files", err));
       }
     } finally {
       this.retrying = false;
@@ -443,38 +445,49 @@ export class WatchRuntime {
   }
 
   private settling = false;
-  /** Files blocked mid-write: hash and record their final content once settled. */
-  private async settleBlocked(): Promise<void> {
-    if (this.settling) return;
+  private settleAgain = false;
+  /** Every move verified: what was moved is what was judged (or it is judged again). */
+  private async settleMoved(): Promise<void> {
+    if (this.settling) {
+      this.settleAgain = true;
+      return;
+    }
     this.settling = true;
     try {
-      for (const row of this.store.unsettledQuarantine()) {
-        if (this.stopping) return;
-        await this.gate.settle(row).catch((err: unknown) => this.logError(`settling quarantine ${row.id}`, err));
-      }
+      do {
+        this.settleAgain = false;
+        for (const row of await this.store.quarantine.unsettled()) {
+          if (this.stopping) return;
+          const r = await settle(this.settleDeps, row).catch((err: unknown) => {
+            this.logError(`verifying quarantine ${row.id}`, err);
+            return "later" as const;
+          });
+          if (r === "put-back") log.info(`${row.original_path}: put back (its content changed before the move and is allowed)`);
+        }
+      } while (this.settleAgain && !this.stopping);
     } finally {
       this.settling = false;
     }
   }
 
   /** Re-judge deliverables whose asset's status changed elsewhere (approve, revoke, tag). */
-  private rejudgeChanged(): void {
-    const events = this.store.decisionEventsAfter(this.lastEventId);
+  private async rejudgeChanged(): Promise<void> {
+    const events = await this.store.events.decisionsAfter(this.lastEventId);
     if (events.length === 0) return;
     this.lastEventId = events.at(-1)!.id;
     const assets = new Set(events.map((e) => e.asset_id).filter((a): a is number => a !== null));
     for (const assetId of assets) {
-      for (const loc of this.store.locationsOf(assetId)) {
-        if (loc.state === "present" && this.roots.some((r) => r.role === "deliverables" && isUnder(loc.path, r.root))) this.gateQueue.push(loc.path, 0);
+      for (const loc of await this.store.locations.ofAsset(assetId)) {
+        if (loc.state === "present" && this.roots.some((r) => r.role === "deliverables" && isUnder(loc.path, r.root))) this.gate.submit({ path: loc.path });
       }
     }
   }
 
-  status(): Record<string, unknown> {
-    const q = this.store.quarantineCounts();
+  async status(): Promise<Record<string, unknown>> {
+    const q = await this.store.quarantine.counts();
     // Paths queued per root: the gate's queue for deliverables, the ingest queue for working roots.
     const queued = new Map(this.roots.map((r) => [r, 0]));
-    for (const [queue, role] of [[this.gateQueue, "deliverables"], [this.ingestQueue, "working"]] as const) {
+    for (const [queue, role] of [[this.gate, "deliverables"], [this.ingestQueue, "working"]] as const) {
       const roots = this.roots.filter((r) => r.role === role);
       for (const key of queue.keys()) {
         const r = roots.find((x) => key === x.root || key.startsWith(x.root.endsWith(path.sep) ? x.root : x.root + path.sep));
@@ -484,6 +497,7 @@ export class WatchRuntime {
     return {
       pid: process.pid,
       ready: this.ready,
+      reconciled: this.reconciled,
       unknownPolicy: this.config.gate.unknown,
       roots: this.roots.map((r) => ({
         root: r.root,
@@ -498,25 +512,22 @@ export class WatchRuntime {
         reconciling: r.reconciling,
         suspectedUnmount: r.suspectedUnmount,
       })),
-      queue: { gate: this.gateQueue.pending + this.gateQueue.active, ingest: this.ingestQueue.pending + this.ingestQueue.active },
+      queue: { gate: this.gate.pending, ingest: this.ingestQueue.pending + this.ingestQueue.active },
+      gate: { checks: this.gate.checks, stages: this.gate.stages() },
       exiftoolPids: this.reader.pids(),
       counts: {
         blocked: q["blocked/moved"] ?? 0,
         held: q["held/moved"] ?? 0,
         blockedStillPresent: (q["blocked/stuck"] ?? 0) + (q["held/stuck"] ?? 0),
-        recorded: this.store.assetCount(),
+        recorded: await this.store.assets.count(),
       },
     };
   }
 
-  private heartbeat(): void {
+  private async heartbeat(): Promise<void> {
     if (this.stopping) return;
-    try {
-      this.rejudgeChanged();
-      this.store.write(() => this.store.heartbeat(process.pid, nowIso(), this.ready, this.status()));
-    } catch (err) {
-      this.logError("heartbeat", err);
-    }
+    await this.rejudgeChanged();
+    await this.store.watcher.heartbeat(process.pid, this.clock.iso(), this.ready, await this.status());
   }
 
   /** Graceful stop: no new work, let running work finish (bounded), release the lock. */
@@ -526,13 +537,13 @@ export class WatchRuntime {
     for (const t of this.timers) clearInterval(t);
     if (this.vanishTimer) clearTimeout(this.vanishTimer);
     await Promise.all(this.roots.map((r) => r.watch?.close().catch(() => undefined)));
-    this.gateQueue.close();
+    this.gate.close();
     this.ingestQueue.close();
     // Work not started is dropped: the next start's reconcile finds it again.
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all([this.gateQueue.idle(), this.ingestQueue.idle()]), new Promise((r) => (timer = setTimeout(r, 15_000)))]);
+    await Promise.race([Promise.all([this.gate.idle(), this.ingestQueue.idle()]), new Promise((r) => (timer = setTimeout(r, 15_000)))]);
     clearTimeout(timer);
-    this.store.write(() => this.store.releaseWatcher(process.pid, nowIso()));
+    await this.store.watcher.release(process.pid, this.clock.iso());
     log.info("stopped");
   }
 }

@@ -4,7 +4,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Store } from "../../db/store.js";
+import { openStore as openDb } from "../../db/index.js";
+import type { Store } from "../../src/ports.js";
 import { cliPath, copyFixture, copySample, json, runCli, sha256Of, sharedAvailable, tempDir, type CliResult } from "../helpers/index.js";
 
 const haveShared = sharedAvailable();
@@ -13,7 +14,7 @@ const haveShared = sharedAvailable();
 // Each gets its own folder under one temp root (removed after the file): global
 // onTestFinished hooks are not reliable in concurrent tests.
 let root: string;
-beforeAll(() => {
+beforeAll(async () => {
   if (!fs.existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` (npm test does) before the CLI tests`);
   root = tempDir();
 });
@@ -22,12 +23,12 @@ function sandbox(): string {
   return fs.mkdtempSync(path.join(root, "t-"));
 }
 
-function withStore<T>(file: string, fn: (s: Store) => T): T {
-  const s = Store.open(file, { readonly: true });
+async function withStore<T>(file: string, fn: (s: Store) => Promise<T>): Promise<T> {
+  const s = await openDb(file, { readonly: true });
   try {
-    return fn(s);
+    return await fn(s);
   } finally {
-    s.close();
+    await s.close();
   }
 }
 
@@ -68,7 +69,7 @@ describe.concurrent("prov CLI", () => {
       const config = JSON.parse(fs.readFileSync(path.join(dir, "prov.config.json"), "utf8"));
       expect(config.database).toBe("prov.db");
       expect(fs.existsSync(path.join(dir, "prov.db"))).toBe(true);
-      expect(withStore(path.join(dir, "prov.db"), (s) => s.schemaVersion())).toBe(out.schemaVersion);
+      expect(await withStore(path.join(dir, "prov.db"), (s) => s.schemaVersion())).toBe(out.schemaVersion);
 
       const before = fs.readFileSync(path.join(dir, "prov.config.json"), "utf8");
       fs.writeFileSync(path.join(dir, "prov.config.json"), before.replace('"prov.db"', '"other.db"'));
@@ -152,8 +153,8 @@ describe.concurrent("prov CLI", () => {
       const r = await prov(["scan", path.join(dir, "nope")]);
       expect(r.code, r.stderr).toBe(1);
       expect(r.stdout).toMatch(/nope: cannot scan: no such file or folder/);
-      expect(withStore(path.join(dir, "prov.db"), (s) => s.locationByPath(path.join(dir, "nope")))).toBeUndefined();
-      expect(withStore(path.join(dir, "prov.db"), (s) => s.events({}).filter((e) => e.kind !== "scan"))).toEqual([]);
+      expect(await withStore(path.join(dir, "prov.db"), (s) => s.locations.byPath(path.join(dir, "nope")))).toBeUndefined();
+      expect(await withStore(path.join(dir, "prov.db"), async (s) => (await s.events.list({})).filter((e) => e.kind !== "scan"))).toEqual([]);
     });
 
     it("--db and PROV_DB both choose the database (no config needed); --db wins", async () => {

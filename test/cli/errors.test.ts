@@ -4,8 +4,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { Store } from "../../db/store.js";
-import { Quarantine } from "../../src/quarantine/quarantine.js";
+import { openStore as openDb } from "../../db/index.js";
+import { Quarantine } from "../../src/app/quarantine.js";
 import { copySample, json, runCli, sha256Of, tempDir, type CliResult } from "../helpers/index.js";
 
 function expectCode(r: CliResult, code: number, message: RegExp): void {
@@ -41,11 +41,11 @@ describe("paths that do not exist", () => {
     expect(text.stderr).toMatch(/1 unreadable/);
     expect(text.stderr + text.stdout).not.toMatch(/vanished|internal error/);
     // Nothing was recorded for a path that never existed.
-    const store = Store.open(path.join(dir, "prov.db"), { readonly: true });
+    const store = await openDb(path.join(dir, "prov.db"), { readonly: true });
     try {
-      expect(store.locationByPath(path.join(dir, "nothere.jpg"))).toBeUndefined();
+      expect((await store.locations.byPath(path.join(dir, "nothere.jpg")))).toBeUndefined();
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
@@ -67,9 +67,9 @@ describe("prov release --to", () => {
     const f = copySample("genai-concept-art.jpg", del);
     expect((await prov("scan", f)).code).toBe(0);
     expect((await prov("approve", f, "--by", "P", "--ref", "R-1")).code).toBe(0);
-    const store = Store.open(path.join(dir, "prov.db"));
+    const store = await openDb(path.join(dir, "prov.db"));
     try {
-      const asset = store.assetBySha(sha256Of(f))!;
+      const asset = (await store.assets.bySha(sha256Of(f)))!;
       const st = fs.statSync(f, { bigint: true });
       const row = await new Quarantine(store, path.join(dir, "quarantine"), "test").quarantine({
         path: f, kind: "blocked", reason: "test", evidence: [], sha256: asset.sha256, assetId: asset.id, dev: String(st.dev), ino: String(st.ino),
@@ -77,7 +77,7 @@ describe("prov release --to", () => {
       expect(row.state).toBe("moved");
       return { dir, prov, id: row.id };
     } finally {
-      store.close();
+      await store.close();
     }
   }
 

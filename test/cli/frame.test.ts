@@ -161,11 +161,11 @@ describe("prov frame VIDEO", () => {
     makeReel(path.join(edit, "camera-plate.jpg"), path.join(other, "plate-reel.mov"));
     const s = await prov(["scan", "other"], env);
     expect(s.code, s.stderr).toBe(0);
-    const store = openStore(path.join(dir, "prov.db"), { create: false });
-    const asset = store.assetBySha(sha256Of(path.join(other, "plate-reel.mov")))!;
-    expect(store.fingerprintState(asset.id)).toMatchObject({ state: "skipped", kind: "video" });
-    expect(store.fingerprintState(asset.id)!.reason).toMatch(/apt-get install ffmpeg/);
-    store.close();
+    const store = await openStore(path.join(dir, "prov.db"), { create: false });
+    const asset = (await store.assets.bySha(sha256Of(path.join(other, "plate-reel.mov"))))!;
+    expect((await store.fingerprints.state(asset.id))).toMatchObject({ state: "skipped", kind: "video" });
+    expect((await store.fingerprints.state(asset.id))!.reason).toMatch(/apt-get install ffmpeg/);
+    await store.close();
   });
 });
 
@@ -252,16 +252,16 @@ describe("recorded before fingerprints", () => {
     await sharp(still).resize({ width: 300 }).jpeg({ quality: 60 }).toFile(path.join(d, "deliver/grade.jpg"));
     expect((await run(["scan", "edit"])).code).toBe(0);
     expect((await run(["sweep", "deliver"])).code).toBe(0); // nothing to compare: not flagged
-    const store = openStore(path.join(d, "prov.db"), { create: false });
-    const conceptId = store.assetBySha(sha256Of(still))!.id;
-    expect(store.fingerprintState(conceptId)).toBeUndefined();
-    store.close();
+    const store = await openStore(path.join(d, "prov.db"), { create: false });
+    const conceptId = (await store.assets.bySha(sha256Of(still)))!.id;
+    expect((await store.fingerprints.state(conceptId))).toBeUndefined();
+    await store.close();
 
     fs.writeFileSync(cfgFile, JSON.stringify(cfg)); // fingerprints on (the default)
     expect((await run(["scan", "edit"])).code).toBe(0); // unchanged: not re-read, but fingerprinted
-    const again = openStore(path.join(d, "prov.db"), { create: false });
-    expect(again.fingerprintState(conceptId)).toMatchObject({ state: "done", kind: "image" });
-    again.close();
+    const again = await openStore(path.join(d, "prov.db"), { create: false });
+    expect(await again.fingerprints.state(conceptId)).toMatchObject({ state: "done", kind: "image" });
+    await again.close();
     const q = await run(["--json", "sweep", "deliver", "--quick"]);
     expect(q.code, q.stdout).toBe(1);
     expect(json(q).files[0].reasons[0]).toMatch(/^derived from temporary GenAI asset/);
@@ -282,11 +282,12 @@ describe("image sequences", () => {
     execFileSync(bundledExiftool, ["-q", "-overwrite_original", `-XMP-iptcExt:DigitalSourceType=${IPTC}trainedAlgorithmicMedia`, path.join(shot, "shot010_plate.1001.png")]);
     expect((await prov(["scan", "shot010"])).code).toBe(0);
 
-    const store = openStore(path.join(dir, "prov.db"), { create: false });
-    const unread = ["1002", "1004", "1005", "1007", "1008", "1010", "1011"].filter((f) => store.assetBySha(sha256Of(path.join(shot, `shot010_plate.${f}.png`)))!.exiftool_version === null);
+    const store = await openStore(path.join(dir, "prov.db"), { create: false });
+    const unread: string[] = [];
+    for (const f of ["1002", "1004", "1005", "1007", "1008", "1010", "1011"]) if ((await store.assets.bySha(sha256Of(path.join(shot, `shot010_plate.${f}.png`))))!.exiftool_version === null) unread.push(f);
     expect(unread.length).toBeGreaterThan(0); // frames outside the sample are not read by ExifTool
-    for (const f of fs.readdirSync(shot)) expect(store.assetBySha(sha256Of(path.join(shot, f)))!.origin, f).toBe("genai");
-    store.close();
+    for (const f of fs.readdirSync(shot)) expect((await store.assets.bySha(sha256Of(path.join(shot, f))))!.origin, f).toBe("genai");
+    await store.close();
 
     const a = json(await prov(["--json", "frame", "shot010/shot010_plate.1008.png"]));
     expect(a.sequences[0]).toMatchObject({ pattern: "shot010_plate.%04d.png", frame: 1008, first: 1001, last: 1012, range: "1001-1005, 1007-1012", gaps: [{ from: 1006, to: 1006 }] });

@@ -5,9 +5,9 @@ import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { hashFileMhl } from "../../src/mhl/index.js";
-import { CSV_COLUMNS } from "../../src/report/csv.js";
-import { FINDINGS } from "../../src/sweep/types.js";
+import { hashFileMhl } from "../../src/adapters/mhl/index.js";
+import { CSV_COLUMNS } from "../../src/adapters/report/csv.js";
+import { FINDINGS } from "../../src/domain/sweep-types.js";
 import { dumpDom, section, visibleText } from "../helpers/chromium.js";
 import { bundledExiftool, cliPath, copyFixture, copySample, json, runCli, sharedAvailable, sharedDir, tempDir, type CliResult } from "../helpers/index.js";
 
@@ -239,7 +239,7 @@ describe.runIf(haveShared)("prov sweep on a fixture deliverables tree", () => {
     expect(r.status, r.stderr).toBe(1); // the tree has violations
     const out = r.stdout.replace(/\r\n/g, "\n");
     const report = out.indexOf("prov sweep ");
-    expect(out.slice(0, report)).toMatch(/^\rsweeping: \d+ files \(/);
+    expect(out.slice(0, report)).toMatch(/^\rsweeping: \d+(\/12)? files, \d+\/s/);
     expect(out.slice(0, report)).toMatch(/\r +\r$/); // the progress line was wiped
     expect(out.slice(report)).toMatch(/^prov sweep \S+ {2}\(quick, 12 files/);
   }, 60_000);

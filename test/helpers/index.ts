@@ -8,11 +8,13 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, onTestFinished } from "vitest";
-import { Store, type OpenOptions } from "../../db/store.js";
+import { openStore as open, type OpenOptions } from "../../db/index.js";
+import type { MetadataReader, Store } from "../../src/ports.js";
+import { evidenceOf } from "../../src/domain/lineage.js";
+import type { Evidence } from "../../src/domain/types.js";
 import { DEFAULT_EXTENSIONS, DEFAULT_FOLDER_RULES, DEFAULT_IGNORE } from "../../src/config.js";
-import { folderMatcher, type FolderRule } from "../../src/detect/folders.js";
-import type { MetadataReader } from "../../src/metadata/exiftool.js";
-import { scan, type FileOutcome, type ScanOptions, type ScanSummary } from "../../src/scan/scanner.js";
+import { folderMatcher, type FolderRule } from "../../src/domain/folders.js";
+import { scan, type FileOutcome, type ScanOptions, type ScanSummary } from "../../src/app/ingest/scan.js";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const sharedDir = path.resolve(repoRoot, "../shared");
@@ -194,14 +196,20 @@ export function json<T = any>(r: CliResult): T {
 // ------------------------------------------------------------------ store and scan
 
 /** Open (creating if needed) a real Store; closed when the test finishes if opened inside one. */
-export function openStore(file: string, opts: OpenOptions = { create: true }): Store {
-  const store = Store.open(file, opts);
+export async function openStore(file: string, opts: OpenOptions = { create: true }): Promise<Store> {
+  const store = await open(file, opts);
   try {
     onTestFinished(() => store.close());
   } catch {
     // opened outside a test: the caller closes it
   }
   return store;
+}
+
+/** Everything the rules read for an asset: its own evidence and what travels to it. */
+export async function evidenceOfAsset(store: Store, assetId: number): Promise<Evidence[]> {
+  const f = await store.assets.facts(assetId);
+  return f ? evidenceOf(f) : [];
 }
 
 export interface ScanRun {

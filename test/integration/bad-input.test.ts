@@ -5,9 +5,9 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Store } from "../../db/store.js";
-import { MetadataReader } from "../../src/metadata/exiftool.js";
-import type { FileOutcome } from "../../src/scan/scanner.js";
+import type { Store } from "../../src/ports.js";
+import { MetadataReader } from "../../src/adapters/exiftool.js";
+import type { FileOutcome } from "../../src/app/ingest/scan.js";
 import { cliPath, copySample, json, openStore, runCli, runScan, sha256Of, tempDir, type ScanRun } from "../helpers/index.js";
 
 const still = (dir: string, name: string) => copySample("unlabelled-still.png", dir, name);
@@ -51,7 +51,7 @@ describe("awkward file names and types", () => {
     fs.symlinkSync(path.join(dir, "nowhere.png"), path.join(d, "dangling.png"));
     fs.symlinkSync(dir, path.join(d, "loop-dir"));
 
-    store = openStore(path.join(dir, "prov.db"));
+    store = await openStore(path.join(dir, "prov.db"));
     reader = new MetadataReader({ maxProcs: 1 });
     // Every file, not only media extensions: "name.png " and "name.png|" have none.
     // (A hang on a FIFO or a bomb fails by the hook's timeout.)
@@ -70,71 +70,71 @@ describe("awkward file names and types", () => {
     return o;
   };
 
-  it("the scan completes and reports every entry", () => {
+  it("the scan completes and reports every entry", async () => {
     expect(run.summary.files).toBe(13);
     expect(run.summary.errors).toBe(1);
     expect(run.summary.skipped).toEqual({ "not a regular file": 1, "symbolic link (not followed)": 3 });
   });
 
-  it("names with spaces, a newline, a leading '-', a '|', and leading/trailing spaces are read like any other", () => {
+  it("names with spaces, a newline, a leading '-', a '|', and leading/trailing spaces are read like any other", async () => {
     for (const name of ["with space.png", "new\nline.png", " leading space.png", "trailing space.png "]) {
       expect(outcome(name), JSON.stringify(name)).toMatchObject({ kind: "recorded", origin: "unknown", metadataError: null });
     }
     // these hold a GenAI file: proves ExifTool read the right file, not an argument or a command
     for (const name of ["-leading-dash.png", "pipe|.png", "trailing-pipe.png|"]) {
       expect(outcome(name), name).toMatchObject({ kind: "recorded", origin: "genai", status: "temporary", metadataError: null });
-      expect(store.locationByPath(p(name))).toMatchObject({ state: "present" });
+      expect((await store.locations.byPath(p(name)))).toMatchObject({ state: "present" });
     }
   });
 
-  it("NFC and NFD twins are two locations of the same content", () => {
+  it("NFC and NFD twins are two locations of the same content", async () => {
     const a = outcome(nfc);
     const b = outcome(nfd);
     expect(a).toMatchObject({ kind: "recorded", origin: "genai" });
     expect(b).toMatchObject({ kind: "recorded", origin: "genai" });
-    const la = store.locationByPath(p(nfc))!;
-    const lb = store.locationByPath(p(nfd))!;
+    const la = (await store.locations.byPath(p(nfc)))!;
+    const lb = (await store.locations.byPath(p(nfd)))!;
     expect(la.id).not.toBe(lb.id);
     expect(la.asset_id).toBe(lb.asset_id);
     expect(Buffer.from(la.path).equals(Buffer.from(lb.path))).toBe(false);
   });
 
-  it("a name that is not UTF-8 is a read-error event naming the file, with no location row", () => {
+  it("a name that is not UTF-8 is a read-error event naming the file, with no location row", async () => {
     const errors = run.outcomes.filter((o) => o.kind === "error" && o.path.includes("bad-"));
     expect(errors).toHaveLength(1);
     const e = errors[0]!;
     expect(e.path).toBe(p("bad-\\xff\\xfe.png"));
     expect(e).toMatchObject({ reason: expect.stringContaining("not valid UTF-8") });
     // The escaped display name is itself a valid name: a location row could collide with a real file.
-    expect(store.locationByPath(e.path)).toBeUndefined();
-    const ev = store.events({ path: e.path }).filter((x) => x.kind === "read-error");
+    expect((await store.locations.byPath(e.path))).toBeUndefined();
+    const ev = (await store.events.list({ path: e.path })).filter((x) => x.kind === "read-error");
     expect(ev).toHaveLength(1);
     expect(JSON.parse(ev[0]!.detail!)).toMatchObject({ addressable: false, reason: expect.stringContaining("UTF-8") });
   });
 
-  it("a 0-byte file is recorded with ExifTool's error and a read-error event", () => {
+  it("a 0-byte file is recorded with ExifTool's error and a read-error event", async () => {
     const o = outcome("zero.png");
     expect(o).toMatchObject({ kind: "recorded", sha256: sha256Of(Buffer.alloc(0)), origin: "unknown", metadataError: "File is empty" });
-    const ev = store.events({ path: p("zero.png") }).filter((x) => x.kind === "read-error");
+    const ev = (await store.events.list({ path: p("zero.png") })).filter((x) => x.kind === "read-error");
     expect(ev.map((x) => JSON.parse(x.detail!))).toEqual([{ stage: "metadata", reason: "File is empty" }]);
   });
 
-  it("a truncated JPEG is recorded, origin unknown, with ExifTool's complaint kept", () => {
+  it("a truncated JPEG is recorded, origin unknown, with ExifTool's complaint kept", async () => {
     const o = outcome("truncated.jpg");
     expect(o).toMatchObject({ kind: "recorded", origin: "unknown" });
     if (o.kind !== "recorded") return;
     expect(o.metadataError !== null || o.warnings.length > 0).toBe(true);
   });
 
-  it("a directory named x.jpg is walked as a directory, not read as a file", () => {
+  it("a directory named x.jpg is walked as a directory, not read as a file", async () => {
     expect(run.byPath.has(p("x.jpg"))).toBe(false);
-    expect(store.locationByPath(p("x.jpg"))).toBeUndefined();
+    expect((await store.locations.byPath(p("x.jpg")))).toBeUndefined();
     expect(outcome("x.jpg/inside.png")).toMatchObject({ kind: "recorded", origin: "unknown" });
   });
 
-  it("a FIFO named pipe.wav is skipped without hanging", () => {
+  it("a FIFO named pipe.wav is skipped without hanging", async () => {
     expect(outcome("pipe.wav")).toMatchObject({ kind: "skipped", reason: "not a regular file" });
-    expect(store.locationByPath(p("pipe.wav"))).toBeUndefined();
+    expect((await store.locations.byPath(p("pipe.wav")))).toBeUndefined();
   });
 
   it("a FIFO or a symlink named as the scan root is skipped too", async () => {
@@ -145,17 +145,17 @@ describe("awkward file names and types", () => {
     ]);
   });
 
-  it("symlinks are skipped, not followed (the target is never recorded)", () => {
+  it("symlinks are skipped, not followed (the target is never recorded)", async () => {
     for (const name of ["link.png", "dangling.png", "loop-dir"]) {
       expect(outcome(name), name).toMatchObject({ kind: "skipped", reason: "symbolic link (not followed)" });
-      expect(store.locationByPath(p(name)), name).toBeUndefined();
+      expect((await store.locations.byPath(p(name))), name).toBeUndefined();
     }
-    expect(store.locationByPath(target)).toBeUndefined();
+    expect((await store.locations.byPath(target))).toBeUndefined();
     expect(run.outcomes.some((o) => o.path.startsWith(path.join(p("loop-dir"), "/")))).toBe(false);
   });
 
-  it("every read error is recorded against a path", () => {
-    const errorEvents = store.events({}).filter((e) => e.kind === "read-error");
+  it("every read error is recorded against a path", async () => {
+    const errorEvents = (await store.events.list({})).filter((e) => e.kind === "read-error");
     expect(errorEvents.length).toBeGreaterThanOrEqual(2);
     for (const e of errorEvents) expect(e.path).toMatch(new RegExp(`^${dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/in/`));
   });
@@ -192,9 +192,9 @@ describe("unreadable files", () => {
 
     // It is on record, not just printed.
     fs.chmodSync(lockedDir, 0o700);
-    const store = openStore(path.join(dir, "prov.db"), { readonly: true });
-    expect(store.locationByPath(locked)).toMatchObject({ state: "error", error: "permission denied", asset_id: null });
-    expect(store.events({ path: locked }).map((e) => e.kind)).toEqual(["read-error"]);
+    const store = await openStore(path.join(dir, "prov.db"), { readonly: true });
+    expect((await store.locations.byPath(locked))).toMatchObject({ state: "error", error: "permission denied", asset_id: null });
+    expect((await store.events.list({ path: locked })).map((e) => e.kind)).toEqual(["read-error"]);
   });
 });
 

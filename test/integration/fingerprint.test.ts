@@ -27,7 +27,7 @@ import {
   probeVideo,
   verdictFor,
   type ImageFingerprint,
-} from "../../src/fingerprint/index.js";
+} from "../../src/adapters/decode/index.js";
 import { waitFor } from "../helpers/index.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "prov-fingerprint-"));
@@ -250,7 +250,7 @@ describe("bad image input", () => {
     }
     // Root reads anything: ask as nobody, in a child process, with the folders traversable.
     for (let d = path.dirname(p); d.startsWith(dir); d = path.dirname(d)) fs.chmodSync(d, 0o755);
-    const mod = path.resolve("dist/src/fingerprint/index.js");
+    const mod = path.resolve("dist/src/adapters/decode/index.js");
     const script = `import(${JSON.stringify(mod)}).then((m) => m.fingerprintImage(${JSON.stringify(p)})).then(() => console.log("read"), (e) => console.log(e.reason))`;
     const out = execFileSync(process.execPath, ["-e", script], { uid: 65534, gid: 65534, encoding: "utf8" });
     expect(out.trim()).toBe("permission denied");

@@ -5,15 +5,15 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { classify } from "../../src/detect/classify.js";
-import { MetadataReader } from "../../src/metadata/exiftool.js";
-import { evidenceWithLineage } from "../../src/provenance.js";
-import { bundledExiftool, copyFixture, copySample, openStore, runScan, samplesDir, sha256Of, sharedAvailable, tempDir } from "../helpers/index.js";
+import { classify } from "../../src/domain/classify.js";
+import { MetadataReader } from "../../src/adapters/exiftool.js";
+
+import { bundledExiftool, copyFixture, copySample, evidenceOfAsset, openStore, runScan, samplesDir, sha256Of, sharedAvailable, tempDir } from "../helpers/index.js";
 
 const haveShared = sharedAvailable();
 
 let reader: MetadataReader;
-beforeAll(() => {
+beforeAll(async () => {
   reader = new MetadataReader({ maxProcs: 1 });
 });
 afterAll(async () => {
@@ -31,14 +31,14 @@ describe.runIf(haveShared)("a GenAI file keeps its provenance (needs ../shared/f
     const work = path.join(root, "work");
     const elsewhere = path.join(root, "elsewhere", "deep");
     fs.mkdirSync(elsewhere, { recursive: true });
-    const store = openStore(path.join(root, "prov.db"));
+    const store = await openStore(path.join(root, "prov.db"));
     const original = copyFixture("amazon-titan-g1.png", work, "titan.png");
     const sha = sha256Of(original);
     const scanAll = () => runScan(store, reader, [work, path.join(root, "elsewhere")]);
 
     const first = await scanAll();
     expect(first.byPath.get(original)).toMatchObject({ kind: "recorded", change: "new", sha256: sha, origin: "genai", status: "temporary" });
-    const asset = store.assetBySha(sha)!;
+    const asset = (await store.assets.bySha(sha))!;
     expect(asset.media_hash).toMatch(/^[0-9a-f]{64}$/);
 
     // renamed in place
@@ -70,12 +70,12 @@ describe.runIf(haveShared)("a GenAI file keeps its provenance (needs ../shared/f
     expect(s5.byPath.get(stripped)).toMatchObject({ kind: "recorded", change: "new", sha256: strippedSha, origin: "genai", status: "temporary" });
 
     // The stripped file has no labels of its own; its media data is the original's.
-    const strippedAsset = store.assetBySha(strippedSha)!;
+    const strippedAsset = (await store.assets.bySha(strippedSha))!;
     expect(strippedAsset.id).not.toBe(asset.id);
     expect(strippedAsset.media_hash).toBe(asset.media_hash);
-    expect(store.evidenceOf(strippedAsset.id).filter((e) => e.source === "c2pa")).toEqual([]);
-    expect(store.evidenceOf(strippedAsset.id).filter((e) => e.signal === "genai" || e.signal === "genai-edited")).toEqual([]);
-    const decided = classify(evidenceWithLineage(store, strippedAsset));
+    expect((await store.evidence.of(strippedAsset.id)).filter((e) => e.source === "c2pa")).toEqual([]);
+    expect((await store.evidence.of(strippedAsset.id)).filter((e) => e.signal === "genai" || e.signal === "genai-edited")).toEqual([]);
+    const decided = classify((await evidenceOfAsset(store, strippedAsset.id)));
     expect(decided.origin).toBe("genai");
     expect(decided.decidedBy.length).toBeGreaterThan(0);
     for (const e of decided.decidedBy) {
@@ -84,13 +84,13 @@ describe.runIf(haveShared)("a GenAI file keeps its provenance (needs ../shared/f
     }
 
     // One asset seen at every path it was ever found at.
-    expect(store.locationsOf(asset.id).map((l) => l.path).sort()).toEqual([original, renamed, moved, copy].sort());
-    expect(store.locationsOf(strippedAsset.id).map((l) => l.path)).toEqual([stripped]);
+    expect((await store.locations.ofAsset(asset.id)).map((l) => l.path).sort()).toEqual([original, renamed, moved, copy].sort());
+    expect((await store.locations.ofAsset(strippedAsset.id)).map((l) => l.path)).toEqual([stripped]);
   });
 
   it("a stripped copy scanned before its labelled original becomes genai once the original is recorded", async () => {
     const root = tempDir();
-    const store = openStore(path.join(root, "prov.db"));
+    const store = await openStore(path.join(root, "prov.db"));
     const labelled = copyFixture("amazon-titan-g1.png", path.join(root, "b"), "labelled.png");
     const stripped = copyFixture("amazon-titan-g1.png", path.join(root, "a"), "stripped.png");
     stripAll(stripped);
@@ -99,18 +99,18 @@ describe.runIf(haveShared)("a GenAI file keeps its provenance (needs ../shared/f
     expect(s1.byPath.get(stripped)).toMatchObject({ kind: "recorded", origin: "unknown", status: null });
 
     await runScan(store, reader, [path.join(root, "b")]);
-    const asset = store.assetBySha(sha256Of(stripped))!;
+    const asset = (await store.assets.bySha(sha256Of(stripped)))!;
     expect([asset.origin, asset.status]).toEqual(["genai", "temporary"]);
-    const cls = store.events({ assetId: asset.id }).find((e) => e.kind === "classified");
+    const cls = (await store.events.list({ assetId: asset.id })).find((e) => e.kind === "classified");
     expect(JSON.parse(cls!.detail!)).toMatchObject({ from: { origin: "unknown" }, to: { origin: "genai", status: "temporary" }, cause: "lineage" });
-    expect(store.assetBySha(sha256Of(labelled))!.origin).toBe("genai");
+    expect((await store.assets.bySha(sha256Of(labelled)))!.origin).toBe("genai");
   });
 });
 
 describe("re-scanning", () => {
   it("unchanged files are not re-read on a second scan, unless rehash", async () => {
     const root = tempDir();
-    const store = openStore(path.join(root, "prov.db"));
+    const store = await openStore(path.join(root, "prov.db"));
     for (const s of ["genai-a1111.png", "camera-plate.jpg", "room-tone.wav"]) copySample(s, root);
 
     const first = await runScan(store, reader, [root]);
@@ -137,7 +137,7 @@ describe("re-scanning", () => {
   // leaves no "changed" event and no link to the previous content.
   it("an edit in place (new content) yields a 'changed' event naming the previous SHA-256", async () => {
     const root = tempDir();
-    const store = openStore(path.join(root, "prov.db"));
+    const store = await openStore(path.join(root, "prov.db"));
     const p = copySample("unlabelled-still.png", root, "shot.png");
     const before = sha256Of(p);
     await runScan(store, reader, [root]);
@@ -148,11 +148,11 @@ describe("re-scanning", () => {
 
     const s = await runScan(store, reader, [root]);
     expect(s.byPath.get(p)).toMatchObject({ kind: "recorded", sha256: after, origin: "genai", status: "temporary" });
-    const asset = store.assetBySha(after)!;
-    expect(store.locationByPath(p)!.asset_id).toBe(asset.id);
-    expect(store.assetBySha(before)).toBeDefined(); // the old content stays on record
+    const asset = (await store.assets.bySha(after))!;
+    expect((await store.locations.byPath(p))!.asset_id).toBe(asset.id);
+    expect((await store.assets.bySha(before))).toBeDefined(); // the old content stays on record
 
-    const changed = store.events({ path: p }).filter((e) => e.kind === "changed");
+    const changed = (await store.events.list({ path: p })).filter((e) => e.kind === "changed");
     expect(changed).toHaveLength(1);
     expect(changed[0]!.asset_id).toBe(asset.id);
     expect(JSON.parse(changed[0]!.detail!)).toMatchObject({ sha256: after, previous_sha256: before, origin: "genai" });
@@ -160,7 +160,7 @@ describe("re-scanning", () => {
 
   it("content replaced by already-recorded content yields a 'changed' event naming the previous SHA-256", async () => {
     const root = tempDir();
-    const store = openStore(path.join(root, "prov.db"));
+    const store = await openStore(path.join(root, "prov.db"));
     const p = copySample("unlabelled-still.png", root, "shot.png");
     const other = copySample("genai-a1111.png", root, "other.png");
     const before = sha256Of(p);
@@ -172,10 +172,10 @@ describe("re-scanning", () => {
     expect(s.summary.changed).toBe(1);
     expect(s.byPath.get(p)).toMatchObject({ kind: "recorded", change: "changed", sha256: after, origin: "genai", status: "temporary" });
 
-    const changed = store.events({ path: p }).filter((e) => e.kind === "changed");
+    const changed = (await store.events.list({ path: p })).filter((e) => e.kind === "changed");
     expect(changed).toHaveLength(1);
-    expect(changed[0]!.asset_id).toBe(store.assetBySha(after)!.id);
+    expect(changed[0]!.asset_id).toBe((await store.assets.bySha(after))!.id);
     expect(JSON.parse(changed[0]!.detail!)).toMatchObject({ sha256: after, previous_sha256: before, origin: "genai", status: "temporary" });
-    expect(store.locationsOf(store.assetBySha(after)!.id).map((l) => l.path).sort()).toEqual([other, p].sort());
+    expect((await store.locations.ofAsset((await store.assets.bySha(after))!.id)).map((l) => l.path).sort()).toEqual([other, p].sort());
   });
 });

@@ -4,8 +4,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hashFile, WaveDataHash } from "../../src/identity/hash.js";
-import { MetadataReader } from "../../src/metadata/exiftool.js";
+import { hashFile, WaveDataHash } from "../../src/adapters/fs/hash.js";
+import { MetadataReader } from "../../src/adapters/exiftool.js";
 import { copySample, tempDir } from "../helpers/index.js";
 
 let reader: MetadataReader;

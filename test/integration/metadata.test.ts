@@ -6,9 +6,9 @@ import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { classify } from "../../src/detect/classify.js";
-import { evidenceFromTags } from "../../src/detect/evidence.js";
-import { MetadataReader, type FileMetadata } from "../../src/metadata/exiftool.js";
+import { classify } from "../../src/domain/classify.js";
+import { evidenceFromTags } from "../../src/domain/evidence.js";
+import { MetadataReader, type FileMetadata } from "../../src/adapters/exiftool.js";
 import { bundledExiftool, copySample, samplesDir, tempDir } from "../helpers/index.js";
 
 let reader: MetadataReader;

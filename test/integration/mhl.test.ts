@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { c4File, hashFileMhl, readChain, readGeneration, writeGeneration, type HashEntry, type MhlAlgorithm, type MhlFile } from "../../src/mhl/index.js";
+import { c4File, hashFileMhl, readChain, readGeneration, writeGeneration, type HashEntry, type MhlAlgorithm, type MhlFile } from "../../src/adapters/mhl/index.js";
 import { tempDir } from "../helpers/index.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");

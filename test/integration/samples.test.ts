@@ -3,10 +3,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Store } from "../../db/store.js";
-import { isGenAI, ORIGINS, type Origin } from "../../src/detect/types.js";
-import { MetadataReader } from "../../src/metadata/exiftool.js";
-import { toEvidence } from "../../src/provenance.js";
+import type { Store } from "../../src/ports.js";
+import { isGenAI, ORIGINS, type Origin } from "../../src/domain/types.js";
+import { MetadataReader } from "../../src/adapters/exiftool.js";
+import { toEvidence } from "../../src/domain/lineage.js";
 import { backticked, copySample, markdownTable, openStore, runScan, samplesDir, sha256Of, tempDir, type ScanRun } from "../helpers/index.js";
 
 interface SampleRow {
@@ -31,7 +31,7 @@ describe("samples/ (expected origins from samples/README.md)", () => {
   beforeAll(async () => {
     dir = tempDir();
     for (const r of rows) copySample(r.file, path.join(dir, "samples"));
-    store = openStore(path.join(dir, "prov.db"));
+    store = await openStore(path.join(dir, "prov.db"));
     reader = new MetadataReader({ maxProcs: 1 });
     run = await runScan(store, reader, [path.join(dir, "samples")]);
   });
@@ -41,49 +41,49 @@ describe("samples/ (expected origins from samples/README.md)", () => {
     store?.close();
   });
 
-  it("the README table lists every sample file", () => {
+  it("the README table lists every sample file", async () => {
     const files = fs.readdirSync(samplesDir).filter((f) => f !== "README.md");
     expect(rows.map((r) => r.file).sort()).toEqual(files.sort());
     expect(rows.length).toBeGreaterThanOrEqual(11);
   });
 
-  it("each sample's size and SHA-256 are as the README says", () => {
+  it("each sample's size and SHA-256 are as the README says", async () => {
     for (const r of rows) {
       const p = path.join(samplesDir, r.file);
       expect([r.file, fs.statSync(p).size, sha256Of(p)]).toEqual([r.file, r.bytes, r.sha256]);
     }
   });
 
-  it.each(rows.map((r) => [r.file, r.origin] as const))("%s is %s", (file, origin) => {
+  it.each(rows.map((r) => [r.file, r.origin] as const))("%s is %s", async (file, origin) => {
     const o = run.byPath.get(path.join(dir, "samples", file));
     expect(o).toMatchObject({ kind: "recorded", origin, metadataError: null });
     if (o?.kind !== "recorded") return;
     expect(o.status).toBe(isGenAI(origin) ? "temporary" : null);
-    const asset = store.assetBySha(o.sha256)!;
+    const asset = (await store.assets.bySha(o.sha256))!;
     expect([asset.origin, asset.status]).toEqual([origin, o.status]);
   });
 
-  it("procedural-noise.png (algorithmicMedia) is not mistaken for trainedAlgorithmicMedia", () => {
+  it("procedural-noise.png (algorithmicMedia) is not mistaken for trainedAlgorithmicMedia", async () => {
     const o = run.byPath.get(path.join(dir, "samples", "procedural-noise.png"));
     if (o?.kind !== "recorded") throw new Error("not recorded");
-    const ev = store.evidenceOf(o.assetId).map(toEvidence);
+    const ev = (await store.evidence.of(o.assetId)).map(toEvidence);
     expect(ev).toContainEqual({ source: "iptc", field: "XMP-iptcExt:DigitalSourceType", value: "http://cv.iptc.org/newscodes/digitalsourcetype/algorithmicMedia", signal: "not-genai" });
     expect(ev.some((e) => isGenAI(e.signal))).toBe(false);
   });
 
-  it("the IPTC 2025.1 AI fields of genai-concept-art.jpg and genai-voice.wav are recorded", () => {
-    const fields = (file: string) => {
+  it("the IPTC 2025.1 AI fields of genai-concept-art.jpg and genai-voice.wav are recorded", async () => {
+    const fields = async (file: string) => {
       const o = run.byPath.get(path.join(dir, "samples", file));
       if (o?.kind !== "recorded") throw new Error(`${file} not recorded`);
-      return store.evidenceOf(o.assetId).map((e) => [e.field, e.signal]);
+      return (await store.evidence.of(o.assetId)).map((e) => [e.field, e.signal]);
     };
-    expect(fields("genai-concept-art.jpg")).toEqual(
+    expect(await fields("genai-concept-art.jpg")).toEqual(
       expect.arrayContaining([
         ["XMP-iptcExt:AISystemUsed", "genai"],
         ["XMP-iptcExt:AIPromptInformation", "genai"],
         ["XMP-iptcExt:DigitalSourceType", "genai"],
       ]),
     );
-    expect(fields("genai-voice.wav")).toEqual(expect.arrayContaining([["XMP-iptcExt:AISystemUsed", "genai"]]));
+    expect(await fields("genai-voice.wav")).toEqual(expect.arrayContaining([["XMP-iptcExt:AISystemUsed", "genai"]]));
   });
 });

@@ -4,12 +4,12 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MetadataReader } from "../../src/metadata/exiftool.js";
-import { suspectUnmount } from "../../src/policy/vanish.js";
+import { MetadataReader } from "../../src/adapters/exiftool.js";
+import { suspectUnmount } from "../../src/domain/unmount.js";
 import { copySample, openStore, runCli, runScan, tempDir } from "../helpers/index.js";
 
 let reader: MetadataReader;
-beforeAll(() => {
+beforeAll(async () => {
   reader = new MetadataReader();
 });
 afterAll(async () => {
@@ -22,7 +22,7 @@ function manyFiles(dir: string, n: number): void {
 }
 
 describe("scan and vanished files", () => {
-  it("suspectUnmount: at least 50 files and half of the root", () => {
+  it("suspectUnmount: at least 50 files and half of the root", async () => {
     expect(suspectUnmount(49, 60)).toBe(false);
     expect(suspectUnmount(50, 100)).toBe(true);
     expect(suspectUnmount(50, 101)).toBe(false);
@@ -31,7 +31,7 @@ describe("scan and vanished files", () => {
 
   it("a file renamed between scans: the old location is marked missing, with an event; the row stays", async () => {
     const dir = tempDir();
-    const store = openStore(path.join(dir, "p.db"));
+    const store = await openStore(path.join(dir, "p.db"));
     const media = path.join(dir, "media");
     mkdirSync(media);
     const a = copySample("genai-a1111.png", media, "a.png");
@@ -39,15 +39,15 @@ describe("scan and vanished files", () => {
     renameSync(a, path.join(media, "b.png"));
     const run = await runScan(store, reader, [media]);
     expect(run.summary.missing).toBe(1);
-    expect(store.locationByPath(a)).toMatchObject({ state: "missing" });
-    expect(store.locationByPath(path.join(media, "b.png"))).toMatchObject({ state: "present" });
-    expect(store.events({ path: a }).map((e) => e.kind)).toContain("missing");
-    store.close();
+    expect((await store.locations.byPath(a))).toMatchObject({ state: "missing" });
+    expect((await store.locations.byPath(path.join(media, "b.png")))).toMatchObject({ state: "present" });
+    expect((await store.events.list({ path: a })).map((e) => e.kind)).toContain("missing");
+    await store.close();
   });
 
   it("most of a folder gone at once: nothing marked missing, the summary says unmounted", async () => {
     const dir = tempDir();
-    const store = openStore(path.join(dir, "p.db"));
+    const store = await openStore(path.join(dir, "p.db"));
     const share = path.join(dir, "share");
     manyFiles(path.join(share, "reels"), 60);
     copySample("camera-plate.jpg", share);
@@ -56,21 +56,21 @@ describe("scan and vanished files", () => {
     const run = await runScan(store, reader, [share]);
     expect(run.summary.missing).toBe(0);
     expect(run.summary.suspectedUnmount).toEqual([share]);
-    expect(store.presentLocationsUnder(share)).toHaveLength(61);
-    store.close();
+    expect((await store.locations.presentUnder(share))).toHaveLength(61);
+    await store.close();
   });
 
   it("a file skipped by type is not taken for vanished", async () => {
     const dir = tempDir();
-    const store = openStore(path.join(dir, "p.db"));
+    const store = await openStore(path.join(dir, "p.db"));
     const media = path.join(dir, "media");
     mkdirSync(media);
     writeFileSync(path.join(media, "notes.txt"), "hello");
     await runScan(store, reader, [media], { extensions: "all" });
     const run = await runScan(store, reader, [media]);
     expect(run.summary.missing).toBe(0);
-    expect(store.locationByPath(path.join(media, "notes.txt"))).toMatchObject({ state: "present" });
-    store.close();
+    expect((await store.locations.byPath(path.join(media, "notes.txt")))).toMatchObject({ state: "present" });
+    await store.close();
   });
 });
 
@@ -85,8 +85,8 @@ describe("tag is all or nothing", () => {
     expect(r.stderr).toContain("nothing was tagged");
     const show = await runCli(["--json", "show", plain], { cwd: dir, env });
     expect(JSON.parse(show.stdout)).toMatchObject({ origin: "unknown" });
-    const store = openStore(path.join(dir, "p.db"));
-    expect(store.events({}).filter((e) => e.kind === "tagged")).toHaveLength(0);
-    store.close();
+    const store = await openStore(path.join(dir, "p.db"));
+    expect((await store.events.list({})).filter((e) => e.kind === "tagged")).toHaveLength(0);
+    await store.close();
   });
 });

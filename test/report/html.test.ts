@@ -7,10 +7,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { htmlReport } from "../../src/report/html.js";
+import { htmlReport } from "../../src/adapters/report/html.js";
 import { CHROMIUM, decode, dumpDom, NO_CHROMIUM, section, visibleText } from "../helpers/chromium.js";
-import { fileSink } from "../../src/report/sink.js";
-import { FINDINGS, SWEEP_SCHEMA_VERSION, type Disclosure, type Finding, type SweepRow, type SweepSummary } from "../../src/sweep/types.js";
+import { fileSink } from "../../src/adapters/report/sink.js";
+import { FINDINGS, SWEEP_SCHEMA_VERSION, type Disclosure, type Finding, type SweepRow, type SweepSummary } from "../../src/domain/sweep-types.js";
 
 
 // One folder for everything this file writes; spools go to their own TMPDIR so the test

@@ -1,9 +1,9 @@
 // Pure logic: DigitalSourceType vocabulary, classification precedence, status rule.
 
 import { describe, expect, it } from "vitest";
-import { classify, statusFor } from "../../src/detect/classify.js";
-import type { Evidence } from "../../src/detect/types.js";
-import { describesGenAI, digitalSourceType, generatorName } from "../../src/detect/vocabulary.js";
+import { classify, statusFor } from "../../src/domain/classify.js";
+import type { Evidence } from "../../src/domain/types.js";
+import { describesGenAI, digitalSourceType, generatorName } from "../../src/domain/vocabulary.js";
 
 const IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/";
 const C2PA = "http://c2pa.org/digitalsourcetype/";

@@ -5,12 +5,12 @@ import { realpathSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { CONFIG_FILE, DEFAULT_FOLDER_RULES, loadConfig, parseConfig } from "../../src/config.js";
-import { classify } from "../../src/detect/classify.js";
-import { evidenceFromTags, type RawTags } from "../../src/detect/evidence.js";
-import { folderMatcher } from "../../src/detect/folders.js";
-import type { Evidence } from "../../src/detect/types.js";
-import { ConfigError } from "../../src/errors.js";
-import { fsTypeOf, isNetworkFsType, mountFor, parseMounts } from "../../src/fsinfo.js";
+import { classify } from "../../src/domain/classify.js";
+import { evidenceFromTags, type RawTags } from "../../src/domain/evidence.js";
+import { folderMatcher } from "../../src/domain/folders.js";
+import type { Evidence } from "../../src/domain/types.js";
+import { ConfigError } from "../../src/domain/errors.js";
+import { fsTypeOf, isNetworkFsType, mountFor, parseMounts } from "../../src/adapters/fs/fsinfo.js";
 
 const IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/";
 

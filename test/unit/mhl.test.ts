@@ -21,7 +21,7 @@ import {
   writeGeneration,
   type MhlAlgorithm,
   type MhlFile,
-} from "../../src/mhl/index.js";
+} from "../../src/adapters/mhl/index.js";
 import { tempDir } from "../helpers/index.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");

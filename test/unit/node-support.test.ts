@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { nodeSupport } from "../../src/node-support.js";
+import { nodeSupport } from "../../src/domain/node-support.js";
 
 describe("nodeSupport", () => {
   const day = new Date("2026-12-06T12:00:00Z");

@@ -1,7 +1,7 @@
 // Pure: frame-number parsing and grouping of numbered frame files into sequences.
 
 import { describe, expect, it } from "vitest";
-import { describeRange, groupSequences, parseFrameName, sampleFrames } from "../../src/sequence/sequence.js";
+import { describeRange, groupSequences, parseFrameName, sampleFrames } from "../../src/domain/sequence.js";
 
 const group = (names: string[]) => groupSequences(names.map((name) => ({ name, item: name })));
 

@@ -1,8 +1,8 @@
 // The quick scan's packed stat cache: a hit only when the stat key is exactly the file's.
 
 import { describe, expect, it } from "vitest";
-import { unpackCached } from "../../db/store.js";
-import { statKeyString } from "../../src/identity/hash.js";
+import { unpackCached } from "../../src/app/ingest/stat-cache.js";
+import { statKeyString } from "../../src/domain/identity.js";
 
 const S = "\x1f";
 const key = statKeyString({ dev: "2049", ino: "131", size: 100, mtimeNs: "1764199000123456789", ctimeNs: "1764199000123456789" });

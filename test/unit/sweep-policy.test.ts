@@ -1,8 +1,8 @@
 // Pure logic: what a pre-delivery sweep finds about a file, and the exit code it gives.
 
 import { describe, expect, it } from "vitest";
-import type { Evidence } from "../../src/detect/types.js";
-import { addToTally, exitCodeFor, fails, judge, type Approval, type RecordFacts } from "../../src/policy/sweep.js";
+import type { Evidence } from "../../src/domain/types.js";
+import { addToTally, exitCodeFor, fails, judge, type Approval, type RecordFacts } from "../../src/domain/sweep-policy.js";
 
 const IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/";
 const generated: Evidence = { source: "iptc", field: "XMP-iptcExt:DigitalSourceType", value: IPTC + "trainedAlgorithmicMedia", signal: "genai" };

@@ -1,7 +1,7 @@
 // SMPTE timecode arithmetic against known values; drop-frame round trips.
 
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../src/errors.js";
+import { InputError } from "../../src/domain/errors.js";
 import {
   videoRate,
   formatTimecode,
@@ -13,7 +13,7 @@ import {
   rescaleFrames,
   secondsToFrames,
   withDropFrame,
-} from "../../src/timecode/timecode.js";
+} from "../../src/domain/timecode.js";
 
 const r24 = parseRate("24");
 const r2398 = parseRate("23.976");
@@ -35,12 +35,12 @@ describe("parseRate()", () => {
   });
 
   it("rejects unknown rates listing the accepted ones, and drop-frame where none exists", () => {
-    expect(() => parseRate("23")).toThrow(UsageError);
+    expect(() => parseRate("23")).toThrow(InputError);
     expect(() => parseRate("23")).toThrow(/accepted: 23\.976.*59\.94DF, 60/);
-    expect(() => parseRate("")).toThrow(UsageError);
-    expect(() => parseRate("fast")).toThrow(UsageError);
+    expect(() => parseRate("")).toThrow(InputError);
+    expect(() => parseRate("fast")).toThrow(InputError);
     expect(() => parseRate("24DF")).toThrow(/drop-frame exists only at 29\.97 and 59\.94/);
-    expect(() => parseRate("30DF")).toThrow(UsageError);
+    expect(() => parseRate("30DF")).toThrow(InputError);
   });
 
   it("nominal fps", () => {
@@ -70,10 +70,10 @@ describe("29.97 drop-frame", () => {
   });
 
   it("rejects the dropped labels, with a reason", () => {
-    expect(() => parseTimecode("00:01:00;00", df2997)).toThrow(UsageError);
+    expect(() => parseTimecode("00:01:00;00", df2997)).toThrow(InputError);
     expect(() => parseTimecode("00:01:00;00", df2997)).toThrow(/does not exist in 29\.97 drop-frame/);
-    expect(() => parseTimecode("00:01:00;01", df2997)).toThrow(UsageError);
-    expect(() => parseTimecode("01:09:00;01", df2997)).toThrow(UsageError);
+    expect(() => parseTimecode("00:01:00;01", df2997)).toThrow(InputError);
+    expect(() => parseTimecode("01:09:00;01", df2997)).toThrow(InputError);
     // every tenth minute keeps them
     expect(parseTimecode("00:10:00;00", df2997)).toBe(17982);
     expect(parseTimecode("00:00:00;00", df2997)).toBe(0);
@@ -88,7 +88,7 @@ describe("29.97 drop-frame", () => {
 
   it("';' on a rate without drop-frame is an error", () => {
     expect(() => parseTimecode("00:01:00;02", r24)).toThrow(/drop-frame.*not at 24/);
-    expect(() => parseTimecode("00:01:00;02", r2398)).toThrow(UsageError);
+    expect(() => parseTimecode("00:01:00;02", r2398)).toThrow(InputError);
   });
 
   it("round-trips every frame of the first 20 minutes", () => {
@@ -111,7 +111,7 @@ describe("59.94 drop-frame", () => {
     expect(formatTimecode(3600, df5994)).toBe("00:01:00;04");
     expect(parseTimecode("00:10:00;00", df5994)).toBe(35964);
     expect(parseTimecode("01:00:00;00", df5994)).toBe(215784);
-    for (const tc of ["00:01:00;00", "00:01:00;03", "00:11:00;02"]) expect(() => parseTimecode(tc, df5994), tc).toThrow(UsageError);
+    for (const tc of ["00:01:00;00", "00:01:00;03", "00:11:00;02"]) expect(() => parseTimecode(tc, df5994), tc).toThrow(InputError);
   });
 
   it("round-trips every frame of the first 20 minutes", () => {
@@ -143,11 +143,11 @@ describe("non-drop rates", () => {
 
   it("validates fields", () => {
     expect(() => parseTimecode("00:00:00:24", r24)).toThrow(/frames must be 00–23/);
-    expect(() => parseTimecode("00:00:00:25", r25)).toThrow(UsageError);
+    expect(() => parseTimecode("00:00:00:25", r25)).toThrow(InputError);
     expect(() => parseTimecode("00:60:00:00", r24)).toThrow(/minutes/);
     expect(() => parseTimecode("00:00:60:00", r24)).toThrow(/seconds/);
     for (const bad of ["", "1:2:3:4", "00:00:00", "aa:bb:cc:dd", "-01:00:00:00", "00:00:00:00:00", "9999999:00:00:00"]) {
-      expect(() => parseTimecode(bad, r24), bad).toThrow(UsageError);
+      expect(() => parseTimecode(bad, r24), bad).toThrow(InputError);
     }
   });
 
@@ -160,9 +160,9 @@ describe("non-drop rates", () => {
   });
 
   it("negative or fractional frame counts cannot be formatted", () => {
-    expect(() => formatTimecode(-1, r24)).toThrow(UsageError);
-    expect(() => formatTimecode(1.5, r24)).toThrow(UsageError);
-    expect(() => formatTimecode(NaN, r24)).toThrow(UsageError);
+    expect(() => formatTimecode(-1, r24)).toThrow(InputError);
+    expect(() => formatTimecode(1.5, r24)).toThrow(InputError);
+    expect(() => formatTimecode(NaN, r24)).toThrow(InputError);
   });
 });
 
@@ -172,8 +172,8 @@ describe("seconds and rescaling", () => {
     expect(secondsToFrames(1 / 24 - 1e-12, r24)).toBe(1);
     expect(secondsToFrames(1.99, r24)).toBe(47);
     expect(secondsToFrames(0.1 + 0.2, parseRate("30"))).toBe(9);
-    expect(() => secondsToFrames(-1, r24)).toThrow(UsageError);
-    expect(() => secondsToFrames(NaN, r24)).toThrow(UsageError);
+    expect(() => secondsToFrames(-1, r24)).toThrow(InputError);
+    expect(() => secondsToFrames(NaN, r24)).toThrow(InputError);
     for (let f = 0; f < 5000; f += 7) expect(secondsToFrames(framesToSeconds(f, r2398), r2398)).toBe(f);
   });
 
@@ -188,7 +188,7 @@ describe("seconds and rescaling", () => {
   it("withDropFrame switches labels, not counts", () => {
     expect(withDropFrame(r2997, true)).toEqual(df2997);
     expect(withDropFrame(df2997, false)).toEqual(r2997);
-    expect(() => withDropFrame(r24, true)).toThrow(UsageError);
+    expect(() => withDropFrame(r24, true)).toThrow(InputError);
   });
 });
 

@@ -4,9 +4,10 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../src/errors.js";
-import { formatTimecode, framesToSeconds, parseRate, parseTimecode, type FrameRate } from "../../src/timecode/timecode.js";
-import { loadTimeline, parseEdl, parseOtio, parseTimeline, resolveAt, type Resolution, type Timeline } from "../../src/timeline/index.js";
+import { InputError } from "../../src/domain/errors.js";
+import { formatTimecode, framesToSeconds, parseRate, parseTimecode, type FrameRate } from "../../src/domain/timecode.js";
+import { parseEdl, parseOtio, parseTimeline, resolveAt, type Resolution, type Timeline } from "../../src/domain/timeline/index.js";
+import { loadTimeline } from "../../src/app/timeline.js";
 
 const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "fixtures", "timelines");
 const fx = (name: string): string => path.join(DIR, name);
@@ -21,7 +22,7 @@ function brief(r: Resolution): Record<string, unknown> {
 }
 
 async function rejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
-  await expect(p).rejects.toThrow(UsageError);
+  await expect(p).rejects.toThrow(InputError);
   await expect(p).rejects.toThrow(pattern);
 }
 
@@ -102,9 +103,9 @@ describe("EDL: cut.edl at 24 fps", async () => {
 
   it("past the end and before the start", () => {
     expect(() => at(tl, "01:00:28:00")).toThrow(`${file}: nothing on any video track at 01:00:28:00 (the cut runs 01:00:00:00–01:00:28:00)`);
-    expect(() => at(tl, "00:59:59:23")).toThrow(UsageError);
+    expect(() => at(tl, "00:59:59:23")).toThrow(InputError);
     expect(() => at(tl, "01:00:00:00", "V9")).toThrow(/no track "V9" \(tracks: V1, A1, A2\)/);
-    expect(() => resolveAt(tl, -1)).toThrow(UsageError);
+    expect(() => resolveAt(tl, -1)).toThrow(InputError);
   });
 });
 
@@ -175,7 +176,7 @@ describe("EDL: malformed", () => {
     ["huge transition", "001  TAPE1 V D 99999999999999999999 01:00:00:00 01:00:01:00 01:00:00:00 01:00:01:00", /line 1: transition duration "9+" is not a frame count/],
     ["huge event number", "99999999999999999999  TAPE1 V C 01:00:00:00 01:00:01:00 01:00:00:00 01:00:01:00", /is not a number/],
   ])("%s", (_name, body, expected) => {
-    expect(() => edl(body)).toThrow(UsageError);
+    expect(() => edl(body)).toThrow(InputError);
     expect(() => edl(body)).toThrow(expected);
   });
 
@@ -225,7 +226,7 @@ describe("OTIO: cut.otio at 24 fps, global_start_time 01:00:00:00", async () => 
 
   it("a gap on every video track is nothing", () => {
     expect(() => at(tl, "01:00:02:00")).toThrow(`${file}: nothing on any video track at 01:00:02:00 (the cut runs 01:00:00:00–01:00:07:00)`);
-    expect(() => at(tl, "01:00:07:00")).toThrow(UsageError);
+    expect(() => at(tl, "01:00:07:00")).toThrow(InputError);
   });
 
   it("the upper video track covers the lower", () => {
@@ -314,7 +315,7 @@ describe("OTIO: malformed", () => {
     ["nested track", tl(video([{ OTIO_SCHEMA: "Track.1", kind: "Video", children: [] }])), /nested Track\.1 \(compound clip\) is not supported/],
     ["two transitions", tl(video([{ OTIO_SCHEMA: "Transition.1", in_offset: { value: 1, rate: 24 }, out_offset: { value: 1, rate: 24 } }, { OTIO_SCHEMA: "Transition.1", in_offset: { value: 1, rate: 24 }, out_offset: { value: 1, rate: 24 } }])), /children\[1\]: two transitions in a row/],
   ])("%s", (_name, text, expected) => {
-    expect(() => parseOtio(text, "t.otio")).toThrow(UsageError);
+    expect(() => parseOtio(text, "t.otio")).toThrow(InputError);
     expect(() => parseOtio(text, "t.otio")).toThrow(expected);
   });
 
@@ -366,7 +367,7 @@ describe("loadTimeline format choice", () => {
   });
 });
 
-describe("never crashes: only UsageError, whatever the input", () => {
+describe("never crashes: only InputError, whatever the input", () => {
   // Deterministic PRNG so a failure can be reproduced.
   let seed = 0x2545f491;
   const rand = (): number => {
@@ -383,11 +384,11 @@ describe("never crashes: only UsageError, whatever the input", () => {
           const r = resolveAt(t, f);
           formatTimecode(r.sourceFrame, r.event.sourceRate);
         } catch (err) {
-          if (!(err instanceof UsageError)) throw err;
+          if (!(err instanceof InputError)) throw err;
         }
       }
     } catch (err) {
-      if (!(err instanceof UsageError)) throw new Error(`${file}: ${JSON.stringify(text.slice(0, 200))}: ${String(err)}`, { cause: err });
+      if (!(err instanceof InputError)) throw new Error(`${file}: ${JSON.stringify(text.slice(0, 200))}: ${String(err)}`, { cause: err });
     }
   };
 

@@ -136,7 +136,7 @@ export function contentIndex(dir: string): Map<string, string[]> {
       const p = path.join(d, e.name);
       if (e.isDirectory()) visit(p);
       else if (e.isFile()) {
-        if (e.name.endsWith(".receipt.json") || /\.receipt\.json\.tmp-\d+$/.test(e.name)) continue;
+        if (e.name.endsWith(".receipt.json") || /\.receipt\.json\.tmp-\d+$/.test(e.name) || /^\.\d+\.receipt\.json\.\d+\.[0-9a-f]+\.tmp$/.test(e.name)) continue;
         const h = sha256(p);
         out.set(h, [...(out.get(h) ?? []), p]);
       }
@@ -461,6 +461,8 @@ export interface SandboxOptions {
   pollIntervalSeconds?: number;
   /** Without a working root (deliverables only). */
   noWorking?: boolean;
+  /** Perceptual fingerprints (default on, as prov.config.json has them). */
+  fingerprint?: boolean;
 }
 
 const live = new Set<Sandbox>();
@@ -515,6 +517,7 @@ export class Sandbox {
     if (r.code !== 0) throw new Error(`prov init failed (${r.code}): ${r.stderr}`);
     const cfg = JSON.parse(fs.readFileSync(sb.config, "utf8")) as Record<string, any>;
     cfg["gate"] = { ...cfg["gate"], stableSeconds: opts.stableSeconds ?? 0.3 };
+    if (opts.fingerprint === false) cfg["fingerprint"] = { ...cfg["fingerprint"], enabled: false };
     cfg["watch"] = {
       ...cfg["watch"],
       polling: opts.mode === "polling" ? "always" : "never",

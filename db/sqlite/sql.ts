@@ -1,0 +1,738 @@
+// The provenance store: the only module that holds SQL. Synchronous (better-sqlite3), so
+// callers gather everything async first (hashes, metadata) and then write in one short
+// transaction; nothing is ever awaited inside a transaction.
+
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import type { Evidence, Origin, Status } from "../../src/domain/types.js";
+import type {
+  ApprovalRow,
+  AssetFactsRow,
+  AssetInput,
+  AssetRecord,
+  AssetRow,
+  EventRow,
+  EvidenceRow,
+  FingerprintedRow,
+  FingerprintInput,
+  FingerprintRow,
+  GenAIEvidenceRow,
+  GenAIFingerprintRow,
+  LocationRow,
+  QuarantineRow,
+  SequenceEvidenceRow,
+  SequenceRow,
+  StatKey,
+  WatcherRow,
+} from "../../src/ports.js";
+import { StoreError, errorMessage } from "../../src/domain/errors.js";
+import { errnoCode } from "../../src/errors.js";
+import { fsTypeOf, isNetworkFsType } from "../../src/adapters/fs/fsinfo.js";
+
+// db/sqlite/store.ts sits beside its migrations; dist/db/sqlite/store.js three levels below the root.
+const here = path.dirname(fileURLToPath(import.meta.url));
+const MIGRATIONS_DIR = [path.resolve(here, "migrations"), path.resolve(here, "../../../db/sqlite/migrations")].find((d) =>
+  existsSync(d),
+);
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
+  if (!dir) throw new StoreError("database migrations folder (db/sqlite/migrations) is missing from this installation");
+  const out: Migration[] = [];
+  for (const file of readdirSync(dir).sort()) {
+    const m = /^(\d{4})_([\w-]+)\.sql$/.exec(file);
+    if (!m) continue;
+    out.push({ version: Number(m[1]), name: m[2] ?? file, sql: readFileSync(path.join(dir, file), "utf8") });
+  }
+  out.forEach((mig, i) => {
+    if (mig.version !== i + 1) throw new StoreError(`database migrations must be numbered 0001, 0002, ... without gaps; found ${mig.version} at position ${i + 1}`);
+  });
+  return out;
+}
+
+export interface OpenOptions {
+  /** Create the file and apply migrations; otherwise a missing database is an error. */
+  create?: boolean;
+  readonly?: boolean;
+  /** For tests of the network-filesystem refusal: the text of /proc/mounts. */
+  mountsText?: string;
+}
+
+/**
+ * The SQL of the SQLite store, synchronous (better-sqlite3). Only db/sqlite/store.ts uses it:
+ * the rest of prov sees the asynchronous Store port (src/ports.ts).
+ */
+export class SqliteDb {
+  constructor(
+    readonly file: string,
+    private readonly db: Database.Database,
+  ) {}
+
+  /**
+   * Open (and, for a writer, create and migrate) the database file. Refused: a file on a
+   * network filesystem, a missing file unless `create`, a schema newer than this prov.
+   */
+  static open(file: string, opts: OpenOptions = {}): SqliteDb {
+    const abs = path.resolve(file);
+    const fsType = fsTypeOf(path.dirname(abs), opts.mountsText);
+    if (fsType && isNetworkFsType(fsType)) {
+      throw new StoreError(
+        `refusing database ${abs}: it is on a network filesystem (${fsType}). SQLite's WAL mode needs shared memory and ` +
+          `POSIX locks that network filesystems do not provide, so the database could be corrupted. Keep it on a local disk ` +
+          `(--db or PROV_DB) and back it up to the share.`,
+      );
+    }
+    if (!existsSync(abs)) {
+      if (!opts.create || opts.readonly) throw new StoreError(`no database at ${abs}: run \`prov init\` or \`prov scan\` first, or pass --db PATH`);
+      mkdirSync(path.dirname(abs), { recursive: true });
+    }
+    let db: Database.Database;
+    let version: number;
+    try {
+      db = new Database(abs, { readonly: opts.readonly ?? false, fileMustExist: !opts.create });
+      // Readers wait for a checkpoint; the writer never waits inside a statement: it takes
+      // the write lock with BEGIN IMMEDIATE, retried without blocking the event loop.
+      db.pragma(`busy_timeout = ${opts.readonly ? 5000 : 0}`);
+      version = db.pragma("user_version", { simple: true }) as number;
+    } catch (err) {
+      throw new StoreError(`cannot open database ${abs}: ${errorMessage(err)}`, { cause: err });
+    }
+    // Refuse a newer database before any pragma that writes (journal_mode rewrites the header).
+    const migrations = loadMigrations();
+    if (version > migrations.length) {
+      db.close();
+      throw new StoreError(
+        `database ${abs} has schema version ${version}, newer than this prov understands (${migrations.length}); ` +
+          `it was written by a newer prov. Upgrade prov; the database was not changed.`,
+      );
+    }
+    const store = new SqliteDb(abs, db);
+    try {
+      if (!opts.readonly) {
+        store.retryBusy(() => db.pragma("journal_mode = WAL"));
+        db.pragma("foreign_keys = ON");
+      }
+      // NORMAL is durable except on power loss; decisions switch to FULL (see commit()).
+      db.pragma("synchronous = NORMAL");
+      store.migrate(migrations, opts.readonly ?? false);
+    } catch (err) {
+      db.close();
+      if (err instanceof StoreError) throw err;
+      throw new StoreError(`cannot open database ${abs}: ${errorMessage(err)}`, { cause: err });
+    }
+    return store;
+  }
+
+  private migrate(migrations: Migration[], readonly: boolean): void {
+    const current = this.schemaVersion();
+    const latest = migrations.length;
+    if (current >= latest) return; // newer databases are refused in open()
+    if (readonly) throw new StoreError(`database ${this.file} needs migrating (version ${current} → ${latest}); run any writing command first`);
+    const pending = migrations.slice(current);
+    this.retryBusy(() => this.begin(true));
+    try {
+      for (const m of pending) this.db.exec(m.sql);
+      this.db.pragma(`user_version = ${latest}`);
+      this.commit();
+    } catch (err) {
+      this.rollback();
+      throw err;
+    }
+  }
+
+  /** At open only (nothing else runs yet): wait for another process's write lock, up to 30 s. */
+  private retryBusy<T>(fn: () => T): T {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        return fn();
+      } catch (err) {
+        if (errnoCode(err) !== "SQLITE_BUSY" || Date.now() > deadline) throw err;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+      }
+    }
+  }
+
+  schemaVersion(): number {
+    return this.db.pragma("user_version", { simple: true }) as number;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /**
+   * Take the write lock (throws SQLITE_BUSY at once when another process holds it: the
+   * caller retries). A durable transaction (a decision) runs with synchronous=FULL, so its
+   * commit is fsync'd before it returns; the setting is changed outside the transaction.
+   */
+  begin(durable = false): void {
+    this.db.pragma(`synchronous = ${durable ? "FULL" : "NORMAL"}`);
+    this.db.exec("BEGIN IMMEDIATE");
+  }
+
+  commit(): void {
+    this.db.exec("COMMIT");
+  }
+
+  rollback(): void {
+    if (this.db.inTransaction) this.db.exec("ROLLBACK");
+  }
+
+  get inTransaction(): boolean {
+    return this.db.inTransaction;
+  }
+
+  // ------------------------------------------------------------------ statements
+
+  private stmts = new Map<string, Database.Statement>();
+  private q(sql: string): Database.Statement {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  // ------------------------------------------------------------------ assets
+
+  assetById(id: number): AssetRow | undefined {
+    return this.q("SELECT * FROM assets WHERE id = ?").get(id) as AssetRow | undefined;
+  }
+
+  assetBySha(sha256: string): AssetRow | undefined {
+    return this.q("SELECT * FROM assets WHERE sha256 = ?").get(sha256) as AssetRow | undefined;
+  }
+
+  /** For abbreviated hashes typed by a person (at least 8 hex digits). */
+  assetsByShaPrefix(prefix: string): AssetRow[] {
+    return this.q("SELECT * FROM assets WHERE sha256 >= ? AND sha256 < ? ORDER BY sha256 LIMIT 10").all(prefix, prefix + "g") as AssetRow[];
+  }
+
+  assetsByMediaHash(mediaHash: string): AssetRow[] {
+    return this.q("SELECT * FROM assets WHERE media_hash = ? ORDER BY id").all(mediaHash) as AssetRow[];
+  }
+
+  listAssets(filter: { origin?: Origin | undefined; status?: Status | undefined }): AssetRow[] {
+    return this.q(
+      `SELECT * FROM assets WHERE (@origin IS NULL OR origin = @origin) AND (@status IS NULL OR status = @status) ORDER BY first_seen, id`,
+    ).all({ origin: filter.origin ?? null, status: filter.status ?? null }) as AssetRow[];
+  }
+
+  /** Insert new content, or refresh what was read of existing content; returns its id. */
+  upsertAsset(a: AssetInput, now: string): { id: number; created: boolean } {
+    const existing = this.assetBySha(a.sha256);
+    if (existing) {
+      this.q(
+        `UPDATE assets SET media_hash = coalesce(?, media_hash), file_type = coalesce(?, file_type), mime_type = coalesce(?, mime_type),
+           metadata_error = ?, warnings = ?, exiftool_version = coalesce(?, exiftool_version), updated_at = ? WHERE id = ?`,
+      ).run(a.mediaHash, a.fileType, a.mimeType, a.metadataError, JSON.stringify(a.warnings), a.exiftoolVersion, now, existing.id);
+      return { id: existing.id, created: false };
+    }
+    const info = this.q(
+      `INSERT INTO assets (sha256, size, media_hash, file_type, mime_type, origin, status, metadata_error, warnings, exiftool_version, first_seen, updated_at)
+       VALUES (?, ?, ?, ?, ?, 'unknown', NULL, ?, ?, ?, ?, ?)`,
+    ).run(a.sha256, a.size, a.mediaHash, a.fileType, a.mimeType, a.metadataError, JSON.stringify(a.warnings), a.exiftoolVersion, now, now);
+    return { id: Number(info.lastInsertRowid), created: true };
+  }
+
+  setClassification(assetId: number, origin: Origin, status: Status | null, now: string): boolean {
+    const info = this.q(
+      "UPDATE assets SET origin = ?, status = ?, updated_at = ? WHERE id = ? AND (origin IS NOT ? OR status IS NOT ?)",
+    ).run(origin, status, now, assetId, origin, status);
+    return info.changes > 0;
+  }
+
+  /** Many contents at once, by SHA-256 (a gate burst, a scan chunk). */
+  assetsByShas(shas: readonly string[]): Map<string, AssetRow> {
+    const out = new Map<string, AssetRow>();
+    if (shas.length === 0) return out;
+    const rows = this.q("SELECT * FROM assets WHERE sha256 IN (SELECT value FROM json_each(?))").all(JSON.stringify(shas)) as AssetRow[];
+    for (const r of rows) out.set(r.sha256, r);
+    return out;
+  }
+
+  /** What judging one content needs, in one call: see AssetFactsRow. */
+  assetFacts(id: number): AssetFactsRow | undefined {
+    const asset = this.assetById(id);
+    if (!asset) return undefined;
+    return {
+      asset,
+      evidence: this.evidenceOf(id),
+      // One GenAI twin is enough to decide, and a slate or black frame may have thousands of copies: bounded.
+      twins: asset.media_hash ? this.genaiEvidenceByMediaHash(asset.media_hash, id, 50) : [],
+      shot: this.genaiEvidenceBySequence(id, 20),
+      approvals: this.approvalsOf(id),
+      siblings: asset.media_hash
+        ? (this.q("SELECT id, origin FROM assets WHERE media_hash = ? AND id <> ? AND origin <> 'genai' ORDER BY id LIMIT 1000").all(asset.media_hash, id) as Array<{ id: number; origin: Origin }>)
+        : [],
+      sequenceIds: (this.q(
+        `SELECT DISTINCT sf.sequence_id AS id FROM locations l JOIN sequence_frames sf ON sf.location_id = l.id WHERE l.asset_id = ? AND l.state = 'present' ORDER BY 1`,
+      ).all(id) as Array<{ id: number }>).map((r) => r.id),
+      printState: this.fingerprintState(id),
+      prints: this.fingerprintsOf(id),
+    };
+  }
+
+  /** Record a content with what was read of it: asset row, metadata and folder evidence, fingerprints. */
+  recordAsset(r: AssetRecord, now: string): { id: number; created: boolean } {
+    const result = this.upsertAsset(r.asset, now);
+    if (r.metadataEvidence) this.replaceMetadataEvidence(result.id, r.metadataEvidence, now);
+    for (const e of r.folderEvidence ?? []) this.addEvidence(result.id, e, now);
+    if (r.fingerprints) this.putFingerprints(result.id, r.fingerprints.info, r.fingerprints.frames);
+    return result;
+  }
+
+  counts(): Record<string, number> {
+    const rows = this.q("SELECT origin || coalesce('/' || status, '') AS k, count(*) AS n FROM assets GROUP BY k").all() as { k: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.k, r.n]));
+  }
+
+  // ------------------------------------------------------------------ evidence
+
+  /** GenAI evidence of other assets with this media data (at most `limit` rows). */
+  genaiEvidenceByMediaHash(mediaHash: string, excludeAssetId: number | null, limit: number): GenAIEvidenceRow[] {
+    return this.q(
+      `SELECT e.*, a.sha256 FROM evidence e JOIN assets a ON a.id = e.asset_id
+       WHERE a.media_hash = ? AND a.id IS NOT ? AND e.signal IN ('genai', 'genai-edited') ORDER BY e.id LIMIT ?`,
+    ).all(mediaHash, excludeAssetId, limit) as GenAIEvidenceRow[];
+  }
+
+  evidenceOf(assetId: number): EvidenceRow[] {
+    return this.q("SELECT * FROM evidence WHERE asset_id = ? ORDER BY id").all(assetId) as EvidenceRow[];
+  }
+
+  /** Evidence read from the file's own bytes is replaced when the file is read again. */
+  replaceMetadataEvidence(assetId: number, evidence: readonly Evidence[], now: string): void {
+    this.q("DELETE FROM evidence WHERE asset_id = ? AND source IN ('c2pa', 'iptc', 'generator', 'exiftool')").run(assetId);
+    for (const e of evidence) this.addEvidence(assetId, e, now);
+  }
+
+  /** Returns false when the same (non-manual) evidence was already recorded. */
+  addEvidence(assetId: number, e: Evidence, now: string): boolean {
+    const info = this.q(
+      `INSERT INTO evidence (asset_id, source, field, value, signal, detail, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT DO NOTHING`,
+    ).run(assetId, e.source, e.field, e.value, e.signal, e.detail ? JSON.stringify(e.detail) : null, now);
+    return info.changes > 0;
+  }
+
+  // ------------------------------------------------------------------ locations
+
+  locationByPath(p: string): LocationRow | undefined {
+    return this.q("SELECT * FROM locations WHERE path = ?").get(p) as LocationRow | undefined;
+  }
+
+  locationsOf(assetId: number): LocationRow[] {
+    return this.q("SELECT * FROM locations WHERE asset_id = ? ORDER BY last_seen DESC, id").all(assetId) as LocationRow[];
+  }
+
+  /** Record that `p` holds `assetId` (or could not be identified, assetId null). */
+  upsertLocation(
+    p: string,
+    assetId: number | null,
+    stat: StatKey | null,
+    state: LocationRow["state"],
+    error: string | null,
+    now: string,
+  ): { id: number; previous: LocationRow | undefined } {
+    const previous = this.locationByPath(p);
+    const s = stat ?? { dev: null, ino: null, size: null, mtimeNs: null, ctimeNs: null };
+    if (previous) {
+      this.q(
+        `UPDATE locations SET asset_id = coalesce(?, asset_id), dev = ?, ino = ?, size = ?, mtime_ns = ?, ctime_ns = ?, state = ?, error = ?, last_seen = ?
+         WHERE id = ?`,
+      ).run(assetId, s.dev, s.ino, s.size, s.mtimeNs, s.ctimeNs, state, error, now, previous.id);
+      return { id: previous.id, previous };
+    }
+    const info = this.q(
+      `INSERT INTO locations (path, asset_id, dev, ino, size, mtime_ns, ctime_ns, state, error, first_seen, last_seen)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(p, assetId, s.dev, s.ino, s.size, s.mtimeNs, s.ctimeNs, state, error, now, now);
+    return { id: Number(info.lastInsertRowid), previous: undefined };
+  }
+
+  touchLocation(id: number, now: string): void {
+    this.q("UPDATE locations SET last_seen = ?, state = 'present', error = NULL WHERE id = ?").run(now, id);
+  }
+
+  touchLocations(ids: readonly number[], now: string): void {
+    for (const id of ids) this.touchLocation(id, now);
+  }
+
+  // ------------------------------------------------------------------ approvals
+
+  approvalsOf(assetId: number): ApprovalRow[] {
+    return this.q("SELECT * FROM approvals WHERE asset_id = ? ORDER BY id").all(assetId) as ApprovalRow[];
+  }
+
+  lastApproval(assetId: number): ApprovalRow | undefined {
+    return this.q("SELECT * FROM approvals WHERE asset_id = ? ORDER BY id DESC LIMIT 1").get(assetId) as ApprovalRow | undefined;
+  }
+
+  addApproval(a: Omit<ApprovalRow, "id">): number {
+    const info = this.q(
+      `INSERT INTO approvals (asset_id, action, by, ref, scope, note, doc_path, doc_sha256, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(a.asset_id, a.action, a.by, a.ref, a.scope, a.note, a.doc_path, a.doc_sha256, a.at);
+    return Number(info.lastInsertRowid);
+  }
+
+  // ------------------------------------------------------------------ events (append-only)
+
+  addEvent(
+    kind: string,
+    at: string,
+    refs: { assetId?: number | null; locationId?: number | null; path?: string | null; detail?: Record<string, unknown> },
+  ): number {
+    const info = this.q(`INSERT INTO events (at, kind, asset_id, location_id, path, detail) VALUES (?, ?, ?, ?, ?, ?)`).run(
+      at,
+      kind,
+      refs.assetId ?? null,
+      refs.locationId ?? null,
+      refs.path ?? null,
+      refs.detail ? JSON.stringify(refs.detail) : null,
+    );
+    return Number(info.lastInsertRowid);
+  }
+
+  events(filter: { assetId?: number | undefined; path?: string | undefined; limit?: number | undefined }): EventRow[] {
+    return this.q(
+      `SELECT e.*, a.sha256 FROM events e LEFT JOIN assets a ON a.id = e.asset_id
+       WHERE (@assetId IS NULL OR e.asset_id = @assetId) AND (@path IS NULL OR e.path = @path)
+       ORDER BY e.id DESC LIMIT @limit`,
+    ).all({ assetId: filter.assetId ?? null, path: filter.path ?? null, limit: filter.limit ?? -1 }) as EventRow[];
+  }
+
+  // ------------------------------------------------------------------ locations by inode, missing
+
+  /** Present or missing locations that hold this inode (renames, hard links). */
+  locationsByInode(dev: string, ino: string): LocationRow[] {
+    return this.q("SELECT * FROM locations WHERE dev = ? AND ino = ? ORDER BY last_seen DESC").all(dev, ino) as LocationRow[];
+  }
+
+  /** Locations recorded as present under a folder (for reconciling a root). */
+  presentLocationsUnder(dir: string): LocationRow[] {
+    return this.q("SELECT * FROM locations WHERE state = 'present' AND path >= ? AND path < ?").all(...pathRange(dir)) as LocationRow[];
+  }
+
+  /**
+   * A folder's stat cache in one pass, for scans that trust it (a quick sweep of 100,000
+   * files): path → the location's stat key and its asset, packed in one string per file
+   * (see unpackCached). Packed because turning SQLite values into JavaScript ones is most
+   * of the cost: two values a row instead of twelve, and a fraction of the memory.
+   */
+  statCacheUnder(dir: string): Map<string, string> {
+    const out = new Map<string, string>();
+    const rows = this.q(
+      `SELECT l.path, l.dev || ' ' || l.ino || ' ' || l.size || ' ' || l.mtime_ns || ' ' || l.ctime_ns
+                 || char(31) || l.id || char(31) || a.id || char(31) || a.sha256 || char(31) || a.size
+                 || char(31) || a.origin || char(31) || coalesce(a.status, '') || char(31) || a.first_seen
+                 || char(31) || coalesce(a.media_hash, '') || char(31) || coalesce(a.metadata_error, '')
+       FROM locations l JOIN assets a ON a.id = l.asset_id
+       WHERE l.state = 'present' AND l.path >= ? AND l.path < ?
+         AND l.dev IS NOT NULL AND l.ino IS NOT NULL AND l.size IS NOT NULL AND l.mtime_ns IS NOT NULL AND l.ctime_ns IS NOT NULL`,
+    ).raw(true).iterate(...pathRange(dir)) as IterableIterator<[string, string]>;
+    for (const [p, packed] of rows) out.set(p, packed);
+    return out;
+  }
+
+  /** The evidence of the assets present under a folder, in one query (a quick sweep's preload). */
+  evidenceUnder(dir: string): EvidenceRow[] {
+    return this.q(`SELECT * FROM evidence WHERE asset_id IN (${ASSETS_UNDER}) ORDER BY id`).all(...pathRange(dir)) as EvidenceRow[];
+  }
+
+  /** The approvals of the assets present under a folder, in one query. */
+  approvalsUnder(dir: string): ApprovalRow[] {
+    return this.q(`SELECT * FROM approvals WHERE asset_id IN (${ASSETS_UNDER}) ORDER BY id`).all(...pathRange(dir)) as ApprovalRow[];
+  }
+
+  /** Media hashes that some asset with GenAI evidence has: only those need a lineage lookup. */
+  genaiMediaHashes(): Set<string> {
+    const rows = this.q(
+      `SELECT DISTINCT a.media_hash AS h FROM assets a JOIN evidence e ON e.asset_id = a.id
+       WHERE a.media_hash IS NOT NULL AND e.signal IN ('genai', 'genai-edited')`,
+    ).all() as Array<{ h: string }>;
+    return new Set(rows.map((r) => r.h));
+  }
+
+  markMissing(id: number, now: string): void {
+    this.q("UPDATE locations SET state = 'missing', last_seen = ? WHERE id = ? AND state <> 'missing'").run(now, id);
+  }
+
+  /** A file moved in a working root: same inode and content, new path. */
+  relocate(id: number, newPath: string, stat: StatKey, now: string): void {
+    this.q(
+      "UPDATE locations SET path = ?, dev = ?, ino = ?, size = ?, mtime_ns = ?, ctime_ns = ?, state = 'present', error = NULL, last_seen = ? WHERE id = ?",
+    ).run(newPath, stat.dev, stat.ino, stat.size, stat.mtimeNs, stat.ctimeNs, now, id);
+  }
+
+  /** Present files with this file name (any folder), newest first; for finding a cut's source media. */
+  presentLocationsNamed(name: string): LocationRow[] {
+    // A scan, not an index lookup: asked once per question, never per file.
+    return this.q("SELECT * FROM locations WHERE state = 'present' AND asset_id IS NOT NULL AND substr(path, -length(?) - 1) = '/' || ? ORDER BY last_seen DESC LIMIT 20").all(name, name) as LocationRow[];
+  }
+
+  // ------------------------------------------------------------------ sequences
+
+  /** Record a folder's sequence as found now: its frames replace those recorded before. */
+  putSequence(seq: Omit<SequenceRow, "id" | "first_seen" | "updated_at">, frames: ReadonlyArray<{ locationId: number; frame: number }>, now: string): number {
+    const { id } = this.q(
+      `INSERT INTO sequences (dir, key, pattern, first_frame, last_frame, frames, gaps, duplicates, first_seen, updated_at)
+       VALUES (@dir, @key, @pattern, @first_frame, @last_frame, @frames, @gaps, @duplicates, @now, @now)
+       ON CONFLICT (dir, key) DO UPDATE SET pattern = excluded.pattern, first_frame = excluded.first_frame, last_frame = excluded.last_frame,
+         frames = excluded.frames, gaps = excluded.gaps, duplicates = excluded.duplicates, updated_at = excluded.updated_at
+       RETURNING id`,
+    ).get({ ...seq, now }) as { id: number };
+    this.q("DELETE FROM sequence_frames WHERE sequence_id = ?").run(id);
+    const ins = this.q("INSERT OR IGNORE INTO sequence_frames (sequence_id, location_id, frame) VALUES (?, ?, ?)");
+    for (const f of frames) ins.run(id, f.locationId, f.frame);
+    return id;
+  }
+
+  hasSequencesIn(dir: string): boolean {
+    return this.q("SELECT 1 FROM sequences WHERE dir = ? LIMIT 1").get(dir) !== undefined;
+  }
+
+  sequenceByKey(dir: string, key: string): SequenceRow | undefined {
+    return this.q("SELECT * FROM sequences WHERE dir = ? AND key = ?").get(dir, key) as SequenceRow | undefined;
+  }
+
+  /** The sequences a content's files belong to, with the frame each is. */
+  sequencesOfAsset(assetId: number): Array<SequenceRow & { frame: number; path: string }> {
+    return this.q(
+      `SELECT s.*, sf.frame, l.path FROM locations l JOIN sequence_frames sf ON sf.location_id = l.id JOIN sequences s ON s.id = sf.sequence_id
+       WHERE l.asset_id = ? AND l.state = 'present' ORDER BY s.id`,
+    ).all(assetId) as Array<SequenceRow & { frame: number; path: string }>;
+  }
+
+  /** Whether any present frame of the sequence has GenAI evidence of its own. */
+  sequenceHasGenAI(sequenceId: number): boolean {
+    return this.q(
+      `SELECT 1 FROM sequence_frames sf JOIN locations l ON l.id = sf.location_id AND l.state = 'present'
+       JOIN evidence e ON e.asset_id = l.asset_id AND e.signal IN ('genai', 'genai-edited') WHERE sf.sequence_id = ? LIMIT 1`,
+    ).get(sequenceId) !== undefined;
+  }
+
+  /** The asset ids of a sequence's present frames, in frame order. */
+  sequenceAssets(sequenceId: number): number[] {
+    return (this.q(
+      `SELECT DISTINCT l.asset_id AS id FROM sequence_frames sf JOIN locations l ON l.id = sf.location_id
+       WHERE sf.sequence_id = ? AND l.asset_id IS NOT NULL ORDER BY sf.frame`,
+    ).all(sequenceId) as Array<{ id: number }>).map((r) => r.id);
+  }
+
+  /**
+   * GenAI evidence of the other frames of the sequences this content is a frame of: one
+   * labelled frame makes the shot GenAI. Bounded, like media-hash lineage.
+   */
+  genaiEvidenceBySequence(assetId: number, limit: number): SequenceEvidenceRow[] {
+    return this.q(
+      `SELECT e.*, a.sha256, s.pattern, sf2.frame FROM locations l1
+         JOIN sequence_frames sf1 ON sf1.location_id = l1.id
+         JOIN sequences s ON s.id = sf1.sequence_id
+         JOIN sequence_frames sf2 ON sf2.sequence_id = sf1.sequence_id
+         JOIN locations l2 ON l2.id = sf2.location_id AND l2.state = 'present'
+         JOIN evidence e ON e.asset_id = l2.asset_id AND e.signal IN ('genai', 'genai-edited')
+         JOIN assets a ON a.id = l2.asset_id
+       WHERE l1.asset_id = ? AND l1.state = 'present' AND l2.asset_id <> ?
+       GROUP BY e.source, e.field, e.value LIMIT ?`,
+    ).all(assetId, assetId, limit) as SequenceEvidenceRow[];
+  }
+
+  // ------------------------------------------------------------------ fingerprints
+
+  fingerprintState(assetId: number): FingerprintedRow | undefined {
+    return this.q("SELECT * FROM fingerprinted WHERE asset_id = ?").get(assetId) as FingerprintedRow | undefined;
+  }
+
+  /** Replace an asset's fingerprints (derived data, recomputed at will) and say how they were made. */
+  putFingerprints(assetId: number, info: Omit<FingerprintedRow, "asset_id">, frames: readonly FingerprintInput[]): void {
+    this.q("DELETE FROM fingerprints WHERE asset_id = ?").run(assetId);
+    const ins = this.q("INSERT INTO fingerprints (asset_id, seconds, hash, c0, c1, c2, c3, low_detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    for (const f of frames) ins.run(assetId, f.seconds, f.hash, f.chunks[0], f.chunks[1], f.chunks[2], f.chunks[3], f.lowDetail ? 1 : 0);
+    this.q(
+      `INSERT INTO fingerprinted (asset_id, algo, state, reason, kind, width, height, duration, fps_num, fps_den, start_tc, at)
+       VALUES (@asset_id, @algo, @state, @reason, @kind, @width, @height, @duration, @fps_num, @fps_den, @start_tc, @at)
+       ON CONFLICT (asset_id) DO UPDATE SET algo = excluded.algo, state = excluded.state, reason = excluded.reason, kind = excluded.kind,
+         width = excluded.width, height = excluded.height, duration = excluded.duration, fps_num = excluded.fps_num,
+         fps_den = excluded.fps_den, start_tc = excluded.start_tc, at = excluded.at`,
+    ).run({ ...info, asset_id: assetId });
+  }
+
+  /**
+   * Assets fingerprinted with `algo` and not waiting for anything (`retryReason`: a skip
+   * reason that no longer holds, e.g. a missing ffmpeg now installed): a scan backfills the rest.
+   */
+  fingerprintedAssets(algo: string, retryReason: string | null): Set<number> {
+    const rows = this.q("SELECT asset_id FROM fingerprinted WHERE algo = ? AND NOT (state = 'skipped' AND reason IS ?)").raw(true).all(algo, retryReason) as Array<[number]>;
+    return new Set(rows.map((r) => r[0]));
+  }
+
+  fingerprintsOf(assetId: number): FingerprintRow[] {
+    return this.q("SELECT id, asset_id, seconds, hash, low_detail FROM fingerprints WHERE asset_id = ? ORDER BY seconds").all(assetId) as FingerprintRow[];
+  }
+
+  /**
+   * Multi-index lookup: fingerprints whose chunk i is one of `near[i]` for some i (the
+   * caller passes each chunk's values within the search radius). Candidates only, possibly
+   * repeated: the caller measures the full distance.
+   */
+  fingerprintCandidates(near: readonly [number[], number[], number[], number[]]): Array<[id: number, hash: string]> {
+    // UNION ALL: a row found through two chunks comes twice; the caller's distance check
+    // does not care, and SQLite's de-duplication costs more than it saves. Only id and hash,
+    // as arrays: thousands of candidates, of which a handful are near.
+    const sel = (c: string): string => `SELECT id, hash FROM fingerprints WHERE low_detail = 0 AND ${c} IN (SELECT value FROM json_each(?))`;
+    return this.q(`${sel("c0")} UNION ALL ${sel("c1")} UNION ALL ${sel("c2")} UNION ALL ${sel("c3")}`)
+      .raw(true)
+      .all(...near.map((n) => JSON.stringify(n))) as Array<[number, string]>;
+  }
+
+  fingerprintById(id: number): FingerprintRow | undefined {
+    return this.q("SELECT id, asset_id, seconds, hash, low_detail FROM fingerprints WHERE id = ?").get(id) as FingerprintRow | undefined;
+  }
+
+  /** Every matchable fingerprint of a GenAI asset, with its asset: a sweep compares against these in memory. */
+  genaiFingerprints(): GenAIFingerprintRow[] {
+    return this.q(
+      `SELECT f.id, f.asset_id, f.seconds, f.hash, f.low_detail, a.sha256, a.origin, a.status
+       FROM assets a JOIN fingerprints f ON f.asset_id = a.id
+       WHERE a.origin IN ('genai', 'genai-edited') AND f.low_detail = 0 ORDER BY f.asset_id, f.seconds`,
+    ).all() as GenAIFingerprintRow[];
+  }
+
+  fingerprintCount(): number {
+    return (this.q("SELECT count(*) AS n FROM fingerprints").get() as { n: number }).n;
+  }
+
+  // ------------------------------------------------------------------ quarantine
+
+  planQuarantine(r: Pick<QuarantineRow, "kind" | "original_path" | "original_raw" | "quarantine_path" | "sha256" | "asset_id" | "dev" | "ino" | "reason" | "evidence" | "planned_at">): number {
+    const info = this.q(
+      `INSERT INTO quarantine (kind, original_path, original_raw, quarantine_path, sha256, asset_id, dev, ino, reason, evidence, state, planned_at)
+       VALUES (@kind, @original_path, @original_raw, @quarantine_path, @sha256, @asset_id, @dev, @ino, @reason, @evidence, 'planned', @planned_at)`,
+    ).run(r);
+    return Number(info.lastInsertRowid);
+  }
+
+  /** A file blocked while still being written: its final content, once it settled in quarantine. */
+  /** The quarantined bytes were hashed: what they are, and how the gate judges them now. */
+  settleQuarantine(id: number, f: { sha256: string; assetId: number | null; kind: QuarantineRow["kind"]; reason: string; evidence: string | null; at: string }): void {
+    this.q("UPDATE quarantine SET sha256 = ?, asset_id = coalesce(?, asset_id), kind = ?, reason = ?, evidence = coalesce(?, evidence), verified_at = ? WHERE id = ?").run(
+      f.sha256,
+      f.assetId,
+      f.kind,
+      f.reason,
+      f.evidence,
+      f.at,
+      id,
+    );
+  }
+
+  /** Moved rows whose quarantined bytes are not verified yet. */
+  unsettledQuarantine(): QuarantineRow[] {
+    return this.q("SELECT * FROM quarantine WHERE state = 'moved' AND verified_at IS NULL ORDER BY id").all() as QuarantineRow[];
+  }
+
+  /** The permission bits of a file made unreadable in place (null: restored). */
+  setHeldMode(id: number, mode: number | null): void {
+    this.q("UPDATE quarantine SET held_mode = ? WHERE id = ?").run(mode, id);
+  }
+
+  /** The destination name is only known once the row has its id. */
+  setQuarantinePath(id: number, quarantinePath: string): void {
+    this.q("UPDATE quarantine SET quarantine_path = ? WHERE id = ?").run(quarantinePath, id);
+  }
+
+  setQuarantineState(id: number, state: QuarantineRow["state"], fields: { error?: string | null; moved_at?: string | null; attempts?: number } = {}): void {
+    this.q(
+      `UPDATE quarantine SET state = @state, error = @error, moved_at = coalesce(@moved_at, moved_at), attempts = attempts + @attempts WHERE id = @id`,
+    ).run({ id, state, error: fields.error ?? null, moved_at: fields.moved_at ?? null, attempts: fields.attempts ?? 0 });
+  }
+
+  markReleased(id: number, f: { to: string; by: string; note: string | null; forced: boolean; at: string }): void {
+    this.q(
+      `UPDATE quarantine SET state = 'released', released_at = ?, released_to = ?, released_by = ?, release_note = ?, release_forced = ? WHERE id = ?`,
+    ).run(f.at, f.to, f.by, f.note, f.forced ? 1 : 0, id);
+  }
+
+  quarantineById(id: number): QuarantineRow | undefined {
+    return this.q("SELECT * FROM quarantine WHERE id = ?").get(id) as QuarantineRow | undefined;
+  }
+
+  quarantineRows(states?: readonly QuarantineRow["state"][]): QuarantineRow[] {
+    if (!states) return this.q("SELECT * FROM quarantine ORDER BY id").all() as QuarantineRow[];
+    return this.q("SELECT * FROM quarantine WHERE state IN (SELECT value FROM json_each(?)) ORDER BY id").all(JSON.stringify(states)) as QuarantineRow[];
+  }
+
+  /** A move of this file that is waiting to be retried. */
+  stuckAt(p: string): QuarantineRow | undefined {
+    return this.q("SELECT * FROM quarantine WHERE state = 'stuck' AND original_path = ? ORDER BY id DESC LIMIT 1").get(p) as QuarantineRow | undefined;
+  }
+
+  /** A release with --force lets this content stay at this path despite the gate. */
+  forcedRelease(p: string, sha256: string): QuarantineRow | undefined {
+    return this.q("SELECT * FROM quarantine WHERE state = 'released' AND release_forced = 1 AND released_to = ? AND sha256 = ? ORDER BY id DESC LIMIT 1").get(
+      p,
+      sha256,
+    ) as QuarantineRow | undefined;
+  }
+
+  quarantineCounts(): Record<string, number> {
+    const rows = this.q("SELECT kind || '/' || state AS k, count(*) AS n FROM quarantine GROUP BY k").all() as { k: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.k, r.n]));
+  }
+
+  assetCount(): number {
+    return (this.q("SELECT count(*) AS n FROM assets").get() as { n: number }).n;
+  }
+
+  // ------------------------------------------------------------------ watcher lock and status
+
+  watcherRow(): WatcherRow | undefined {
+    return this.q("SELECT * FROM watcher WHERE id = 1").get() as WatcherRow | undefined;
+  }
+
+  claimWatcher(pid: number, host: string, now: string): void {
+    this.q(
+      `INSERT INTO watcher (id, pid, host, started_at, heartbeat_at, stopped_at, ready, state) VALUES (1, ?, ?, ?, ?, NULL, 0, '{}')
+       ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, host = excluded.host, started_at = excluded.started_at,
+         heartbeat_at = excluded.heartbeat_at, stopped_at = NULL, ready = 0, state = '{}'`,
+    ).run(pid, host, now, now);
+  }
+
+  heartbeat(pid: number, now: string, ready: boolean, state: Record<string, unknown>): void {
+    this.q("UPDATE watcher SET heartbeat_at = ?, ready = ?, state = ? WHERE id = 1 AND pid = ?").run(now, ready ? 1 : 0, JSON.stringify(state), pid);
+  }
+
+  releaseWatcher(pid: number, now: string): void {
+    this.q("UPDATE watcher SET stopped_at = ?, ready = 0 WHERE id = 1 AND pid = ?").run(now, pid);
+  }
+
+  /** Decisions made since `afterId` (by other processes too), for the watcher to re-judge deliverables. */
+  decisionEventsAfter(afterId: number): { id: number; asset_id: number | null }[] {
+    return this.q(
+      "SELECT id, asset_id FROM events WHERE id > ? AND kind IN ('approved', 'revoked', 'tagged', 'classified') ORDER BY id LIMIT 10000",
+    ).all(afterId) as { id: number; asset_id: number | null }[];
+  }
+
+  lastEventId(): number {
+    return (this.q("SELECT coalesce(max(id), 0) AS n FROM events").get() as { n: number }).n;
+  }
+}
+
+/** Ids of the assets present under a folder; takes pathRange(dir) as its two parameters. */
+const ASSETS_UNDER = "SELECT asset_id FROM locations WHERE state = 'present' AND path >= ? AND path < ? AND asset_id IS NOT NULL";
+
+/** Paths under `dir` as a range of the path index: "dir/" up to (not including) "dir0" ("0" follows "/"). */
+function pathRange(dir: string): [string, string] {
+  const prefix = dir.endsWith("/") ? dir : dir + "/";
+  return [prefix, prefix.slice(0, -1) + "0"];
+}

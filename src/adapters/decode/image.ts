@@ -1,0 +1,135 @@
+// Fingerprint of a still: decode with sharp (libvips), reduce to HASH_SIZE x HASH_SIZE grey
+// pixels, hash (phash.ts).
+//
+// Decoding: EXIF orientation applied (a rotated re-save hashes like its original), alpha
+// flattened onto black (what a compositor or an NLE shows under a transparent GenAI
+// element), greyscale, resized with sharp's default Lanczos-3 kernel (after JPEG
+// shrink-on-load) to exactly HASH_SIZE x HASH_SIZE whatever the aspect (fit "fill"), 8 bits
+// per pixel whatever the input depth (16-bit PNG/TIFF included). Multi-page files (GIF,
+// TIFF): the first page.
+//
+// Formats: what the prebuilt sharp 0.34 decodes from a file: JPEG, PNG, WebP, TIFF
+// (8/16-bit, float), GIF, AVIF. Not HEIC (its libheif has no HEVC decoder: only .avif),
+// not OpenEXR or DPX (no ImageMagick/OpenEXR loader in the prebuilt).
+//
+// Errors: FingerprintError naming the file and a short reason. Truncated data fails
+// (failOn "error": sharp would otherwise hash the grey filler of a JPEG cut in half);
+// harmless decoder warnings (extraneous bytes before a marker) do not.
+
+import { constants } from "node:fs";
+import { open } from "node:fs/promises";
+import path from "node:path";
+import sharp from "sharp";
+import { errorMessage, InputError } from "../../domain/errors.js";
+import { describeFsError, errnoCode } from "../../errors.js";
+import { HASH_SIZE, hashGrey } from "../../domain/phash.js";
+
+/**
+ * Largest decoded image, in pixels (width x height): sharp's own default (0x3FFF x 0x3FFF,
+ * about 268 megapixels), stated here so it is a decision and not an accident. A file
+ * claiming more (a decompression bomb, or a truly huge scan) fails with "image too large".
+ */
+export const MAX_INPUT_PIXELS = 0x3fff * 0x3fff;
+
+// Process-wide sharp settings. No cache: every file is read once, and a cache would hold
+// decoded images for nothing. One libvips worker thread per image: callers fingerprint
+// several files at once through libuv's pool (4 threads by default), so more threads per
+// image would only oversubscribe a small machine; on 2 cores a 1280x720 PNG costs about
+// as much either way (bench/fingerprint.ts).
+sharp.cache(false);
+sharp.concurrency(1);
+
+export interface ImageFingerprint {
+  /** pHash, 16 lowercase hex digits. */
+  hash: string;
+  /** As displayed: after EXIF orientation. */
+  width: number;
+  height: number;
+  /** Flat picture (one colour, black): never match on it. */
+  lowDetail: boolean;
+}
+
+/**
+ * A picture or video that cannot be decoded. A usage error (exit 2) when it reaches the
+ * CLI: the file named is bad input, not a bug. Ingest catches it and records the reason.
+ */
+export class FingerprintError extends InputError {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${file}: cannot fingerprint: ${reason}`, options);
+  }
+}
+
+/** Extensions sharp decodes here, lowercase with the dot. */
+export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".tif", ".tiff", ".avif", ".gif"]);
+
+/** Whether a file (by its name or extension, ".png" or "png") is worth fingerprinting as a still. */
+export function isFingerprintableImage(pathOrExt: string): boolean {
+  const ext = path.extname(pathOrExt) || (pathOrExt.startsWith(".") ? pathOrExt : `.${pathOrExt}`);
+  return IMAGE_EXTENSIONS.has(ext.toLowerCase());
+}
+
+/** The fingerprint of the still at `file`. Throws FingerprintError. */
+export async function fingerprintImage(file: string): Promise<ImageFingerprint> {
+  await checkFile(file);
+  try {
+    const image = sharp(file, { failOn: "error", limitInputPixels: MAX_INPUT_PIXELS });
+    const meta = await image.metadata();
+    const { data, info } = await image
+      .rotate()
+      .flatten({ background: "#000000" })
+      .greyscale()
+      .resize(HASH_SIZE, HASH_SIZE, { fit: "fill" })
+      .raw({ depth: "uchar" })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 1 || data.length !== HASH_SIZE * HASH_SIZE) {
+      // sharp promised one 8-bit channel: anything else is a bug here, not a bad file.
+      throw new Error(`unexpected decode: ${info.width}x${info.height}x${info.channels}, ${data.length} bytes`);
+    }
+    const { hash, lowDetail } = hashGrey(data);
+    return { hash, width: meta.autoOrient.width, height: meta.autoOrient.height, lowDetail };
+  } catch (err) {
+    throw new FingerprintError(file, decodeReason(err), { cause: err });
+  }
+}
+
+/**
+ * Open the file ourselves first: sharp reports a missing, unreadable or empty file and a
+ * folder all as "unsupported image format" (ffmpeg's messages are no clearer). Throws
+ * FingerprintError.
+ */
+export async function checkFile(file: string): Promise<void> {
+  let handle;
+  try {
+    // Non-blocking: opening a named pipe must not wait for a writer.
+    handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    const st = await handle.stat();
+    if (st.isDirectory()) throw new FingerprintError(file, "is a directory");
+    if (!st.isFile()) throw new FingerprintError(file, "not a regular file");
+    if (st.size === 0) throw new FingerprintError(file, "empty file (0 bytes)");
+  } catch (err) {
+    if (err instanceof FingerprintError) throw err;
+    throw new FingerprintError(file, errnoCode(err) === "EISDIR" ? "is a directory" : describeFsError(err), { cause: err });
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** A short human reason from a libvips/sharp error, by the few messages that matter. */
+function decodeReason(err: unknown): string {
+  const code = errnoCode(err);
+  if (code) return describeFsError(err);
+  const msg = errorMessage(err);
+  if (/unsupported image format/i.test(msg)) return "not an image in a supported format (JPEG, PNG, WebP, TIFF, GIF, AVIF)";
+  if (/exceeds pixel limit/i.test(msg)) return `image too large (over ${MAX_INPUT_PIXELS.toLocaleString("en-US")} pixels)`;
+  if (/Input file is missing/i.test(msg)) return "file vanished (no such file)";
+  if (/premature end|truncated|end of stream|end of file|read error|unexpected end|corrupt|invalid|bad (huffman|marker)|not enough/i.test(msg)) {
+    return "truncated or corrupt image data";
+  }
+  // Keep the first line of libvips' message, without its loader prefix noise.
+  const first = msg.split("\n").find((l) => l.trim() !== "") ?? "undecodable image";
+  return `cannot decode image (${first.trim().slice(0, 120)})`;
+}

@@ -1,0 +1,44 @@
+// CSV report: one row per file (RFC 4180), for spreadsheets.
+
+import type { ReportWriter, SweepRow } from "../../domain/sweep-types.js";
+import type { Sink } from "./sink.js";
+
+export const CSV_COLUMNS = [
+  "path", "finding", "reasons", "size", "sha256", "origin", "status", "labels", "first_seen", "known_before",
+  "tool", "model", "approved_by", "approval_ref", "scope", "approved_at",
+] as const;
+
+export function csvReport(sink: Sink): ReportWriter {
+  let headed = false;
+  const head = async (): Promise<void> => {
+    if (headed) return;
+    headed = true;
+    await sink.write(CSV_COLUMNS.join(",") + "\r\n");
+  };
+  return {
+    async row(r: SweepRow) {
+      await head();
+      const d = r.disclosure;
+      const cells = [
+        r.path, r.finding, r.reasons.join("; "), r.size, r.sha256, r.origin, r.status, r.labels, r.firstSeen, r.knownBefore,
+        d?.tool, d?.model, d?.approvedBy, d?.approvalRef, d?.scope, d?.approvedAt,
+      ];
+      await sink.write(cells.map(cell).join(",") + "\r\n");
+    },
+    async end() {
+      await head();
+      await sink.close();
+    },
+  };
+}
+
+/**
+ * Quote when needed; a cell a spreadsheet would run as a formula (= + - @ at the start)
+ * gets a leading apostrophe, so a hostile file name cannot run anything when opened.
+ */
+export function cell(v: string | number | boolean | null | undefined): string {
+  if (v === null || v === undefined) return "";
+  let s = String(v);
+  if (typeof v === "string" && /^[=+\-@\t\r]/.test(s)) s = "'" + s;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}

@@ -1,0 +1,28 @@
+// JSON report: one document, summary first, then every file. Schema: README "Sweep report
+// (JSON)"; `schemaVersion` changes when a field changes meaning or goes away.
+
+import type { ReportWriter, SweepRow, SweepSummary } from "../../domain/sweep-types.js";
+import { Spool, type Sink } from "./sink.js";
+
+export function jsonReport(sink: Sink): ReportWriter {
+  // Rows wait in a temporary file so the summary (known only at the end) can come first.
+  const rows = new Spool();
+  let n = 0;
+  return {
+    row: (r: SweepRow) => rows.write((n++ === 0 ? "\n    " : ",\n    ") + JSON.stringify(r)),
+    abort: async () => {
+      await rows.dispose();
+    },
+    async end(summary: SweepSummary) {
+      try {
+        const { schemaVersion, ...rest } = summary;
+        await sink.write(`{\n  "schemaVersion": ${schemaVersion},\n  "summary": ${JSON.stringify(rest, null, 2).replace(/\n/g, "\n  ")},\n  "files": [`);
+        if (n > 0) await sink.append(rows);
+        await sink.write(`${n > 0 ? "\n  " : ""}]\n}\n`);
+        await sink.close();
+      } finally {
+        await rows.dispose();
+      }
+    },
+  };
+}

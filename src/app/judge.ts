@@ -1,0 +1,133 @@
+// Judge: the facts about one file in deliverables → the gate's decision, through the one
+// rule function (src/domain/gate-policy.ts). The gate, `prov release`, and the desk ask
+// here; the sweep's findings start from the same facts.
+
+import { classify } from "../domain/classify.js";
+import { decide, type GateDecision, type GateFacts } from "../domain/gate-policy.js";
+import { derivations, probesOf, type Matching } from "../domain/likeness.js";
+import { evidenceOf, twinEvidence } from "../domain/lineage.js";
+import type { Evidence } from "../domain/types.js";
+import { isGenAI } from "../domain/types.js";
+import { evidenceFromTags } from "../domain/evidence.js";
+import type { AssetFactsRow, AssetRow, MetadataResult, Repos } from "../ports.js";
+import { describeDerivationIn, lookalikesIn } from "./perceptual.js";
+
+export interface JudgePolicy {
+  unknownPolicy: "allow" | "hold";
+  /** How perceptual look-alikes are judged; absent: content and labels only. */
+  matching?: Matching | undefined;
+}
+
+const NOTHING: Omit<GateFacts, "unknownPolicy"> = {
+  entry: "file",
+  empty: false,
+  known: null,
+  own: null,
+  readError: null,
+  stable: true,
+  forcedRelease: false,
+};
+
+/** A path that is not a regular file, or could not be looked at: decided without content. */
+export function judgeEntry(entry: "symlink" | "other" | "unreadable", policy: JudgePolicy, readError: string | null = null): GateDecision {
+  return decide({ ...NOTHING, entry, readError, unknownPolicy: policy.unknownPolicy });
+}
+
+/** A regular file of 0 bytes (young ones wait: they are usually about to be written). */
+export function judgeEmpty(stable: boolean, policy: JudgePolicy): GateDecision {
+  return decide({ ...NOTHING, empty: true, stable, unknownPolicy: policy.unknownPolicy });
+}
+
+/**
+ * Content known by its SHA-256 (or reached by inode: a hard link or rename), judged before
+ * anything else is read: temporary GenAI is blocked, complete or not, unless a person
+ * released this content to this path with --force.
+ */
+export async function judgeKnown(store: Pick<Repos, "quarantine">, asset: AssetRow, at: string, via: "content" | "inode", policy: JudgePolicy): Promise<GateDecision> {
+  const forced = (await store.quarantine.forcedRelease(at, asset.sha256)) !== undefined;
+  return decide({ ...NOTHING, known: { origin: asset.origin, status: asset.status, sha256: asset.sha256, via }, forcedRelease: forced, stable: false, unknownPolicy: policy.unknownPolicy });
+}
+
+/**
+ * Content not recorded (yet): what its own metadata, the folder rules and its media-data
+ * twins say, and what the store knows of its SHA-256 when it was hashed. Temporary GenAI is
+ * blocked whether or not the file is complete; anything else waits to be recorded.
+ */
+export async function judgeUnrecorded(
+  store: Pick<Repos, "evidence">,
+  f: { sha256: string | null; known: AssetRow | undefined; metadata: MetadataResult | undefined; folderEvidence: readonly Evidence[]; stable: boolean; unnamed?: boolean },
+  policy: JudgePolicy,
+): Promise<{ decision: GateDecision; evidence: Evidence[] }> {
+  const md = f.metadata?.ok ? f.metadata.metadata : null;
+  const evidence = [...(md ? evidenceFromTags(md.tags) : []), ...f.folderEvidence];
+  if (md?.mediaHash) evidence.push(...twinEvidence(await store.evidence.genaiByMediaHash(md.mediaHash, f.known?.id ?? null, 50)));
+  const known = f.known && f.sha256 ? { origin: f.known.origin, status: f.known.status, sha256: f.sha256, via: "content" as const } : null;
+  const decision = decide({
+    ...NOTHING,
+    known,
+    own: { origin: classify(evidence).origin, evidence },
+    stable: false, // recorded content is judged by judgeRecorded; this is the early look
+    unnamed: f.unnamed ?? false,
+    unknownPolicy: policy.unknownPolicy,
+  });
+  return { decision, evidence };
+}
+
+/**
+ * Recorded content at a path: the full decision, with the perceptual look-alike when its
+ * answer could change it (a file about to be allowed). `likeness` false leaves that out (the
+ * gate asks again once it has decoded the picture: expensive facts after cheap ones).
+ */
+export async function judgeRecorded(
+  store: Pick<Repos, "quarantine" | "fingerprints" | "locations" | "assets">,
+  facts: AssetFactsRow,
+  at: { path: string | null; stable: boolean; readError?: string | null; unnamed?: boolean; likeness?: boolean },
+  policy: JudgePolicy,
+): Promise<{ decision: GateDecision; evidence: Evidence[]; needsLikeness: boolean }> {
+  const { asset } = facts;
+  const evidence = evidenceOf(facts);
+  const forced = at.path !== null && (await store.quarantine.forcedRelease(at.path, asset.sha256)) !== undefined;
+  const base: GateFacts = {
+    ...NOTHING,
+    empty: asset.size === 0,
+    known: { origin: asset.origin, status: asset.status, sha256: asset.sha256, via: "content" },
+    own: { origin: asset.origin, evidence },
+    stable: at.stable,
+    // An empty or unparseable file has no provenance to read; that is a hold only if nothing else is known.
+    readError: at.readError && asset.origin === "unknown" ? at.readError : null,
+    forcedRelease: forced,
+    unnamed: at.unnamed ?? false,
+    unknownPolicy: policy.unknownPolicy,
+  };
+  const first = decide(base);
+  const comparable = likenessApplies(facts, evidence, policy);
+  if (first.action !== "allow" || !comparable) return { decision: first, evidence, needsLikeness: false };
+  if (at.likeness === false) return { decision: first, evidence, needsLikeness: true };
+  const derived = await derivedOf(store, facts, policy.matching!);
+  return { decision: derived ? decide({ ...base, derived }) : first, evidence, needsLikeness: false };
+}
+
+/**
+ * Whether the perceptual look-alike can change this content's judgment: not for GenAI
+ * content (decided already), nor content a person tagged (their decision wins), nor
+ * without fingerprints to compare.
+ */
+export function likenessApplies(facts: AssetFactsRow, evidence: readonly Evidence[], policy: JudgePolicy): boolean {
+  if (!policy.matching || isGenAI(facts.asset.origin) || facts.asset.size === 0) return false;
+  return classify(evidence).decidedBy[0]?.source !== "manual";
+}
+
+/** The temporary GenAI asset a recorded content looks like, by its fingerprints in the store's index. */
+export async function derivedOf(store: Pick<Repos, "fingerprints" | "locations" | "assets">, facts: AssetFactsRow, matching: Matching): Promise<GateFacts["derived"]> {
+  const probes = probesOf(facts.prints);
+  if (probes.length === 0) return null;
+  const matches = await lookalikesIn(store, probes, matching.limits, facts.asset.id);
+  if (matches.length === 0) return null;
+  const assets = new Map<number, AssetRow>();
+  for (const m of matches) {
+    const a = await store.assets.byId(m.assetId);
+    if (a) assets.set(m.assetId, a);
+  }
+  const found = derivations(matches, (id) => assets.get(id), matching.gap)[0];
+  return found ? { verdict: found.verdict, what: await describeDerivationIn(store, found, facts.asset.id) } : null;
+}

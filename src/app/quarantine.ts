@@ -1,0 +1,372 @@
+// The quarantine: where the gate puts what must not stay in deliverables. Every move is
+// an intent in the store first ('planned'), then the move, then 'moved' with a JSON
+// receipt beside the file; nothing is ever deleted. recover() finishes or rolls back
+// intents left by a crash. A file that cannot be moved yet because it is still being
+// written to another filesystem is made unreadable where it is, and moved once complete.
+
+import { randomUUID } from "node:crypto";
+import { constants } from "node:fs";
+import { chmod, copyFile, link, lstat, readdir, rm, unlink } from "node:fs/promises";
+import { hostname } from "node:os";
+import path from "node:path";
+import type { Evidence } from "../domain/types.js";
+import { errorMessage } from "../domain/errors.js";
+import { errnoCode } from "../errors.js";
+import { log } from "../log.js";
+import { ensureDir, exists, failpoint, fsyncDir, hashOf, MoveError, safeMove, writeFileDurable } from "../adapters/fs/move.js";
+import { systemClock, type Clock, type QuarantineRow, type Store } from "../ports.js";
+
+export interface QuarantineRequest {
+  /** The path as prov shows it (escaped when its name is not UTF-8). */
+  path: string;
+  /** The path's bytes, when its name is not UTF-8. */
+  raw?: Buffer | undefined;
+  kind: "blocked" | "held";
+  reason: string;
+  evidence: readonly Evidence[];
+  sha256: string | null;
+  assetId: number | null;
+  dev: string | null;
+  ino: string | null;
+}
+
+/** Keep names within 255 bytes after the "<id>-" prefix, extension kept. */
+export function quarantineName(id: number, original: string): string {
+  const prefix = `${id}-`;
+  const base = path.basename(original);
+  const max = 255 - Buffer.byteLength(prefix) - Buffer.byteLength(".partial");
+  if (Buffer.byteLength(base) <= max) return prefix + base;
+  const ext = path.extname(base).slice(0, 16);
+  // Trim whole code points: cutting a UTF-16 surrogate pair would make an invalid name.
+  const stem = Array.from(base.slice(0, base.length - ext.length));
+  while (Buffer.byteLength(stem.join("")) + Buffer.byteLength(ext) > max) stem.pop();
+  return prefix + stem.join("") + ext;
+}
+
+export function receiptPath(row: Pick<QuarantineRow, "id" | "quarantine_path">): string {
+  return path.join(path.dirname(row.quarantine_path), `${row.id}.receipt.json`);
+}
+
+/** Where the original file is on disk: its name's bytes when they are not UTF-8. */
+export function originalOf(row: Pick<QuarantineRow, "original_path" | "original_raw">): string | Buffer {
+  return row.original_raw ?? row.original_path;
+}
+
+const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+
+export class Quarantine {
+  constructor(
+    private readonly store: Store,
+    readonly root: string,
+    private readonly version: string,
+    /** How long a file must be unchanged before it may be copied across filesystems. */
+    private readonly quietMs = 0,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  /** Plan, move, record. A move that cannot complete leaves the row 'stuck' for retry; it is never reported as moved. */
+  async quarantine(req: QuarantineRequest): Promise<QuarantineRow> {
+    const day = this.clock.iso().slice(0, 10);
+    const dir = path.join(this.root, day);
+    if (!(await exists(dir))) await ensureDir(dir); // a stat, not an fsync, on the hot path
+    const id = await this.store.transaction(
+      async (tx) => {
+        const now = this.clock.iso();
+        const rowId = await tx.quarantine.plan({
+          kind: req.kind,
+          original_path: req.path,
+          original_raw: req.raw ?? null,
+          quarantine_path: path.join(this.root, `.planning-${randomUUID()}`),
+          sha256: req.sha256,
+          asset_id: req.assetId,
+          dev: req.dev,
+          ino: req.ino,
+          reason: req.reason,
+          evidence: JSON.stringify(req.evidence),
+          planned_at: now,
+        });
+        await tx.quarantine.setPath(rowId, path.join(dir, quarantineName(rowId, req.path)));
+        await tx.events.add("quarantine-planned", now, { assetId: req.assetId, path: req.path, detail: { quarantine_id: rowId, kind: req.kind, reason: req.reason } });
+        return rowId;
+      },
+      { durable: true },
+    );
+    failpoint("quarantine:after-plan");
+    return this.attempt((await this.store.quarantine.byId(id))!);
+  }
+
+  /** Try (again) to move a planned or stuck row's file. */
+  async attempt(row: QuarantineRow): Promise<QuarantineRow> {
+    if (row.state === "stuck") {
+      const where = await this.inspect(row);
+      if (where === "placed") return this.complete(row, true);
+      if (where === "gone") {
+        await this.rollBack(row, "the file left deliverables before it could be moved", false);
+        return (await this.store.quarantine.byId(row.id))!;
+      }
+    }
+    const src = originalOf(row);
+    // A file made unreadable in place: its owner (not root) must read it to copy it.
+    if (row.held_mode !== null && !isRoot) await chmod(src, (row.held_mode & 0o7777) | 0o400).catch(() => undefined);
+    try {
+      await safeMove(src, row.quarantine_path, { dev: row.dev, ino: row.ino, sha256: row.sha256 }, "quarantine", this.quietMs);
+    } catch (err) {
+      const e = err instanceof MoveError ? err : new MoveError(errorMessage(err), undefined, true);
+      if (e.code === "EGROWING") return this.holdInPlace(row, e.message);
+      if (e.retriable) {
+        await this.store.transaction(
+          async (tx) => {
+            await tx.quarantine.setState(row.id, "stuck", { error: e.message, attempts: 1 });
+            if (row.state !== "stuck" || row.error !== e.message) {
+              await tx.events.add("quarantine-stuck", this.clock.iso(), { assetId: row.asset_id, path: row.original_path, detail: { quarantine_id: row.id, error: e.message } });
+            }
+          },
+          { durable: true },
+        );
+        log.warn(`blocked but still present (will retry): ${e.message}`, { quarantine_id: row.id });
+      } else {
+        await this.rollBack(row, e.message, false);
+        log.warn(`quarantine move abandoned: ${e.message}`, { quarantine_id: row.id });
+      }
+      return (await this.store.quarantine.byId(row.id))!;
+    }
+    return this.complete(row, false);
+  }
+
+  /**
+   * A file still being written cannot be copied to another filesystem whole, and its
+   * source must not be unlinked while it grows: it stays where it is, unreadable to anyone
+   * but root (its permissions are recorded and restored on its copy), and is moved once
+   * complete. Without the right to change its mode, it is reported as still present.
+   */
+  private async holdInPlace(row: QuarantineRow, why: string): Promise<QuarantineRow> {
+    const src = originalOf(row);
+    let heldMode = row.held_mode;
+    let note = "blocked, still being written: unreadable in place until it is complete, then moved";
+    if (heldMode === null) {
+      try {
+        const st = await lstat(src);
+        if (st.isFile()) {
+          await chmod(src, 0);
+          heldMode = st.mode & 0o7777;
+        }
+      } catch (err) {
+        note = `blocked, still being written, and cannot be made unreadable (${errnoCode(err) ?? errorMessage(err)}): still readable in deliverables until it is complete`;
+      }
+    } else if (!isRoot) {
+      await chmod(src, 0).catch(() => undefined); // attempt() gave its owner read access for the copy
+    }
+    const error = `${why}; ${note}`;
+    await this.store.transaction(
+      async (tx) => {
+        if (heldMode !== row.held_mode) await tx.quarantine.setHeldMode(row.id, heldMode);
+        await tx.quarantine.setState(row.id, "stuck", { error, attempts: 1 });
+        if (row.state !== "stuck" || row.error !== error) {
+          await tx.events.add("quarantine-stuck", this.clock.iso(), { assetId: row.asset_id, path: row.original_path, detail: { quarantine_id: row.id, error, growing: true } });
+        }
+      },
+      { durable: true },
+    );
+    if (row.state !== "stuck") log.warn(`${row.kind}: ${row.original_path}: ${note}`, { quarantine_id: row.id });
+    return (await this.store.quarantine.byId(row.id))!;
+  }
+
+  /** The receipt beside a quarantined file; rewritten when the file is verified or judged again. */
+  async writeReceipt(row: QuarantineRow, movedAt: string, extra: Record<string, unknown> = {}): Promise<void> {
+    const receipt = {
+      receipt: "prov quarantine",
+      id: row.id,
+      kind: row.kind,
+      original_path: row.original_path,
+      ...(row.original_raw ? { original_path_bytes_hex: row.original_raw.toString("hex") } : {}),
+      quarantine_path: row.quarantine_path,
+      moved_at: movedAt,
+      reason: row.reason,
+      evidence: row.evidence ? (JSON.parse(row.evidence) as unknown) : [],
+      sha256: row.sha256,
+      asset_id: row.asset_id,
+      host: hostname(),
+      prov_version: this.version,
+      ...(row.sha256 === null ? { note: "blocked while still being written; sha256 follows once the quarantined bytes are verified" } : {}),
+      release: `prov release ${row.id} --by NAME (needs an approval, or --force --note)`,
+      ...extra,
+    };
+    await writeFileDurable(receiptPath(row), JSON.stringify(receipt, null, 2) + "\n");
+  }
+
+  private async complete(row: QuarantineRow, recovered: boolean): Promise<QuarantineRow> {
+    const movedAt = this.clock.iso();
+    failpoint("quarantine:before-receipt");
+    if (row.held_mode !== null) await chmod(row.quarantine_path, row.held_mode).catch(() => undefined);
+    await this.writeReceipt(row, movedAt);
+    await this.store.transaction(
+      async (tx) => {
+        await tx.quarantine.setState(row.id, "moved", { moved_at: movedAt, attempts: 1 });
+        if (row.held_mode !== null) await tx.quarantine.setHeldMode(row.id, null);
+        await tx.events.add("quarantined", movedAt, {
+          assetId: row.asset_id,
+          path: row.original_path,
+          detail: { quarantine_id: row.id, kind: row.kind, quarantine_path: row.quarantine_path, reason: row.reason, sha256: row.sha256, recovered },
+        });
+      },
+      { durable: true },
+    );
+    log.info(`${row.kind === "blocked" ? "blocked" : "held"}: ${row.original_path} → ${row.quarantine_path} (${row.reason})`, { quarantine_id: row.id });
+    return (await this.store.quarantine.byId(row.id))!;
+  }
+
+  /**
+   * Look at the files of an unfinished move (planned, or stuck and being retried) after a
+   * crash: "placed" when the file already sits in quarantine (a leftover source name of the
+   * same inode or bytes is removed), "source" when it is still only at its original path,
+   * "gone" when it is in neither place. A stale `.partial` copy is removed either way.
+   */
+  private async inspect(row: QuarantineRow): Promise<"placed" | "source" | "gone"> {
+    const src = originalOf(row);
+    const dest = row.quarantine_path;
+    await rm(`${dest}.partial`, { force: true });
+    const destExists = !path.basename(dest).startsWith(".planning-") && (await exists(dest));
+    const srcExists = await exists(src);
+    if (!destExists) return srcExists ? "source" : "gone";
+    if (srcExists) {
+      const [s, d] = await Promise.all([lstat(src, { bigint: true }), lstat(dest, { bigint: true })]);
+      let same = s.dev === d.dev && s.ino === d.ino;
+      // A cross-filesystem copy placed but its source not yet unlinked: the same bytes?
+      if (!same && s.isFile() && d.isFile()) {
+        const destHash = await hashOf(dest);
+        same = (row.sha256 === null || destHash === row.sha256) && (await hashOf(src)) === destHash;
+      }
+      if (same) {
+        await unlink(src);
+        await fsyncDir(typeof src === "string" ? path.dirname(src) : path.dirname(row.original_path));
+      } else {
+        // Another file took the name meanwhile: the quarantined copy is complete; the new one is judged on its own.
+        log.warn(`${row.original_path} holds other content than the file moved to ${dest}; it will be judged on its own`);
+      }
+    }
+    return "placed";
+  }
+
+  /** At start-up: finish or roll back every move a crash interrupted. */
+  async recover(): Promise<void> {
+    for (const row of await this.store.quarantine.rows(["planned", "stuck"])) {
+      try {
+        const where = await this.inspect(row);
+        if (where === "placed") await this.complete(row, true);
+        else if (where === "gone") await this.rollBack(row, "the file left deliverables before it could be moved", true);
+        else if (row.state === "planned") await this.rollBack(row, "interrupted before the file was moved; it will be judged again", true);
+        // A stuck row whose file is still there stays stuck: the retry loop takes it.
+      } catch (err) {
+        log.error(`cannot recover quarantine move ${row.id} (${row.original_path}): ${errorMessage(err)}`);
+      }
+    }
+    await this.recoverReleases();
+    await this.removeStaleTemporaries();
+  }
+
+  private async rollBack(row: QuarantineRow, reason: string, recovered: boolean): Promise<void> {
+    // A file made unreadable in place gets its permissions back (if it is still the one).
+    if (row.held_mode !== null) {
+      const st = await lstat(originalOf(row), { bigint: true }).catch(() => null);
+      if (st && String(st.ino) === row.ino) await chmod(originalOf(row), row.held_mode).catch(() => undefined);
+    }
+    await this.store.transaction(
+      async (tx) => {
+        await tx.quarantine.setState(row.id, "rolled-back", { error: reason });
+        if (row.held_mode !== null) await tx.quarantine.setHeldMode(row.id, null);
+        await tx.events.add("quarantine-rolled-back", this.clock.iso(), { assetId: row.asset_id, path: row.original_path, detail: { quarantine_id: row.id, error: reason, recovered } });
+      },
+      { durable: true },
+    );
+  }
+
+  /** Receipts are written to a temporary name and renamed (src/adapters/fs/durable.ts): a crash can leave one behind. */
+  private async removeStaleTemporaries(): Promise<void> {
+    let days: string[];
+    try {
+      days = await readdir(this.root);
+    } catch {
+      return;
+    }
+    for (const day of days) {
+      let names: string[];
+      try {
+        names = await readdir(path.join(this.root, day));
+      } catch {
+        continue;
+      }
+      for (const n of names) {
+        const m = /^\.\d+\.receipt\.json\.(\d+)\.[0-9a-f]+\.tmp$/.exec(n) ?? /\.receipt\.json\.tmp-(\d+)$/.exec(n);
+        if (m && Number(m[1]) !== process.pid) await rm(path.join(this.root, day, n), { force: true });
+      }
+    }
+  }
+
+  /**
+   * Put a quarantined file back where it was, because what was moved is not what was
+   * judged and its content is allowed (the file changed between judgment and move). Only
+   * when the original path is free; recorded as rolled back.
+   */
+  async putBack(row: QuarantineRow, why: string): Promise<boolean> {
+    const to = originalOf(row);
+    if (await exists(to)) return false;
+    try {
+      await link(row.quarantine_path, to);
+    } catch (err) {
+      if (errnoCode(err) !== "EXDEV") throw err;
+      await copyFile(row.quarantine_path, to, constants.COPYFILE_EXCL);
+    }
+    await fsyncDir(typeof to === "string" ? path.dirname(to) : path.dirname(row.original_path));
+    await unlink(row.quarantine_path);
+    await fsyncDir(path.dirname(row.quarantine_path));
+    await this.writeReceipt(row, row.moved_at ?? this.clock.iso(), { returned: { at: this.clock.iso(), why } });
+    await this.store.transaction(
+      async (tx) => {
+        await tx.quarantine.setState(row.id, "rolled-back", { error: `put back: ${why}` });
+        await tx.events.add("quarantine-rolled-back", this.clock.iso(), { assetId: row.asset_id, path: row.original_path, detail: { quarantine_id: row.id, error: why, putBack: true } });
+      },
+      { durable: true },
+    );
+    log.info(`put back: ${row.original_path} (${why})`, { quarantine_id: row.id });
+    return true;
+  }
+
+  /**
+   * Put a quarantined file back (or elsewhere). Never overwrites. The release is recorded
+   * before the move, so a running gate that sees the file arrive already knows it was
+   * released; if the move fails the record is reverted (recover() does it after a crash).
+   */
+  async release(row: QuarantineRow, to: string, f: { by: string; note: string | null; forced: boolean }): Promise<void> {
+    await ensureDir(path.dirname(to));
+    const at = this.clock.iso();
+    await this.store.transaction((tx) => tx.quarantine.markReleased(row.id, { to, by: f.by, note: f.note, forced: f.forced, at }), { durable: true });
+    try {
+      await safeMove(row.quarantine_path, to, { dev: null, ino: null, sha256: null }, "release");
+    } catch (err) {
+      await this.store.transaction((tx) => tx.quarantine.setState(row.id, "moved", { error: `release failed: ${errorMessage(err)}` }), { durable: true });
+      throw err;
+    }
+    await this.store.transaction(
+      (tx) => tx.events.add("released", this.clock.iso(), { assetId: row.asset_id, path: to, detail: { quarantine_id: row.id, by: f.by, note: f.note, forced: f.forced, from: row.quarantine_path } }).then(() => undefined),
+      { durable: true },
+    );
+  }
+
+  /** A release recorded but not carried out (crash between the two): back to quarantine state. */
+  private async recoverReleases(): Promise<void> {
+    for (const row of await this.store.quarantine.rows(["released"])) {
+      if (!row.released_to || (await this.store.events.list({ path: row.released_to })).some((e) => e.kind === "released")) continue;
+      const inQuarantine = await exists(row.quarantine_path);
+      const atTarget = await exists(row.released_to);
+      if (inQuarantine && atTarget) {
+        const [q, t] = await Promise.all([lstat(row.quarantine_path, { bigint: true }), lstat(row.released_to, { bigint: true })]);
+        if (q.dev === t.dev && q.ino === t.ino) await unlink(row.quarantine_path); // link done, unlink not
+      }
+      if (await exists(row.released_to)) {
+        await this.store.events.add("released", this.clock.iso(), { assetId: row.asset_id, path: row.released_to, detail: { quarantine_id: row.id, recovered: true } });
+      } else {
+        await this.store.quarantine.setState(row.id, "moved", { error: "release interrupted before the file was moved back" });
+      }
+    }
+  }
+}

@@ -1,0 +1,74 @@
+// Settle: after every quarantine move, confirm that what was moved is what was judged.
+// Inode numbers are reused at once and an inode's bytes can change between a judgment and
+// the move, so the quarantined bytes are hashed, recorded (so copies of them are known by
+// content), fingerprinted (so a resized, label-free copy delivered next is recognised), and
+// judged again. Content that turns out to be allowed is put back where it was.
+
+import { lstat } from "node:fs/promises";
+import type { FolderMatcher } from "../domain/folders.js";
+import { mtimeMs, sameStat } from "../domain/identity.js";
+import { statKey } from "../adapters/fs/hash.js";
+import type { Clock, MetadataReader, QuarantineRow, Store } from "../ports.js";
+import { hashOne, readLabels } from "./identify.js";
+import { judgeRecorded, type JudgePolicy } from "./judge.js";
+import { fingerprintPath, needsFingerprint, visualKindOf, type FingerprintOptions } from "./perceptual.js";
+import type { Quarantine } from "./quarantine.js";
+import { recordIdentified } from "./record.js";
+
+export interface SettleDeps {
+  store: Store;
+  reader: MetadataReader;
+  quarantine: Quarantine;
+  folderMatcher: FolderMatcher;
+  policy: JudgePolicy;
+  fingerprint?: FingerprintOptions | undefined;
+  stableMs: number;
+  clock: Clock;
+}
+
+export type Settled = "verified" | "judged-again" | "put-back" | "later";
+
+/** Verify one moved row; "later" when its file is not ready (still settling, or unreadable now). */
+export async function settle(d: SettleDeps, row: QuarantineRow): Promise<Settled> {
+  const { store } = d;
+  const file = row.quarantine_path;
+  const h = await hashOne({ path: file });
+  if (!h.ok || h.result.changedWhileReading || d.clock.now() - mtimeMs(h.result.stat) < d.stableMs) return "later";
+  const known = await store.assets.bySha(h.result.sha256);
+  const [meta] = known && known.exiftool_version !== null ? [undefined] : await readLabels(d.reader, [{ path: file, size: h.result.size }]);
+  const same = await lstat(file, { bigint: true }).then((s) => sameStat(statKey(s), h.result.stat), () => false);
+  if (!same) return "later";
+  // Everything the gate quarantines is fingerprinted: a re-encoded copy of it is recognised.
+  const needPrint = d.fingerprint && visualKindOf(file) && (!known || needsFingerprint(await store.fingerprints.state(known.id)));
+  const prints = needPrint ? await fingerprintPath(file, d.fingerprint!, d.clock.iso()) : null;
+  const folder = h.result.size > 0 ? d.folderMatcher(row.original_path) : [];
+  const rec = await store.transaction((tx) =>
+    recordIdentified(
+      tx,
+      { path: file, stat: h.result.stat, sha256: h.result.sha256, mediaHash: h.result.mediaHash, size: h.result.size, metadata: meta ?? null, known: known ?? undefined, folderEvidence: folder, fingerprints: prints },
+      d.clock.iso(),
+    ),
+  );
+  const moved = h.result.sha256;
+  const sameContent = row.sha256 === moved;
+  const { decision, evidence } = await judgeRecorded(store, rec.facts, { path: row.original_path, stable: true, likeness: true }, d.policy);
+  if (!sameContent && decision.action === "allow") {
+    // Not what was judged, and allowed: it goes back (when its place is free).
+    const why = `the file changed between its judgment and the move; its content now is allowed (${decision.reason})`;
+    if (await d.quarantine.putBack(row, why)) return "put-back";
+  }
+  const kind = decision.action === "hold" ? "held" : decision.action === "block" ? "blocked" : row.kind;
+  const reason = sameContent || decision.action === "allow" ? row.reason : decision.reason;
+  const ev = sameContent ? null : JSON.stringify(evidence.filter((e) => e.signal !== "info"));
+  const at = d.clock.iso();
+  await store.transaction(
+    async (tx) => {
+      await tx.quarantine.settle(row.id, { sha256: moved, assetId: rec.assetId, kind, reason, evidence: ev, at });
+      await tx.events.add("quarantine-settled", at, { assetId: rec.assetId, path: row.original_path, detail: { quarantine_id: row.id, sha256: moved, judged: row.sha256, ...(sameContent ? {} : { judgedAgain: decision.action, reason }) } });
+    },
+    { durable: true },
+  );
+  const after = (await store.quarantine.byId(row.id))!;
+  await d.quarantine.writeReceipt(after, row.moved_at ?? at, { verified_at: at, ...(sameContent ? {} : { judged_again: { was: row.sha256, now: moved, decision: decision.action, reason } }) });
+  return sameContent ? "verified" : "judged-again";
+}

@@ -1,0 +1,60 @@
+// prov frame: where did this picture come from? The question is answered by the use case
+// (src/app/frame.ts); this prints the answer.
+
+import path from "node:path";
+import type { Context } from "../context.js";
+import { matchingOf } from "../../domain/likeness.js";
+import { ExitCode } from "../exit.js";
+import { printJson, println, showPath } from "../output.js";
+import { frameQuestion, type Answer, type FrameOptions } from "../../app/frame.js";
+
+export type { FrameOptions };
+
+export async function frameCommand(ctx: Context, file: string | undefined, opts: FrameOptions): Promise<number> {
+  const store = await ctx.store({ readonly: true });
+  const answer = await frameQuestion({ store, matching: matchingOf(ctx.config().fingerprint), clock: ctx.clock }, file, opts);
+  if (ctx.globals.json) printJson(answer);
+  else printAnswer(answer);
+  return ExitCode.ok;
+}
+
+function printAnswer(a: Answer): void {
+  const tl = a.timeline;
+  if (tl) {
+    println(`cut      ${showPath(String(tl["file"]))} at ${String(tl["recordTimecode"])}`);
+    println(`answer   track ${String(tl["track"])}, event ${String(tl["event"])}${tl["clipName"] ? `, clip ${String(tl["clipName"])}` : ""}${tl["reel"] ? `, reel ${String(tl["reel"])}` : ""}, source ${String(tl["sourceTimecode"])}`);
+    if (tl["transition"]) println(`         in a transition: ${JSON.stringify(tl["transition"])}`);
+    const below = tl["alsoOnTracks"] as Array<Record<string, unknown>>;
+    for (const b of below) println(`         also on ${String(b["track"])}: event ${String(b["event"])}${b["clipName"] ? ` (${String(b["clipName"])})` : ""}, covered`);
+  }
+  if (a.source) println(`source   ${a.source.path ? `${showPath(a.source.path)} (${a.source.how})` : `not found (tried ${a.source.tried.join("; ")})`}`);
+  if (a.file) println(`file     ${showPath(a.file.path)}`);
+  if (a.frame) println(`frame    ${a.frame.frame} at ${a.frame.timecode} (${a.frame.rate} fps, starts ${a.frame.start})`);
+  for (const q of a.sequences) {
+    println(`sequence frame ${q.frame} of ${showPath(path.join(q.dir, q.pattern))}, frames ${q.range} (${q.frames} files)`);
+    if (q.gaps.length > 0) println(`         missing frames: ${q.gaps.map((g) => (g.from === g.to ? `${g.from}` : `${g.from}-${g.to}`)).join(", ")}`);
+    for (const d of q.duplicates) println(`         frame ${d.frame} written twice: ${d.names.join(", ")}`);
+  }
+  if (a.file) println(`sha256   ${a.file.sha256}`);
+  const p = a.provenance;
+  if (p) {
+    println(`origin   ${p.origin}${p.status ? `   status ${p.status}` : ""}`);
+    const decided = p.decidedBy[0];
+    if (decided) println(`because  ${decided.source}: ${decided.field} = ${decided.value.slice(0, 120)}`);
+    const last = p.approvals.at(-1);
+    if (last) println(`approval ${last.action} by ${last.by}${last.ref ? `, ref ${last.ref}` : ""}, ${last.at}`);
+    println(`seen at  ${p.locations.filter((l) => l.state === "present").map((l) => showPath(l.path)).slice(0, 3).join(", ") || "(no present location)"}`);
+  } else if (a.file) {
+    println("origin   not recorded (run `prov scan` on it to record it)");
+  }
+  if ("error" in a.fingerprint) println(`picture  ${a.fingerprint.error}`);
+  if (a.matches.length > 0) {
+    println("looks like:");
+    for (const m of a.matches) {
+      const where = m.inVideo ? ` at ${m.inVideo.from === m.inVideo.to ? m.inVideo.from : `${m.inVideo.from}–${m.inVideo.to}`}` : "";
+      const ap = m.lastApproval ? `, ${m.lastApproval.action}d by ${m.lastApproval.by}` : "";
+      println(`  ${m.verdict.padEnd(8)} distance ${String(m.distance).padStart(2)}  ${m.sha256.slice(0, 12)}  ${m.origin}${m.status ? ` (${m.status}${ap})` : ""}${where}  ${m.paths[0] ? showPath(m.paths[0]) : "(no present location)"}`);
+    }
+  }
+  println(`summary  ${a.summary}`);
+}

@@ -1,0 +1,116 @@
+import type { Context } from "../context.js";
+import { ExitCode } from "../exit.js";
+import { log } from "../../log.js";
+import { println, Progress, progressCount, showPath } from "../output.js";
+import { countFiles, ignoreMatcher } from "../../adapters/fs/walk.js";
+import path from "node:path";
+import { scan, type FileOutcome, type ScanSummary } from "../../app/ingest/scan.js";
+
+export interface ScanCommandOptions {
+  rehash?: boolean;
+  allFiles?: boolean;
+}
+
+/** Exit 0 when every file was identified and read; 1 when some could not be (they are listed). */
+export async function scanCommand(ctx: Context, paths: string[], opts: ScanCommandOptions): Promise<number> {
+  const config = ctx.config();
+  const store = await ctx.store({ create: true });
+  const json = ctx.globals.json === true;
+  const verbose = ctx.globals.verbose === true;
+  const progress = new Progress(!json && ctx.globals.quiet !== true);
+  const started = Date.now();
+  let unreadable = 0;
+
+  // JSON is streamed (one array element per file) so output memory stays flat too.
+  let first = true;
+  if (json) process.stdout.write('{\n  "files": [');
+  const onFile = (o: FileOutcome): void => {
+    if (o.kind === "error" || (o.kind === "recorded" && o.metadataError)) unreadable++;
+    if (json) {
+      if (o.kind === "skipped" && !verbose) return;
+      process.stdout.write((first ? "\n    " : ",\n    ") + JSON.stringify(fileJson(o)));
+      first = false;
+      return;
+    }
+    const line = textLine(o, verbose);
+    if (line) {
+      progress.done();
+      println(line);
+    }
+  };
+  // On a terminal, the files to come are counted alongside (names only), for done/total and an estimate.
+  let total: number | null = null;
+  if (progress.active) {
+    const extensions = opts.allFiles || config.scan.extensions === "all" ? null : new Set(config.scan.extensions);
+    void countFiles(paths, ignoreMatcher(config.scan.ignore), (p) => extensions === null || extensions.has(path.extname(p).slice(1).toLowerCase())).then(
+      (n) => (total = n),
+      () => undefined,
+    );
+  }
+  const summary = await scan(paths, { store, reader: await ctx.reader(), folderMatcher: ctx.folderMatcher(), fingerprint: ctx.fingerprint(), clock: ctx.clock }, {
+    rehash: opts.rehash ?? false,
+    extensions: opts.allFiles ? "all" : config.scan.extensions,
+    ignore: config.scan.ignore,
+    onFile,
+    onProgress: (s, current) => {
+      if (!progress.active) return;
+      progress.update(`scanning: ${progressCount(s.files, total, started)} (${s.new} new, ${s.unchanged} unchanged, ${s.errors} errors)  ${showPath(current)}`);
+    },
+  });
+  progress.done();
+  await store.events.add("scan", ctx.clock.iso(), { detail: { paths, ...summary } });
+  if (json) {
+    process.stdout.write(`${first ? "" : "\n  "}],\n  "summary": ${JSON.stringify({ ...summary, unreadable, database: store.location })}\n}\n`);
+  } else if (ctx.globals.quiet !== true) {
+    log.info(summaryLine(summary, unreadable));
+  }
+  return unreadable > 0 ? ExitCode.findings : ExitCode.ok;
+}
+
+function fileJson(o: FileOutcome): Record<string, unknown> {
+  switch (o.kind) {
+    case "recorded":
+      return { path: o.path, result: o.change, sha256: o.sha256, origin: o.origin, status: o.status, metadataError: o.metadataError, warnings: o.warnings };
+    case "unchanged":
+      return { path: o.path, result: "unchanged", sha256: o.sha256, origin: o.origin, status: o.status };
+    case "error":
+      return { path: o.path, result: "error", error: o.reason };
+    case "skipped":
+      return { path: o.path, result: "skipped", reason: o.reason };
+  }
+}
+
+/** Text mode lists what needs a person's eye; -v lists everything. */
+function textLine(o: FileOutcome, verbose: boolean): string | null {
+  switch (o.kind) {
+    case "error":
+      return `error          ${showPath(o.path)}: ${o.reason}`;
+    case "skipped":
+      return verbose ? `skipped        ${showPath(o.path)}: ${o.reason}` : null;
+    case "recorded":
+    case "unchanged": {
+      const interesting = o.origin === "genai" || o.origin === "genai-edited" || o.origin === "possibly-genai";
+      const metadataError = o.kind === "recorded" ? o.metadataError : null;
+      if (!interesting && !metadataError && !verbose) return null;
+      const label = `${o.origin}${o.status ? `/${o.status}` : ""}`;
+      const note = metadataError ? `  (metadata not readable: ${metadataError})` : "";
+      return `${label.padEnd(24)} ${o.sha256.slice(0, 12)}  ${showPath(o.path)}${note}`;
+    }
+  }
+}
+
+function summaryLine(s: ScanSummary, unreadable: number): string {
+  const skipped = Object.values(s.skipped).reduce((a, b) => a + b, 0);
+  const parts = [
+    `${s.files} files in ${s.seconds.toFixed(1)} s`,
+    `${s.new} new, ${s.newLocations} new locations, ${s.changed} changed, ${s.unchanged} unchanged`,
+    `genai ${s.origins.genai}, genai-edited ${s.origins["genai-edited"]}, possibly-genai ${s.origins["possibly-genai"]}, not-genai ${s.origins["not-genai"]}, unknown ${s.origins.unknown}`,
+    `${s.temporaryGenAI} temporary GenAI`,
+  ];
+  if (s.sequences > 0) parts.push(`${s.sequences} image sequence${s.sequences === 1 ? "" : "s"} recorded`);
+  if (s.missing > 0) parts.push(`${s.missing} recorded files gone (marked missing)`);
+  for (const root of s.suspectedUnmount) parts.push(`most of ${root} vanished: is it unmounted? nothing marked missing`);
+  if (unreadable > 0) parts.push(`${unreadable} unreadable`);
+  if (skipped > 0) parts.push(`${skipped} skipped (-v lists them)`);
+  return parts.join("; ");
+}

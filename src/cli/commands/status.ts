@@ -1,0 +1,55 @@
+import { hostname } from "node:os";
+import type { Context } from "../context.js";
+import { ExitCode } from "../exit.js";
+import { printJson, println, showPath } from "../output.js";
+import { liveWatcher } from "../../../watchers/runtime.js";
+
+export async function statusCommand(ctx: Context): Promise<number> {
+  const config = ctx.config();
+  const store = await ctx.store({ readonly: true });
+  const row = await store.watcher.row();
+  const live = await liveWatcher(store);
+  const state = row ? (JSON.parse(row.state) as Record<string, unknown>) : {};
+  const q = await store.quarantine.counts();
+  const out = {
+    running: live !== null,
+    ready: live !== null && row?.ready === 1,
+    /** Every root walked and compared with the database since the watcher started (watching starts before that). */
+    reconciled: live !== null && state["reconciled"] === true,
+    gate: state["gate"] ?? null,
+    pid: row?.pid ?? null,
+    host: row?.host ?? null,
+    startedAt: row?.started_at ?? null,
+    heartbeatAt: row?.heartbeat_at ?? null,
+    stoppedAt: row?.stopped_at ?? null,
+    unknownPolicy: config.gate.unknown,
+    roots: (state["roots"] as unknown[] | undefined) ?? [],
+    queue: state["queue"] ?? null,
+    counts: {
+      blocked: q["blocked/moved"] ?? 0,
+      held: q["held/moved"] ?? 0,
+      blockedStillPresent: (q["blocked/stuck"] ?? 0) + (q["held/stuck"] ?? 0),
+      released: (q["blocked/released"] ?? 0) + (q["held/released"] ?? 0),
+      recorded: await store.assets.count(),
+    },
+    stillPresent: (await store.quarantine.rows(["stuck"])).map((r) => ({ id: r.id, path: r.original_path, kind: r.kind, error: r.error, attempts: r.attempts })),
+    database: store.location,
+  };
+  if (ctx.globals.json) {
+    printJson(out);
+    return ExitCode.ok;
+  }
+  if (!row) println("watcher: never started on this database");
+  else if (!live) println(`watcher: not running (last heartbeat ${row.heartbeat_at}${row.stopped_at ? `, stopped ${row.stopped_at}` : ", did not stop cleanly"})`);
+  else println(`watcher: running, ${out.ready ? (out.reconciled ? "watching, reconciled" : "watching, reconciling (catching up with what changed while stopped)") : "starting"} (pid ${row.pid}${row.host !== hostname() ? ` on ${row.host}` : ""}, since ${row.started_at})`);
+  println(`unknown provenance in deliverables: ${config.gate.unknown}`);
+  for (const r of out.roots as Array<Record<string, unknown>>) {
+    const flags = [r["reconciling"] ? "reconciling" : null, r["suspectedUnmount"] ? "SUSPECTED UNMOUNT: files vanished at once" : null].filter(Boolean);
+    println(`  ${String(r["role"]).padEnd(12)} ${String(r["mode"]).padEnd(7)} ${showPath(String(r["root"]))}  (${r["fsType"] ?? "?"}, ${r["backend"]}; queue ${r["queue"] ?? 0}; last reconcile ${r["lastReconcile"] ?? "never"})${flags.length ? "  " + flags.join(", ") : ""}`);
+    if (r["note"]) println(`               ${String(r["note"])}`);
+  }
+  if (out.queue) println(`queue: ${JSON.stringify(out.queue)}`);
+  println(`blocked ${out.counts.blocked}, held ${out.counts.held}, blocked but still present ${out.counts.blockedStillPresent}, released ${out.counts.released}, recorded assets ${out.counts.recorded}`);
+  for (const s of out.stillPresent) println(`  still present (#${s.id}, ${s.attempts} attempts): ${showPath(s.path)}: ${s.error ?? ""}`);
+  return ExitCode.ok;
+}

@@ -1,0 +1,230 @@
+// Pure: how alike two pictures are by their perceptual fingerprints (64-bit pHash), what a
+// distance means (a match, a possible one), which recorded GenAI assets a file looks like,
+// and where in a video. No I/O: the app layer gathers fingerprints from the store.
+
+import type { FingerprintedRow, FingerprintRow, GenAIFingerprintRow } from "../ports.js";
+import { isTemporaryGenAI, type Origin, type Status } from "./types.js";
+import { formatTimecode, parseTimecode, secondsToFrames, videoRate, type FrameRate } from "./timecode.js";
+import type { Verdict } from "./phash.js";
+
+export type { Verdict };
+
+/** Distances (bits of 64) up to which two fingerprints are a match, or a possible one. */
+export interface Limits {
+  match: number;
+  possible: number;
+}
+
+/** The verdict for a distance under the configured limits. */
+export function verdictFor(distance: number, limits: Limits): Verdict {
+  return distance <= limits.match ? "match" : distance <= limits.possible ? "possible" : "none";
+}
+
+/** How new pictures are fingerprinted at ingest. */
+export interface FingerprintOptions {
+  video: boolean;
+  /** Seconds between sampled video frames (scene cuts are sampled as well). */
+  everySeconds: number;
+}
+
+/** The ingest options from the configuration; undefined when fingerprinting is off. */
+export function fingerprintOptions(cfg: { enabled: boolean; video: boolean; everySeconds: number }): FingerprintOptions | undefined {
+  return cfg.enabled ? { video: cfg.video, everySeconds: cfg.everySeconds } : undefined;
+}
+
+/** How matches are judged: the configured limits, and how close sampled frames must be to make one range. */
+export interface Matching {
+  limits: Limits;
+  gap: number;
+}
+
+/** The matching settings from the configuration (whether or not fingerprints are made at ingest). */
+export function matchingOf(cfg: { everySeconds: number; matchDistance: number; possibleDistance: number }): Matching {
+  // Samples one interval apart (a scene cut may fall between) belong to one stretch.
+  return { limits: { match: cfg.matchDistance, possible: cfg.possibleDistance }, gap: cfg.everySeconds * 1.5 };
+}
+
+export interface Probe {
+  /** Seconds into the probed video; null for a still. */
+  seconds: number | null;
+  hash: string;
+  lowDetail: boolean;
+}
+
+export function probesOf(rows: readonly FingerprintRow[]): Probe[] {
+  return rows.map((f) => ({ seconds: f.seconds, hash: f.hash, lowDetail: f.low_detail === 1 }));
+}
+
+export interface FramePair {
+  /** Where in the probe (seconds; null for a still). */
+  ours: number | null;
+  /** Where in the matched asset (seconds; null for a still). */
+  theirs: number | null;
+  distance: number;
+}
+
+export interface AssetMatch {
+  assetId: number;
+  /** The best (smallest) distance over all frame pairs. */
+  distance: number;
+  verdict: Exclude<Verdict, "none">;
+  /** Every pair within the search distance, by our time then theirs. */
+  pairs: FramePair[];
+}
+
+export type Near = Array<{ row: FingerprintRow; distance: number }>;
+
+/**
+ * The assets a set of probes looks like, best first, from what was found near each probe
+ * (`near[i]` for `probes[i]`). Flat frames never match.
+ */
+export function lookalikes(probes: readonly Probe[], near: readonly Near[], limits: Limits, excludeAssetId?: number): AssetMatch[] {
+  const byAsset = new Map<number, FramePair[]>();
+  probes.forEach((p, i) => {
+    if (p.lowDetail) return;
+    for (const { row, distance } of near[i] ?? []) {
+      if (row.asset_id === excludeAssetId || distance > limits.possible) continue;
+      let pairs = byAsset.get(row.asset_id);
+      if (!pairs) byAsset.set(row.asset_id, (pairs = []));
+      pairs.push({ ours: p.seconds, theirs: row.seconds, distance });
+    }
+  });
+  const out: AssetMatch[] = [];
+  for (const [assetId, pairs] of byAsset) {
+    pairs.sort((a, b) => (a.ours ?? 0) - (b.ours ?? 0) || (a.theirs ?? 0) - (b.theirs ?? 0));
+    const distance = Math.min(...pairs.map((x) => x.distance));
+    const verdict = verdictFor(distance, limits);
+    if (verdict !== "none") out.push({ assetId, distance, verdict, pairs });
+  }
+  return out.sort((a, b) => a.distance - b.distance || a.assetId - b.assetId);
+}
+
+/**
+ * Every matchable fingerprint of the GenAI assets, in memory: a sweep compares thousands
+ * of files against them without a query each. Usually small (GenAI assets are few).
+ */
+export class GenAIFingerprints {
+  private readonly hi: Uint32Array;
+  private readonly lo: Uint32Array;
+  readonly assets = new Map<number, { sha256: string; origin: Origin; status: Status | null }>();
+
+  constructor(private readonly rows: readonly GenAIFingerprintRow[]) {
+    this.hi = new Uint32Array(rows.length);
+    this.lo = new Uint32Array(rows.length);
+    rows.forEach((r, i) => {
+      [this.hi[i], this.lo[i]] = halves(r.hash);
+      this.assets.set(r.asset_id, { sha256: r.sha256, origin: r.origin, status: r.status });
+    });
+  }
+
+  get size(): number {
+    return this.rows.length;
+  }
+
+  near(hash: string, maxDistance: number): Near {
+    const [hi, lo] = halves(hash);
+    const out: Near = [];
+    for (let i = 0; i < this.rows.length; i++) {
+      const d = popcount((hi ^ this.hi[i]!) >>> 0) + popcount((lo ^ this.lo[i]!) >>> 0);
+      if (d <= maxDistance) out.push({ row: this.rows[i]!, distance: d });
+    }
+    return out;
+  }
+}
+
+export function halves(hex: string): [number, number] {
+  return [parseInt(hex.slice(0, 8), 16) >>> 0, parseInt(hex.slice(8, 16), 16) >>> 0];
+}
+
+export function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
+}
+
+// ------------------------------------------------------------------ derivation
+
+/** A GenAI asset this content looks like, as the gate and the sweep report it. */
+export interface Derivation {
+  assetId: number;
+  sha256: string;
+  origin: Origin;
+  status: Status | null;
+  distance: number;
+  verdict: Exclude<Verdict, "none">;
+  /** For a video probe: the stretches (seconds) of it that match, merged across samples. */
+  ranges: Array<{ from: number; to: number }>;
+  /** For a video match: where in the GenAI asset (seconds) the best pair is. */
+  theirSeconds: number | null;
+}
+
+/**
+ * The temporary GenAI assets among the matches (approved ones may be delivered, and are
+ * disclosed as themselves). `gap`: sampled frames closer than this merge into one range.
+ */
+export function derivations(matches: readonly AssetMatch[], assetOf: (id: number) => { sha256: string; origin: Origin; status: Status | null } | undefined, gap: number): Derivation[] {
+  const out: Derivation[] = [];
+  for (const m of matches) {
+    const a = assetOf(m.assetId);
+    if (!a || !isTemporaryGenAI(a.origin, a.status)) continue;
+    const best = m.pairs.reduce((x, y) => (y.distance < x.distance ? y : x));
+    out.push({ assetId: m.assetId, sha256: a.sha256, origin: a.origin, status: a.status, distance: m.distance, verdict: m.verdict, ranges: mergeRanges(m.pairs.map((p) => p.ours), gap), theirSeconds: best.theirs });
+  }
+  return out;
+}
+
+export function mergeRanges(times: ReadonlyArray<number | null>, gap: number): Array<{ from: number; to: number }> {
+  const ts = [...new Set(times.filter((t): t is number => t !== null))].sort((a, b) => a - b);
+  const out: Array<{ from: number; to: number }> = [];
+  for (const t of ts) {
+    const last = out.at(-1);
+    if (last && t - last.to <= gap) last.to = t;
+    else out.push({ from: t, to: t });
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------ where in a video
+
+/** A video's frame rate and first timecode, from what was recorded when it was fingerprinted. */
+export interface VideoClock {
+  rate: FrameRate;
+  /** The first frame's timecode, in frames (00:00:00:00 when the file has none). */
+  start: number;
+}
+
+export function clockOf(row: FingerprintedRow | undefined): VideoClock | null {
+  if (!row || row.kind !== "video" || !row.fps_num || !row.fps_den) return null;
+  const rate = videoRate(row.fps_num, row.fps_den, row.start_tc);
+  if (!rate) return null;
+  let start = 0;
+  if (row.start_tc) {
+    try {
+      start = parseTimecode(row.start_tc, rate);
+    } catch {
+      start = 0; // an unreadable start timecode in metadata: count from zero
+    }
+  }
+  return { rate, start };
+}
+
+/** The timecode of a moment in a video: its own start timecode honoured. */
+export function timecodeAt(clock: VideoClock, seconds: number): string {
+  return formatTimecode(clock.start + secondsToFrames(seconds, clock.rate), clock.rate);
+}
+
+/** "01:00:03:00–01:00:05:00" or "at 12.0 s" when the clock is unknown. */
+function span(clock: VideoClock | null, from: number, to: number): string {
+  if (!clock) return from === to ? `${from.toFixed(1)} s` : `${from.toFixed(1)}–${to.toFixed(1)} s`;
+  return from === to ? timecodeAt(clock, from) : `${timecodeAt(clock, from)}–${timecodeAt(clock, to)}`;
+}
+
+/** One line for the gate's reason and the sweep's row: which GenAI asset, how close, and where. */
+export function describeDerivation(d: Derivation, probeClock: VideoClock | null, theirClock: VideoClock | null, seenAt: string | undefined): string {
+  const where: string[] = [];
+  if (d.ranges.length > 0) {
+    where.push(`matching at ${d.ranges.slice(0, 5).map((r) => span(probeClock, r.from, r.to)).join(", ")}${d.ranges.length > 5 ? ` and ${d.ranges.length - 5} more` : ""}`);
+  }
+  if (d.theirSeconds !== null) where.push(`its frame at ${span(theirClock, d.theirSeconds, d.theirSeconds)}`);
+  return `temporary GenAI asset ${d.sha256.slice(0, 12)} (${d.origin}${seenAt ? `, ${seenAt}` : ""}): perceptual distance ${d.distance} of 64 bits${where.length ? `; ${where.join("; ")}` : ""}`;
+}

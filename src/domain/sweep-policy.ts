@@ -1,0 +1,222 @@
+// Pure: what a pre-delivery sweep finds about one file. No I/O; src/sweep/sweep.ts
+// gathers the facts from the tree and the database and writes the rows.
+
+import { classify } from "./classify.js";
+import type { Evidence, Origin, Status } from "./types.js";
+import { isGenAI } from "./types.js";
+import { FINDINGS, type Disclosure, type FailOn, type Finding, type SweepRow } from "./sweep-types.js";
+
+/** The sources that are the file's own labels (what travels inside the file). */
+const LABEL_SOURCES: ReadonlySet<Evidence["source"]> = new Set(["c2pa", "iptc", "generator", "exiftool"]);
+
+export interface Approval {
+  action: "approve" | "revoke";
+  by: string;
+  ref: string | null;
+  scope: string | null;
+  note: string | null;
+  at: string;
+  docSha256: string | null;
+}
+
+export interface RecordFacts {
+  sha256: string;
+  origin: Origin;
+  status: Status | null;
+  /** All evidence: the file's labels, folder rules, manual tags, lineage. */
+  evidence: readonly Evidence[];
+  /** Newest last. */
+  approvals: readonly Approval[];
+  /** ExifTool could not read the file's metadata (corrupt or truncated). */
+  metadataError: string | null;
+  firstSeen: string;
+  knownBefore: boolean;
+  /** Temporary GenAI assets it looks like (perceptual fingerprints), closest first. */
+  derived?: ReadonlyArray<{ verdict: "match" | "possible"; what: string }>;
+  /** The image sequence this file is a frame of (the sweep sets it on a shot's first frame when it has gaps or duplicates). */
+  sequence?: { pattern: string; frame: number; first: number; range: string; gaps: ReadonlyArray<{ from: number; to: number }>; duplicates: ReadonlyArray<{ frame: number; names: readonly string[] }> };
+}
+
+export type SweepFacts =
+  | { kind: "symlink" }
+  | { kind: "skipped"; reason: string }
+  | { kind: "error"; reason: string }
+  | { kind: "file"; record: RecordFacts };
+
+export interface Judgement {
+  finding: Finding;
+  reasons: string[];
+  /** What the file's own metadata says, apart from tags, folder rules and lineage. */
+  labels: Origin | null;
+  labelEvidence: string[];
+  disclosure: Disclosure | null;
+}
+
+const rank = (f: Finding): number => FINDINGS.indexOf(f);
+
+export function labelsOf(evidence: readonly Evidence[]): { origin: Origin; decidedBy: Evidence[] } {
+  return classify(evidence.filter((e) => LABEL_SOURCES.has(e.source)));
+}
+
+export function judge(f: SweepFacts): Judgement {
+  const none = { labels: null, labelEvidence: [], disclosure: null };
+  if (f.kind === "symlink") return { finding: "violation", reasons: ["symbolic link in deliverables (links are never followed or delivered)"], ...none };
+  if (f.kind === "skipped") return { finding: "skipped", reasons: [f.reason], ...none };
+  if (f.kind === "error") return { finding: "error", reasons: [f.reason], ...none };
+
+  const r = f.record;
+  const labels = labelsOf(r.evidence);
+  const found: Array<[Finding, string]> = [];
+  const add = (finding: Finding, reason: string): void => void found.push([finding, reason]);
+  const last = r.approvals.at(-1);
+  const decided = classify(r.evidence).decidedBy;
+
+  if (isGenAI(r.origin) && r.status !== "approved") {
+    if (last?.action === "revoke") {
+      add("violation", `GenAI asset whose approval was revoked by ${last.by} on ${day(last.at)}${last.note ? ` (${last.note})` : ""}`);
+    } else if (isGenAI(labels.origin)) {
+      add("violation", `temporary GenAI, not approved: its own metadata says ${labels.origin} (${describe(labels.decidedBy)})`);
+    } else {
+      add("violation", `temporary GenAI known by content, not approved: ${describe(decided)}${r.knownBefore ? ` (recorded ${day(r.firstSeen)})` : ""}`);
+    }
+  }
+  // Checked only for content not GenAI itself and not decided by a person (sweep.ts).
+  for (const d of r.derived ?? []) {
+    if (d.verdict === "match") add("violation", `derived from ${d.what}`);
+    else add("warning", `possibly derived from ${d.what}: review it, then \`prov tag\` or \`prov approve\``);
+  }
+  // A shot's gaps and duplicates are reported once, on its first frame.
+  const q = r.sequence;
+  if (q && q.frame === q.first && (q.gaps.length > 0 || q.duplicates.length > 0)) {
+    const problems = [
+      ...(q.gaps.length > 0 ? [`missing frames ${q.gaps.map((g) => (g.from === g.to ? `${g.from}` : `${g.from}-${g.to}`)).join(", ")}`] : []),
+      ...q.duplicates.map((d) => `frame ${d.frame} written twice (${d.names.join(", ")})`),
+    ];
+    add("warning", `image sequence ${q.pattern} (frames ${q.range}): ${problems.join("; ")}`);
+  }
+  if (r.metadataError) add("error", `metadata unreadable (corrupt or truncated?): ${r.metadataError}`);
+  if (isGenAI(r.origin) && r.status === "approved" && last?.action === "approve") {
+    add("disclosed", `approved GenAI (${r.origin}) by ${last.by}, ref ${last.ref ?? "none"}${last.scope ? `, scope: ${last.scope}` : ""}, ${day(last.at)}`);
+  }
+  if (r.origin === "possibly-genai") add("warning", `possibly GenAI: review it, then \`prov tag\` or \`prov approve\` (${describe(decided)})`);
+
+  // Metadata that disagrees with the record.
+  // Same picture under other bytes; a frame of a GenAI shot never had labels to lose.
+  const lineage = r.evidence.filter((e) => e.source === "lineage" && isGenAI(e.signal) && e.detail?.["sequence"] === undefined);
+  if (isGenAI(r.origin) && !isGenAI(labels.origin) && lineage.length > 0) {
+    add("warning", `provenance lost: its labels are gone, but the same picture or sound is recorded as GenAI (${describe(lineage)})`);
+  }
+  const manual = decided[0]?.source === "manual" ? decided[0] : undefined;
+  if (manual && !isGenAI(manual.signal) && isGenAI(labels.origin)) {
+    add("warning", `its metadata says ${labels.origin} (${describe(labels.decidedBy)}) but it was tagged not-GenAI${by(manual)}`);
+  }
+  const remote = r.evidence.find((e) => e.source === "c2pa" && e.field === "XMP-dcterms:Provenance");
+  if (remote) add("warning", `C2PA manifest is present only remotely, not checked: ${remote.value.replace(/^remote manifest, not checked: /, "")}`);
+
+  if (r.derived?.length) {
+    // Its look-alike speaks for it; "no provenance" beside "derived from GenAI" misleads.
+  } else if (r.origin === "unknown") {
+    if (r.knownBefore) add("ok", `no GenAI signal; recorded by prov since ${day(r.firstSeen)}`);
+    else add("unknown", "no provenance record and no labels");
+  } else if (r.origin === "not-genai") {
+    add("ok", `not GenAI (${describe(decided)})`);
+  } else if (found.length === 0) {
+    add("ok", "nothing marks it GenAI");
+  }
+
+  found.sort((a, b) => rank(a[0]) - rank(b[0]));
+  return {
+    finding: found[0]![0],
+    reasons: found.map(([, reason]) => reason),
+    labels: labels.origin,
+    labelEvidence: labels.decidedBy.map(short),
+    disclosure: isGenAI(r.origin) && r.status === "approved" && last?.action === "approve" ? disclosureOf(r, last) : null,
+  };
+}
+
+/**
+ * Tool and model as a person tagged them; else as the file's labels name them (IPTC
+ * AISystemUsed / AISystemVersionUsed, the generator a mark identifies, a C2PA claim
+ * generator or software agent).
+ */
+function disclosureOf(r: RecordFacts, approval: Approval): Disclosure {
+  const manual = [...r.evidence].reverse().find((e) => e.source === "manual" && e.signal !== "not-genai");
+  const d = (manual?.detail ?? {}) as Record<string, unknown>;
+  const field = (name: string): string | null => r.evidence.find((e) => e.field.endsWith(name))?.value ?? null;
+  const marked = r.evidence.find((e) => e.source === "generator" && typeof e.detail?.["generator"] === "string")?.detail?.["generator"] as string | undefined;
+  const named = r.evidence.find((e) => e.source === "c2pa" && isGenAI(e.signal) && /claim generator|softwareAgent/.test(e.field))?.value;
+  return {
+    origin: r.origin,
+    tool: (typeof d["tool"] === "string" ? d["tool"] : null) ?? field("XMP-iptcExt:AISystemUsed") ?? marked ?? named ?? null,
+    model: (typeof d["model"] === "string" ? d["model"] : null) ?? field("XMP-iptcExt:AISystemVersionUsed"),
+    approvedBy: approval.by,
+    approvalRef: approval.ref,
+    scope: approval.scope,
+    approvedAt: approval.at,
+    approvalDocSha256: approval.docSha256,
+  };
+}
+
+/** What the exit code depends on, counted over the whole sweep. */
+export interface Tally {
+  violation: number;
+  error: number;
+  unknown: number;
+  /** Files whose origin is possibly-genai (a warning), whatever their finding. */
+  possiblyGenai: number;
+  /** Approved GenAI files (disclosed). */
+  disclosed: number;
+}
+
+type RowFacts = Pick<SweepRow, "finding" | "origin" | "disclosure">;
+
+/** What each --fail-on name catches in one file's row, and where the sweep counts it. */
+export const FAIL_ON_RULES: Record<FailOn, { catches: (r: RowFacts) => boolean; counted: keyof Tally }> = {
+  genai: { catches: (r) => r.disclosure !== null, counted: "disclosed" },
+  "possibly-genai": { catches: (r) => r.origin === "possibly-genai", counted: "possiblyGenai" },
+  unknown: { catches: (r) => r.finding === "unknown", counted: "unknown" },
+  unreadable: { catches: (r) => r.finding === "error", counted: "error" },
+};
+
+/** Count one file's row. */
+export function addToTally(t: Tally, r: RowFacts): void {
+  if (r.finding === "violation") t.violation++;
+  for (const rule of Object.values(FAIL_ON_RULES)) if (rule.catches(r)) t[rule.counted]++;
+}
+
+/** Whether this file fails the sweep: a violation, or caught by a --fail-on name (JUnit marks it failed). */
+export function fails(r: RowFacts, failOn: readonly FailOn[]): boolean {
+  return r.finding === "violation" || failOn.some((n) => FAIL_ON_RULES[n].catches(r));
+}
+
+/**
+ * The exit code a pipeline gates on: 1 for violations and for what --fail-on names;
+ * otherwise 2 when some file could not be checked (the sweep is incomplete, so it is not
+ * clean); 0 only when every file was checked and nothing fails.
+ */
+export function exitCodeFor(t: Readonly<Tally>, failOn: readonly FailOn[]): 0 | 1 | 2 {
+  if (t.violation > 0 || failOn.some((n) => t[FAIL_ON_RULES[n].counted] > 0)) return 1;
+  if (t.error > 0) return 2;
+  return 0;
+}
+
+function describe(evidence: readonly Evidence[]): string {
+  const first = evidence[0];
+  if (!first) return "no details";
+  const more = evidence.length > 1 ? `, +${evidence.length - 1} more` : "";
+  return short(first) + more;
+}
+
+function short(e: Evidence): string {
+  const value = e.value.length > 100 ? e.value.slice(0, 100) + "…" : e.value;
+  return `${e.source}: ${e.field} = ${value}${e.source === "manual" ? by(e) : ""}`;
+}
+
+function by(e: Evidence): string {
+  const who = e.detail?.["by"];
+  return typeof who === "string" ? ` by ${who}` : "";
+}
+
+function day(iso: string): string {
+  return iso.slice(0, 10);
+}

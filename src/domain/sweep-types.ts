@@ -1,0 +1,86 @@
+// The vocabulary of a pre-delivery sweep: one row per file, a summary, and the report
+// writers' interface. Field names here are the JSON report's schema: change them only
+// with a new SWEEP_SCHEMA_VERSION.
+
+import type { Origin, Status } from "./types.js";
+
+export const SWEEP_SCHEMA_VERSION = 1;
+
+/** Most severe first: a file gets the most severe finding that applies, with every reason. */
+export const FINDINGS = ["violation", "error", "warning", "disclosed", "unknown", "ok", "skipped"] as const;
+export type Finding = (typeof FINDINGS)[number];
+
+/** What `--fail-on` may name, beyond violations (which always fail). */
+export const FAIL_ON = ["genai", "possibly-genai", "unknown", "unreadable"] as const;
+export type FailOn = (typeof FAIL_ON)[number];
+
+/** An approved GenAI asset: one row of the disclosure list a vendor sends to the studio. */
+export interface Disclosure {
+  origin: Origin;
+  tool: string | null;
+  model: string | null;
+  approvedBy: string;
+  approvalRef: string | null;
+  scope: string | null;
+  approvedAt: string;
+  approvalDocSha256: string | null;
+}
+
+export interface SweepRow {
+  /** Relative to the swept folder, "/"-separated. */
+  path: string;
+  /** Bytes; null when the file could not be read. */
+  size: number | null;
+  sha256: string | null;
+  finding: Finding;
+  /** Why, in sentences; the first is the one that decided the finding. */
+  reasons: string[];
+  /** What the database says of this content (null when not identified). */
+  origin: Origin | null;
+  status: Status | null;
+  /** What the file's own metadata says now (C2PA, IPTC, generator marks), apart from tags and folder rules. */
+  labels: Origin | null;
+  /** The labels that decided `labels`, as "source field = value". */
+  labelEvidence: string[];
+  /** When prov first saw this content anywhere (before this sweep, or during it). */
+  firstSeen: string | null;
+  /** Whether the content was recorded before this sweep began. */
+  knownBefore: boolean;
+  disclosure: Disclosure | null;
+}
+
+export type MhlOutcome =
+  | { generation: number; file: string; chain: string; failed: string[]; missing: string[] }
+  | { error: string };
+
+export interface SweepSummary {
+  schemaVersion: number;
+  tool: { name: "prov"; version: string };
+  /** Absolute path of the swept folder. */
+  root: string;
+  mode: "full" | "quick";
+  startedAt: string;
+  finishedAt: string;
+  seconds: number;
+  /** Every file in the tree, skipped ones included. */
+  files: number;
+  counts: Record<Finding, number>;
+  /** Files in the GenAI disclosure list: approved GenAI, whatever their finding (a stripped label makes one a warning). */
+  disclosures: number;
+  failOn: FailOn[];
+  /** 0 clean, 1 violations or a --fail-on finding, 2 some files could not be checked. */
+  exitCode: 0 | 1 | 2;
+  verdict: string;
+  database: string;
+  /** With --mhl: the generation written (files that no longer match or are gone since an earlier one), or why none was. */
+  mhl: MhlOutcome | null;
+}
+
+/** Report writers get rows as the sweep produces them (memory stays flat), then the summary. */
+export interface ReportWriter {
+  row(r: SweepRow): void | Promise<void>;
+  /** Write the rest and close; the report is complete only when this resolves. */
+  end(summary: SweepSummary): Promise<void>;
+  /** The sweep failed: remove temporary files; the destination is left untouched. */
+  abort?(): Promise<void>;
+}

@@ -1,0 +1,425 @@
+// The ports: what the use cases (src/app) need from the world, as interfaces. Adapters
+// implement them: the store in db/ (SQLite, later PostgreSQL), metadata in
+// src/adapters/exiftool.ts, decoders in src/adapters/decode/, files in src/adapters/fs/,
+// the clock below. The domain (src/domain) needs none of them.
+
+import type { RawTags } from "./domain/evidence.js";
+import type { Evidence, Origin, Signal, Status } from "./domain/types.js";
+
+export type { RawTags };
+
+// ------------------------------------------------------------------ clock
+
+/** Time, injected so tests can freeze it and the rules never read the wall clock themselves. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** The same instant as an ISO 8601 string (UTC), as the store records times. */
+  iso(): string;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  iso: () => new Date().toISOString(),
+};
+
+// ------------------------------------------------------------------ store rows
+
+/** A file's identity as the filesystem gives it: a cache key, never the content's identity. */
+export interface StatKey {
+  dev: string;
+  ino: string;
+  size: number;
+  mtimeNs: string;
+  ctimeNs: string;
+}
+
+export interface AssetRow {
+  id: number;
+  sha256: string;
+  size: number;
+  media_hash: string | null;
+  file_type: string | null;
+  mime_type: string | null;
+  origin: Origin;
+  status: Status | null;
+  metadata_error: string | null;
+  warnings: string;
+  exiftool_version: string | null;
+  first_seen: string;
+  updated_at: string;
+}
+
+/** The asset fields a scan's outcome and a sweep's row need. */
+export type AssetSummary = Pick<AssetRow, "id" | "sha256" | "size" | "media_hash" | "origin" | "status" | "metadata_error" | "first_seen">;
+
+/** One entry of a folder's stat cache (statCacheUnder), unpacked. */
+export interface CachedStat {
+  locationId: number;
+  asset: AssetSummary;
+}
+
+export interface LocationRow {
+  id: number;
+  path: string;
+  asset_id: number | null;
+  dev: string | null;
+  ino: string | null;
+  size: number | null;
+  mtime_ns: string | null;
+  ctime_ns: string | null;
+  state: "present" | "missing" | "error";
+  error: string | null;
+  first_seen: string;
+  last_seen: string;
+}
+
+export interface EvidenceRow {
+  id: number;
+  asset_id: number;
+  source: Evidence["source"];
+  field: string;
+  value: string;
+  signal: Signal;
+  detail: string | null;
+  recorded_at: string;
+}
+
+export interface ApprovalRow {
+  id: number;
+  asset_id: number;
+  action: "approve" | "revoke";
+  by: string;
+  ref: string | null;
+  scope: string | null;
+  note: string | null;
+  doc_path: string | null;
+  doc_sha256: string | null;
+  at: string;
+}
+
+export interface EventRow {
+  id: number;
+  at: string;
+  kind: string;
+  asset_id: number | null;
+  location_id: number | null;
+  path: string | null;
+  detail: string | null;
+  sha256?: string | null;
+}
+
+export interface QuarantineRow {
+  id: number;
+  kind: "blocked" | "held";
+  original_path: string;
+  quarantine_path: string;
+  sha256: string | null;
+  asset_id: number | null;
+  dev: string | null;
+  ino: string | null;
+  reason: string;
+  evidence: string | null;
+  state: "planned" | "moved" | "stuck" | "rolled-back" | "released";
+  error: string | null;
+  attempts: number;
+  planned_at: string;
+  moved_at: string | null;
+  released_at: string | null;
+  released_to: string | null;
+  released_by: string | null;
+  release_note: string | null;
+  release_forced: number;
+  /** When the quarantined bytes were verified to be what was judged (null: not yet). */
+  verified_at: string | null;
+  /** The permission bits of a file the gate made unreadable in place while it was still being written. */
+  held_mode: number | null;
+  /** The original path's bytes, when its name is not UTF-8 (original_path shows it escaped). */
+  original_raw: Buffer | null;
+}
+
+export interface WatcherRow {
+  id: 1;
+  pid: number;
+  host: string;
+  started_at: string;
+  heartbeat_at: string;
+  stopped_at: string | null;
+  ready: number;
+  state: string;
+}
+
+export interface AssetInput {
+  sha256: string;
+  size: number;
+  mediaHash: string | null;
+  fileType: string | null;
+  mimeType: string | null;
+  metadataError: string | null;
+  warnings: string[];
+  exiftoolVersion: string | null;
+}
+
+/** An image sequence found in a folder. */
+export interface SequenceRow {
+  id: number;
+  dir: string;
+  key: string;
+  pattern: string;
+  first_frame: number;
+  last_frame: number;
+  frames: number;
+  gaps: string;
+  duplicates: string;
+  first_seen: string;
+  updated_at: string;
+}
+
+/** How an asset was fingerprinted, or why it was not. */
+export interface FingerprintedRow {
+  asset_id: number;
+  algo: string;
+  state: "done" | "skipped" | "error";
+  reason: string | null;
+  kind: "image" | "video" | null;
+  width: number | null;
+  height: number | null;
+  duration: number | null;
+  fps_num: number | null;
+  fps_den: number | null;
+  start_tc: string | null;
+  at: string;
+}
+
+export interface FingerprintRow {
+  id: number;
+  asset_id: number;
+  /** null for a still; the sampled frame's time in a video. */
+  seconds: number | null;
+  hash: string;
+  low_detail: 0 | 1;
+}
+
+export interface FingerprintInput {
+  seconds: number | null;
+  hash: string;
+  chunks: readonly [number, number, number, number];
+  lowDetail: boolean;
+}
+
+/** Evidence of another asset that travels to this one (same media data, or a frame of the same shot). */
+export type GenAIEvidenceRow = EvidenceRow & { sha256: string };
+export type SequenceEvidenceRow = EvidenceRow & { sha256: string; pattern: string; frame: number };
+export type GenAIFingerprintRow = FingerprintRow & { sha256: string; origin: Origin; status: Status | null };
+
+/**
+ * Everything the rules need to judge one recorded content, read in one call: the asset,
+ * its own evidence, the GenAI evidence of its media-data twins and of the other frames of
+ * its shot, and its approvals (newest last).
+ */
+export interface AssetFactsRow {
+  asset: AssetRow;
+  evidence: EvidenceRow[];
+  twins: GenAIEvidenceRow[];
+  shot: SequenceEvidenceRow[];
+  approvals: ApprovalRow[];
+  /** Other assets with the same media data that are not "genai" yet (GenAI evidence travels to them); bounded. */
+  siblings: Array<{ id: number; origin: Origin }>;
+  /** The image sequences this content is a frame of. */
+  sequenceIds: number[];
+  /** How it was fingerprinted, and its fingerprints (a still has one, a video one per sampled frame). */
+  printState: FingerprintedRow | undefined;
+  prints: FingerprintRow[];
+}
+
+/** What recording one content writes with its asset row (one aggregate: the content and what was read of it). */
+export interface AssetRecord {
+  asset: AssetInput;
+  /** Evidence read from the file's own bytes: replaces what was read before. */
+  metadataEvidence?: readonly Evidence[] | undefined;
+  /** Folder-rule evidence: accumulates. */
+  folderEvidence?: readonly Evidence[] | undefined;
+  /** Fingerprints made from these bytes (derived data, replaced). */
+  fingerprints?: { info: Omit<FingerprintedRow, "asset_id">; frames: readonly FingerprintInput[] } | null | undefined;
+}
+
+// ------------------------------------------------------------------ store repositories
+
+export interface AssetRepo {
+  bySha(sha256: string): Promise<AssetRow | undefined>;
+  /** Many at once (a gate burst, a scan chunk): found ones only, keyed by SHA-256. */
+  byShas(sha256s: readonly string[]): Promise<Map<string, AssetRow>>;
+  byId(id: number): Promise<AssetRow | undefined>;
+  /** For abbreviated hashes typed by a person (at least 8 hex digits). */
+  byShaPrefix(prefix: string): Promise<AssetRow[]>;
+  byMediaHash(mediaHash: string): Promise<AssetRow[]>;
+  list(filter: { origin?: Origin | undefined; status?: Status | undefined }): Promise<AssetRow[]>;
+  count(): Promise<number>;
+  /** Facts for judging an asset (see AssetFactsRow); bounded: lineage rows are capped. */
+  facts(id: number): Promise<AssetFactsRow | undefined>;
+  /** Insert new content, or refresh what was read of existing content, with its evidence and fingerprints. */
+  record(r: AssetRecord, now: string): Promise<{ id: number; created: boolean }>;
+  /** Cache the origin and status derived from the evidence; true when they changed. */
+  setClassification(id: number, origin: Origin, status: Status | null, now: string): Promise<boolean>;
+}
+
+export interface EvidenceRepo {
+  of(assetId: number): Promise<EvidenceRow[]>;
+  /** The evidence of the assets present under a folder, in one query (a quick sweep's preload). */
+  under(dir: string): Promise<EvidenceRow[]>;
+  /** GenAI evidence of other assets with this media data (at most `limit` rows). */
+  genaiByMediaHash(mediaHash: string, excludeAssetId: number | null, limit: number): Promise<GenAIEvidenceRow[]>;
+  /** Media hashes that some asset with GenAI evidence has: only those need a lineage lookup. */
+  genaiMediaHashes(): Promise<Set<string>>;
+  /** Evidence read from the file's own bytes is replaced when the file is read again. */
+  replaceMetadata(assetId: number, evidence: readonly Evidence[], now: string): Promise<void>;
+  /** Returns false when the same (non-manual) evidence was already recorded. */
+  add(assetId: number, e: Evidence, now: string): Promise<boolean>;
+}
+
+export interface ApprovalRepo {
+  of(assetId: number): Promise<ApprovalRow[]>;
+  last(assetId: number): Promise<ApprovalRow | undefined>;
+  under(dir: string): Promise<ApprovalRow[]>;
+  add(a: Omit<ApprovalRow, "id">): Promise<number>;
+}
+
+export interface LocationRepo {
+  byPath(p: string): Promise<LocationRow | undefined>;
+  ofAsset(assetId: number): Promise<LocationRow[]>;
+  /** Present or missing locations that hold this inode (renames, hard links). */
+  byInode(dev: string, ino: string): Promise<LocationRow[]>;
+  presentUnder(dir: string): Promise<LocationRow[]>;
+  /** A folder's stat cache in one pass, packed one string per file (see unpackCached). */
+  statCacheUnder(dir: string): Promise<Map<string, string>>;
+  /** Present files with this file name (any folder), newest first; for finding a cut's source media. */
+  presentNamed(name: string): Promise<LocationRow[]>;
+  upsert(p: string, assetId: number | null, stat: StatKey | null, state: LocationRow["state"], error: string | null, now: string): Promise<{ id: number; previous: LocationRow | undefined }>;
+  touch(ids: readonly number[], now: string): Promise<void>;
+  markMissing(id: number, now: string): Promise<void>;
+  relocate(id: number, newPath: string, stat: StatKey, now: string): Promise<void>;
+}
+
+export interface EventRepo {
+  add(kind: string, at: string, refs: { assetId?: number | null; locationId?: number | null; path?: string | null; detail?: Record<string, unknown> }): Promise<number>;
+  list(filter: { assetId?: number | undefined; path?: string | undefined; limit?: number | undefined }): Promise<EventRow[]>;
+  lastId(): Promise<number>;
+  /** Decisions made since `afterId` (by other processes too), for the watcher to re-judge deliverables. */
+  decisionsAfter(afterId: number): Promise<Array<{ id: number; asset_id: number | null }>>;
+}
+
+export interface SequenceRepo {
+  put(seq: Omit<SequenceRow, "id" | "first_seen" | "updated_at">, frames: ReadonlyArray<{ locationId: number; frame: number }>, now: string): Promise<number>;
+  hasIn(dir: string): Promise<boolean>;
+  byKey(dir: string, key: string): Promise<SequenceRow | undefined>;
+  ofAsset(assetId: number): Promise<Array<SequenceRow & { frame: number; path: string }>>;
+  hasGenAI(sequenceId: number): Promise<boolean>;
+  assets(sequenceId: number): Promise<number[]>;
+}
+
+export interface FingerprintRepo {
+  state(assetId: number): Promise<FingerprintedRow | undefined>;
+  put(assetId: number, info: Omit<FingerprintedRow, "asset_id">, frames: readonly FingerprintInput[]): Promise<void>;
+  /** Assets fingerprinted with `algo` that need nothing now (`retryReason`: a skip reason that no longer holds). */
+  done(algo: string, retryReason: string | null): Promise<Set<number>>;
+  of(assetId: number): Promise<FingerprintRow[]>;
+  byId(id: number): Promise<FingerprintRow | undefined>;
+  /** Multi-index lookup: fingerprints whose chunk i is one of near[i]; candidates only, possibly repeated. */
+  candidates(near: readonly [number[], number[], number[], number[]]): Promise<Array<[id: number, hash: string]>>;
+  /** Every matchable fingerprint of a GenAI asset, with its asset. */
+  genai(): Promise<GenAIFingerprintRow[]>;
+  count(): Promise<number>;
+}
+
+export interface QuarantineRepo {
+  byId(id: number): Promise<QuarantineRow | undefined>;
+  rows(states?: readonly QuarantineRow["state"][]): Promise<QuarantineRow[]>;
+  /** A move of this file that is waiting to be retried. */
+  stuckAt(p: string): Promise<QuarantineRow | undefined>;
+  /** A release with --force lets this content stay at this path despite the gate. */
+  forcedRelease(p: string, sha256: string): Promise<QuarantineRow | undefined>;
+  counts(): Promise<Record<string, number>>;
+  /** Moved rows whose quarantined bytes are not verified yet. */
+  unsettled(): Promise<QuarantineRow[]>;
+  plan(r: Pick<QuarantineRow, "kind" | "original_path" | "original_raw" | "quarantine_path" | "sha256" | "asset_id" | "dev" | "ino" | "reason" | "evidence" | "planned_at">): Promise<number>;
+  setPath(id: number, quarantinePath: string): Promise<void>;
+  setState(id: number, state: QuarantineRow["state"], fields?: { error?: string | null; moved_at?: string | null; attempts?: number }): Promise<void>;
+  /** The quarantined bytes were hashed: what they are, and how they are judged now. */
+  settle(id: number, f: { sha256: string; assetId: number | null; kind: QuarantineRow["kind"]; reason: string; evidence: string | null; at: string }): Promise<void>;
+  setHeldMode(id: number, mode: number | null): Promise<void>;
+  markReleased(id: number, f: { to: string; by: string; note: string | null; forced: boolean; at: string }): Promise<void>;
+}
+
+export interface WatcherRepo {
+  row(): Promise<WatcherRow | undefined>;
+  claim(pid: number, host: string, now: string): Promise<void>;
+  heartbeat(pid: number, now: string, ready: boolean, state: Record<string, unknown>): Promise<void>;
+  release(pid: number, now: string): Promise<void>;
+}
+
+/** The repositories, as a transaction sees them (or the store, each call on its own). */
+export interface Repos {
+  readonly assets: AssetRepo;
+  readonly evidence: EvidenceRepo;
+  readonly approvals: ApprovalRepo;
+  readonly locations: LocationRepo;
+  readonly events: EventRepo;
+  readonly sequences: SequenceRepo;
+  readonly fingerprints: FingerprintRepo;
+  readonly quarantine: QuarantineRepo;
+  readonly watcher: WatcherRepo;
+}
+
+export interface TransactionOptions {
+  /** A decision (approval, quarantine intent): durable on disk before the promise resolves. */
+  durable?: boolean;
+}
+
+/**
+ * The provenance store. Asynchronous, so one interface serves an embedded SQLite file and
+ * a PostgreSQL server. Reads outside a transaction see the last committed state; writes
+ * that must stand or fall together go through transaction(), whose callback must not do
+ * I/O of its own (read everything first, then write).
+ */
+export interface Store extends Repos {
+  /** Where the store is, for messages (a file path, or a URL without credentials). */
+  readonly location: string;
+  readonly dialect: "sqlite" | "postgres";
+  transaction<T>(fn: (tx: Repos) => Promise<T>, opts?: TransactionOptions): Promise<T>;
+  schemaVersion(): Promise<number>;
+  /** How many calls the use cases made, by repository method (for the figures in commit messages and benchmarks). */
+  calls(): Record<string, number>;
+  close(): Promise<void>;
+}
+
+// ------------------------------------------------------------------ metadata
+
+export interface FileMetadata {
+  tags: RawTags;
+  fileType: string | null;
+  mimeType: string | null;
+  /** ExifTool ImageDataHash (SHA-256), null when the format has none or it was not computed. */
+  mediaHash: string | null;
+  /** The reader's own warnings: data about the file, not failures. */
+  warnings: string[];
+  /** A file-level error such as "File is empty" or "File format error". */
+  error: string | null;
+  exiftoolVersion: string | null;
+}
+
+export type MetadataResult = { ok: true; metadata: FileMetadata } | { ok: false; reason: string };
+
+/** A file to read: its path as prov shows it, and its bytes' name when that is not UTF-8. */
+export interface MetadataRequest {
+  path: string;
+  raw?: Buffer | undefined;
+  size: number;
+}
+
+export interface MetadataReader {
+  /** Results in the order asked; a file that cannot be read gets its own failure. */
+  readMany(files: readonly MetadataRequest[]): Promise<MetadataResult[]>;
+  /** Process ids of the reader's helper processes (for a crashed watcher's clean-up). */
+  pids(): number[];
+  end(): Promise<void>;
+}

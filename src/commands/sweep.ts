@@ -38,7 +38,7 @@ export async function sweepCommand(ctx: Context, dir: string, opts: SweepCommand
   const started = Date.now();
   // On a terminal, the files to come are counted alongside (names only), for done/total and an estimate.
   let total: number | null = null;
-  if (progress.active) void countFiles([dir], () => false).then((n) => (total = n), () => undefined);
+  if (progress.active) void countFiles([dir], () => false, () => true, true).then((n) => (total = n), () => undefined);
   try {
     const summary = await sweep(dir, deps, {
       quick: opts.quick === true,

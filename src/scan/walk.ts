@@ -122,10 +122,11 @@ export async function* walkBatches(root: string, ignored: IgnoreMatcher): AsyncG
 }
 
 /**
- * How many regular files a walk of these paths will find (names only: one listing call
- * per folder, no stat), for a progress line's total. `accept` filters files (extensions).
+ * How many files a walk of these paths will find (names only: one listing call per folder,
+ * no stat), for a progress line's total. `accept` filters regular files (extensions); with
+ * `everything`, links, devices and unreadable names count too (a sweep reports each).
  */
-export async function countFiles(roots: readonly string[], ignored: IgnoreMatcher, accept: (p: string) => boolean = () => true): Promise<number> {
+export async function countFiles(roots: readonly string[], ignored: IgnoreMatcher, accept: (p: string) => boolean = () => true, everything = false): Promise<number> {
   let n = 0;
   for (const root of roots) {
     let s;
@@ -138,7 +139,7 @@ export async function countFiles(roots: readonly string[], ignored: IgnoreMatche
       if (s.isFile() && accept(root)) n++;
       continue;
     }
-    for await (const batch of walkBatches(root, ignored)) for (const e of batch) if (e.type === "file" && accept(e.path)) n++;
+    for await (const batch of walkBatches(root, ignored)) for (const e of batch) if (everything || (e.type === "file" && accept(e.path))) n++;
   }
   return n;
 }

@@ -239,7 +239,7 @@ describe.runIf(haveShared)("prov sweep on a fixture deliverables tree", () => {
     expect(r.status, r.stderr).toBe(1); // the tree has violations
     const out = r.stdout.replace(/\r\n/g, "\n");
     const report = out.indexOf("prov sweep ");
-    expect(out.slice(0, report)).toMatch(/^\rsweeping: \d+ files \(/);
+    expect(out.slice(0, report)).toMatch(/^\rsweeping: \d+(\/12)? files, \d+\/s/);
     expect(out.slice(0, report)).toMatch(/\r +\r$/); // the progress line was wiped
     expect(out.slice(report)).toMatch(/^prov sweep \S+ {2}\(quick, 12 files/);
   }, 60_000);

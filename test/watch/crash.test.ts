@@ -121,7 +121,26 @@ describe.each(MODES)("crash at each step of a quarantine move (%s)", (mode) => {
       // What the crash left behind, as the failpoint promises.
       const planned = sb.db.quarantineRows().filter((r) => r.state === "planned" || r.state === "stuck");
       expect(planned.length, "an intent is left planned (or waiting to be retried)").toBeGreaterThanOrEqual(1);
-      const row = planned.find((r) => lexists(r.quarantine_path) || lexists(`${r.quarantine_path}.partial`)) ?? planned[0]!;
+      // Moves run concurrently: the one the failpoint stopped is the one in its state (others
+      // may be a step behind, never ahead, since the first to reach the failpoint kills).
+      const srcOf = (r: (typeof planned)[number]): string => r.original_path;
+      const inState = (r: (typeof planned)[number]): boolean => {
+        switch (failpoint) {
+          case "quarantine:after-link":
+            return lexists(r.quarantine_path) && lexists(srcOf(r)) && fs.statSync(r.quarantine_path).ino === fs.statSync(srcOf(r)).ino;
+          case "quarantine:after-copy":
+            return lexists(`${r.quarantine_path}.partial`);
+          case "quarantine:after-place":
+            return lexists(r.quarantine_path) && lexists(srcOf(r));
+          case "quarantine:before-receipt":
+            return lexists(r.quarantine_path) && !lexists(srcOf(r));
+          default:
+            return true;
+        }
+      };
+      const row = planned.find(inState);
+      expect(row, `a move in the failpoint's state; rows: ${JSON.stringify(planned.map((r) => [r.id, r.state, lexists(r.quarantine_path), lexists(r.original_path)]))}`).toBeDefined();
+      if (!row) return;
       if (shm && failpoint !== "quarantine:after-plan") expect(row.state, "the move that crashed was a first attempt (quiet) or a retry (young)").toBe(young ? "stuck" : "planned");
       const src = files.find((f) => f.path === row.original_path)!;
       switch (failpoint) {

@@ -7,8 +7,9 @@
 //   labels    metadata read in large ExifTool batches, files with GenAI markers first:
 //             labelled GenAI is blocked whether or not it is complete
 //   judge     a complete file is recorded and judged from its record (src/app/judge.ts)
-//   likeness  pictures about to be allowed are decoded and compared with the temporary
-//             GenAI assets: expensive, so it runs only when the stages above are idle
+//   expensive a file about to be allowed: pictures decoded and compared with the
+//             temporary GenAI assets, containers opened and their members judged; only
+//             when the stages above are idle
 //   act       block and hold move to quarantine; each move is verified afterwards
 // A file still being written is looked at when it appears and again once it is quiet (one
 // timer, not a loop): at most two checks for a file copied in, whatever its events.
@@ -103,7 +104,7 @@ export class DeliverablesGate {
   private readonly looks = new Lane<PathState>();
   private readonly hashes = new Lane<PathState>();
   private readonly labels = new Lane<{ s: PathState; h: Hashed | null; key: StatKey }>();
-  private readonly likeness = new Lane<{ s: PathState; facts: AssetFactsRow; key: StatKey }>();
+  private readonly expensive = new Lane<{ s: PathState; facts: AssetFactsRow; key: StatKey }>();
   private readonly acts = new Lane<{ s: PathState; decision: GateDecision; asset: AssetRow | null; key: StatKey | null; sha256: string | null; evidence: readonly Evidence[] }>();
   private looking = 0;
   private hashing = 0;
@@ -131,7 +132,7 @@ export class DeliverablesGate {
 
   /** Queue sizes per stage, for `prov status`. */
   stages(): Record<string, number> {
-    return { look: this.looks.size + this.looking, hash: this.hashes.size + this.hashing, labels: this.labels.size, likeness: this.likeness.size + this.decoding, act: this.acts.size + this.moving };
+    return { look: this.looks.size + this.looking, hash: this.hashes.size + this.hashing, labels: this.labels.size, expensive: this.expensive.size + this.decoding, act: this.acts.size + this.moving };
   }
 
   /** Something happened at this path (an event, a reconcile): look at it. */
@@ -231,10 +232,10 @@ export class DeliverablesGate {
     }
     // Expensive facts after cheap ones: pictures are decoded only when nothing cheaper waits.
     const cheapBusy = this.looks.size + this.hashes.size + this.labels.size + this.looking + this.hashing + this.labelCalls + this.knownBatch.length > 0;
-    while (!cheapBusy && this.decoding < DECODERS && this.likeness.size > 0) {
-      const [l] = this.likeness.take(1);
+    while (!cheapBusy && this.decoding < DECODERS && this.expensive.size > 0) {
+      const [l] = this.expensive.take(1);
       this.decoding++;
-      void this.compare(l!)
+      void this.costly(l!)
         .catch((err: unknown) => this.fail(l!.s, "comparing", err))
         .finally(() => {
           this.decoding--;
@@ -436,28 +437,29 @@ export class DeliverablesGate {
   }
 
   private async judge(s: PathState, facts: AssetFactsRow, key: StatKey, readError: string | null = null): Promise<void> {
-    const { decision, evidence, needsLikeness } = await judgeRecorded(this.d.store, facts, { path: s.ref.path, stable: true, readError, likeness: false }, this.policy);
-    if (needsLikeness && visualKindOf(s.ref.path) && (this.d.fingerprint || facts.prints.length > 0)) {
-      this.likeness.push({ s, facts, key });
+    const { decision, evidence, needsExpensive } = await judgeRecorded({ store: this.d.store, reader: this.d.reader }, facts, { path: s.ref.path, stable: true, readError, expensive: false }, this.policy);
+    if (needsExpensive) {
+      this.expensive.push({ s, facts, key });
       this.pump();
       return;
     }
     return this.decided(s, decision, facts.asset, key, facts.asset.sha256, evidence);
   }
 
-  // ------------------------------------------------------------------ likeness
+  // ------------------------------------------------------------------ expensive facts
 
   /**
-   * A picture about to be allowed: compared with the temporary GenAI assets. A still sharp
-   * decodes is fingerprinted here (milliseconds); a video or an EXR/DPX frame is not (ffmpeg
-   * takes 0.2 s a frame and 12 s a minute of video): their fingerprints are used when a scan
-   * or sweep made them, and the sweep checks them anyway.
+   * A file about to be allowed: what it looks like (compared with the temporary GenAI
+   * assets) and what it holds (archive members, data after an image's end). A still sharp
+   * decodes is fingerprinted here (milliseconds); a video or an EXR/DPX frame is not
+   * (ffmpeg takes 0.2 s a frame and 12 s a minute of video): their fingerprints are used
+   * when a scan or sweep made them, and the sweep checks them anyway.
    */
-  private async compare(l: { s: PathState; facts: AssetFactsRow; key: StatKey }): Promise<void> {
+  private async costly(l: { s: PathState; facts: AssetFactsRow; key: StatKey }): Promise<void> {
     const { store } = this.d;
     let facts = l.facts;
     const p = l.s.ref.path;
-    if (isFingerprintableImage(p) && needsFingerprint(facts.printState) && this.d.fingerprint) {
+    if (this.d.fingerprint && isFingerprintableImage(p) && needsFingerprint(facts.printState)) {
       const made = await fingerprintPath(p, this.d.fingerprint, this.d.clock.iso());
       // Recorded only if the file still holds the content that was judged.
       const same = await lstat(p, { bigint: true }).then((st) => sameStat(statKey(st), l.key), () => false);
@@ -466,7 +468,7 @@ export class DeliverablesGate {
         facts = (await store.assets.facts(facts.asset.id)) ?? facts;
       }
     }
-    const { decision, evidence } = await judgeRecorded(store, facts, { path: p, stable: true, likeness: true }, this.policy);
+    const { decision, evidence } = await judgeRecorded({ store, reader: this.d.reader }, facts, { path: p, stable: true, expensive: true }, this.policy);
     return this.decided(l.s, decision, facts.asset, l.key, facts.asset.sha256, evidence);
   }
 

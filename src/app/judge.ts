@@ -9,7 +9,8 @@ import { evidenceOf, twinEvidence } from "../domain/lineage.js";
 import type { Evidence } from "../domain/types.js";
 import { isGenAI } from "../domain/types.js";
 import { evidenceFromTags } from "../domain/evidence.js";
-import type { AssetFactsRow, AssetRow, MetadataResult, Repos } from "../ports.js";
+import type { AssetFactsRow, AssetRow, MetadataReader, MetadataResult, Repos } from "../ports.js";
+import { contentTypeOf, inspectContainer } from "./containers.js";
 import { describeDerivationIn, lookalikesIn } from "./perceptual.js";
 
 export interface JudgePolicy {
@@ -73,17 +74,25 @@ export async function judgeUnrecorded(
   return { decision, evidence };
 }
 
+/** What judging needs besides the store: ExifTool, to read the labels of a container's members. */
+export interface JudgeDeps {
+  store: Pick<Repos, "quarantine" | "fingerprints" | "locations" | "assets">;
+  reader?: MetadataReader | undefined;
+}
+
 /**
- * Recorded content at a path: the full decision, with the perceptual look-alike when its
- * answer could change it (a file about to be allowed). `likeness` false leaves that out (the
- * gate asks again once it has decoded the picture: expensive facts after cheap ones).
+ * Recorded content at a path: the full decision. Its expensive facts (the perceptual
+ * look-alike, and what a container holds) are asked when their answer could change it (a
+ * file about to be allowed); with `expensive: false` they are left out, and `needsExpensive`
+ * says whether the gate should ask again once it can afford them (cheap facts first).
  */
 export async function judgeRecorded(
-  store: Pick<Repos, "quarantine" | "fingerprints" | "locations" | "assets">,
+  deps: JudgeDeps,
   facts: AssetFactsRow,
-  at: { path: string | null; stable: boolean; readError?: string | null; unnamed?: boolean; likeness?: boolean },
+  at: { path: string | null; stable: boolean; readError?: string | null; unnamed?: boolean; expensive?: boolean },
   policy: JudgePolicy,
-): Promise<{ decision: GateDecision; evidence: Evidence[]; needsLikeness: boolean }> {
+): Promise<{ decision: GateDecision; evidence: Evidence[]; needsExpensive: boolean }> {
+  const { store } = deps;
   const { asset } = facts;
   const evidence = evidenceOf(facts);
   const forced = at.path !== null && (await store.quarantine.forcedRelease(at.path, asset.sha256)) !== undefined;
@@ -101,10 +110,18 @@ export async function judgeRecorded(
   };
   const first = decide(base);
   const comparable = likenessApplies(facts, evidence, policy);
-  if (first.action !== "allow" || !comparable) return { decision: first, evidence, needsLikeness: false };
-  if (at.likeness === false) return { decision: first, evidence, needsLikeness: true };
-  const derived = await derivedOf(store, facts, policy.matching!);
-  return { decision: derived ? decide({ ...base, derived }) : first, evidence, needsLikeness: false };
+  const container = at.path !== null && deps.reader !== undefined && !at.unnamed && asset.size > 0;
+  if (first.action !== "allow" || (!comparable && !container)) return { decision: first, evidence, needsExpensive: false };
+  if (at.expensive === false) return { decision: first, evidence, needsExpensive: true };
+  const more: Partial<GateFacts> = {};
+  if (container) {
+    const type = await contentTypeOf(at.path!).catch(() => null);
+    const report = type ? await inspectContainer(at.path!, type, { store, reader: deps.reader! }) : null;
+    if (report?.temporary) more.container = { member: report.temporary.name, reason: report.temporary.reason };
+    else if (report && report.problems.length > 0) more.uninspectable = report.problems.slice(0, 3).join("; ") + (report.problems.length > 3 ? `; and ${report.problems.length - 3} more` : "");
+  }
+  if (comparable) more.derived = (await derivedOf(store, facts, policy.matching!)) ?? null;
+  return { decision: decide({ ...base, ...more }), evidence, needsExpensive: false };
 }
 
 /**

@@ -51,7 +51,8 @@ export async function settle(d: SettleDeps, row: QuarantineRow): Promise<Settled
   );
   const moved = h.result.sha256;
   const sameContent = row.sha256 === moved;
-  const { decision, evidence } = await judgeRecorded(store, rec.facts, { path: row.original_path, stable: true, likeness: true }, d.policy);
+  // Judged where it was, by its content (its members included): the bytes are in quarantine now.
+  const { decision, evidence } = await judgeRecorded({ store, reader: d.reader }, rec.facts, { path: null, stable: true, expensive: true }, d.policy);
   if (!sameContent && decision.action === "allow") {
     // Not what was judged, and allowed: it goes back (when its place is free).
     const why = `the file changed between its judgment and the move; its content now is allowed (${decision.reason})`;

@@ -5,7 +5,8 @@
 import { realpathSync } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
 import path from "node:path";
-import type { ApprovalRow, AssetFactsRow, AssetSummary, EvidenceRow, FingerprintRow, Store } from "../ports.js";
+import type { ApprovalRow, AssetFactsRow, AssetSummary, EvidenceRow, FingerprintRow, MetadataReader, Store } from "../ports.js";
+import { contentTypeOf, inspectContainer, mayContain } from "./containers.js";
 import { InputError } from "../domain/errors.js";
 import { describeFsError, errnoCode } from "../errors.js";
 import type { ExtraHasher } from "../adapters/fs/hash.js";
@@ -154,7 +155,7 @@ export async function sweep(rootArg: string, deps: ScanDeps, opts: SweepOptions)
     return (path.sep === "/" ? r : r.split(path.sep).join("/")) || path.basename(p);
   };
   const { matcher, reason } = sweepIgnore(root, opts.exclude ?? []);
-  const records = new Records(store, opts.perceptual ?? null);
+  const records = new Records(store, opts.perceptual ?? null, deps.reader);
   if (opts.quick) await records.preload(root);
   await records.loadGenAIFingerprints();
   const shots = new Shots(store);
@@ -274,6 +275,8 @@ class Records {
   constructor(
     private readonly store: Store,
     private readonly perceptual: Matching | null,
+    /** ExifTool, to read the members of containers (none in a quick sweep's unchanged files). */
+    private readonly reader: MetadataReader | null,
   ) {}
 
   /** The GenAI fingerprints, as they are when the sweep starts. */
@@ -310,7 +313,7 @@ class Records {
   async ofUnchanged(asset: AssetSummary, startedAt: string): Promise<RecordFacts> {
     if (!this.evidence) {
       const f = await this.store.assets.facts(asset.id);
-      if (f) return this.ofRecorded(f, startedAt);
+      if (f) return this.record(f.asset, evidenceOf(f), f.approvals, f.prints, startedAt);
     }
     const own = (this.evidence?.get(asset.id) ?? []).map(toEvidence);
     const twins = asset.media_hash && this.genaiMedia?.has(asset.media_hash) ? twinEvidence(await this.store.evidence.genaiByMediaHash(asset.media_hash, asset.id, 50)) : [];
@@ -321,8 +324,15 @@ class Records {
     return this.record(asset, evidence, approvals, null, startedAt);
   }
 
-  ofRecorded(f: AssetFactsRow, startedAt: string): Promise<RecordFacts> {
-    return this.record(f.asset, evidenceOf(f), f.approvals, f.prints, startedAt);
+  /** A file read in this sweep: its record, and what it holds when it is a container. */
+  async ofRecorded(f: AssetFactsRow, startedAt: string, file: string): Promise<RecordFacts> {
+    const r = await this.record(f.asset, evidenceOf(f), f.approvals, f.prints, startedAt);
+    if (!this.reader || f.asset.size === 0) return r;
+    const type = await contentTypeOf(file).catch(() => null);
+    const report = type && mayContain(type) ? await inspectContainer(file, type, { store: this.store, reader: this.reader }) : null;
+    if (report?.temporary) r.container = { member: report.temporary.name, reason: report.temporary.reason };
+    if (report && report.problems.length > 0) r.uninspectable = report.problems.slice(0, 3).join("; ");
+    return r;
   }
 
   private async record(asset: AssetSummary, evidence: Evidence[], approvals: readonly ApprovalRow[], prints: FingerprintRow[] | null, startedAt: string): Promise<RecordFacts> {
@@ -359,7 +369,7 @@ async function factsOf(records: Records, shots: Shots, o: FileOutcome, startedAt
     case "unchanged":
       return { facts: { kind: "file", record: { ...(await records.ofUnchanged(o.asset, startedAt)), ...(await shots.of(o.path)) } }, asset: o.asset };
     case "recorded":
-      return { facts: { kind: "file", record: { ...(await records.ofRecorded(o.facts, startedAt)), ...(await shots.of(o.path)) } }, asset: o.facts.asset };
+      return { facts: { kind: "file", record: { ...(await records.ofRecorded(o.facts, startedAt, o.path)), ...(await shots.of(o.path)) } }, asset: o.facts.asset };
   }
 }
 

@@ -12,7 +12,8 @@ export interface FolderRule {
 export type FolderMatcher = (absPath: string) => Evidence[];
 
 export function folderMatcher(rules: readonly FolderRule[]): FolderMatcher {
-  const compiled = rules.map((rule) => ({ rule, test: picomatch(rule.pattern, { dot: true }) }));
+  // Case-insensitive: SMB shares and macOS ignore case, so ai_temp/ is the AI_TEMP/ folder.
+  const compiled = rules.map((rule) => ({ rule, test: picomatch(rule.pattern, { dot: true, nocase: true }) }));
   return (absPath) =>
     compiled
       .filter((c) => c.test(absPath))

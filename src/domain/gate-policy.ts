@@ -34,6 +34,8 @@ export interface GateFacts {
   derived?: { verdict: "match" | "possible"; what: string } | null;
   /** A member of this container (archive member, data after an image's end) is temporary GenAI. */
   container?: { member: string; reason: string } | null;
+  /** What could not be looked inside (an encrypted member, a corrupt or too-large archive). */
+  uninspectable?: string | null;
 }
 
 export type GateDecision =
@@ -65,6 +67,7 @@ export function decide(f: GateFacts): GateDecision {
   if (approved) return { action: "allow", reason: "approved GenAI asset" };
   if (f.derived?.verdict === "match") return { action: "block", reason: `derived from ${f.derived.what}` };
   if (f.readError) return { action: "hold", reason: `cannot be identified: ${f.readError}` };
+  if (f.uninspectable) return { action: "hold", reason: `cannot look inside it: ${f.uninspectable}` };
   if (f.unnamed) return { action: "hold", reason: "its name is not UTF-8, so it cannot be judged by name or recorded under it; rename it" };
 
   const origin = f.known?.origin ?? f.own?.origin ?? "unknown";

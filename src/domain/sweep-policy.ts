@@ -33,6 +33,10 @@ export interface RecordFacts {
   knownBefore: boolean;
   /** Temporary GenAI assets it looks like (perceptual fingerprints), closest first. */
   derived?: ReadonlyArray<{ verdict: "match" | "possible"; what: string }>;
+  /** A member this file holds (archive member, data after an image's end) that is temporary GenAI. */
+  container?: { member: string; reason: string } | null;
+  /** What of it could not be looked inside (an encrypted member, a corrupt archive). */
+  uninspectable?: string | null;
   /** The image sequence this file is a frame of (the sweep sets it on a shot's first frame when it has gaps or duplicates). */
   sequence?: { pattern: string; frame: number; first: number; range: string; gaps: ReadonlyArray<{ from: number; to: number }>; duplicates: ReadonlyArray<{ frame: number; names: readonly string[] }> };
 }
@@ -80,6 +84,8 @@ export function judge(f: SweepFacts): Judgement {
       add("violation", `temporary GenAI known by content, not approved: ${describe(decided)}${r.knownBefore ? ` (recorded ${day(r.firstSeen)})` : ""}`);
     }
   }
+  if (r.container) add("violation", `it holds temporary GenAI: ${r.container.member} (${r.container.reason})`);
+  if (r.uninspectable) add("error", `cannot look inside it: ${r.uninspectable}`);
   // Checked only for content not GenAI itself and not decided by a person (sweep.ts).
   for (const d of r.derived ?? []) {
     if (d.verdict === "match") add("violation", `derived from ${d.what}`);

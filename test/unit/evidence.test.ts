@@ -384,9 +384,14 @@ describe("folderMatcher()", () => {
     expect(match("/proj/AI_TEMP/deep/er/.hidden.png")).toHaveLength(1);
   });
 
+  it("ignores case, as SMB shares and macOS do: ai_temp/ and Ai_Temp/ are the AI_TEMP folder", () => {
+    expect(match("/proj/ai_temp/x.png")).toHaveLength(1);
+    expect(match("/proj/Ai_Temp/deep/x.PNG")).toHaveLength(1);
+  });
+
   it("does not match look-alike folders or the folder name as a file", () => {
     expect(match("/proj/AI_TEMP_old/x.png")).toEqual([]);
-    expect(match("/proj/ai_temp/x.png")).toEqual([]);
+    expect(match("/proj/ai_temp_old/x.png")).toEqual([]);
     expect(match("/proj/NOT_AI_TEMP/x.png")).toEqual([]);
     expect(match("/proj/plates/x.png")).toEqual([]);
   });

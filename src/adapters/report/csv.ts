@@ -33,12 +33,13 @@ export function csvReport(sink: Sink): ReportWriter {
 }
 
 /**
- * Quote when needed; a cell a spreadsheet would run as a formula (= + - @ at the start)
- * gets a leading apostrophe, so a hostile file name cannot run anything when opened.
+ * Quote when needed; a cell a spreadsheet would run as a formula (= + - @, tab or CR at the
+ * start, also after leading spaces or other whitespace, which spreadsheets trim) gets a
+ * leading apostrophe, so a hostile file name cannot run anything when opened.
  */
 export function cell(v: string | number | boolean | null | undefined): string {
   if (v === null || v === undefined) return "";
   let s = String(v);
-  if (typeof v === "string" && /^[=+\-@\t\r]/.test(s)) s = "'" + s;
+  if (typeof v === "string" && /^[\s\u00a0\u2000-\u200b\u3000\ufeff]*[=+\-@\t\r\uff1d\uff0b\uff0d\uff20]/.test(s)) s = "'" + s;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

@@ -76,7 +76,7 @@ export async function releaseCommand(ctx: Context, idArg: string, o: ReleaseOpti
   // release the gate would block again is refused unless forced.
   const facts = row.asset_id !== null ? await store.assets.facts(row.asset_id) : undefined;
   const decision = facts
-    ? (await judgeRecorded(store, facts, { path: row.original_path, stable: true, readError: facts.asset.metadata_error, unnamed: row.original_raw !== null }, { unknownPolicy: config.gate.unknown, matching: ctx.perceptual() })).decision
+    ? (await judgeRecorded({ store }, facts, { path: row.original_path, stable: true, readError: facts.asset.metadata_error, unnamed: row.original_raw !== null, expensive: true }, { unknownPolicy: config.gate.unknown, matching: ctx.perceptual() })).decision
     : { action: "block" as const, reason: row.reason };
   if (decision.action !== "allow") {
     if (!o.force) {

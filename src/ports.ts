@@ -230,6 +230,26 @@ export interface AssetFactsRow {
   /** How it was fingerprinted, and its fingerprints (a still has one, a video one per sampled frame). */
   printState: FingerprintedRow | undefined;
   prints: FingerprintRow[];
+  /** The path forced releases were checked for (null: none). */
+  at: string | null;
+  /** A person released this content to that path with --force. */
+  forcedRelease: boolean;
+}
+
+/** What the store knows at a path, asked in one call when the gate first looks at it. */
+export interface PathFacts {
+  /** The location recorded at this path, with its asset (when it has one). */
+  here: (LocationRow & { asset: AssetRow | undefined }) | undefined;
+  /** Other locations that hold this inode (renames, hard links), each with its asset. */
+  sameInode: Array<LocationRow & { asset: AssetRow | undefined }>;
+  /** A move of the file at this path waiting to be retried. */
+  stuck: QuarantineRow | undefined;
+}
+
+/** An event written with the change it records (same transaction, same call). */
+export interface EventInput {
+  kind: string;
+  detail?: Record<string, unknown>;
 }
 
 /** What recording one content writes with its asset row (one aggregate: the content and what was read of it). */
@@ -255,8 +275,8 @@ export interface AssetRepo {
   byMediaHash(mediaHash: string): Promise<AssetRow[]>;
   list(filter: { origin?: Origin | undefined; status?: Status | undefined }): Promise<AssetRow[]>;
   count(): Promise<number>;
-  /** Facts for judging an asset (see AssetFactsRow); bounded: lineage rows are capped. */
-  facts(id: number): Promise<AssetFactsRow | undefined>;
+  /** Facts for judging an asset (see AssetFactsRow); bounded: lineage rows are capped. `at`: a path to check forced releases for. */
+  facts(id: number, at?: string | null): Promise<AssetFactsRow | undefined>;
   /** Insert new content, or refresh what was read of existing content, with its evidence and fingerprints. */
   record(r: AssetRecord, now: string): Promise<{ id: number; created: boolean }>;
   /** Cache the origin and status derived from the evidence; true when they changed. */
@@ -286,6 +306,8 @@ export interface ApprovalRepo {
 
 export interface LocationRepo {
   byPath(p: string): Promise<LocationRow | undefined>;
+  /** The location at a path, the locations of the same inode, and a stuck move there: one call. */
+  lookAt(p: string, dev: string, ino: string): Promise<PathFacts>;
   ofAsset(assetId: number): Promise<LocationRow[]>;
   /** Present or missing locations that hold this inode (renames, hard links). */
   byInode(dev: string, ino: string): Promise<LocationRow[]>;
@@ -294,9 +316,21 @@ export interface LocationRepo {
   statCacheUnder(dir: string): Promise<Map<string, string>>;
   /** Present files with this file name (any folder), newest first; for finding a cut's source media. */
   presentNamed(name: string): Promise<LocationRow[]>;
-  upsert(p: string, assetId: number | null, stat: StatKey | null, state: LocationRow["state"], error: string | null, now: string): Promise<{ id: number; previous: LocationRow | undefined }>;
+  /** Record what is at a path; `event` (seen, changed, read-error) is written with it, when given. */
+  upsert(
+    p: string,
+    assetId: number | null,
+    stat: StatKey | null,
+    state: LocationRow["state"],
+    error: string | null,
+    now: string,
+    /** The event to write with it, given what the path held before (and that content's SHA-256). */
+    event?: (previous: LocationRow | undefined, previousSha256: string | null) => EventInput | null,
+  ): Promise<{ id: number; previous: LocationRow | undefined }>;
   touch(ids: readonly number[], now: string): Promise<void>;
   markMissing(id: number, now: string): Promise<void>;
+  /** The file at this path left (moved to quarantine): its location is missing, never deleted. */
+  markMissingAt(p: string, now: string): Promise<void>;
   relocate(id: number, newPath: string, stat: StatKey, now: string): Promise<void>;
 }
 
@@ -323,9 +357,11 @@ export interface FingerprintRepo {
   /** Assets fingerprinted with `algo` that need nothing now (`retryReason`: a skip reason that no longer holds). */
   done(algo: string, retryReason: string | null): Promise<Set<number>>;
   of(assetId: number): Promise<FingerprintRow[]>;
-  byId(id: number): Promise<FingerprintRow | undefined>;
-  /** Multi-index lookup: fingerprints whose chunk i is one of near[i]; candidates only, possibly repeated. */
-  candidates(near: readonly [number[], number[], number[], number[]]): Promise<Array<[id: number, hash: string]>>;
+  /**
+   * The matchable fingerprints within `maxDistance` bits of `hash`, each with its distance:
+   * one call, however the adapter finds them (SQLite: four 16-bit chunk indexes, multi-index hashing).
+   */
+  near(hash: string, maxDistance: number): Promise<Array<{ row: FingerprintRow; distance: number }>>;
   /** Every matchable fingerprint of a GenAI asset, with its asset. */
   genai(): Promise<GenAIFingerprintRow[]>;
   count(): Promise<number>;
@@ -341,9 +377,19 @@ export interface QuarantineRepo {
   counts(): Promise<Record<string, number>>;
   /** Moved rows whose quarantined bytes are not verified yet. */
   unsettled(): Promise<QuarantineRow[]>;
-  plan(r: Pick<QuarantineRow, "kind" | "original_path" | "original_raw" | "quarantine_path" | "sha256" | "asset_id" | "dev" | "ino" | "reason" | "evidence" | "planned_at">): Promise<number>;
-  setPath(id: number, quarantinePath: string): Promise<void>;
-  setState(id: number, state: QuarantineRow["state"], fields?: { error?: string | null; moved_at?: string | null; attempts?: number }): Promise<void>;
+  /** Plan a move: the row (its quarantine path named from its id), with its event; returns the row written. */
+  plan(
+    r: Pick<QuarantineRow, "kind" | "original_path" | "original_raw" | "sha256" | "asset_id" | "dev" | "ino" | "reason" | "evidence" | "planned_at">,
+    pathFor: (id: number) => string,
+    event: EventInput,
+  ): Promise<QuarantineRow>;
+  /** Move a row to a state (with its event, when given); returns the row as it now is. */
+  setState(
+    id: number,
+    state: QuarantineRow["state"],
+    fields?: { error?: string | null; moved_at?: string | null; attempts?: number; heldMode?: number | null; /** The path the file left: its location is missing now. */ left?: string },
+    event?: EventInput,
+  ): Promise<QuarantineRow>;
   /** The quarantined bytes were hashed: what they are, and how they are judged now. */
   settle(id: number, f: { sha256: string; assetId: number | null; kind: QuarantineRow["kind"]; reason: string; evidence: string | null; at: string }): Promise<void>;
   setHeldMode(id: number, mode: number | null): Promise<void>;

@@ -285,24 +285,26 @@ export class DeliverablesGate {
       if (young) return this.waitQuiet(s, key);
       return this.decided(s, judgeEmpty(true, this.policy), null, key, null, []);
     }
+    // What the store knows at this path, in one ask.
+    const at = await store.locations.lookAt(s.ref.path, key.dev, key.ino);
     // A file already waiting to be moved is retried by the runtime, not judged again.
-    if ((await store.quarantine.stuckAt(s.ref.path))?.ino === key.ino) return this.done(s);
+    if (at.stuck?.ino === key.ino) return this.done(s);
 
     // Unchanged since it was recorded here: judge again from what is known now (an approval
     // may have been revoked since), without reading it.
     if (!s.ref.raw) {
-      const loc = unchangedAt(await store.locations.byPath(s.ref.path), key);
+      const loc = unchangedAt(at.here, key);
       if (loc) {
-        const facts = await store.assets.facts(loc.asset_id);
+        const facts = await store.assets.facts(loc.asset_id, s.ref.path);
         if (facts) return this.judge(s, facts, key);
       }
     }
     // A hard link or rename of content recorded elsewhere (same inode, size and mtime) is
     // known before a byte is read: a multi-GB copy-by-link is blocked at once.
-    for (const other of await store.locations.byInode(key.dev, key.ino)) {
-      if (other.asset_id === null || other.size !== key.size || other.mtime_ns !== key.mtimeNs) continue;
-      const asset = await store.assets.byId(other.asset_id);
-      if (asset && isTemporaryGenAI(asset.origin, asset.status)) {
+    for (const other of at.sameInode) {
+      const asset = other.asset;
+      if (!asset || other.size !== key.size || other.mtime_ns !== key.mtimeNs) continue;
+      if (isTemporaryGenAI(asset.origin, asset.status)) {
         const d = await judgeKnown(store, asset, s.ref.path, "inode", this.policy);
         if (d.action === "block") return this.decided(s, d, asset, key, asset.sha256, []);
       }
@@ -465,7 +467,8 @@ export class DeliverablesGate {
       const same = await lstat(p, { bigint: true }).then((st) => sameStat(statKey(st), l.key), () => false);
       if (made && same) {
         await store.fingerprints.put(facts.asset.id, made.info, made.frames);
-        facts = (await store.assets.facts(facts.asset.id)) ?? facts;
+        // What was just written, without asking for it back.
+        facts = { ...facts, printState: { asset_id: facts.asset.id, ...made.info }, prints: made.frames.map((f, i) => ({ id: -1 - i, asset_id: facts.asset.id, seconds: f.seconds, hash: f.hash, low_detail: f.lowDetail ? 1 : 0 })) };
       }
     }
     const { decision, evidence } = await judgeRecorded({ store, reader: this.d.reader }, facts, { path: p, stable: true, expensive: true }, this.policy);
@@ -502,8 +505,6 @@ export class DeliverablesGate {
     });
     s.read = null;
     if (row.state === "moved") {
-      const loc = s.ref.raw ? undefined : await this.d.store.locations.byPath(s.ref.path);
-      if (loc) await this.d.store.locations.markMissing(loc.id, this.d.clock.iso());
       this.d.onMoved?.();
     } else if (row.state === "rolled-back") {
       // The file changed or vanished before it could be moved: whatever is there now is judged afresh.

@@ -11,6 +11,8 @@ import type {
   ApprovalRow,
   AssetFactsRow,
   AssetInput,
+  EventInput,
+  PathFacts,
   AssetRecord,
   AssetRow,
   EventRow,
@@ -30,6 +32,8 @@ import type {
 import { StoreError, errorMessage } from "../../src/domain/errors.js";
 import { errnoCode } from "../../src/errors.js";
 import { fsTypeOf, isNetworkFsType } from "../../src/adapters/fs/fsinfo.js";
+import { chunks16, neighbours16 } from "../../src/domain/phash.js";
+import { halves, popcount } from "../../src/domain/likeness.js";
 
 // db/sqlite/store.ts sits beside its migrations; dist/db/sqlite/store.js three levels below the root.
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -261,7 +265,7 @@ export class SqliteDb {
   }
 
   /** What judging one content needs, in one call: see AssetFactsRow. */
-  assetFacts(id: number): AssetFactsRow | undefined {
+  assetFacts(id: number, at: string | null = null): AssetFactsRow | undefined {
     const asset = this.assetById(id);
     if (!asset) return undefined;
     return {
@@ -269,16 +273,29 @@ export class SqliteDb {
       evidence: this.evidenceOf(id),
       // One GenAI twin is enough to decide, and a slate or black frame may have thousands of copies: bounded.
       twins: asset.media_hash ? this.genaiEvidenceByMediaHash(asset.media_hash, id, 50) : [],
-      shot: this.genaiEvidenceBySequence(id, 20),
+      shot: this.genaiEvidenceBySequence(id, 20, at),
       approvals: this.approvalsOf(id),
       siblings: asset.media_hash
         ? (this.q("SELECT id, origin FROM assets WHERE media_hash = ? AND id <> ? AND origin <> 'genai' ORDER BY id LIMIT 1000").all(asset.media_hash, id) as Array<{ id: number; origin: Origin }>)
         : [],
       sequenceIds: (this.q(
-        `SELECT DISTINCT sf.sequence_id AS id FROM locations l JOIN sequence_frames sf ON sf.location_id = l.id WHERE l.asset_id = ? AND l.state = 'present' ORDER BY 1`,
-      ).all(id) as Array<{ id: number }>).map((r) => r.id),
+        `SELECT DISTINCT sf.sequence_id AS id FROM locations l JOIN sequence_frames sf ON sf.location_id = l.id WHERE (l.asset_id = ? OR l.path = ?) AND l.state = 'present' ORDER BY 1`,
+      ).all(id, at) as Array<{ id: number }>).map((r) => r.id),
       printState: this.fingerprintState(id),
       prints: this.fingerprintsOf(id),
+      at,
+      forcedRelease: at !== null && this.forcedRelease(at, asset.sha256) !== undefined,
+    };
+  }
+
+  /** The location at a path, the same inode elsewhere, a stuck move there. */
+  lookAt(p: string, dev: string, ino: string): PathFacts {
+    const withAsset = (l: LocationRow): LocationRow & { asset: AssetRow | undefined } => ({ ...l, asset: l.asset_id !== null ? this.assetById(l.asset_id) : undefined });
+    const here = this.locationByPath(p);
+    return {
+      here: here ? withAsset(here) : undefined,
+      sameInode: this.locationsByInode(dev, ino).filter((l) => l.path !== p).map(withAsset),
+      stuck: this.stuckAt(p),
     };
   }
 
@@ -343,7 +360,16 @@ export class SqliteDb {
     state: LocationRow["state"],
     error: string | null,
     now: string,
+    event?: (previous: LocationRow | undefined, previousSha256: string | null) => EventInput | null,
   ): { id: number; previous: LocationRow | undefined } {
+    const r = this.putLocation(p, assetId, stat, state, error, now);
+    const prevSha = r.previous?.asset_id != null && r.previous.asset_id !== assetId ? (this.assetById(r.previous.asset_id)?.sha256 ?? null) : null;
+    const e = event?.(r.previous, prevSha);
+    if (e) this.addEvent(e.kind, now, { assetId: assetId ?? r.previous?.asset_id ?? null, locationId: r.id, path: p, ...(e.detail ? { detail: e.detail } : {}) });
+    return r;
+  }
+
+  private putLocation(p: string, assetId: number | null, stat: StatKey | null, state: LocationRow["state"], error: string | null, now: string): { id: number; previous: LocationRow | undefined } {
     const previous = this.locationByPath(p);
     const s = stat ?? { dev: null, ino: null, size: null, mtimeNs: null, ctimeNs: null };
     if (previous) {
@@ -463,6 +489,10 @@ export class SqliteDb {
     return new Set(rows.map((r) => r.h));
   }
 
+  markMissingAt(p: string, now: string): void {
+    this.q("UPDATE locations SET state = 'missing', last_seen = ? WHERE path = ? AND state <> 'missing'").run(now, p);
+  }
+
   markMissing(id: number, now: string): void {
     this.q("UPDATE locations SET state = 'missing', last_seen = ? WHERE id = ? AND state <> 'missing'").run(now, id);
   }
@@ -533,7 +563,8 @@ export class SqliteDb {
    * GenAI evidence of the other frames of the sequences this content is a frame of: one
    * labelled frame makes the shot GenAI. Bounded, like media-hash lineage.
    */
-  genaiEvidenceBySequence(assetId: number, limit: number): SequenceEvidenceRow[] {
+  /** `at`: a path about to hold this content (recorded in the same transaction), whose frame counts too. */
+  genaiEvidenceBySequence(assetId: number, limit: number, at: string | null = null): SequenceEvidenceRow[] {
     return this.q(
       `SELECT e.*, a.sha256, s.pattern, sf2.frame FROM locations l1
          JOIN sequence_frames sf1 ON sf1.location_id = l1.id
@@ -542,9 +573,9 @@ export class SqliteDb {
          JOIN locations l2 ON l2.id = sf2.location_id AND l2.state = 'present'
          JOIN evidence e ON e.asset_id = l2.asset_id AND e.signal IN ('genai', 'genai-edited')
          JOIN assets a ON a.id = l2.asset_id
-       WHERE l1.asset_id = ? AND l1.state = 'present' AND l2.asset_id <> ?
+       WHERE (l1.asset_id = ? OR l1.path = ?) AND l1.state = 'present' AND l2.asset_id <> ? AND l2.id <> l1.id
        GROUP BY e.source, e.field, e.value LIMIT ?`,
-    ).all(assetId, assetId, limit) as SequenceEvidenceRow[];
+    ).all(assetId, at, assetId, limit) as SequenceEvidenceRow[];
   }
 
   // ------------------------------------------------------------------ fingerprints
@@ -595,6 +626,28 @@ export class SqliteDb {
       .all(...near.map((n) => JSON.stringify(n))) as Array<[number, string]>;
   }
 
+  /**
+   * Fingerprints within `maxDistance` of `hash` (multi-index hashing: two hashes within
+   * distance 4r+3 share a 16-bit chunk within r bits): candidates from the chunk indexes,
+   * their full distance measured here, and full rows only for the few that are near.
+   */
+  fingerprintsNear(hash: string, maxDistance: number): Array<{ row: FingerprintRow; distance: number }> {
+    const radius = Math.floor(maxDistance / 4);
+    const c = chunks16(hash);
+    const near = [neighbours16(c[0], radius), neighbours16(c[1], radius), neighbours16(c[2], radius), neighbours16(c[3], radius)] as const;
+    const [hi, lo] = halves(hash);
+    const found = new Map<number, number>();
+    for (const [id, h] of this.fingerprintCandidates(near)) {
+      if (found.has(id)) continue;
+      const [h2, l2] = halves(h);
+      const d = popcount((hi ^ h2) >>> 0) + popcount((lo ^ l2) >>> 0);
+      if (d <= maxDistance) found.set(id, d);
+    }
+    if (found.size === 0) return [];
+    const rows = this.q("SELECT id, asset_id, seconds, hash, low_detail FROM fingerprints WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id").all(JSON.stringify([...found.keys()])) as FingerprintRow[];
+    return rows.map((row) => ({ row, distance: found.get(row.id)! }));
+  }
+
   fingerprintById(id: number): FingerprintRow | undefined {
     return this.q("SELECT id, asset_id, seconds, hash, low_detail FROM fingerprints WHERE id = ?").get(id) as FingerprintRow | undefined;
   }
@@ -614,12 +667,20 @@ export class SqliteDb {
 
   // ------------------------------------------------------------------ quarantine
 
-  planQuarantine(r: Pick<QuarantineRow, "kind" | "original_path" | "original_raw" | "quarantine_path" | "sha256" | "asset_id" | "dev" | "ino" | "reason" | "evidence" | "planned_at">): number {
+  planQuarantine(
+    r: Pick<QuarantineRow, "kind" | "original_path" | "original_raw" | "sha256" | "asset_id" | "dev" | "ino" | "reason" | "evidence" | "planned_at">,
+    pathFor: (id: number) => string,
+    event: EventInput,
+  ): QuarantineRow {
+    // The destination name holds the row's id, known once the row exists: a unique placeholder first.
     const info = this.q(
       `INSERT INTO quarantine (kind, original_path, original_raw, quarantine_path, sha256, asset_id, dev, ino, reason, evidence, state, planned_at)
        VALUES (@kind, @original_path, @original_raw, @quarantine_path, @sha256, @asset_id, @dev, @ino, @reason, @evidence, 'planned', @planned_at)`,
-    ).run(r);
-    return Number(info.lastInsertRowid);
+    ).run({ ...r, quarantine_path: `\0planning-${r.planned_at}-${Math.random()}` });
+    const id = Number(info.lastInsertRowid);
+    this.setQuarantinePath(id, pathFor(id));
+    this.addEvent(event.kind, r.planned_at, { assetId: r.asset_id, path: r.original_path, detail: { quarantine_id: id, ...event.detail } });
+    return this.quarantineById(id)!;
   }
 
   /** A file blocked while still being written: its final content, once it settled in quarantine. */
@@ -651,10 +712,15 @@ export class SqliteDb {
     this.q("UPDATE quarantine SET quarantine_path = ? WHERE id = ?").run(quarantinePath, id);
   }
 
-  setQuarantineState(id: number, state: QuarantineRow["state"], fields: { error?: string | null; moved_at?: string | null; attempts?: number } = {}): void {
+  setQuarantineState(id: number, state: QuarantineRow["state"], fields: { error?: string | null; moved_at?: string | null; attempts?: number; heldMode?: number | null; left?: string } = {}, event?: EventInput): QuarantineRow {
+    if (fields.left !== undefined) this.markMissingAt(fields.left, fields.moved_at ?? new Date().toISOString());
     this.q(
       `UPDATE quarantine SET state = @state, error = @error, moved_at = coalesce(@moved_at, moved_at), attempts = attempts + @attempts WHERE id = @id`,
     ).run({ id, state, error: fields.error ?? null, moved_at: fields.moved_at ?? null, attempts: fields.attempts ?? 0 });
+    if (fields.heldMode !== undefined) this.setHeldMode(id, fields.heldMode);
+    const row = this.quarantineById(id)!;
+    if (event) this.addEvent(event.kind, fields.moved_at ?? new Date().toISOString(), { assetId: row.asset_id, path: row.original_path, detail: { quarantine_id: id, ...event.detail } });
+    return row;
   }
 
   markReleased(id: number, f: { to: string; by: string; note: string | null; forced: boolean; at: string }): void {

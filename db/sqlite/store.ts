@@ -66,7 +66,7 @@ function repos(db: () => SqliteDb, write: <T>(fn: (w: SqliteDb) => T) => Promise
     byMediaHash: r("assets.byMediaHash", (d, h) => d.assetsByMediaHash(h)),
     list: r("assets.list", (d, f) => d.listAssets(f)),
     count: r("assets.count", (d) => d.assetCount()),
-    facts: r("assets.facts", (d, id) => d.assetFacts(id)),
+    facts: r("assets.facts", (d, id, at) => d.assetFacts(id, at ?? null)),
     record: w("assets.record", (d, rec, now) => d.recordAsset(rec, now)),
     setClassification: w("assets.setClassification", (d, id, origin, status, now) => d.setClassification(id, origin, status, now)),
   };
@@ -86,14 +86,16 @@ function repos(db: () => SqliteDb, write: <T>(fn: (w: SqliteDb) => T) => Promise
   };
   const locations: LocationRepo = {
     byPath: r("locations.byPath", (d, p) => d.locationByPath(p)),
+    lookAt: r("locations.lookAt", (d, p, dev, ino) => d.lookAt(p, dev, ino)),
     ofAsset: r("locations.ofAsset", (d, id) => d.locationsOf(id)),
     byInode: r("locations.byInode", (d, dev, ino) => d.locationsByInode(dev, ino)),
     presentUnder: r("locations.presentUnder", (d, dir) => d.presentLocationsUnder(dir)),
     statCacheUnder: r("locations.statCacheUnder", (d, dir) => d.statCacheUnder(dir)),
     presentNamed: r("locations.presentNamed", (d, name) => d.presentLocationsNamed(name)),
-    upsert: w("locations.upsert", (d, p, id, stat, state, error, now) => d.upsertLocation(p, id, stat, state, error, now)),
+    upsert: w("locations.upsert", (d, p, id, stat, state, error, now, event) => d.upsertLocation(p, id, stat, state, error, now, event)),
     touch: w("locations.touch", (d, ids, now) => d.touchLocations(ids, now)),
     markMissing: w("locations.markMissing", (d, id, now) => d.markMissing(id, now)),
+    markMissingAt: w("locations.markMissingAt", (d, p, now) => d.markMissingAt(p, now)),
     relocate: w("locations.relocate", (d, id, p, stat, now) => d.relocate(id, p, stat, now)),
   };
   const events: EventRepo = {
@@ -115,8 +117,7 @@ function repos(db: () => SqliteDb, write: <T>(fn: (w: SqliteDb) => T) => Promise
     put: w("fingerprints.put", (d, id, info, frames) => d.putFingerprints(id, info, frames)),
     done: r("fingerprints.done", (d, algo, retry) => d.fingerprintedAssets(algo, retry)),
     of: r("fingerprints.of", (d, id) => d.fingerprintsOf(id)),
-    byId: r("fingerprints.byId", (d, id) => d.fingerprintById(id)),
-    candidates: r("fingerprints.candidates", (d, near) => d.fingerprintCandidates(near)),
+    near: r("fingerprints.near", (d, hash, max) => d.fingerprintsNear(hash, max)),
     genai: r("fingerprints.genai", (d) => d.genaiFingerprints()),
     count: r("fingerprints.count", (d) => d.fingerprintCount()),
   };
@@ -127,9 +128,8 @@ function repos(db: () => SqliteDb, write: <T>(fn: (w: SqliteDb) => T) => Promise
     forcedRelease: r("quarantine.forcedRelease", (d, p, sha) => d.forcedRelease(p, sha)),
     counts: r("quarantine.counts", (d) => d.quarantineCounts()),
     unsettled: r("quarantine.unsettled", (d) => d.unsettledQuarantine()),
-    plan: w("quarantine.plan", (d, row) => d.planQuarantine(row)),
-    setPath: w("quarantine.setPath", (d, id, p) => d.setQuarantinePath(id, p)),
-    setState: w("quarantine.setState", (d, id, state, fields) => d.setQuarantineState(id, state, fields)),
+    plan: w("quarantine.plan", (d, row, pathFor, event) => d.planQuarantine(row, pathFor, event)),
+    setState: w("quarantine.setState", (d, id, state, fields, event) => d.setQuarantineState(id, state, fields, event)),
     settle: w("quarantine.settle", (d, id, f) => d.settleQuarantine(id, f)),
     setHeldMode: w("quarantine.setHeldMode", (d, id, mode) => d.setHeldMode(id, mode)),
     markReleased: w("quarantine.markReleased", (d, id, f) => d.markReleased(id, f)),

@@ -95,7 +95,8 @@ export async function judgeRecorded(
   const { store } = deps;
   const { asset } = facts;
   const evidence = evidenceOf(facts);
-  const forced = at.path !== null && (await store.quarantine.forcedRelease(at.path, asset.sha256)) !== undefined;
+  // The facts may have been read for this path already (the gate's record does): no second ask.
+  const forced = at.path === null ? false : facts.at === at.path ? facts.forcedRelease : (await store.quarantine.forcedRelease(at.path, asset.sha256)) !== undefined;
   const base: GateFacts = {
     ...NOTHING,
     empty: asset.size === 0,

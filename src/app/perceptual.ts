@@ -11,9 +11,7 @@ import {
   clockOf,
   describeDerivation,
   GenAIFingerprints,
-  halves,
   lookalikes,
-  popcount,
   type AssetMatch,
   type Derivation,
   type Limits,
@@ -29,7 +27,6 @@ import {
   fingerprintImage,
   fingerprintVideo,
   isFingerprintableImage,
-  neighbours16,
 } from "../adapters/decode/index.js";
 
 
@@ -132,34 +129,10 @@ export function notFingerprinted(p: string, why: string, now: string): Fingerpri
 
 // ------------------------------------------------------------------ lookups
 
-/**
- * What is near each probe in the store's fingerprint index (multi-index hashing over its
- * four 16-bit chunk indexes): one candidates call per probe, full rows only for the few
- * within distance.
- */
+/** What is near each probe in the store's fingerprint index: one call per probe. */
 export async function storeNear(store: Pick<Repos, "fingerprints">, probes: readonly Probe[], maxDistance: number): Promise<Near[]> {
   const out: Near[] = [];
-  for (const p of probes) {
-    if (p.lowDetail) {
-      out.push([]);
-      continue;
-    }
-    const radius = Math.floor(maxDistance / 4);
-    const c = chunks16(p.hash);
-    const near = [neighbours16(c[0], radius), neighbours16(c[1], radius), neighbours16(c[2], radius), neighbours16(c[3], radius)] as [number[], number[], number[], number[]];
-    const [hi, lo] = halves(p.hash);
-    const seen = new Set<number>();
-    const found: Near = [];
-    for (const [id, h] of await store.fingerprints.candidates(near)) {
-      const [h2, l2] = halves(h);
-      const d = popcount((hi ^ h2) >>> 0) + popcount((lo ^ l2) >>> 0);
-      if (d > maxDistance || seen.has(id)) continue;
-      seen.add(id);
-      const row = await store.fingerprints.byId(id);
-      if (row) found.push({ row, distance: d });
-    }
-    out.push(found);
-  }
+  for (const p of probes) out.push(p.lowDetail ? [] : await store.fingerprints.near(p.hash, maxDistance));
   return out;
 }
 

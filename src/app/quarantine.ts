@@ -4,7 +4,6 @@
 // intents left by a crash. A file that cannot be moved yet because it is still being
 // written to another filesystem is made unreadable where it is, and moved once complete.
 
-import { randomUUID } from "node:crypto";
 import { constants } from "node:fs";
 import { chmod, copyFile, link, lstat, readdir, rm, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
@@ -69,30 +68,28 @@ export class Quarantine {
     const day = this.clock.iso().slice(0, 10);
     const dir = path.join(this.root, day);
     if (!(await exists(dir))) await ensureDir(dir); // a stat, not an fsync, on the hot path
-    const id = await this.store.transaction(
-      async (tx) => {
-        const now = this.clock.iso();
-        const rowId = await tx.quarantine.plan({
-          kind: req.kind,
-          original_path: req.path,
-          original_raw: req.raw ?? null,
-          quarantine_path: path.join(this.root, `.planning-${randomUUID()}`),
-          sha256: req.sha256,
-          asset_id: req.assetId,
-          dev: req.dev,
-          ino: req.ino,
-          reason: req.reason,
-          evidence: JSON.stringify(req.evidence),
-          planned_at: now,
-        });
-        await tx.quarantine.setPath(rowId, path.join(dir, quarantineName(rowId, req.path)));
-        await tx.events.add("quarantine-planned", now, { assetId: req.assetId, path: req.path, detail: { quarantine_id: rowId, kind: req.kind, reason: req.reason } });
-        return rowId;
-      },
+    const row = await this.store.transaction(
+      (tx) =>
+        tx.quarantine.plan(
+          {
+            kind: req.kind,
+            original_path: req.path,
+            original_raw: req.raw ?? null,
+            sha256: req.sha256,
+            asset_id: req.assetId,
+            dev: req.dev,
+            ino: req.ino,
+            reason: req.reason,
+            evidence: JSON.stringify(req.evidence),
+            planned_at: this.clock.iso(),
+          },
+          (id) => path.join(dir, quarantineName(id, req.path)),
+          { kind: "quarantine-planned", detail: { kind: req.kind, reason: req.reason } },
+        ),
       { durable: true },
     );
     failpoint("quarantine:after-plan");
-    return this.attempt((await this.store.quarantine.byId(id))!);
+    return this.attempt(row);
   }
 
   /** Try (again) to move a planned or stuck row's file. */
@@ -100,10 +97,7 @@ export class Quarantine {
     if (row.state === "stuck") {
       const where = await this.inspect(row);
       if (where === "placed") return this.complete(row, true);
-      if (where === "gone") {
-        await this.rollBack(row, "the file left deliverables before it could be moved", false);
-        return (await this.store.quarantine.byId(row.id))!;
-      }
+      if (where === "gone") return this.rollBack(row, "the file left deliverables before it could be moved", false);
     }
     const src = originalOf(row);
     // A file made unreadable in place: its owner (not root) must read it to copy it.
@@ -114,21 +108,17 @@ export class Quarantine {
       const e = err instanceof MoveError ? err : new MoveError(errorMessage(err), undefined, true);
       if (e.code === "EGROWING") return this.holdInPlace(row, e.message);
       if (e.retriable) {
-        await this.store.transaction(
-          async (tx) => {
-            await tx.quarantine.setState(row.id, "stuck", { error: e.message, attempts: 1 });
-            if (row.state !== "stuck" || row.error !== e.message) {
-              await tx.events.add("quarantine-stuck", this.clock.iso(), { assetId: row.asset_id, path: row.original_path, detail: { quarantine_id: row.id, error: e.message } });
-            }
-          },
+        const news = row.state !== "stuck" || row.error !== e.message;
+        const after = await this.store.transaction(
+          (tx) => tx.quarantine.setState(row.id, "stuck", { error: e.message, attempts: 1 }, news ? { kind: "quarantine-stuck", detail: { error: e.message } } : undefined),
           { durable: true },
         );
-        log.warn(`blocked but still present (will retry): ${e.message}`, { quarantine_id: row.id });
-      } else {
-        await this.rollBack(row, e.message, false);
-        log.warn(`quarantine move abandoned: ${e.message}`, { quarantine_id: row.id });
+        if (news) log.warn(`blocked but still present (will retry): ${e.message}`, { quarantine_id: row.id });
+        return after;
       }
-      return (await this.store.quarantine.byId(row.id))!;
+      const after = await this.rollBack(row, e.message, false);
+      log.warn(`quarantine move abandoned: ${e.message}`, { quarantine_id: row.id });
+      return after;
     }
     return this.complete(row, false);
   }
@@ -157,18 +147,13 @@ export class Quarantine {
       await chmod(src, 0).catch(() => undefined); // attempt() gave its owner read access for the copy
     }
     const error = `${why}; ${note}`;
-    await this.store.transaction(
-      async (tx) => {
-        if (heldMode !== row.held_mode) await tx.quarantine.setHeldMode(row.id, heldMode);
-        await tx.quarantine.setState(row.id, "stuck", { error, attempts: 1 });
-        if (row.state !== "stuck" || row.error !== error) {
-          await tx.events.add("quarantine-stuck", this.clock.iso(), { assetId: row.asset_id, path: row.original_path, detail: { quarantine_id: row.id, error, growing: true } });
-        }
-      },
+    const news = row.state !== "stuck" || row.error !== error;
+    const after = await this.store.transaction(
+      (tx) => tx.quarantine.setState(row.id, "stuck", { error, attempts: 1, heldMode }, news ? { kind: "quarantine-stuck", detail: { error, growing: true } } : undefined),
       { durable: true },
     );
     if (row.state !== "stuck") log.warn(`${row.kind}: ${row.original_path}: ${note}`, { quarantine_id: row.id });
-    return (await this.store.quarantine.byId(row.id))!;
+    return after;
   }
 
   /** The receipt beside a quarantined file; rewritten when the file is verified or judged again. */
@@ -199,20 +184,19 @@ export class Quarantine {
     failpoint("quarantine:before-receipt");
     if (row.held_mode !== null) await chmod(row.quarantine_path, row.held_mode).catch(() => undefined);
     await this.writeReceipt(row, movedAt);
-    await this.store.transaction(
-      async (tx) => {
-        await tx.quarantine.setState(row.id, "moved", { moved_at: movedAt, attempts: 1 });
-        if (row.held_mode !== null) await tx.quarantine.setHeldMode(row.id, null);
-        await tx.events.add("quarantined", movedAt, {
-          assetId: row.asset_id,
-          path: row.original_path,
-          detail: { quarantine_id: row.id, kind: row.kind, quarantine_path: row.quarantine_path, reason: row.reason, sha256: row.sha256, recovered },
-        });
-      },
+    const after = await this.store.transaction(
+      (tx) =>
+        tx.quarantine.setState(
+          row.id,
+          "moved",
+          // The file left its place in deliverables: that location is missing now (a name prov cannot record has none).
+          { moved_at: movedAt, attempts: 1, ...(row.held_mode !== null ? { heldMode: null } : {}), ...(row.original_raw === null ? { left: row.original_path } : {}) },
+          { kind: "quarantined", detail: { kind: row.kind, quarantine_path: row.quarantine_path, reason: row.reason, sha256: row.sha256, recovered } },
+        ),
       { durable: true },
     );
     log.info(`${row.kind === "blocked" ? "blocked" : "held"}: ${row.original_path} → ${row.quarantine_path} (${row.reason})`, { quarantine_id: row.id });
-    return (await this.store.quarantine.byId(row.id))!;
+    return after;
   }
 
   /**
@@ -264,18 +248,15 @@ export class Quarantine {
     await this.removeStaleTemporaries();
   }
 
-  private async rollBack(row: QuarantineRow, reason: string, recovered: boolean): Promise<void> {
+  private async rollBack(row: QuarantineRow, reason: string, recovered: boolean): Promise<QuarantineRow> {
     // A file made unreadable in place gets its permissions back (if it is still the one).
     if (row.held_mode !== null) {
       const st = await lstat(originalOf(row), { bigint: true }).catch(() => null);
       if (st && String(st.ino) === row.ino) await chmod(originalOf(row), row.held_mode).catch(() => undefined);
     }
-    await this.store.transaction(
-      async (tx) => {
-        await tx.quarantine.setState(row.id, "rolled-back", { error: reason });
-        if (row.held_mode !== null) await tx.quarantine.setHeldMode(row.id, null);
-        await tx.events.add("quarantine-rolled-back", this.clock.iso(), { assetId: row.asset_id, path: row.original_path, detail: { quarantine_id: row.id, error: reason, recovered } });
-      },
+    return this.store.transaction(
+      (tx) =>
+        tx.quarantine.setState(row.id, "rolled-back", { error: reason, ...(row.held_mode !== null ? { heldMode: null } : {}) }, { kind: "quarantine-rolled-back", detail: { error: reason, recovered } }),
       { durable: true },
     );
   }
@@ -320,13 +301,7 @@ export class Quarantine {
     await unlink(row.quarantine_path);
     await fsyncDir(path.dirname(row.quarantine_path));
     await this.writeReceipt(row, row.moved_at ?? this.clock.iso(), { returned: { at: this.clock.iso(), why } });
-    await this.store.transaction(
-      async (tx) => {
-        await tx.quarantine.setState(row.id, "rolled-back", { error: `put back: ${why}` });
-        await tx.events.add("quarantine-rolled-back", this.clock.iso(), { assetId: row.asset_id, path: row.original_path, detail: { quarantine_id: row.id, error: why, putBack: true } });
-      },
-      { durable: true },
-    );
+    await this.store.transaction((tx) => tx.quarantine.setState(row.id, "rolled-back", { error: `put back: ${why}` }, { kind: "quarantine-rolled-back", detail: { error: why, putBack: true } }), { durable: true });
     log.info(`put back: ${row.original_path} (${why})`, { quarantine_id: row.id });
     return true;
   }

@@ -19,8 +19,8 @@ export interface Classified {
 }
 
 /** Recompute and cache one asset's origin and status from its facts; an event when they change. */
-export async function reclassify(tx: Repos, assetId: number, now: string, cause?: string): Promise<Classified> {
-  const facts = await tx.assets.facts(assetId);
+export async function reclassify(tx: Repos, assetId: number, now: string, cause?: string, at: string | null = null): Promise<Classified> {
+  const facts = await tx.assets.facts(assetId, at);
   if (!facts) throw new Error(`asset ${assetId} vanished from the database`);
   return classifyFrom(tx, facts, now, cause);
 }
@@ -44,8 +44,8 @@ async function classifyFrom(tx: Repos, facts: AssetFactsRow, now: string, cause?
  * not already "genai", and the other frames of its shots. Only when it has GenAI evidence of
  * its own (only GenAI signals travel).
  */
-export async function reclassifyFamily(tx: Repos, assetId: number, now: string, cause?: string): Promise<Classified> {
-  const result = await reclassify(tx, assetId, now, cause);
+export async function reclassifyFamily(tx: Repos, assetId: number, now: string, cause?: string, at: string | null = null): Promise<Classified> {
+  const result = await reclassify(tx, assetId, now, cause, at);
   const travels = result.facts.evidence.some((e) => isGenAI(e.signal));
   if (travels) {
     for (const sib of result.facts.siblings) await reclassify(tx, sib.id, now, "lineage");
@@ -155,25 +155,21 @@ export async function recordIdentified(tx: Repos, f: Identified, now: string): P
     assetId = r.id;
     created = r.created;
   }
-  const { id: locationId, previous } = await tx.locations.upsert(f.path, assetId, f.stat, "present", null, now);
-  const c = await reclassifyFamily(tx, assetId, now, created ? "new" : "reread");
-
+  // Classified before the location is written, so the event written with it says what the content is now.
+  const c = await reclassifyFamily(tx, assetId, now, created ? "new" : "reread", f.path);
   // The path's history decides first: new bytes at a known path are a change, whether or
   // not those bytes were ever seen before.
-  let change: Recorded["change"];
-  if (previous?.asset_id != null && previous.asset_id !== assetId) change = "changed";
-  else if (created) change = "new";
-  else if (!previous || previous.asset_id === null) change = "new-location";
-  else change = "reread";
-
-  const detail: Record<string, unknown> = { sha256: f.sha256, origin: c.origin, status: c.status };
-  if (md?.fileType) detail["fileType"] = md.fileType;
-  if (change === "changed") {
-    detail["previous_sha256"] = previous?.asset_id != null ? ((await tx.assets.byId(previous.asset_id))?.sha256 ?? null) : null;
-    await tx.events.add("changed", now, { assetId, locationId, path: f.path, detail });
-  } else if (change !== "reread") {
-    await tx.events.add("seen", now, { assetId, locationId, path: f.path, detail });
-  }
+  let change: Recorded["change"] = "reread";
+  const { id: locationId } = await tx.locations.upsert(f.path, assetId, f.stat, "present", null, now, (previous, previousSha) => {
+    if (previous?.asset_id != null && previous.asset_id !== assetId) change = "changed";
+    else if (created) change = "new";
+    else if (!previous || previous.asset_id === null) change = "new-location";
+    else change = "reread";
+    const detail: Record<string, unknown> = { sha256: f.sha256, origin: c.origin, status: c.status };
+    if (md?.fileType) detail["fileType"] = md.fileType;
+    if (change === "changed") return { kind: "changed", detail: { ...detail, previous_sha256: previousSha } };
+    return change === "reread" ? null : { kind: "seen", detail };
+  });
   if (metadataError && f.metadata !== null) await tx.events.add("read-error", now, { assetId, locationId, path: f.path, detail: { stage: "metadata", reason: metadataError } });
   const warnings = JSON.parse(c.facts.asset.warnings) as string[];
   return { path: f.path, sha256: f.sha256, assetId, origin: c.origin, status: c.status, change, metadataError, warnings, facts: c.facts };

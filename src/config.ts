@@ -298,3 +298,24 @@ export function currentUser(env: NodeJS.ProcessEnv = process.env): string {
     return "unknown";
   }
 }
+
+// ------------------------------------------------------------------ the environment
+// Every environment variable prov reads is read here (prov.config.json and the flags
+// above, and these): nowhere else.
+
+/** Where helper programs are looked for, and the overrides for ffmpeg and ffprobe. */
+export interface ToolEnv {
+  PATH?: string | undefined;
+  PATHEXT?: string | undefined;
+  PROV_FFMPEG?: string | undefined;
+  PROV_FFPROBE?: string | undefined;
+}
+
+export function toolEnv(env: NodeJS.ProcessEnv = process.env): ToolEnv {
+  return { PATH: env["PATH"], PATHEXT: env["PATHEXT"], PROV_FFMPEG: env["PROV_FFMPEG"], PROV_FFPROBE: env["PROV_FFPROBE"] };
+}
+
+/** Test hook (the crash tests): the step of a quarantine move at which the process kills itself. */
+export function failpointName(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env["PROV_FAILPOINT"];
+}

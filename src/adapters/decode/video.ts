@@ -23,6 +23,7 @@
 import { spawn } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
 import path from "node:path";
+import { toolEnv, type ToolEnv } from "../../config.js";
 import { FingerprintError, checkFile } from "./image.js";
 import { HASH_SIZE, hashGrey } from "../../domain/phash.js";
 
@@ -61,7 +62,7 @@ export class FfmpegMissingError extends FingerprintError {
  * ffprobe is looked for next to ffmpeg first. Null when either is missing. Reads the
  * environment on every call (a few stat calls), so a newly installed ffmpeg is seen.
  */
-export function findFfmpeg(env: NodeJS.ProcessEnv = process.env): FfmpegTools | null {
+export function findFfmpeg(env: ToolEnv = toolEnv()): FfmpegTools | null {
   const ffmpegOverride = env["PROV_FFMPEG"];
   const ffmpeg = ffmpegOverride ? which(ffmpegOverride, env) : which("ffmpeg", env);
   if (!ffmpeg) return null;
@@ -73,7 +74,7 @@ export function findFfmpeg(env: NodeJS.ProcessEnv = process.env): FfmpegTools | 
   return { ffmpeg, ffprobe };
 }
 
-function which(name: string, env: NodeJS.ProcessEnv): string | null {
+function which(name: string, env: ToolEnv): string | null {
   if (name.includes("/") || name.includes(path.sep)) return executable(path.resolve(name));
   const dirs = (env["PATH"] ?? "").split(path.delimiter).filter((d) => d !== "");
   const exts = process.platform === "win32" ? ["", ...(env["PATHEXT"] ?? ".EXE;.CMD;.BAT").split(";").map((e) => e.toLowerCase())] : [""];

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { constants } from "node:fs";
 import { link, lstat, mkdir, open, readlink, rename, rm, symlink, unlink } from "node:fs/promises";
 import path from "node:path";
+import { failpointName } from "../../config.js";
 import { errnoCode } from "../../errors.js";
 import { syncDir as fsyncDir } from "./durable.js";
 import { displayName } from "./walk.js";
@@ -16,7 +17,7 @@ const CHUNK = 4 * 1024 * 1024;
 
 /** Test hook: PROV_FAILPOINT=name kills the process with SIGKILL at that step (crash tests). */
 export function failpoint(name: string): void {
-  if (process.env["PROV_FAILPOINT"] === name) process.kill(process.pid, "SIGKILL");
+  if (failpointName() === name) process.kill(process.pid, "SIGKILL");
 }
 
 export class MoveError extends Error {

@@ -467,5 +467,7 @@ export interface MetadataReader {
   readMany(files: readonly MetadataRequest[]): Promise<MetadataResult[]>;
   /** Process ids of the reader's helper processes (for a crashed watcher's clean-up). */
   pids(): number[];
+  /** Ends helper processes a killed owner left behind; returns the pids ended. */
+  endOrphans(pids: readonly number[]): number[];
   end(): Promise<void>;
 }

@@ -3,7 +3,6 @@
 // timer, after errors and for new directories; heartbeat for `prov status`), and stop
 // gracefully. Events are hints; the reconcile walk is the truth.
 
-import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
 import type { Config } from "../src/config.js";
@@ -52,31 +51,14 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/**
- * A watcher killed with SIGKILL (or by the OOM killer) leaves its ExifTool processes
- * waiting on a closed pipe forever. The next start ends them: the pids are in the last
- * heartbeat, and each is checked to still be an ExifTool -stay_open process first.
- */
-function endOrphanedExiftool(row: WatcherRow | undefined): void {
-  if (!row || row.stopped_at || row.host !== hostname() || pidAlive(row.pid)) return;
-  let pids: unknown;
+/** Pids of the ExifTool processes a killed watcher left, from its last heartbeat. */
+function orphanedReaderPids(row: WatcherRow | undefined): number[] {
+  if (!row || row.stopped_at || row.host !== hostname() || pidAlive(row.pid)) return [];
   try {
-    pids = (JSON.parse(row.state) as { exiftoolPids?: unknown }).exiftoolPids;
+    const pids = (JSON.parse(row.state) as { exiftoolPids?: unknown }).exiftoolPids;
+    return Array.isArray(pids) ? pids.filter((p): p is number => typeof p === "number") : [];
   } catch {
-    return;
-  }
-  if (!Array.isArray(pids)) return;
-  for (const pid of pids) {
-    if (typeof pid !== "number") continue;
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-      if (cmd.includes("exiftool") && cmd.includes("-stay_open")) {
-        process.kill(pid, "SIGTERM");
-        log.warn(`ended ExifTool process ${pid} left by a watcher that was killed (pid ${row.pid})`);
-      }
-    } catch {
-      // gone already, or not ours to read
-    }
+    return [];
   }
 }
 
@@ -183,7 +165,10 @@ export class WatchRuntime {
   async start(): Promise<void> {
     const other = await liveWatcher(this.store);
     if (other) throw new InputError(`another prov watch (pid ${other.pid} on ${other.host}) is using ${this.store.location}; only one watcher may run per database`);
-    endOrphanedExiftool(await this.store.watcher.row());
+    const previous = await this.store.watcher.row();
+    for (const pid of this.reader.endOrphans(orphanedReaderPids(previous))) {
+      log.warn(`ended ExifTool process ${pid} left by a watcher that was killed (pid ${previous?.pid})`);
+    }
     await this.store.watcher.claim(process.pid, hostname(), this.clock.iso());
     this.lastEventId = await this.store.events.lastId();
     await this.quarantine.recover();

@@ -2,7 +2,7 @@
 // always the bundled ExifTool (never a system one: Debian's 12.57 misses C2PA in most
 // formats), reading many files per call.
 
-import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -91,6 +91,9 @@ export class MetadataReader implements MetadataPort {
       exiftoolPath: vendoredExiftoolPath(),
       maxProcs: this.opts.maxProcs,
       taskTimeoutMillis: this.opts.timeoutMs,
+      // batch-cluster refuses a process age below the task timeout (its default is 5 min,
+      // so any timeout over 5 min was an internal error); recycle after twice the timeout.
+      maxProcAgeMillis: Math.max(5 * 60_000, 2 * this.opts.timeoutMs),
       taskRetries: 0, // we retry ourselves, one file at a time, so one bad file is isolated
       maxTasksPerProcess: 1000,
       // batch-cluster waits 1.5 s before spawning a second process by default: a scan of a
@@ -176,6 +179,40 @@ export class MetadataReader implements MetadataPort {
   /** Process ids of the running ExifTool processes (for the watcher's crash clean-up). */
   pids(): number[] {
     return this.et.ended ? [] : this.et.pids;
+  }
+
+  /**
+   * Ends ExifTool processes a killed watcher left behind (pids from its last heartbeat).
+   * ExifTool quits by itself when its pipe closes, unless it is stuck in a file that hangs
+   * it; those would run forever. Each pid must still be this reader's ExifTool (the
+   * bundled script with -stay_open) and must not be a child of this process: a pid the
+   * system reused for something else is never touched. Returns the pids ended.
+   */
+  endOrphans(pids: readonly number[]): number[] {
+    const ended: number[] = [];
+    const script = realpathSync(vendoredExiftoolPath());
+    const sameFile = (p: string | undefined): boolean => {
+      try {
+        return p !== undefined && realpathSync(p) === script;
+      } catch {
+        return false;
+      }
+    };
+    for (const pid of pids) {
+      if (!Number.isInteger(pid) || pid <= 1 || this.pids().includes(pid)) continue;
+      try {
+        const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+        if (!sameFile(argv[1]) || !argv.includes("-stay_open")) continue;
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+        if (ppid === process.pid) continue;
+        process.kill(pid, "SIGKILL");
+        ended.push(pid);
+      } catch {
+        // gone already, or not ours to read or end
+      }
+    }
+    return ended;
   }
 
   async end(): Promise<void> {

@@ -111,3 +111,16 @@ describe("prov release --to", () => {
     expect(fs.existsSync(deep)).toBe(true);
   });
 });
+
+describe("settings at the edge of their range", () => {
+  it("the longest ExifTool timeout the config allows works (it used to be an internal error)", async () => {
+    const { dir, prov } = await project();
+    const file = copySample("camera-plate.jpg", dir);
+    const cfg = JSON.parse(fs.readFileSync(path.join(dir, "prov.config.json"), "utf8")) as Record<string, any>;
+    cfg["exiftool"] = { ...(cfg["exiftool"] ?? {}), timeoutSeconds: 3600 };
+    fs.writeFileSync(path.join(dir, "prov.config.json"), JSON.stringify(cfg));
+    const r = await prov("--json", "scan", file);
+    expect(r.code, r.stderr).toBe(0);
+    expect(json(r).files[0].result).toBe("new");
+  });
+});

@@ -25,10 +25,9 @@ import { describeFsError, errnoCode } from "../src/errors.js";
 import { statKey, type HashResult } from "../src/adapters/fs/hash.js";
 import { fsPath, hashOne, type FileRef } from "../src/app/identify.js";
 import { judgeEmpty, judgeEntry, judgeKnown, judgeRecorded, judgeUnrecorded, type JudgePolicy } from "../src/app/judge.js";
-import { fingerprintPath, needsFingerprint, visualKindOf, type FingerprintOptions } from "../src/app/perceptual.js";
+import { decodesFast, fingerprintPath, needsFingerprint, sniffPicture, type FingerprintOptions } from "../src/app/perceptual.js";
 import type { Quarantine } from "../src/app/quarantine.js";
 import { recordIdentified } from "../src/app/record.js";
-import { isFingerprintableImage } from "../src/adapters/decode/index.js";
 import type { AssetFactsRow, AssetRow, Clock, MetadataReader, MetadataResult, StatKey, Store } from "../src/ports.js";
 
 export interface GateDeps {
@@ -461,8 +460,9 @@ export class DeliverablesGate {
     const { store } = this.d;
     let facts = l.facts;
     const p = l.s.ref.path;
-    if (this.d.fingerprint && isFingerprintableImage(p) && needsFingerprint(facts.printState)) {
-      const made = await fingerprintPath(p, this.d.fingerprint, this.d.clock.iso());
+    const picture = this.d.fingerprint && needsFingerprint(facts.printState) ? await sniffPicture(p) : null;
+    if (this.d.fingerprint && decodesFast(picture)) {
+      const made = await fingerprintPath(p, this.d.fingerprint, this.d.clock.iso(), picture);
       // Recorded only if the file still holds the content that was judged.
       const same = await lstat(p, { bigint: true }).then((st) => sameStat(statKey(st), l.key), () => false);
       if (made && same) {

@@ -10,7 +10,7 @@ import { InputError } from "../domain/errors.js";
 import { describeFsError, errnoCode } from "../errors.js";
 import { FFMPEG_MISSING, findFfmpeg, fingerprintFrameAt, probeVideo, type VideoInfo } from "../adapters/decode/index.js";
 import { hashFile } from "../adapters/fs/hash.js";
-import { fingerprintPath, lookalikesIn, visualKindOf } from "./perceptual.js";
+import { fingerprintPath, lookalikesIn, sniffPicture } from "./perceptual.js";
 import { clockOf, timecodeAt, type AssetMatch, type Matching, type Probe } from "../domain/likeness.js";
 import { canDropFrame, formatTimecode, framesToSeconds, parseRate, parseTimecode, secondsToFrames, videoRate, withDropFrame, type FrameRate } from "../domain/timecode.js";
 import { resolveAt, type Resolution } from "../domain/timeline/index.js";
@@ -97,7 +97,7 @@ export async function frameQuestion(d: FrameDeps, file: string | undefined, opts
   }
   if (!file) throw new InputError("name a FILE (a still or a video), or --timeline CUT --at TIMECODE");
   if (opts.mediaRoot || opts.track) throw new InputError("--media-root and --track go with --timeline");
-  const kind = visualKindOf(file);
+  const kind = (await sniffPicture(file))?.kind;
   if (kind === "video" || picks > 0) {
     if (picks === 0) throw new InputError(`${file} is a video: say which frame with --at TIMECODE, --frame N or --seconds S`);
     return videoFrame(d, file, opts);
@@ -181,7 +181,7 @@ async function timelineFrame(d: FrameDeps, cut: string, opts: FrameOptions): Pro
       matches: [],
     });
   }
-  if (visualKindOf(found.path) === "video") {
+  if ((await sniffPicture(found.path))?.kind === "video") {
     return videoFrame(d, found.path, { at: r.sourceTimecode, fps: r.event.sourceRate.label }, { query, timeline, source: found });
   }
   const still = await stillFrame(d, found.path);

@@ -27,23 +27,75 @@ import {
   fingerprintImage,
   fingerprintVideo,
   isFingerprintableImage,
+  SHARP_FORMATS,
 } from "../adapters/decode/index.js";
+import { isRawFormat } from "../adapters/decode/rawdec.js";
+import { sniffFile, UNKNOWN, type ContentType } from "../adapters/containers/sniff.js";
 
 
 /** Containers ffmpeg decodes; camera raw video (R3D, BRAW, ARRIRAW) it does not. */
 const VIDEO_EXTENSIONS = new Set(["mov", "mp4", "m4v", "mxf", "mkv", "webm", "avi", "mts", "m2ts", "mpg", "mpeg", "3gp", "ts"]);
 
-/** Stills the prebuilt sharp cannot decode and ffmpeg can: VFX and finishing frame formats. */
+/** Still extensions sharp cannot decode and ffmpeg can (only for content the sniffer does not know). */
 const FFMPEG_STILLS = new Set(["exr", "dpx", "cin", "tga", "jp2", "j2k", "sgi", "bmp"]);
+
+/** Still content types (sniff.ts names) ffmpeg decodes: VFX and finishing frame formats and kin. */
+const FFMPEG_STILL_FORMATS = new Set(["exr", "dpx", "cineon", "jp2", "j2k", "sgi", "qoi", "dds", "pcx", "psd", "sunras", "phm", "jxl"]);
 
 export type VisualKind = "image" | "video";
 
+/**
+ * How a picture is decoded: "sharp" (in process, milliseconds), "raw" (our BMP/TGA/Netpbm
+ * decoders, then sharp: milliseconds), "ffmpeg" (a process per still: about 0.2 s),
+ * "video" (ffmpeg samples frames: seconds a minute), or null (a picture nothing here decodes).
+ */
+export type Decoder = "sharp" | "raw" | "ffmpeg" | "video" | null;
+
+export interface Picture {
+  kind: VisualKind;
+  decoder: Decoder;
+  /** The content type's name ("jpeg", "bmp", "mov", ...), or the extension when the content was not recognised. */
+  format: string;
+}
+
 /** What kind of picture a file holds, by its name; null for audio, sidecars, documents. */
 export function visualKindOf(p: string): VisualKind | null {
+  return pictureByName(p)?.kind ?? null;
+}
+
+function pictureByName(p: string): Picture | null {
   const ext = path.extname(p).slice(1).toLowerCase();
-  if (isFingerprintableImage(p) || FFMPEG_STILLS.has(ext)) return "image";
-  if (VIDEO_EXTENSIONS.has(ext)) return "video";
+  if (isFingerprintableImage(p)) return { kind: "image", decoder: "sharp", format: ext };
+  if (FFMPEG_STILLS.has(ext)) return { kind: "image", decoder: "ffmpeg", format: ext };
+  if (VIDEO_EXTENSIONS.has(ext)) return { kind: "video", decoder: "video", format: ext };
   return null;
+}
+
+/**
+ * What picture a file holds, by its content: a GenAI still saved as BMP, or renamed to
+ * .dat or .jpg.bak, is a picture all the same. The name decides only for content the
+ * sniffer does not recognise (a truncated or exotic file named .jpg is still tried, and
+ * its decode error recorded). null for audio, archives, documents and unknown names.
+ */
+export function pictureOf(p: string, content: ContentType): Picture | null {
+  if (content.kind === "image") {
+    const f = content.format;
+    const decoder: Decoder = SHARP_FORMATS.has(f) ? "sharp" : isRawFormat(f) ? "raw" : FFMPEG_STILL_FORMATS.has(f) ? "ffmpeg" : null;
+    return { kind: "image", decoder, format: f };
+  }
+  if (content.kind === "video") return { kind: "video", decoder: "video", format: content.format };
+  if (content.kind === "unknown") return pictureByName(p);
+  return null;
+}
+
+/** pictureOf, sniffing the file first (a bounded read of its first and last bytes). */
+export async function sniffPicture(p: string): Promise<Picture | null> {
+  return pictureOf(p, await sniffFile(p).catch(() => UNKNOWN));
+}
+
+/** Decoded in process in milliseconds: what the gate fingerprints before allowing a file. */
+export function decodesFast(picture: Picture | null): boolean {
+  return picture?.decoder === "sharp" || picture?.decoder === "raw";
 }
 
 export { fingerprintOptions, type FingerprintOptions } from "../domain/likeness.js";
@@ -57,22 +109,32 @@ export interface Fingerprinted {
 /**
  * Fingerprint one file, or say why not. Never throws for a bad file: an undecodable
  * picture is recorded as an error with its reason, a missing ffmpeg as skipped. Returns
- * null for files that hold no picture at all (nothing to record).
+ * null for files that hold no picture at all (nothing to record). The decoder is chosen by
+ * content: `picture` when the caller has it (pictureOf the content sniffed while hashing),
+ * else sniffed here.
  */
-export async function fingerprintPath(p: string, opts: FingerprintOptions, now: string): Promise<Fingerprinted | null> {
-  const kind = visualKindOf(p);
-  if (!kind) return null;
+export async function fingerprintPath(p: string, opts: FingerprintOptions, now: string, known?: Picture | null): Promise<Fingerprinted | null> {
+  const picture = known === undefined ? await sniffPicture(p) : known;
+  if (!picture) return null;
+  const kind = picture.kind;
   const base = { algo: ALGO, reason: null, kind, width: null, height: null, duration: null, fps_num: null, fps_den: null, start_tc: null, at: now };
   try {
-    if (kind === "image" && !isFingerprintableImage(p)) {
-      // EXR, DPX and kin: one frame decoded by ffmpeg (about 0.2 s, mostly starting it).
-      if (!findFfmpeg()) return { info: { ...base, state: "skipped", reason: FFMPEG_MISSING }, frames: [] };
-      const f = await fingerprintFrameAt(p, 0);
-      return { info: { ...base, state: "done" }, frames: [frame(null, f.hash, f.lowDetail)] };
-    }
-    if (kind === "image") {
-      const f = await fingerprintImage(p);
-      return { info: { ...base, state: "done", width: f.width, height: f.height }, frames: [frame(null, f.hash, f.lowDetail)] };
+    switch (picture.decoder) {
+      case null:
+        return { info: { ...base, state: "skipped", reason: `no decoder here for ${picture.format.toUpperCase()} pictures` }, frames: [] };
+      case "sharp":
+      case "raw": {
+        const f = await fingerprintImage(p, picture.decoder === "raw" && isRawFormat(picture.format) ? picture.format : undefined);
+        return { info: { ...base, state: "done", width: f.width, height: f.height }, frames: [frame(null, f.hash, f.lowDetail)] };
+      }
+      case "ffmpeg": {
+        // EXR, DPX and kin: one frame decoded by ffmpeg (about 0.2 s, mostly starting it).
+        if (!findFfmpeg()) return { info: { ...base, state: "skipped", reason: FFMPEG_MISSING }, frames: [] };
+        const f = await fingerprintFrameAt(p, 0);
+        return { info: { ...base, state: "done" }, frames: [frame(null, f.hash, f.lowDetail)] };
+      }
+      case "video":
+        break;
     }
     if (!opts.video) return { info: { ...base, state: "skipped", reason: "video fingerprints are turned off (fingerprint.video)" }, frames: [] };
     if (!findFfmpeg()) return { info: { ...base, state: "skipped", reason: FFMPEG_MISSING }, frames: [] };

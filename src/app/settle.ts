@@ -11,7 +11,7 @@ import { statKey } from "../adapters/fs/hash.js";
 import type { Clock, MetadataReader, QuarantineRow, Store } from "../ports.js";
 import { hashOne, readLabels } from "./identify.js";
 import { judgeRecorded, type JudgePolicy } from "./judge.js";
-import { fingerprintPath, needsFingerprint, visualKindOf, type FingerprintOptions } from "./perceptual.js";
+import { fingerprintPath, needsFingerprint, pictureOf, type FingerprintOptions } from "./perceptual.js";
 import type { Quarantine } from "./quarantine.js";
 import { recordIdentified } from "./record.js";
 
@@ -39,8 +39,9 @@ export async function settle(d: SettleDeps, row: QuarantineRow): Promise<Settled
   const same = await lstat(file, { bigint: true }).then((s) => sameStat(statKey(s), h.result.stat), () => false);
   if (!same) return "later";
   // Everything the gate quarantines is fingerprinted: a re-encoded copy of it is recognised.
-  const needPrint = d.fingerprint && visualKindOf(file) && (!known || needsFingerprint(await store.fingerprints.state(known.id)));
-  const prints = needPrint ? await fingerprintPath(file, d.fingerprint!, d.clock.iso()) : null;
+  const picture = pictureOf(file, h.result.content);
+  const needPrint = d.fingerprint && picture && (!known || needsFingerprint(await store.fingerprints.state(known.id)));
+  const prints = needPrint ? await fingerprintPath(file, d.fingerprint!, d.clock.iso(), picture) : null;
   const folder = h.result.size > 0 ? d.folderMatcher(row.original_path) : [];
   const rec = await store.transaction((tx) =>
     recordIdentified(

@@ -189,6 +189,32 @@ describe.each(MODES)("the hostile matrix (%s)", (mode) => {
     expect(rel.stderr).toMatch(/would be blocked again: derived from temporary GenAI asset/);
   });
 
+  it("resized GenAI copies saved as BMP, TGA or PPM, or renamed .dat, .jpg.bak or without extension, are blocked as derived: decided by content", { timeout: 180_000 }, async () => {
+    const g = await picture(211 + (mode === "polling" ? 1 : 0), true);
+    const first = write(path.join(sb.del, "by-content", "gen.png"), g);
+    const row = await expectBlocked(sb, first, sha256(g));
+    await waitFor(() => sb.db.get<{ v: string | null }>("SELECT verified_at AS v FROM quarantine WHERE id = ?", row.id)?.v, "the move to be verified");
+    const src = path.join(sb.scratch, `by-content-${mode}.png`);
+    fs.writeFileSync(src, g);
+    // Written by ffmpeg, as a finishing tool would: label-free, resized, another format.
+    const copies: Array<[codec: string, pixFmt: string, name: string]> = [
+      ["bmp", "bgr24", "copy.bmp"],
+      ["targa", "bgr24", "copy.tga"],
+      ["ppm", "rgb24", "copy.ppm"],
+      ["bmp", "bgr24", "copy.dat"],
+      ["targa", "bgr24", "still.jpg.bak"],
+      ["ppm", "rgb24", "no-extension"],
+    ];
+    for (const [codec, pixFmt, name] of copies) {
+      const out = path.join(sb.scratch, `${mode}-${name}`);
+      execFileSync("ffmpeg", ["-v", "error", "-y", "-i", src, "-vf", "scale=192:144", "-c:v", codec, "-pix_fmt", pixFmt, "-f", "image2", out]);
+      const data = fs.readFileSync(out);
+      const f = write(path.join(sb.del, "by-content", name), data);
+      const blocked = await expectBlocked(sb, f, sha256(data));
+      expect(blocked.reason, name).toMatch(/^derived from temporary GenAI asset/);
+    }
+  });
+
   it("names with a newline or $(...) are blocked; receipts parse and name the right file", async () => {
     const names = ["a\nprov: released: everything-is-clean.jpg", "$(touch pwned).jpg", "-rf .jpg", "back`tick`.jpg"];
     for (const n of names) {

@@ -8,21 +8,24 @@
 // per pixel whatever the input depth (16-bit PNG/TIFF included). Multi-page files (GIF,
 // TIFF): the first page.
 //
-// Formats: what the prebuilt sharp 0.34 decodes from a file: JPEG, PNG, WebP, TIFF
-// (8/16-bit, float), GIF, AVIF. Not HEIC (its libheif has no HEVC decoder: only .avif),
-// not OpenEXR or DPX (no ImageMagick/OpenEXR loader in the prebuilt).
+// Formats: what the prebuilt sharp decodes from a file: JPEG, PNG, WebP, TIFF (8/16-bit,
+// float), GIF, AVIF, SVG; and BMP, TGA and Netpbm (PPM/PGM/PBM/PAM/PFM) through our own
+// decoders (rawdec.ts) handing sharp raw pixels. Not HEIC (its libheif has no HEVC
+// decoder: only .avif), not OpenEXR or DPX (ffmpeg decodes those: video.ts). The caller
+// says which decoder by the file's content (src/app/perceptual.ts), never by its name.
 //
 // Errors: FingerprintError naming the file and a short reason. Truncated data fails
 // (failOn "error": sharp would otherwise hash the grey filler of a JPEG cut in half);
 // harmless decoder warnings (extraneous bytes before a marker) do not.
 
 import { constants } from "node:fs";
-import { open } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
 import path from "node:path";
-import sharp from "sharp";
+import sharp, { type Sharp } from "sharp";
 import { errorMessage, InputError } from "../../domain/errors.js";
 import { describeFsError, errnoCode } from "../../errors.js";
 import { HASH_SIZE, hashGrey } from "../../domain/phash.js";
+import { DecodeError, decodeRaw, type RawFormat, type RawImage } from "./rawdec.js";
 
 /**
  * Largest decoded image, in pixels (width x height): sharp's own default (0x3FFF x 0x3FFF,
@@ -63,8 +66,14 @@ export class FingerprintError extends InputError {
   }
 }
 
-/** Extensions sharp decodes here, lowercase with the dot. */
+/** Extensions sharp decodes here, lowercase with the dot (for files whose content is not recognised). */
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".tif", ".tiff", ".avif", ".gif"]);
+
+/** Content types (sniff.ts names) sharp decodes from a file here. */
+export const SHARP_FORMATS: ReadonlySet<string> = new Set(["jpeg", "png", "webp", "tiff", "gif", "avif", "svg"]);
+
+/** Largest file read whole into memory for the BMP/TGA/Netpbm decoders. */
+export const MAX_RAW_FILE_BYTES = 1024 ** 3;
 
 /** Whether a file (by its name or extension, ".png" or "png") is worth fingerprinting as a still. */
 export function isFingerprintableImage(pathOrExt: string): boolean {
@@ -72,28 +81,55 @@ export function isFingerprintableImage(pathOrExt: string): boolean {
   return IMAGE_EXTENSIONS.has(ext.toLowerCase());
 }
 
-/** The fingerprint of the still at `file`. Throws FingerprintError. */
-export async function fingerprintImage(file: string): Promise<ImageFingerprint> {
-  await checkFile(file);
+/**
+ * The fingerprint of the still at `file`. `raw` names the format when the content is BMP,
+ * TGA or Netpbm (decoded here, then reduced by sharp like any other picture); otherwise
+ * sharp reads the file. Throws FingerprintError.
+ */
+export async function fingerprintImage(file: string, raw?: RawFormat): Promise<ImageFingerprint> {
+  const st = await checkFile(file);
   try {
+    if (raw !== undefined) {
+      if (st.size > MAX_RAW_FILE_BYTES) throw new FingerprintError(file, `image file too large to decode (over ${MAX_RAW_FILE_BYTES / 1024 ** 3} GiB)`);
+      return await fingerprintPixels(decodeRaw(await readFile(file), raw));
+    }
     const image = sharp(file, { failOn: "error", limitInputPixels: MAX_INPUT_PIXELS });
     const meta = await image.metadata();
-    const { data, info } = await image
-      .rotate()
-      .flatten({ background: "#000000" })
-      .greyscale()
-      .resize(HASH_SIZE, HASH_SIZE, { fit: "fill" })
-      .raw({ depth: "uchar" })
-      .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 1 || data.length !== HASH_SIZE * HASH_SIZE) {
-      // sharp promised one 8-bit channel: anything else is a bug here, not a bad file.
-      throw new Error(`unexpected decode: ${info.width}x${info.height}x${info.channels}, ${data.length} bytes`);
-    }
-    const { hash, lowDetail } = hashGrey(data);
+    const { hash, lowDetail } = await reduce(image.rotate());
     return { hash, width: meta.autoOrient.width, height: meta.autoOrient.height, lowDetail };
   } catch (err) {
-    throw new FingerprintError(file, decodeReason(err), { cause: err });
+    if (err instanceof FingerprintError) throw err;
+    throw new FingerprintError(file, err instanceof DecodeError ? decodeErrorReason(err) : decodeReason(err), { cause: err });
   }
+}
+
+/** The fingerprint of decoded pixels (8-bit, top-down, interleaved). */
+export async function fingerprintPixels(img: RawImage): Promise<ImageFingerprint> {
+  const image = sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels }, limitInputPixels: MAX_INPUT_PIXELS });
+  const { hash, lowDetail } = await reduce(image);
+  return { hash, width: img.width, height: img.height, lowDetail };
+}
+
+/** Alpha onto black, grey, HASH_SIZE x HASH_SIZE, then the pHash. */
+async function reduce(image: Sharp): Promise<{ hash: string; lowDetail: boolean }> {
+  const { data, info } = await image
+    .flatten({ background: "#000000" })
+    .greyscale()
+    .resize(HASH_SIZE, HASH_SIZE, { fit: "fill" })
+    .raw({ depth: "uchar" })
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 1 || data.length !== HASH_SIZE * HASH_SIZE) {
+    // sharp promised one 8-bit channel: anything else is a bug here, not a bad file.
+    throw new Error(`unexpected decode: ${info.width}x${info.height}x${info.channels}, ${data.length} bytes`);
+  }
+  return hashGrey(data);
+}
+
+/** A decoder's reason, in the words used for the formats sharp reads. */
+function decodeErrorReason(err: DecodeError): string {
+  if (/truncated/i.test(err.reason)) return `truncated or corrupt image data (${err.format}: ${err.reason})`;
+  if (/too large|exceeds|pixel limit/i.test(err.reason)) return `image too large (${err.format}: ${err.reason})`;
+  return `cannot decode image (${err.format}: ${err.reason})`;
 }
 
 /**
@@ -101,7 +137,7 @@ export async function fingerprintImage(file: string): Promise<ImageFingerprint> 
  * folder all as "unsupported image format" (ffmpeg's messages are no clearer). Throws
  * FingerprintError.
  */
-export async function checkFile(file: string): Promise<void> {
+export async function checkFile(file: string): Promise<{ size: number }> {
   let handle;
   try {
     // Non-blocking: opening a named pipe must not wait for a writer.
@@ -110,6 +146,7 @@ export async function checkFile(file: string): Promise<void> {
     if (st.isDirectory()) throw new FingerprintError(file, "is a directory");
     if (!st.isFile()) throw new FingerprintError(file, "not a regular file");
     if (st.size === 0) throw new FingerprintError(file, "empty file (0 bytes)");
+    return { size: st.size };
   } catch (err) {
     if (err instanceof FingerprintError) throw err;
     throw new FingerprintError(file, errnoCode(err) === "EISDIR" ? "is a directory" : describeFsError(err), { cause: err });

@@ -18,7 +18,7 @@ export {
   type PixelHash,
   type Verdict,
 } from "../../domain/phash.js";
-export { FingerprintError, IMAGE_EXTENSIONS, MAX_INPUT_PIXELS, fingerprintImage, isFingerprintableImage, type ImageFingerprint } from "./image.js";
+export { FingerprintError, IMAGE_EXTENSIONS, MAX_INPUT_PIXELS, SHARP_FORMATS, fingerprintImage, fingerprintPixels, isFingerprintableImage, type ImageFingerprint } from "./image.js";
 export {
   EVERY_SECONDS,
   FFMPEG_MISSING,

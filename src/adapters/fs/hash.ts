@@ -5,11 +5,11 @@ import { createHash } from "node:crypto";
 import { constants, type BigIntStats } from "node:fs";
 import { open } from "node:fs/promises";
 import { MarkerScan } from "../../domain/markers.js";
+import { sniffContentType, SNIFF_HEAD_BYTES, SNIFF_TAIL_BYTES, type ContentType } from "../containers/sniff.js";
 import { sameStat } from "../../domain/identity.js";
 import type { StatKey } from "../../ports.js";
 
 const CHUNK = 4 * 1024 * 1024;
-const HEAD_BYTES = 4096;
 
 export interface HashResult {
   sha256: string;
@@ -27,8 +27,8 @@ export interface HashResult {
   extraHash: string | null;
   /** How many kinds of GenAI marker its header and trailer hold (src/domain/markers.ts): orders work, decides nothing. */
   markers: number;
-  /** The first bytes of the file (up to 4 KiB), for telling its type by content. */
-  head: Buffer;
+  /** What the bytes are (image/bmp, video/mov, archive/zip, ...), sniffed from the same read. */
+  content: ContentType;
 }
 
 /** Another hash computed in the same read (digest() also finishes it: call it once). */
@@ -59,6 +59,7 @@ export async function hashFile(p: string | Buffer, extra?: ExtraHasher): Promise
     const wave = new WaveDataHash();
     const markers = new MarkerScan(Number(before.size));
     let head: Buffer | null = null;
+    let tail = Buffer.alloc(0);
     let size = 0;
     for (;;) {
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);
@@ -67,7 +68,8 @@ export async function hashFile(p: string | Buffer, extra?: ExtraHasher): Promise
       hash.update(part);
       wave.update(part, size);
       markers.update(part, size);
-      if (head === null) head = Buffer.from(part.subarray(0, HEAD_BYTES));
+      if (head === null) head = Buffer.from(part.subarray(0, SNIFF_HEAD_BYTES));
+      tail = part.length >= SNIFF_TAIL_BYTES ? Buffer.from(part.subarray(part.length - SNIFF_TAIL_BYTES)) : Buffer.concat([tail, part]).subarray(-SNIFF_TAIL_BYTES);
       extra?.update(part);
       size += bytesRead;
     }
@@ -82,7 +84,7 @@ export async function hashFile(p: string | Buffer, extra?: ExtraHasher): Promise
       changedWhileReading: !sameStat(first, after) || size !== after.size,
       extraHash,
       markers: markers.found,
-      head: head ?? Buffer.alloc(0),
+      content: sniffContentType(head ?? Buffer.alloc(0), tail, size),
     };
   } finally {
     // A failed read still finishes the extra hasher (it may hold a pooled engine).

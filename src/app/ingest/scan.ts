@@ -22,7 +22,7 @@ import { MIN_FRAMES } from "../../domain/sequence.js";
 import type { AssetSummary, CachedStat, Clock, MetadataReader, MetadataResult, Store, StatKey } from "../../ports.js";
 import { systemClock } from "../../ports.js";
 import { confirmUnchanged, hashAll, readLabels, statNow, type HashOutcome } from "../identify.js";
-import { fingerprintedAssets, fingerprintPath, notFingerprinted, visualKindOf, type FingerprintOptions, type Fingerprinted } from "../perceptual.js";
+import { fingerprintedAssets, fingerprintPath, notFingerprinted, pictureOf, sniffPicture, type FingerprintOptions, type Fingerprinted } from "../perceptual.js";
 import { markVanished, recordIdentified, recordReadError, recordSequence, type FoundSequence, type Recorded } from "../record.js";
 import { CHUNK_BYTES, CHUNK_FILES, countFrameNames, sequencesIn, type BatchSequences, type Pending } from "./batch.js";
 import { InOrder } from "./order.js";
@@ -266,7 +266,8 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
     for (let i = 0; i < files.length; i++) {
       const f = files[i]!;
       const h = hashes[i]!;
-      if (!h.ok || h.result.changedWhileReading || h.result.size === 0 || f.noFingerprint || !visualKindOf(f.path)) {
+      const picture = h.ok ? pictureOf(f.path, h.result.content) : null;
+      if (!h.ok || h.result.changedWhileReading || h.result.size === 0 || f.noFingerprint || !picture) {
         out.push(Promise.resolve(null));
         continue;
       }
@@ -278,7 +279,7 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
           continue;
         }
       }
-      out.push(decode(() => fingerprintPath(f.path, fp, clock.iso())));
+      out.push(decode(() => fingerprintPath(f.path, fp, clock.iso(), picture)));
     }
     return out;
   };
@@ -384,7 +385,7 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
             if (touched.length >= TOUCH_BATCH) await flushTouched();
           }
           const outcome: FileOutcome = { kind: "unchanged", path: p, sha256: asset.sha256, assetId: asset.id, origin: asset.origin, status: asset.status, asset, stat: key };
-          if (deps.fingerprint && asset.size > 0 && visualKindOf(p) && !(await printed()).has(asset.id)) {
+          if (deps.fingerprint && asset.size > 0 && !(await printed()).has(asset.id) && (await sniffPicture(p))) {
             (await printed()).add(asset.id);
             await backfill(p, asset.id, key, deps.fingerprint, order.reserve(), outcome);
             continue;

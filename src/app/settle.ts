@@ -63,6 +63,11 @@ export async function settle(d: SettleDeps, row: QuarantineRow): Promise<Settled
   const reason = sameContent || decision.action === "allow" ? row.reason : decision.reason;
   const ev = sameContent ? null : JSON.stringify(evidence.filter((e) => e.signal !== "info"));
   const at = d.clock.iso();
+  // The receipt first, then the row: the row's verified_at is the commit point. A crash in
+  // between leaves the row unverified, so the next start verifies again and rewrites both;
+  // the other order could leave a receipt naming bytes the quarantine no longer holds.
+  const after: QuarantineRow = { ...row, sha256: moved, asset_id: rec.assetId ?? row.asset_id, kind, reason, evidence: ev ?? row.evidence, verified_at: at };
+  await d.quarantine.writeReceipt(after, row.moved_at ?? at, { verified_at: at, ...(sameContent ? {} : { judged_again: { was: row.sha256, now: moved, decision: decision.action, reason } }) });
   await store.transaction(
     async (tx) => {
       await tx.quarantine.settle(row.id, { sha256: moved, assetId: rec.assetId, kind, reason, evidence: ev, at });
@@ -70,7 +75,5 @@ export async function settle(d: SettleDeps, row: QuarantineRow): Promise<Settled
     },
     { durable: true },
   );
-  const after = (await store.quarantine.byId(row.id))!;
-  await d.quarantine.writeReceipt(after, row.moved_at ?? at, { verified_at: at, ...(sameContent ? {} : { judged_again: { was: row.sha256, now: moved, decision: decision.action, reason } }) });
   return sameContent ? "verified" : "judged-again";
 }

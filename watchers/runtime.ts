@@ -21,9 +21,10 @@ import { describeWatchError, watchRoot, type ChangeKind, type RootWatch } from "
 import { DeliverablesGate, EVENT_DELAY_MS } from "./gate.js";
 import { isUnder, WorkingIngest } from "./ingest.js";
 import { WorkQueue } from "./queue.js";
+import { liveWatcher, pidAlive } from "./lock.js";
+
 
 const HEARTBEAT_MS = 2000;
-const STALE_MS = 10_000;
 const VANISH_DELAY_MS = 1500;
 const MAX_PENDING = 200_000;
 
@@ -42,15 +43,6 @@ interface RootState {
   suspectedUnmount: boolean;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return errnoCode(err) === "EPERM";
-  }
-}
-
 /** Pids of the ExifTool processes a killed watcher left, from its last heartbeat. */
 function orphanedReaderPids(row: WatcherRow | undefined): number[] {
   if (!row || row.stopped_at || row.host !== hostname() || pidAlive(row.pid)) return [];
@@ -60,16 +52,6 @@ function orphanedReaderPids(row: WatcherRow | undefined): number[] {
   } catch {
     return [];
   }
-}
-
-/** Is another `prov watch` holding this database? */
-export async function liveWatcher(store: Store): Promise<{ pid: number; host: string } | null> {
-  const row = await store.watcher.row();
-  if (!row || row.stopped_at) return null;
-  const fresh = Date.now() - Date.parse(row.heartbeat_at) < STALE_MS;
-  if (!fresh) return null;
-  if (row.host === hostname() && !pidAlive(row.pid)) return null;
-  return { pid: row.pid, host: row.host };
 }
 
 export class WatchRuntime {

@@ -21,7 +21,7 @@
 import { constants } from "node:fs";
 import { open, readFile } from "node:fs/promises";
 import path from "node:path";
-import sharp, { type Sharp } from "sharp";
+import type { Sharp } from "sharp";
 import { errorMessage, InputError } from "../../domain/errors.js";
 import { describeFsError, errnoCode } from "../../errors.js";
 import { HASH_SIZE, hashGrey } from "../../domain/phash.js";
@@ -34,13 +34,25 @@ import { DecodeError, decodeRaw, type RawFormat, type RawImage } from "./rawdec.
  */
 export const MAX_INPUT_PIXELS = 0x3fff * 0x3fff;
 
-// Process-wide sharp settings. No cache: every file is read once, and a cache would hold
-// decoded images for nothing. One libvips worker thread per image: callers fingerprint
-// several files at once through libuv's pool (4 threads by default), so more threads per
-// image would only oversubscribe a small machine; on 2 cores a 1280x720 PNG costs about
-// as much either way (bench/fingerprint.ts).
-sharp.cache(false);
-sharp.concurrency(1);
+type SharpFn = (typeof import("sharp"))["default"];
+let sharpLoaded: Promise<SharpFn> | null = null;
+
+/**
+ * sharp (libvips) is loaded on first use: a command that decodes no picture starts without
+ * it. Process-wide settings: no cache (every file is read once, and a cache would hold
+ * decoded images for nothing); one libvips worker thread per image (callers fingerprint
+ * several files at once through libuv's pool, 4 threads by default, so more threads per
+ * image would only oversubscribe a small machine; on 2 cores a 1280x720 PNG costs about as
+ * much either way, bench/fingerprint.ts).
+ */
+function loadSharp(): Promise<SharpFn> {
+  sharpLoaded ??= import("sharp").then((m) => {
+    m.default.cache(false);
+    m.default.concurrency(1);
+    return m.default;
+  });
+  return sharpLoaded;
+}
 
 export interface ImageFingerprint {
   /** pHash, 16 lowercase hex digits. */
@@ -93,6 +105,7 @@ export async function fingerprintImage(file: string, raw?: RawFormat): Promise<I
       if (st.size > MAX_RAW_FILE_BYTES) throw new FingerprintError(file, `image file too large to decode (over ${MAX_RAW_FILE_BYTES / 1024 ** 3} GiB)`);
       return await fingerprintPixels(decodeRaw(await readFile(file), raw));
     }
+    const sharp = await loadSharp();
     const image = sharp(file, { failOn: "error", limitInputPixels: MAX_INPUT_PIXELS });
     const meta = await image.metadata();
     const { hash, lowDetail } = await reduce(image.rotate());
@@ -105,6 +118,7 @@ export async function fingerprintImage(file: string, raw?: RawFormat): Promise<I
 
 /** The fingerprint of decoded pixels (8-bit, top-down, interleaved). */
 export async function fingerprintPixels(img: RawImage): Promise<ImageFingerprint> {
+  const sharp = await loadSharp();
   const image = sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels }, limitInputPixels: MAX_INPUT_PIXELS });
   const { hash, lowDetail } = await reduce(image);
   return { hash, width: img.width, height: img.height, lowDetail };

@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import type { Context } from "../context.js";
 import { ExitCode } from "../exit.js";
 import { printJson, println, showPath } from "../output.js";
-import { liveWatcher } from "../../../watchers/runtime.js";
+import { liveWatcher } from "../../../watchers/lock.js";
 
 export async function statusCommand(ctx: Context): Promise<number> {
   const config = ctx.config();

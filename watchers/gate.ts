@@ -97,7 +97,7 @@ class Lane<T> {
 }
 
 export class DeliverablesGate {
-  /** Checks made (a look at a path), for `prov status` and the benchmark's checks per file. */
+  /** Checks made (a look at a path that is not a directory), for `prov status` and the benchmark's checks per file. */
   checks = 0;
   private readonly paths = new Map<string, PathState>();
   private readonly looks = new Lane<PathState>();
@@ -253,12 +253,12 @@ export class DeliverablesGate {
   // ------------------------------------------------------------------ look
 
   private async look(s: PathState): Promise<void> {
-    this.checks++;
     const { store } = this.d;
     let st;
     try {
       st = await lstat(fsPath(s.ref), { bigint: true });
     } catch (err) {
+      this.checks++;
       if (errnoCode(err) === "ENOENT" || errnoCode(err) === "ENOTDIR") {
         this.paths.delete(s.ref.path);
         s.busy = false;
@@ -275,6 +275,7 @@ export class DeliverablesGate {
       this.checkIdle();
       return;
     }
+    this.checks++;
     const key = statKey(st);
     if (st.isSymbolicLink()) return this.decided(s, judgeEntry("symlink", this.policy), null, key, null, []);
     if (!st.isFile()) return this.decided(s, judgeEntry("other", this.policy), null, key, null, []);

@@ -268,19 +268,21 @@ export class SqliteDb {
   assetFacts(id: number, at: string | null = null): AssetFactsRow | undefined {
     const asset = this.assetById(id);
     if (!asset) return undefined;
+    const sequenceIds = (this.q(
+      `SELECT DISTINCT sf.sequence_id AS id FROM locations l JOIN sequence_frames sf ON sf.location_id = l.id WHERE (l.asset_id = ? OR l.path = ?) AND l.state = 'present' ORDER BY 1`,
+    ).all(id, at) as Array<{ id: number }>).map((r) => r.id);
     return {
       asset,
       evidence: this.evidenceOf(id),
       // One GenAI twin is enough to decide, and a slate or black frame may have thousands of copies: bounded.
       twins: asset.media_hash ? this.genaiEvidenceByMediaHash(asset.media_hash, id, 50) : [],
-      shot: this.genaiEvidenceBySequence(id, 20, at),
+      // Only a frame of a sequence has a shot (most files are not: skip the seven-way join).
+      shot: sequenceIds.length > 0 ? this.genaiEvidenceBySequence(id, 20, at) : [],
       approvals: this.approvalsOf(id),
       siblings: asset.media_hash
         ? (this.q("SELECT id, origin FROM assets WHERE media_hash = ? AND id <> ? AND origin <> 'genai' ORDER BY id LIMIT 1000").all(asset.media_hash, id) as Array<{ id: number; origin: Origin }>)
         : [],
-      sequenceIds: (this.q(
-        `SELECT DISTINCT sf.sequence_id AS id FROM locations l JOIN sequence_frames sf ON sf.location_id = l.id WHERE (l.asset_id = ? OR l.path = ?) AND l.state = 'present' ORDER BY 1`,
-      ).all(id, at) as Array<{ id: number }>).map((r) => r.id),
+      sequenceIds,
       printState: this.fingerprintState(id),
       prints: this.fingerprintsOf(id),
       at,

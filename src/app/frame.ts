@@ -7,6 +7,7 @@ import { lstat, readdir } from "node:fs/promises";
 import path from "node:path";
 import type { AssetRow, Clock, Store } from "../ports.js";
 import { InputError } from "../domain/errors.js";
+import { isTemporaryGenAI, type Origin, type Status } from "../domain/types.js";
 import { describeFsError, errnoCode } from "../errors.js";
 import { FFMPEG_MISSING, findFfmpeg, fingerprintFrameAt, probeVideo, type VideoInfo } from "../adapters/decode/index.js";
 import { hashFile } from "../adapters/fs/hash.js";
@@ -42,8 +43,8 @@ export interface MatchOut {
   sha256: string;
   verdict: AssetMatch["verdict"];
   distance: number;
-  origin: string;
-  status: string | null;
+  origin: Origin;
+  status: Status | null;
   paths: string[];
   lastApproval: { action: string; by: string; ref: string | null; at: string } | null;
   /** For a video: the stretch of it that looks like the frame asked about. */
@@ -368,7 +369,7 @@ function summarise(a: Omit<Answer, "summary">): string {
   const p = a.provenance;
   if (p) parts.push(`recorded: ${p.origin}${p.status ? ` (${p.status})` : ""}`);
   else if (a.file) parts.push("this exact content is not recorded");
-  const temp = a.matches.find((m) => (m.origin === "genai" || m.origin === "genai-edited") && m.status !== "approved");
+  const temp = a.matches.find((m) => isTemporaryGenAI(m.origin, m.status));
   if (temp) parts.push(`${temp.verdict === "match" ? "looks like" : "may look like"} temporary GenAI asset ${temp.sha256.slice(0, 12)} (distance ${temp.distance})`);
   else if (a.matches.length > 0) parts.push(`looks like ${a.matches.length} recorded asset${a.matches.length === 1 ? "" : "s"}`);
   else if ("hash" in a.fingerprint) parts.push(a.fingerprint.lowDetail ? "a flat frame (black, a slate or one colour): not compared" : "no look-alike recorded");

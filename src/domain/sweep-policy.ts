@@ -1,9 +1,13 @@
-// Pure: what a pre-delivery sweep finds about one file. No I/O; src/sweep/sweep.ts
-// gathers the facts from the tree and the database and writes the rows.
+// Pure: what a pre-delivery sweep finds about one file. No I/O; src/app/sweep.ts gathers
+// the facts from the tree and the database and writes the rows. Whether a file may be
+// delivered at all is the gate's decision (gate-policy.ts decide()), asked here with the
+// same facts: a violation is exactly what the gate blocks. The sweep adds what a report
+// needs besides: warnings for review, read errors, disclosures.
 
 import { classify } from "./classify.js";
+import { decide, type GateFacts } from "./gate-policy.js";
 import type { Evidence, Origin, Status } from "./types.js";
-import { isGenAI } from "./types.js";
+import { isGenAI, isTemporaryGenAI } from "./types.js";
 import { FINDINGS, type Disclosure, type FailOn, type Finding, type SweepRow } from "./sweep-types.js";
 
 /** The sources that are the file's own labels (what travels inside the file). */
@@ -75,21 +79,35 @@ export function judge(f: SweepFacts): Judgement {
   const last = r.approvals.at(-1);
   const decided = classify(r.evidence).decidedBy;
 
-  if (isGenAI(r.origin) && r.status !== "approved") {
-    if (last?.action === "revoke") {
-      add("violation", `GenAI asset whose approval was revoked by ${last.by} on ${day(last.at)}${last.note ? ` (${last.note})` : ""}`);
-    } else if (isGenAI(labels.origin)) {
-      add("violation", `temporary GenAI, not approved: its own metadata says ${labels.origin} (${describe(labels.decidedBy)})`);
+  // The gate's decision on this content. A forced release is not honoured here: the gate
+  // leaves that one file alone because a person said so, but a report must still show it.
+  const gate = decide(gateFactsOf(r));
+  if (gate.action === "block") {
+    if (isTemporaryGenAI(r.origin, r.status)) {
+      // Blocked for what the content is: say how it is known.
+      if (last?.action === "revoke") {
+        add("violation", `GenAI asset whose approval was revoked by ${last.by} on ${day(last.at)}${last.note ? ` (${last.note})` : ""}`);
+      } else if (isGenAI(labels.origin)) {
+        add("violation", `temporary GenAI, not approved: its own metadata says ${labels.origin} (${describe(labels.decidedBy)})`);
+      } else {
+        add("violation", `temporary GenAI known by content, not approved: ${describe(decided)}${r.knownBefore ? ` (recorded ${day(r.firstSeen)})` : ""}`);
+      }
     } else {
-      add("violation", `temporary GenAI known by content, not approved: ${describe(decided)}${r.knownBefore ? ` (recorded ${day(r.firstSeen)})` : ""}`);
+      add("violation", gate.reason);
     }
   }
-  if (r.container) add("violation", `it holds temporary GenAI: ${r.container.member} (${r.container.reason})`);
+  if (gate.action === "block") {
+    // The gate stops at its first reason; the report lists the others that also block.
+    const also = [
+      ...(r.container ? [`it holds temporary GenAI: ${r.container.member} (${r.container.reason})`] : []),
+      ...(r.derived ?? []).filter((d) => d.verdict === "match").map((d) => `derived from ${d.what}`),
+    ];
+    for (const reason of also) if (!found.some(([, x]) => x === reason)) add("violation", reason);
+  }
   if (r.uninspectable) add("error", `cannot look inside it: ${r.uninspectable}`);
   // Checked only for content not GenAI itself and not decided by a person (sweep.ts).
   for (const d of r.derived ?? []) {
-    if (d.verdict === "match") add("violation", `derived from ${d.what}`);
-    else add("warning", `possibly derived from ${d.what}: review it, then \`prov tag\` or \`prov approve\``);
+    if (d.verdict === "possible") add("warning", `possibly derived from ${d.what}: review it, then \`prov tag\` or \`prov approve\``);
   }
   // A shot's gaps and duplicates are reported once, on its first frame.
   const q = r.sequence;
@@ -119,7 +137,7 @@ export function judge(f: SweepFacts): Judgement {
   const remote = r.evidence.find((e) => e.source === "c2pa" && e.field === "XMP-dcterms:Provenance");
   if (remote) add("warning", `C2PA manifest is present only remotely, not checked: ${remote.value.replace(/^remote manifest, not checked: /, "")}`);
 
-  if (r.derived?.length) {
+  if (found.some(([, reason]) => /^(possibly )?derived from /.test(reason))) {
     // Its look-alike speaks for it; "no provenance" beside "derived from GenAI" misleads.
   } else if (r.origin === "unknown") {
     if (r.knownBefore) add("ok", `no GenAI signal; recorded by prov since ${day(r.firstSeen)}`);
@@ -137,6 +155,24 @@ export function judge(f: SweepFacts): Judgement {
     labels: labels.origin,
     labelEvidence: labels.decidedBy.map(short),
     disclosure: isGenAI(r.origin) && r.status === "approved" && last?.action === "approve" ? disclosureOf(r, last) : null,
+  };
+}
+
+/** The gate's facts for recorded content, as the sweep sees it: a complete, readable file at rest. */
+export function gateFactsOf(r: RecordFacts): GateFacts {
+  const match = r.derived?.find((d) => d.verdict === "match") ?? r.derived?.[0] ?? null;
+  return {
+    entry: "file",
+    empty: false,
+    known: { origin: r.origin, status: r.status, sha256: r.sha256, via: "content" },
+    own: null,
+    readError: r.metadataError,
+    stable: true,
+    forcedRelease: false,
+    unknownPolicy: "allow",
+    derived: match,
+    container: r.container ?? null,
+    uninspectable: r.uninspectable ?? null,
   };
 }
 

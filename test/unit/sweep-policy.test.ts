@@ -2,7 +2,8 @@
 
 import { describe, expect, it } from "vitest";
 import type { Evidence } from "../../src/domain/types.js";
-import { addToTally, exitCodeFor, fails, judge, type Approval, type RecordFacts } from "../../src/domain/sweep-policy.js";
+import { addToTally, exitCodeFor, fails, gateFactsOf, judge, type Approval, type RecordFacts } from "../../src/domain/sweep-policy.js";
+import { decide } from "../../src/domain/gate-policy.js";
 
 const IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/";
 const generated: Evidence = { source: "iptc", field: "XMP-iptcExt:DigitalSourceType", value: IPTC + "trainedAlgorithmicMedia", signal: "genai" };
@@ -176,5 +177,26 @@ describe("fails() and addToTally(): one set of --fail-on rules for the exit code
     const t = { violation: 0, error: 0, unknown: 0, possiblyGenai: 0, disclosed: 0 };
     for (const r of [row("violation", "genai"), row("error"), row("unknown", "unknown"), row("warning", "possibly-genai"), row("warning", "genai", true), row("ok", "not-genai")]) addToTally(t, r);
     expect(t).toEqual({ violation: 1, error: 1, unknown: 1, possiblyGenai: 1, disclosed: 1 });
+  });
+});
+
+describe("the sweep asks the gate", () => {
+  it("a violation is exactly what the gate would block, over every combination of the facts", () => {
+    const origins = ["genai", "genai-edited", "possibly-genai", "not-genai", "unknown"] as const;
+    const statuses = [null, "temporary", "approved"] as const;
+    const derived = [undefined, [{ verdict: "match" as const, what: "temporary GenAI asset 1" }], [{ verdict: "possible" as const, what: "temporary GenAI asset 2" }]];
+    const containers = [undefined, { member: "a.zip/x.png", reason: "labelled genai" }];
+    let n = 0;
+    for (const origin of origins)
+      for (const status of statuses)
+        for (const d of derived)
+          for (const container of containers)
+            for (const metadataError of [null, "truncated"]) {
+              const r = rec({ origin, status, metadataError, evidence: origin === "unknown" ? [] : [generated], ...(d ? { derived: d } : {}), ...(container ? { container } : {}) });
+              const blocked = decide(gateFactsOf(r)).action === "block";
+              expect(judge({ kind: "file", record: r }).finding === "violation", JSON.stringify({ origin, status, d, container, metadataError })).toBe(blocked);
+              n++;
+            }
+    expect(n).toBe(5 * 3 * 3 * 2 * 2);
   });
 });

@@ -5,7 +5,7 @@
 import type { FingerprintedRow, FingerprintRow, GenAIFingerprintRow } from "../ports.js";
 import { isTemporaryGenAI, type Origin, type Status } from "./types.js";
 import { formatTimecode, parseTimecode, secondsToFrames, videoRate, type FrameRate } from "./timecode.js";
-import type { Verdict } from "./phash.js";
+import { MATCH_MAX, POSSIBLE_MAX, type Verdict } from "./phash.js";
 
 export type { Verdict };
 
@@ -15,8 +15,11 @@ export interface Limits {
   possible: number;
 }
 
+/** The measured defaults (phash.ts); the configuration may move them. */
+export const DEFAULT_LIMITS: Limits = { match: MATCH_MAX, possible: POSSIBLE_MAX };
+
 /** The verdict for a distance under the configured limits. */
-export function verdictFor(distance: number, limits: Limits): Verdict {
+export function verdictFor(distance: number, limits: Limits = DEFAULT_LIMITS): Verdict {
   return distance <= limits.match ? "match" : distance <= limits.possible ? "possible" : "none";
 }
 

@@ -43,11 +43,6 @@ export const POSSIBLE_MAX = 16;
 
 export type Verdict = "match" | "possible" | "none";
 
-export function verdictFor(distance: number): Verdict {
-  if (distance <= MATCH_MAX) return "match";
-  if (distance <= POSSIBLE_MAX) return "possible";
-  return "none";
-}
 
 /**
  * Standard deviation of the grey pixels (0..255 scale) below which a picture is flat

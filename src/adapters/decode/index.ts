@@ -14,10 +14,10 @@ export {
   isHash,
   neighbours16,
   popcount32,
-  verdictFor,
   type PixelHash,
   type Verdict,
 } from "../../domain/phash.js";
+export { verdictFor } from "../../domain/likeness.js";
 export { FingerprintError, IMAGE_EXTENSIONS, MAX_INPUT_PIXELS, SHARP_FORMATS, fingerprintImage, fingerprintPixels, isFingerprintableImage, type ImageFingerprint } from "./image.js";
 export {
   EVERY_SECONDS,

@@ -4,8 +4,10 @@
 //     `inotifywait` + `mv` script on the same machine in the same run (the floor).
 //  2. Watch scale: a working root of 100,000 files in 1,000 directories: time until
 //     `prov status` says ready, peak RSS, inotify watches used; beside chokidar alone.
+//     Then a root of 1,000,000 files in 10,000 folders: `--scale-files 1000000 --dirs 10000`
+//     (npm run bench:million): watching within 5 s, reconciled within 300 MB.
 // Usage: node dist/bench/watch.js [--files 200] [--scale-files 100000] [--dirs 1000]
-//        [--skip-latency] [--skip-scale] [--json]
+//        [--skip-latency] [--skip-scale] [--skip-chokidar] [--json]
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, watch, writeFileSync } from "node:fs";
@@ -182,6 +184,7 @@ async function latencyFloor(): Promise<LatencyResult> {
 interface ScaleResult {
   what: string;
   readySeconds: number | null;
+  reconciledSeconds?: number | null;
   peakRssMiB: number | null;
   inotifyWatches: number | null;
   note?: string;
@@ -217,28 +220,40 @@ async function scaleChokidar(tree: string): Promise<ScaleResult> {
   return result;
 }
 
+/**
+ * `prov watch` on the recorded tree: seconds until it says it is watching (every watch set
+ * up: its "ready" log line) and until it says it is reconciled (every root walked and
+ * compared with the database), and its peak RSS over all of it, start-up reconcile
+ * included. The log lines are read as they come (JSON log on stderr): no polling.
+ */
 async function scaleProv(tree: string, ws: string): Promise<ScaleResult> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [cli, "-q", "watch"], { cwd: ws, stdio: "ignore" });
-  let readyAt: number | null = null;
-  await waitFor(() => {
-    const r = prov(ws, "status", "--json");
-    if (r.code === 0 && (JSON.parse(r.stdout) as { ready: boolean }).ready) readyAt = performance.now();
-    return readyAt !== null;
-  }, 120_000, 50);
-  // Then let the start-up reconcile of all 100,000 files finish: peak RSS includes it.
-  const reconciled = await waitFor(() => {
-    const r = prov(ws, "status", "--json");
-    if (r.code !== 0) return false;
-    const s = JSON.parse(r.stdout) as { roots: Array<{ lastReconcile: string | null; reconciling: boolean }>; queue: { gate: number; ingest: number } | null };
-    return s.roots.every((x) => x.lastReconcile !== null && !x.reconciling) && s.queue !== null && s.queue.ingest === 0;
-  }, 600_000, 500);
+  const child = spawn(process.execPath, [cli, "--log-format", "json", "watch"], { cwd: ws, stdio: ["ignore", "ignore", "pipe"] });
+  let watchingAt: number | null = null;
+  let reconciledAt: number | null = null;
+  let watchesAtWatching: number | null = null;
+  let buf = "";
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => {
+    buf += d;
+    let nl;
+    while ((nl = buf.indexOf("\n")) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      if (watchingAt === null && line.includes("; ready")) {
+        watchingAt = performance.now();
+        watchesAtWatching = inotifyWatches(child.pid!);
+      }
+      if (reconciledAt === null && line.includes("reconciled: every root")) reconciledAt = performance.now();
+    }
+  });
+  const done = await waitFor(() => reconciledAt !== null || child.exitCode !== null, 3_600_000, 100);
   const result: ScaleResult = {
     what: "prov watch (one fs.watch per directory)",
-    readySeconds: readyAt === null ? null : (readyAt - t0) / 1000,
+    readySeconds: watchingAt === null ? null : (watchingAt - t0) / 1000,
+    reconciledSeconds: reconciledAt === null ? null : (reconciledAt - t0) / 1000,
     peakRssMiB: (peakRssKiB(child.pid!) ?? NaN) / 1024,
-    inotifyWatches: inotifyWatches(child.pid!),
-    note: reconciled ? "peak RSS includes the start-up reconcile of every file" : "reconcile did not finish in 10 min",
+    inotifyWatches: watchesAtWatching,
+    note: done && reconciledAt !== null ? "peak RSS includes the start-up reconcile of every file" : "did not reconcile within an hour",
   };
   await stop(child);
   return result;
@@ -264,11 +279,17 @@ async function main(): Promise<void> {
       mkdirSync(path.join(ws, "deliverables"));
       mkdirSync(path.join(ws, "quarantine"));
       prov(ws, "init", "--working", "edit", "--deliverables", "deliverables", "--quarantine", "quarantine");
+      // The frames are a few bytes each, not real DPX: ffmpeg would spend 0.1 s failing on
+      // each sampled one. What is measured here is watching and reconciling, not decoding.
+      const cfgFile = path.join(ws, "prov.config.json");
+      const cfg = JSON.parse(readFileSync(cfgFile, "utf8")) as Record<string, Record<string, unknown>>;
+      cfg["fingerprint"] = { ...cfg["fingerprint"], enabled: false };
+      writeFileSync(cfgFile, JSON.stringify(cfg, null, 2));
       say("watch scale: recording the tree first (prov scan), as a running facility would have");
       const t = performance.now();
       prov(ws, "-q", "scan", "edit");
       prescanSeconds = (performance.now() - t) / 1000;
-      scale.push(await scaleChokidar(tree));
+      if (!argv.includes("--skip-chokidar")) scale.push(await scaleChokidar(tree));
       scale.push(await scaleProv(tree, ws));
     } finally {
       rmSync(ws, { recursive: true, force: true });
@@ -288,11 +309,26 @@ async function main(): Promise<void> {
     if (floor != null && ev != null) lines.push(`  prov (events) median is ${(ev - floor).toFixed(1)} ms above the floor (goal: within 50 ms)`);
   }
   if (scale.length) {
-    lines.push(`watch scale: ${SCALE_FILES} files in ${DIRS} directories (recorded first by prov scan in ${prescanSeconds?.toFixed(1)} s)`, "  what                              ready s   peak RSS MiB   inotify watches");
+    lines.push(
+      `watch scale: ${SCALE_FILES} files in ${DIRS} directories (recorded first by prov scan in ${prescanSeconds?.toFixed(1)} s)`,
+      "  what                                       watching s   reconciled s   peak RSS MiB   inotify watches",
+    );
+    const sec = (v: number | null | undefined) => (v === null || v === undefined ? "n/a" : v.toFixed(2)).padStart(10);
     for (const s of scale) {
-      lines.push(`  ${s.what.padEnd(32)} ${s.readySeconds === null ? "   n/a" : s.readySeconds.toFixed(2).padStart(7)}   ${(s.peakRssMiB ?? NaN).toFixed(0).padStart(12)}   ${String(s.inotifyWatches ?? "n/a").padStart(15)}${s.note ? `   (${s.note})` : ""}`);
+      lines.push(`  ${s.what.padEnd(42)} ${sec(s.readySeconds)}   ${sec(s.reconciledSeconds)}   ${(s.peakRssMiB ?? NaN).toFixed(0).padStart(12)}   ${String(s.inotifyWatches ?? "n/a").padStart(15)}${s.note ? `   (${s.note})` : ""}`);
     }
-    lines.push("  goal for prov: ready in 2 s and under 200 MB");
+    const p = scale.find((s) => s.what.startsWith("prov"));
+    if (p) {
+      const big = SCALE_FILES >= 1_000_000;
+      const goalRss = big ? 300 : 150;
+      const watchOk = !big || (p.readySeconds !== null && p.readySeconds <= 5);
+      const rssOk = (p.peakRssMiB ?? Infinity) <= goalRss;
+      lines.push(
+        big
+          ? `  goal (issue 12): watching within 5 s, reconciled with peak memory within 300 MB: ${watchOk && rssOk && p.reconciledSeconds != null ? "met" : "NOT met"}   (extrapolated before: 8 s and 1.2 GB)`
+          : `  goal (issue 12): peak memory after the start-up reconcile within 150 MB: ${rssOk && p.reconciledSeconds != null ? "met" : "NOT met"}   (before: 201 MB; @parcel/watcher 2.6: ready 0.6 s, 72 MB)`,
+      );
+    }
   }
   process.stdout.write(lines.join("\n") + "\n");
 }

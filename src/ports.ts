@@ -314,6 +314,11 @@ export interface LocationRepo {
   presentUnder(dir: string): Promise<LocationRow[]>;
   /** A folder's stat cache in one pass, packed one string per file (see unpackCached). */
   statCacheUnder(dir: string): Promise<Map<string, string>>;
+  /** The same for one folder's own files only (a reconcile compares a folder at a time). */
+  statCacheIn(dir: string): Promise<Map<string, string>>;
+  /** Paths present under a folder in path order after `after` (null: from the start), at most `limit`. */
+  presentPathsUnder(dir: string, after: string | null, limit: number): Promise<string[]>;
+  countPresentUnder(dir: string): Promise<number>;
   /** Present files with this file name (any folder), newest first; for finding a cut's source media. */
   presentNamed(name: string): Promise<LocationRow[]>;
   /** Record what is at a path; `event` (seen, changed, read-error) is written with it, when given. */

@@ -116,7 +116,7 @@ export class WorkingIngest {
     for (const p of paths) if ((await store.locations.byPath(p))?.state === "present") live.push(p);
     if (live.length === 0) return { marked: 0, suspected: alreadySuspected };
     if (alreadySuspected) return { marked: 0, suspected: true };
-    const present = (await store.locations.presentUnder(root)).length;
+    const present = await store.locations.countPresentUnder(root);
     if (suspectUnmount(live.length, present)) {
       log.warn(`${live.length} of ${present} recorded files under ${root} vanished at once: is the share unmounted? They are not marked missing.`);
       return { marked: 0, suspected: true };

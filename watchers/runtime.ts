@@ -16,7 +16,11 @@ import { fsTypeOf, isNetworkFsType } from "../src/adapters/fs/fsinfo.js";
 import { log } from "../src/log.js";
 import { exists } from "../src/adapters/fs/move.js";
 import { Quarantine } from "../src/app/quarantine.js";
-import { ignoreMatcher, walk } from "../src/adapters/fs/walk.js";
+import { ignoreMatcher, walk, walkBatches } from "../src/adapters/fs/walk.js";
+import { lstat } from "node:fs/promises";
+import { statKey } from "../src/adapters/fs/hash.js";
+import { statKeyString } from "../src/domain/identity.js";
+import { unpackCached } from "../src/app/ingest/stat-cache.js";
 import { describeWatchError, watchRoot, type ChangeKind, type RootWatch } from "./backends.js";
 import { DeliverablesGate, EVENT_DELAY_MS } from "./gate.js";
 import { isUnder, WorkingIngest } from "./ingest.js";
@@ -314,39 +318,63 @@ export class WatchRuntime {
     }
   }
 
-  /** Walk a root and compare with the database: enqueue what changed, mark what vanished. */
+  /**
+   * Walk a root and compare with the database: enqueue what changed, mark what vanished.
+   * Memory stays flat at a million files: the walk goes a folder at a time, a working
+   * folder's files are compared with that folder's stat cache (only new or changed files
+   * are queued), what was seen is kept as each folder's names, and the recorded paths are
+   * read back a page at a time.
+   */
   private async reconcile(r: RootState): Promise<void> {
     r.reconciling = true;
     const started = this.clock.now();
-    const seen = new Set<string>();
+    // Folder → names seen in it (names are small strings of their own; the folder string is shared).
+    const seen = new Map<string, Set<string>>();
+    let entries = 0;
     let walkErrors = 0;
-    for await (const e of walk(r.root, this.ignoredIn(r))) {
+    for await (const batch of walkBatches(r.root, this.ignoredIn(r))) {
       if (this.stopping) return;
-      if (e.type === "ignored") continue;
-      if (e.type === "error") {
-        // A name that is not UTF-8: the gate judges it by its bytes.
-        if (r.role === "deliverables" && e.raw) {
-          this.gate.submit({ path: e.path, raw: e.raw });
+      const media: string[] = [];
+      for (const e of batch) {
+        if (e.type === "error") {
+          // A name that is not UTF-8: the gate judges it by its bytes.
+          if (r.role === "deliverables" && e.raw) {
+            this.gate.submit({ path: e.path, raw: e.raw });
+            continue;
+          }
+          walkErrors++;
+          this.logError(`reconciling ${r.root}`, new Error(`${e.path}: ${e.reason}`));
           continue;
         }
-        walkErrors++;
-        this.logError(`reconciling ${r.root}`, new Error(`${e.path}: ${e.reason}`));
-        continue;
+        if (e.type === "ignored") continue;
+        entries++;
+        const dir = e.path.slice(0, e.path.length - (e.name ?? path.basename(e.path)).length - 1);
+        let names = seen.get(dir);
+        if (!names) seen.set(dir, (names = new Set()));
+        names.add(e.name ?? path.basename(e.path));
+        if (r.role === "deliverables") this.gate.submit({ path: e.path });
+        else if (e.type === "file" && this.isMedia(e.path)) media.push(e.path);
       }
-      seen.add(e.path);
-      if (r.role === "deliverables") this.gate.submit({ path: e.path });
-      else if (e.type === "file" && this.isMedia(e.path)) this.ingestQueue.push(e.path, 0);
+      if (media.length > 0) for (const p of await this.changedIn(media)) this.ingestQueue.push(p, 0);
       // Backpressure: never let a huge tree fill memory with queued paths.
       if (this.gate.pending + this.ingestQueue.pending > MAX_PENDING / 2) await Promise.all([this.gate.idle(), this.ingestQueue.idle()]);
     }
     if (walkErrors === 0) {
       // Let queued renames be followed first, or a renamed file's old path looks vanished.
       await this.ingestQueue.idle();
-      const candidates = (await this.store.locations.presentUnder(r.root)).filter((l) => !seen.has(l.path) && !this.underOtherRoot(l.path, r));
-      const vanished = [];
-      for (const l of candidates) if (!(await exists(l.path))) vanished.push(l);
+      const vanished: string[] = [];
+      for (let after: string | null = null; ; ) {
+        const page: string[] = await this.store.locations.presentPathsUnder(r.root, after, 10_000);
+        if (page.length === 0) break;
+        after = page[page.length - 1]!;
+        for (const p of page) {
+          const cut = p.lastIndexOf(path.sep);
+          if (seen.get(p.slice(0, cut))?.has(p.slice(cut + 1)) || this.underOtherRoot(p, r)) continue;
+          if (!(await exists(p))) vanished.push(p);
+        }
+      }
       if (vanished.length > 0) {
-        const result = await this.ingest.vanished(r.root, vanished.map((l) => l.path));
+        const result = await this.ingest.vanished(r.root, vanished);
         r.suspectedUnmount = result.suspected;
       } else r.suspectedUnmount = false;
     }
@@ -356,7 +384,19 @@ export class WatchRuntime {
       this.reconciled = true;
       log.info("reconciled: every root was walked and compared with the database");
     }
-    log.debug(`reconciled ${r.root} (${seen.size} entries) in ${this.clock.now() - started} ms`);
+    log.debug(`reconciled ${r.root} (${entries} entries) in ${this.clock.now() - started} ms`);
+  }
+
+  /** Of one folder's media files, those not unchanged since they were recorded (one query for the folder). */
+  private async changedIn(files: readonly string[]): Promise<string[]> {
+    const dir = path.dirname(files[0]!);
+    const cache = await this.store.locations.statCacheIn(dir);
+    if (cache.size === 0) return [...files];
+    const stats = await Promise.all(files.map((p) => lstat(p, { bigint: true }).then(statKey, () => null)));
+    return files.filter((p, i) => {
+      const key = stats[i];
+      return !key || unpackCached(cache.get(p), statKeyString(key)) === undefined;
+    });
   }
 
   private underOtherRoot(p: string, r: RootState): boolean {

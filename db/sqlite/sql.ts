@@ -451,6 +451,35 @@ export class SqliteDb {
     return this.q("SELECT * FROM locations WHERE state = 'present' AND path >= ? AND path < ?").all(...pathRange(dir)) as LocationRow[];
   }
 
+  /** Paths recorded as present under a folder, in path order after `after`, a page at a time (a reconcile of a million files). */
+  presentPathsUnder(dir: string, after: string | null, limit: number): string[] {
+    const [from, to] = pathRange(dir);
+    return this.q("SELECT path FROM locations WHERE path >= ? AND path < ? AND path > ? AND state = 'present' ORDER BY path LIMIT ?")
+      .pluck()
+      .all(from, to, after ?? "", limit) as string[];
+  }
+
+  countPresentUnder(dir: string): number {
+    return this.q("SELECT count(*) FROM locations WHERE state = 'present' AND path >= ? AND path < ?").pluck().get(...pathRange(dir)) as number;
+  }
+
+  /** The stat cache of one folder's own files, not its subfolders' (see statCacheUnder). */
+  statCacheIn(dir: string): Map<string, string> {
+    const out = new Map<string, string>();
+    const [from, to] = pathRange(dir);
+    const rows = this.q(
+      `SELECT l.path, l.dev || ' ' || l.ino || ' ' || l.size || ' ' || l.mtime_ns || ' ' || l.ctime_ns
+                 || char(31) || l.id || char(31) || a.id || char(31) || a.sha256 || char(31) || a.size
+                 || char(31) || a.origin || char(31) || coalesce(a.status, '') || char(31) || a.first_seen
+                 || char(31) || coalesce(a.media_hash, '') || char(31) || coalesce(a.metadata_error, '')
+       FROM locations l JOIN assets a ON a.id = l.asset_id
+       WHERE l.state = 'present' AND l.path >= ? AND l.path < ? AND instr(substr(l.path, ?), '/') = 0
+         AND l.dev IS NOT NULL AND l.ino IS NOT NULL AND l.size IS NOT NULL AND l.mtime_ns IS NOT NULL AND l.ctime_ns IS NOT NULL`,
+    ).raw(true).iterate(from, to, from.length + 1) as IterableIterator<[string, string]>;
+    for (const [p, packed] of rows) out.set(p, packed);
+    return out;
+  }
+
   /**
    * A folder's stat cache in one pass, for scans that trust it (a quick sweep of 100,000
    * files): path → the location's stat key and its asset, packed in one string per file

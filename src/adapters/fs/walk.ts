@@ -8,11 +8,12 @@ import path from "node:path";
 import picomatch from "picomatch";
 import { describeFsError } from "../../errors.js";
 
+/** `name`: the entry's own name as the folder listing gave it (a small string of its own, for sets of a million names). */
 export type WalkEntry =
-  | { type: "file"; path: string }
-  | { type: "symlink"; path: string }
-  | { type: "other"; path: string }
-  | { type: "ignored"; path: string }
+  | { type: "file"; path: string; name?: string }
+  | { type: "symlink"; path: string; name?: string }
+  | { type: "other"; path: string; name?: string }
+  | { type: "ignored"; path: string; name?: string }
   /** `raw`: the path's bytes, for a name that is not UTF-8 (only Buffer paths reach it). */
   | { type: "error"; path: string; reason: string; unaddressable?: boolean; raw?: Buffer };
 
@@ -124,12 +125,12 @@ export async function* walkBatches(root: string, ignored: IgnoreMatcher): AsyncG
       }
       const p = base + name;
       if (d.isDirectory()) {
-        if (ignored(p, true)) entries.push({ type: "ignored", path: p });
+        if (ignored(p, true)) entries.push({ type: "ignored", path: p, name });
         else subdirs.push({ path: p, raw: null });
-      } else if (ignored(p, false)) entries.push({ type: "ignored", path: p });
-      else if (d.isSymbolicLink()) entries.push({ type: "symlink", path: p });
-      else if (d.isFile()) entries.push({ type: "file", path: p });
-      else entries.push({ type: "other", path: p });
+      } else if (ignored(p, false)) entries.push({ type: "ignored", path: p, name });
+      else if (d.isSymbolicLink()) entries.push({ type: "symlink", path: p, name });
+      else if (d.isFile()) entries.push({ type: "file", path: p, name });
+      else entries.push({ type: "other", path: p, name });
     }
     // Subdirectories depth-first in name order.
     subdirs.sort((a, b) => (a.path < b.path ? 1 : a.path > b.path ? -1 : 0));

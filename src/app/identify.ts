@@ -34,10 +34,20 @@ export async function hashOne(f: FileRef, extraHash?: () => Promise<ExtraHasher>
   }
 }
 
-/** Hash files one after another (a chunk's files are small; large ones are read in 4 MiB parts). */
+/** Files hashed at a time: small files cost mostly the round trips to the I/O threads, which overlap. */
+const HASHING = 4;
+
+/** Hash a chunk's files, a few at a time (large ones are read in 4 MiB parts); results in order. */
 export async function hashAll(files: readonly FileRef[], extraHash?: () => Promise<ExtraHasher>): Promise<HashOutcome[]> {
-  const out: HashOutcome[] = [];
-  for (const f of files) out.push(await hashOne(f, extraHash));
+  const out: HashOutcome[] = new Array<HashOutcome>(files.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length) {
+      const i = next++;
+      out[i] = await hashOne(files[i]!, extraHash);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(HASHING, files.length) }, worker));
   return out;
 }
 

@@ -172,10 +172,13 @@ export class WatchRuntime {
     every(Math.max(500, Math.min(5000, this.config.gate.stableSeconds * 1000)), () => this.retryStuck(), "retrying moves");
     every(Math.max(500, Math.min(2000, this.config.gate.stableSeconds * 1000)), () => this.settleMoved(), "verifying quarantined files");
     this.timers.push(setInterval(() => this.scheduleReconcile(), this.config.watch.reconcileIntervalSeconds * 1000));
-    // chokidar's polling never reports a dangling symbolic link (it cannot stat it): list the
-    // polled deliverables for links each poll interval (names only, no stat per file).
-    if (this.roots.some((r) => r.role === "deliverables" && r.mode === "polling")) {
-      every(this.config.watch.pollIntervalSeconds * 1000, () => this.findLinks(), "listing deliverables for links");
+    // Polling misses what it cannot see: a dangling symbolic link (chokidar cannot stat it),
+    // and a file created in a new folder between chokidar's listing of the folder and its
+    // first stat of it (or within the folder's timestamp granularity). Each poll interval
+    // the polled deliverables are listed (names only, no stat per file) and any name not
+    // seen in the last listing goes to the gate. Also for a root that falls back to polling.
+    if (this.roots.some((r) => r.role === "deliverables")) {
+      every(this.config.watch.pollIntervalSeconds * 1000, () => this.listPolled(), "listing polled deliverables");
     }
     // Catch-up for everything that happened while stopped; deliverables first.
     this.scheduleReconcile();
@@ -414,23 +417,38 @@ export class WatchRuntime {
     }
   }
 
-  private findingLinks = false;
-  private async findLinks(): Promise<void> {
-    if (this.findingLinks) return;
-    this.findingLinks = true;
+  private listing = false;
+  /** Per polled deliverables root, the names its last listing saw. */
+  private listed = new Map<string, Set<string>>();
+  private async listPolled(): Promise<void> {
+    if (this.listing) return;
+    this.listing = true;
     try {
       for (const r of this.roots) {
         if (r.role !== "deliverables" || r.mode !== "polling") continue;
+        const before = this.listed.get(r.root) ?? new Set<string>();
+        const now = new Set<string>();
+        let complete = true;
         for await (const e of walk(r.root, () => false)) {
           if (this.stopping) return;
-          if (e.type === "symlink") this.gate.submit({ path: e.path });
-          else if (e.type === "error" && e.raw) this.gate.submit({ path: e.path, raw: e.raw });
+          if (e.type === "error") {
+            complete = false;
+            if (e.raw) this.gate.submit({ path: e.path, raw: e.raw });
+            continue;
+          }
+          if (e.type === "ignored") continue;
+          now.add(e.path);
+          // Links every time: a link re-pointed under the same name changes nothing chokidar sees.
+          if (!before.has(e.path) || e.type === "symlink") this.gate.submit({ path: e.path });
         }
+        // A listing cut short keeps what it saw before too: no name is judged twice for that.
+        if (!complete) for (const p of before) now.add(p);
+        this.listed.set(r.root, now);
       }
     } catch (err) {
-      this.logError("listing deliverables for links", err);
+      this.logError("listing polled deliverables", err);
     } finally {
-      this.findingLinks = false;
+      this.listing = false;
     }
   }
 

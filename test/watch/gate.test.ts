@@ -215,6 +215,29 @@ describe.each(MODES)("ways into deliverables (%s)", (mode) => {
     expect(lexists(target)).toBe(false);
   });
 
+  it("a file whose folder's timestamp does not move (created within its granularity) is still found", async () => {
+    // Polling sees a new name only when its folder's mtime or size changes; a file created
+    // in the same clock tick as the folder's last change, or between chokidar's listing of
+    // a new folder and its first stat of it, changes neither. Here one name replaces
+    // another (the folder's size stays) and its mtime is put back (a second earlier: a
+    // Date would round it up), which is what those races look like to the poller.
+    const dir = path.join(sb.del, "quiet");
+    fs.mkdirSync(dir);
+    const first = path.join(dir, "first.jpg");
+    fs.writeFileSync(first, plateJpg(`quiet-${mode}`));
+    await waitFor(() => sb.db.location(first)?.state === "present", "the folder's first file to be recorded");
+    await sb.waitIdle(w);
+    const st = fs.statSync(dir);
+    const g = genaiPng(`quiet-${mode}`);
+    const staged = write(path.join(sb.scratch, `quiet-${mode}.png`), g);
+    const dg = path.join(dir, "shot.png");
+    fs.renameSync(staged, dg);
+    fs.unlinkSync(first);
+    fs.utimesSync(dir, st.atime, new Date(st.mtimeMs - 1000));
+    expect(fs.statSync(dir).size).toBe(st.size);
+    await expectBlocked(sb, dg, sha256(g));
+  });
+
   it("GenAI recorded in a working root, stripped with exiftool -all=, copied into deliverables: blocked via the database", async () => {
     const g = uniqueGenaiPng(`strip-${mode}`);
     const wf = write(path.join(sb.work, "strip", "gen.png"), g);

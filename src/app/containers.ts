@@ -15,7 +15,7 @@ import type { Origin, Status } from "../domain/types.js";
 import { isGenAI, isTemporaryGenAI } from "../domain/types.js";
 import { ArchiveError, members } from "../adapters/containers/archive.js";
 import { sniffContentType, sniffFile, type ContentType } from "../adapters/containers/sniff.js";
-import { trailingOfFile, WALKABLE } from "../adapters/containers/trailing.js";
+import { trailingOfFile, WALKABLE, type TrailingReport } from "../adapters/containers/trailing.js";
 import type { MetadataReader, Repos } from "../ports.js";
 
 /** Members larger than this are hashed but not written out for their labels. */
@@ -63,15 +63,24 @@ interface Extracted {
  * Look inside a container. null when it holds nothing to judge (no members, nothing
  * appended). Never throws for a bad container: what cannot be read is a problem.
  */
-export async function inspectContainer(file: string, type: ContentType, deps: { store: Pick<Repos, "assets">; reader: MetadataReader }): Promise<ContainerReport | null> {
+export async function inspectContainer(
+  file: string,
+  type: ContentType,
+  deps: { store: Pick<Repos, "assets">; reader: MetadataReader },
+  /** What follows the picture's end, walked already when the hash read it whole (hashFile's `appended`). */
+  appended?: TrailingReport | null,
+): Promise<ContainerReport | null> {
   if (!mayContain(type)) return null;
-  const dir = await mkdtemp(path.join(tmpdir(), "prov-container-"));
+  // Made when the first member is written out: most pictures hold nothing after their end,
+  // and a temp folder per picture was a mkdir, a recursive rm and their stats each.
+  let made: Promise<string> | null = null;
+  const dir: TempDir = () => (made ??= mkdtemp(path.join(tmpdir(), "prov-container-")));
   try {
     const found: Extracted[] = [];
     const problems: string[] = [];
     const kind = type.kind === "archive" ? "archive" : "appended";
     if (kind === "archive") await listArchive(file, dir, found, problems);
-    else await listAppended(file, dir, found, problems);
+    else await listAppended(file, dir, found, problems, appended);
     if (found.length === 0 && problems.length === 0) return null;
     const known = await deps.store.assets.byShas(found.map((f) => f.sha256));
     const toRead = found.filter((f) => f.file !== null && !known.get(f.sha256)?.exiftool_version);
@@ -92,11 +101,14 @@ export async function inspectContainer(file: string, type: ContentType, deps: { 
     });
     return { kind, members: out, temporary: out.find((m) => isTemporaryGenAI(m.origin, m.status)) ?? null, problems };
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    if (made) await rm(await made, { recursive: true, force: true });
   }
 }
 
-async function listArchive(file: string, dir: string, found: Extracted[], problems: string[]): Promise<void> {
+/** The private temp folder members are written to, made on first use. */
+type TempDir = () => Promise<string>;
+
+async function listArchive(file: string, dir: TempDir, found: Extracted[], problems: string[]): Promise<void> {
   try {
     for await (const m of members(file, { maxTotalBytes: INSPECT_MAX_BYTES })) {
       const name = [path.basename(file), ...m.containers, m.name].join(" > ");
@@ -112,10 +124,10 @@ async function listArchive(file: string, dir: string, found: Extracted[], proble
   }
 }
 
-async function listAppended(file: string, dir: string, found: Extracted[], problems: string[]): Promise<void> {
-  let report;
+async function listAppended(file: string, dir: TempDir, found: Extracted[], problems: string[], walked: TrailingReport | null | undefined): Promise<void> {
+  let report = walked;
   try {
-    report = await trailingOfFile(file);
+    report ??= walked === undefined ? await trailingOfFile(file) : null;
   } catch (err) {
     // A picture whose structure cannot be walked is not a container we can open; its own
     // reading (ExifTool, the decoder) says what is wrong with it.
@@ -153,9 +165,10 @@ async function* readRange(fh: Awaited<ReturnType<typeof open>>, at: number, len:
  * Hash a member as it streams, and (when small enough for its labels to be read) write it
  * to a private temp file on the way, named so ExifTool recognises its type.
  */
-async function extract(bytes: AsyncIterable<Uint8Array>, name: string, size: number, dir: string, n: number): Promise<Extracted> {
+async function extract(bytes: AsyncIterable<Uint8Array>, name: string, size: number, tempDir: TempDir, n: number): Promise<Extracted> {
   const hash = createHash("sha256");
   const keep = size <= LABEL_MAX_BYTES;
+  const dir = keep ? await tempDir() : "";
   const tmp = path.join(dir, `${n}.part`);
   const out = keep ? await open(tmp, "wx", 0o600) : null;
   let head: Uint8Array | null = null;

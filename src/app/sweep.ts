@@ -5,8 +5,10 @@
 import { realpathSync } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
 import path from "node:path";
+import type { ContentType } from "../adapters/containers/sniff.js";
+import type { TrailingReport } from "../adapters/containers/trailing.js";
 import type { ApprovalRow, AssetFactsRow, AssetSummary, EvidenceRow, FingerprintRow, MetadataReader, Store } from "../ports.js";
-import { contentTypeOf, inspectContainer, mayContain } from "./containers.js";
+import { inspectContainer, mayContain } from "./containers.js";
 import { InputError } from "../domain/errors.js";
 import { describeFsError, errnoCode } from "../errors.js";
 import type { ExtraHasher } from "../adapters/fs/hash.js";
@@ -325,11 +327,11 @@ class Records {
   }
 
   /** A file read in this sweep: its record, and what it holds when it is a container. */
-  async ofRecorded(f: AssetFactsRow, startedAt: string, file: string): Promise<RecordFacts> {
+  async ofRecorded(f: AssetFactsRow, startedAt: string, file: string, type: ContentType, appended?: TrailingReport | null): Promise<RecordFacts> {
     const r = await this.record(f.asset, evidenceOf(f), f.approvals, f.prints, startedAt);
     if (!this.reader || f.asset.size === 0) return r;
-    const type = await contentTypeOf(file).catch(() => null);
-    const report = type && mayContain(type) ? await inspectContainer(file, type, { store: this.store, reader: this.reader }) : null;
+    // The content type came with the hash (the same read): no second open to sniff it.
+    const report = mayContain(type) ? await inspectContainer(file, type, { store: this.store, reader: this.reader }, appended) : null;
     if (report?.temporary) r.container = { member: report.temporary.name, reason: report.temporary.reason };
     if (report && report.problems.length > 0) r.uninspectable = report.problems.slice(0, 3).join("; ");
     return r;
@@ -369,7 +371,7 @@ async function factsOf(records: Records, shots: Shots, o: FileOutcome, startedAt
     case "unchanged":
       return { facts: { kind: "file", record: { ...(await records.ofUnchanged(o.asset, startedAt)), ...(await shots.of(o.path)) } }, asset: o.asset };
     case "recorded":
-      return { facts: { kind: "file", record: { ...(await records.ofRecorded(o.facts, startedAt, o.path)), ...(await shots.of(o.path)) } }, asset: o.facts.asset };
+      return { facts: { kind: "file", record: { ...(await records.ofRecorded(o.facts, startedAt, o.path, o.content, o.appended)), ...(await shots.of(o.path)) } }, asset: o.facts.asset };
   }
 }
 

@@ -303,3 +303,35 @@ describe("prov sweep: bad input", () => {
     expect(fs.readdirSync(d).sort()).toEqual(["camera-plate.jpg", "report.json"]);
   });
 });
+
+describe("prov sweep: what a file holds", () => {
+  it("a GenAI JPEG appended after a clean one (small, or past 4 MiB) and a GenAI picture in a zip are violations; the clean ones are not", async () => {
+    // Its own database: the fixture tree's approves the concept art.
+    const home = tempDir();
+    const here = (args: string[]): Promise<CliResult> => runCli(args, { cwd: home, timeoutMs: 60_000 });
+    expect((await here(["init"])).code).toBe(0);
+    const d = path.join(home, "holds");
+    const scratch = path.join(home, "holds-src");
+    const clean = fs.readFileSync(copySample("camera-plate.jpg", scratch));
+    const genai = fs.readFileSync(copySample("genai-concept-art.jpg", scratch));
+    fs.mkdirSync(d, { recursive: true });
+    // Small: read whole by the hash, walked in memory. Large: walked from the file.
+    fs.writeFileSync(path.join(d, "small.jpg"), Buffer.concat([clean, genai]));
+    fs.writeFileSync(path.join(d, "large.jpg"), Buffer.concat([clean, Buffer.alloc(5 * 1024 * 1024), genai]));
+    fs.writeFileSync(path.join(d, "padded-clean.jpg"), Buffer.concat([clean, Buffer.alloc(5 * 1024 * 1024)]));
+    fs.copyFileSync(path.join(scratch, "camera-plate.jpg"), path.join(d, "plate.jpg"));
+    execFileSync("zip", ["-q", "-j", path.join(d, "reel.zip"), path.join(scratch, "genai-concept-art.jpg")]);
+    const r = await here(["sweep", "holds", "--format", "json"]);
+    expect(r.code, r.stderr).toBe(1);
+    const report = json(r);
+    const by = new Map<string, { finding: string; reasons: string[] }>(report.files.map((f: { path: string; finding: string; reasons: string[] }) => [f.path, f]));
+    for (const name of ["small.jpg", "large.jpg"]) {
+      expect(by.get(name)?.finding, name).toBe("violation");
+      expect(by.get(name)?.reasons.join(" "), name).toMatch(/jpeg after the end of the jpeg/);
+    }
+    expect(by.get("reel.zip")?.finding).toBe("violation");
+    expect(by.get("reel.zip")?.reasons.join(" ")).toMatch(/reel\.zip > genai-concept-art\.jpg/);
+    expect(by.get("plate.jpg")?.finding).not.toBe("violation");
+    expect(by.get("padded-clean.jpg")?.finding).not.toBe("violation");
+  }, 120_000);
+});

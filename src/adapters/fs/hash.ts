@@ -6,6 +6,7 @@ import fs, { constants, type BigIntStats } from "node:fs";
 import { promisify } from "node:util";
 import { MarkerScan } from "../../domain/markers.js";
 import { sniffContentType, SNIFF_HEAD_BYTES, SNIFF_TAIL_BYTES, type ContentType } from "../containers/sniff.js";
+import { trailingOfBuffer, WALKABLE, type TrailingReport } from "../containers/trailing.js";
 import { sameStat } from "../../domain/identity.js";
 import type { StatKey } from "../../ports.js";
 
@@ -29,6 +30,12 @@ export interface HashResult {
   markers: number;
   /** What the bytes are (image/bmp, video/mov, archive/zip, ...), sniffed from the same read. */
   content: ContentType;
+  /**
+   * What follows the end of a picture or media file (src/adapters/containers/trailing.ts),
+   * walked in memory when the file was read in one call; null when its structure cannot
+   * be walked; absent when not walked here (a large file, or a format with no walker).
+   */
+  appended?: TrailingReport | null;
 }
 
 /** Another hash computed in the same read (digest() also finishes it: call it once). */
@@ -72,6 +79,7 @@ export async function hashFile(p: string | Buffer, extra?: ExtraHasher): Promise
     let head: Buffer | null = null;
     let tail = Buffer.alloc(0);
     let size = 0;
+    let whole: Buffer | null = null;
     for (;;) {
       const bytesRead = await fdRead(fd, buf, 0, buf.length, null);
       if (bytesRead === 0) break;
@@ -84,12 +92,17 @@ export async function hashFile(p: string | Buffer, extra?: ExtraHasher): Promise
       extra?.update(part);
       size += bytesRead;
       // A short read of a small file is its end; a file that grew meanwhile shows in the stat below.
-      if (expected < CHUNK && bytesRead < buf.length) break;
+      if (expected < CHUNK && bytesRead < buf.length) {
+        if (size === bytesRead) whole = part;
+        break;
+      }
     }
     const after = statKey(await fdStat(fd, { bigint: true }));
     const first = statKey(before);
     extraHash = extra ? extra.digest() : null;
+    const content = sniffContentType(head ?? Buffer.alloc(0), tail, size);
     return {
+      ...(whole && (WALKABLE as readonly string[]).includes(content.format) ? { appended: walkInMemory(whole) } : {}),
       sha256: hash.digest("hex"),
       mediaHash: wave.digest(size),
       size,
@@ -97,12 +110,21 @@ export async function hashFile(p: string | Buffer, extra?: ExtraHasher): Promise
       changedWhileReading: !sameStat(first, after) || size !== after.size,
       extraHash,
       markers: markers.found,
-      content: sniffContentType(head ?? Buffer.alloc(0), tail, size),
+      content,
     };
   } finally {
     // A failed read still finishes the extra hasher (it may hold a pooled engine).
     if (extra && extraHash === null) extra.digest();
     if (fd !== null) await fdClose(fd);
+  }
+}
+
+/** A structure that cannot be walked (a truncated or odd file) is not a container: null. */
+function walkInMemory(data: Buffer): TrailingReport | null {
+  try {
+    return trailingOfBuffer(data);
+  } catch {
+    return null;
   }
 }
 

@@ -8,6 +8,8 @@
 import { lstatSync } from "node:fs";
 import { lstat, stat as statPath } from "node:fs/promises";
 import path from "node:path";
+import type { ContentType } from "../../adapters/containers/sniff.js";
+import type { TrailingReport } from "../../adapters/containers/trailing.js";
 import type { FolderMatcher } from "../../domain/folders.js";
 import { sameStat, statKeyString, unchangedAt } from "../../domain/identity.js";
 import type { Origin, Status } from "../../domain/types.js";
@@ -35,7 +37,7 @@ const MAX_WAITING_OUTCOMES = 10_000;
 const DECODERS = 2;
 
 export type FileOutcome =
-  | ({ kind: "recorded"; stat: StatKey; extraHash: string | null } & Recorded)
+  | ({ kind: "recorded"; stat: StatKey; extraHash: string | null; content: ContentType; appended?: TrailingReport | null } & Recorded)
   | { kind: "unchanged"; path: string; sha256: string; assetId: number; origin: Origin; status: Status | null; asset: AssetSummary; stat: StatKey }
   | { kind: "error"; path: string; reason: string }
   | { kind: "skipped"; path: string; reason: string; cause: "ignored" | "symlink" | "other" | "extension" };
@@ -245,7 +247,7 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
             },
             now,
           );
-          const out: FileOutcome = { kind: "recorded", ...r, stat: h.result.stat, extraHash: h.result.extraHash };
+          const out: FileOutcome = { kind: "recorded", ...r, stat: h.result.stat, extraHash: h.result.extraHash, content: h.result.content, ...("appended" in h.result ? { appended: h.result.appended ?? null } : {}) };
           if (f.sampledOut !== undefined || f.noFingerprint !== undefined) {
             const dir = path.dirname(f.path);
             let list = framesOf.get(dir);

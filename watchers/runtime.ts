@@ -26,6 +26,7 @@ import { DeliverablesGate, EVENT_DELAY_MS } from "./gate.js";
 import { isUnder, WorkingIngest } from "./ingest.js";
 import { WorkQueue } from "./queue.js";
 import { liveWatcher, pidAlive } from "./lock.js";
+import { compareMount, viewMount, type RootMount } from "./mounts.js";
 
 
 const HEARTBEAT_MS = 2000;
@@ -45,6 +46,14 @@ interface RootState {
   lastReconcile: string | null;
   reconciling: boolean;
   suspectedUnmount: boolean;
+  /** The share the root lives on (at start, or mounted onto it since). */
+  home: RootMount | null;
+  /** The filesystem the root was on at the last look (null: the path was gone). */
+  lastMount: RootMount | null;
+  /** Why the root's share is taken for unmounted (its files are then never marked missing). */
+  unmounted: string | null;
+  /** A look at the mount in flight (the heartbeat's and a vanish's share it). */
+  mountCheck: Promise<void> | null;
 }
 
 /** Pids of the ExifTool processes a killed watcher left, from its last heartbeat. */
@@ -145,6 +154,10 @@ export class WatchRuntime {
       lastReconcile: null,
       reconciling: false,
       suspectedUnmount: false,
+      home: null,
+      lastMount: null,
+      unmounted: null,
+      mountCheck: null,
     };
   }
 
@@ -159,7 +172,10 @@ export class WatchRuntime {
     this.lastEventId = await this.store.events.lastId();
     await this.quarantine.recover();
 
-    for (const r of this.roots) await this.watch(r);
+    for (const r of this.roots) {
+      r.home = r.lastMount = (await viewMount(r.root)).now;
+      await this.watch(r);
+    }
     this.ready = true;
     await this.heartbeat();
     log.info(`watching ${this.roots.length} root(s); ready`, { roots: this.roots.map((r) => ({ root: r.root, role: r.role, mode: r.mode, backend: r.backend })) });
@@ -169,6 +185,7 @@ export class WatchRuntime {
       this.timers.push(setInterval(() => void fn().catch((err: unknown) => this.logError(what, err)), ms));
     };
     every(HEARTBEAT_MS, () => this.heartbeat(), "heartbeat");
+    every(HEARTBEAT_MS, async () => void (await Promise.all(this.roots.map((r) => this.checkMount(r)))), "checking mounts");
     every(Math.max(500, Math.min(5000, this.config.gate.stableSeconds * 1000)), () => this.retryStuck(), "retrying moves");
     every(Math.max(500, Math.min(2000, this.config.gate.stableSeconds * 1000)), () => this.settleMoved(), "verifying quarantined files");
     this.timers.push(setInterval(() => this.scheduleReconcile(), this.config.watch.reconcileIntervalSeconds * 1000));
@@ -294,7 +311,9 @@ export class WatchRuntime {
       const expanded = new Set(gone);
       for (const p of gone) for (const l of await this.store.locations.presentUnder(p)) expanded.add(l.path);
       const r = this.roots.find((x) => x.root === root);
-      const result = await this.ingest.vanished(root, [...expanded], r?.suspectedUnmount ?? false);
+      // Judged by the mount first: an unmounted share's files are not gone.
+      if (r) await this.checkMount(r);
+      const result = await this.ingest.vanished(root, [...expanded], (r?.suspectedUnmount ?? false) || (r?.unmounted ?? null) !== null);
       if (r) r.suspectedUnmount = result.suspected;
     }
   }
@@ -376,7 +395,9 @@ export class WatchRuntime {
           if (!(await exists(p))) vanished.push(p);
         }
       }
-      if (vanished.length > 0) {
+      if (vanished.length > 0) await this.checkMount(r);
+      if (r.unmounted !== null) r.suspectedUnmount = true;
+      else if (vanished.length > 0) {
         const result = await this.ingest.vanished(r.root, vanished);
         r.suspectedUnmount = result.suspected;
       } else r.suspectedUnmount = false;
@@ -508,6 +529,44 @@ export class WatchRuntime {
     }
   }
 
+  /**
+   * Has the root's filesystem changed since the last look? Unmounted: its watches are
+   * gone and its files are not marked missing; remounted, or a share mounted onto it: it
+   * is watched again and reconciled at once, not at the next reconcile.
+   */
+  private checkMount(r: RootState): Promise<void> {
+    r.mountCheck ??= this.lookAtMount(r).finally(() => (r.mountCheck = null));
+    return r.mountCheck;
+  }
+
+  private async lookAtMount(r: RootState): Promise<void> {
+    if (this.stopping) return;
+    const change = compareMount(r.root, r.home, r.lastMount, await viewMount(r.root));
+    if (change.kind === "same") return;
+    if (change.kind === "gone") {
+      if (r.lastMount === null && r.unmounted !== null) return;
+      log.warn(`${r.root}: ${change.unmounted}; its files are not marked missing; watching for it to come back`);
+      r.unmounted = change.unmounted;
+      r.suspectedUnmount = true;
+      r.lastMount = null;
+      await r.watch?.close().catch(() => undefined);
+      r.watch = null;
+      return;
+    }
+    r.lastMount = change.now;
+    if (change.now.mountPoint !== "/" && change.unmounted === null) r.home = change.now;
+    r.unmounted = change.unmounted;
+    r.suspectedUnmount = change.unmounted !== null;
+    log.warn(
+      `${r.root}: now on ${change.now.mountPoint} (${change.now.fsType})${change.unmounted ? `; ${change.unmounted}, so its files are not marked missing` : ""}: watching it again and reconciling`,
+    );
+    await r.watch?.close().catch(() => undefined);
+    r.watch = null;
+    if (this.stopping) return;
+    await this.watch(r);
+    this.scheduleReconcile(r);
+  }
+
   async status(): Promise<Record<string, unknown>> {
     const q = await this.store.quarantine.counts();
     // Paths queued per root: the gate's queue for deliverables, the ingest queue for working roots.
@@ -536,6 +595,7 @@ export class WatchRuntime {
         lastReconcile: r.lastReconcile,
         reconciling: r.reconciling,
         suspectedUnmount: r.suspectedUnmount,
+        unmounted: r.unmounted,
       })),
       queue: { gate: this.gate.pending, ingest: this.ingestQueue.pending + this.ingestQueue.active },
       gate: { checks: this.gate.checks, stages: this.gate.stages() },

@@ -44,7 +44,10 @@ export async function statusCommand(ctx: Context): Promise<number> {
   else println(`watcher: running, ${out.ready ? (out.reconciled ? "watching, reconciled" : "watching, reconciling (catching up with what changed while stopped)") : "starting"} (pid ${row.pid}${row.host !== hostname() ? ` on ${row.host}` : ""}, since ${row.started_at})`);
   println(`unknown provenance in deliverables: ${config.gate.unknown}`);
   for (const r of out.roots as Array<Record<string, unknown>>) {
-    const flags = [r["reconciling"] ? "reconciling" : null, r["suspectedUnmount"] ? "SUSPECTED UNMOUNT: files vanished at once" : null].filter(Boolean);
+    const flags = [
+      r["reconciling"] ? "reconciling" : null,
+      r["unmounted"] ? `NOT MOUNTED: ${showPath(String(r["unmounted"]))}; files not marked missing` : r["suspectedUnmount"] ? "SUSPECTED UNMOUNT: files vanished at once" : null,
+    ].filter(Boolean);
     println(`  ${String(r["role"]).padEnd(12)} ${String(r["mode"]).padEnd(7)} ${showPath(String(r["root"]))}  (${r["fsType"] ?? "?"}, ${r["backend"]}; queue ${r["queue"] ?? 0}; last reconcile ${r["lastReconcile"] ?? "never"})${flags.length ? "  " + flags.join(", ") : ""}`);
     if (r["note"]) println(`               ${String(r["note"])}`);
   }

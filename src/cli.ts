@@ -231,9 +231,10 @@ export async function main(argv: string[]): Promise<number> {
   withExamples(
     command("watch")
       .description("run the watcher and the deliverables gate until stopped (SIGINT/SIGTERM)")
+      .option("--new-database", "start on a new, empty database although the quarantine was kept by another (deleted or lost); its records are not carried over")
       .action(run(async () => {
         const { watchCommand } = await import("./cli/commands/watch.js");
-        return (c: Context) => watchCommand(c, version());
+        return (c: Context, opts: { newDatabase?: boolean }) => watchCommand(c, version(), opts);
       })),
   );
 

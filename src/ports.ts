@@ -438,6 +438,10 @@ export interface Store extends Repos {
   readonly dialect: "sqlite" | "postgres";
   transaction<T>(fn: (tx: Repos) => Promise<T>, opts?: TransactionOptions): Promise<T>;
   schemaVersion(): Promise<number>;
+  /** The store's own identity, made once when it was created; kept next to the quarantine. */
+  identity(): Promise<{ id: string; createdAt: string }>;
+  /** null while the store is the one opened; else, in words, what happened to it (deleted, replaced). */
+  health(): Promise<string | null>;
   /** How many calls the use cases made, by repository method (for the figures in commit messages and benchmarks). */
   calls(): Record<string, number>;
   close(): Promise<void>;

@@ -10,7 +10,7 @@ import { folderMatcher } from "../src/domain/folders.js";
 import { fingerprintOptions, matchingOf } from "../src/domain/likeness.js";
 import { settle } from "../src/app/settle.js";
 import type { Clock, MetadataReader, Store, WatcherRow } from "../src/ports.js";
-import { errorMessage, InputError } from "../src/domain/errors.js";
+import { errorMessage, InputError, StoreError } from "../src/domain/errors.js";
 import { errnoCode } from "../src/errors.js";
 import { fsTypeOf, isNetworkFsType } from "../src/adapters/fs/fsinfo.js";
 import { log } from "../src/log.js";
@@ -54,6 +54,12 @@ interface RootState {
   unmounted: string | null;
   /** A look at the mount in flight (the heartbeat's and a vanish's share it). */
   mountCheck: Promise<void> | null;
+}
+
+/** A database that is damaged, or no longer the file at its path: nothing written to it would be kept. */
+function fatalStoreError(err: unknown): boolean {
+  if (!(err instanceof StoreError)) return false;
+  return /^SQLITE_(CORRUPT|NOTADB|READONLY_DBMOVED|IOERR)/.test(errnoCode(err.cause) ?? "");
 }
 
 /** Pids of the ExifTool processes a killed watcher left, from its last heartbeat. */
@@ -284,8 +290,19 @@ export class WatchRuntime {
     this.scheduleReconcile(r);
   }
 
+  /**
+   * Called once with an error the service cannot go on with (a damaged or deleted
+   * database); `prov watch` stops gracefully and exits non-zero with the reason.
+   */
+  onFatal: ((what: string, err: unknown) => void) | null = null;
+
   /** One log line per kind of error per minute: a flapping share must not fill the disk. */
   private logError(what: string, err: unknown): void {
+    if (fatalStoreError(err)) {
+      this.onFatal?.(what, err);
+      this.onFatal = null;
+      return;
+    }
     const key = `${what}:${errnoCode(err) ?? errorMessage(err).slice(0, 60)}`;
     const last = this.errorLog.get(key) ?? 0;
     if (Date.now() - last < 60_000) return;
@@ -611,6 +628,9 @@ export class WatchRuntime {
 
   private async heartbeat(): Promise<void> {
     if (this.stopping) return;
+    // Writes into a deleted or replaced database file are lost: stop, and say why.
+    const gone = await this.store.health();
+    if (gone) return this.logError("the database", new StoreError(`${gone}; stopping (restore it, or start over with prov watch --new-database)`, { cause: { code: "SQLITE_READONLY_DBMOVED" } }));
     await this.rejudgeChanged();
     await this.store.watcher.heartbeat(process.pid, this.clock.iso(), this.ready, await this.status());
   }

@@ -168,6 +168,12 @@ export class SqliteDb {
     return this.db.pragma("user_version", { simple: true }) as number;
   }
 
+  identity(): { id: string; createdAt: string } {
+    const row = this.q("SELECT id, created_at FROM store_identity LIMIT 1").get() as { id: string; created_at: string } | undefined;
+    if (!row) throw new StoreError(`database ${this.file} has no identity row (store_identity is empty): it was altered by hand`);
+    return { id: row.id, createdAt: row.created_at };
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }

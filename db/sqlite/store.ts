@@ -5,6 +5,8 @@
 // lock is taken with BEGIN IMMEDIATE, retried asynchronously while another process holds
 // it, so a busy database never blocks the event loop (the gate keeps working).
 
+import { statSync } from "node:fs";
+import { stat } from "node:fs/promises";
 import { StoreError, errorMessage } from "../../src/domain/errors.js";
 import { errnoCode } from "../../src/errors.js";
 import type {
@@ -162,11 +164,21 @@ export class SqliteStore implements Store {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
+  /** The database file's device and inode when it was opened. */
+  private readonly opened: { dev: number; ino: number } | null;
+
   private constructor(
     readonly location: string,
     private readonly reader: SqliteDb,
     private readonly writer: SqliteDb | null,
   ) {
+    let st = null;
+    try {
+      st = statSync(location);
+    } catch {
+      // an in-memory database, or one that vanished already: health() says so
+    }
+    this.opened = st ? { dev: st.dev, ino: st.ino } : null;
     const count: Counter = (name) => this.callCounts.set(name, (this.callCounts.get(name) ?? 0) + 1);
     const all = repos(() => this.reader, (fn) => this.transaction(async () => fn(this.writerDb())), count);
     this.assets = all.assets;
@@ -244,6 +256,29 @@ export class SqliteStore implements Store {
         await sleep(wait);
       }
     }
+  }
+
+  async identity(): Promise<{ id: string; createdAt: string }> {
+    try {
+      return this.reader.identity();
+    } catch (err) {
+      throw storeError(this.location, err);
+    }
+  }
+
+  /**
+   * Is the file at the store's path still the database this process has open? A database
+   * deleted or replaced while open takes every later write into a file no one will read.
+   */
+  async health(): Promise<string | null> {
+    let now;
+    try {
+      now = await stat(this.location);
+    } catch (err) {
+      return errnoCode(err) === "ENOENT" ? `the database file ${this.location} was deleted while prov had it open` : null;
+    }
+    if (this.opened && (now.ino !== this.opened.ino || now.dev !== this.opened.dev)) return `the database file ${this.location} was replaced by another file while prov had it open`;
+    return null;
   }
 
   async schemaVersion(): Promise<number> {

@@ -533,8 +533,8 @@ export class Sandbox {
   }
 
   /** Start `prov watch` and wait until its heartbeat says ready (or it dies). */
-  async watch(opts: { env?: Record<string, string | undefined>; waitReady?: boolean } = {}): Promise<Watcher> {
-    const child = spawn(process.execPath, [cliPath, "--log-format", "json", "watch"], {
+  async watch(opts: { env?: Record<string, string | undefined>; waitReady?: boolean; args?: string[] } = {}): Promise<Watcher> {
+    const child = spawn(process.execPath, [cliPath, "--log-format", "json", "watch", ...(opts.args ?? [])], {
       cwd: this.dir,
       env: childEnv(opts.env),
       stdio: ["ignore", "pipe", "pipe"],

@@ -1,22 +1,73 @@
+import { existsSync } from "node:fs";
 import { validateRoots } from "../../config.js";
 import type { Context } from "../context.js";
-import { ExitCode } from "../exit.js";
+import { ExitCode, exitCodeOf } from "../exit.js";
 import { log } from "../../log.js";
 import { nodeSupport } from "../../domain/node-support.js";
+import { ProvError, StoreError, errorMessage } from "../../domain/errors.js";
+import { readMarker, storeMismatch, writeMarker } from "../../app/store-marker.js";
 import { WatchRuntime } from "../../../watchers/runtime.js";
 
-/** Run until SIGINT/SIGTERM, then stop gracefully (watchers, queue, ExifTool, database). */
-export async function watchCommand(ctx: Context, version: string): Promise<number> {
+export interface WatchCommandOptions {
+  /** Start on a new, empty database although the quarantine was kept by another. */
+  newDatabase?: boolean;
+}
+
+/**
+ * Run until SIGINT/SIGTERM, then stop gracefully (watchers, queue, ExifTool, database).
+ * An error the service cannot survive (a damaged or deleted database, an error no handler
+ * expected) stops it the same way, with the reason in the log and a non-zero exit code, so
+ * a service manager restarts it.
+ */
+export async function watchCommand(ctx: Context, version: string, opts: WatchCommandOptions = {}): Promise<number> {
   const support = nodeSupport(process.version, new Date());
   if (support.warning) log.warn(support.warning);
   const config = ctx.config();
   validateRoots(config);
+  const database = ctx.databasePath();
+  const quarantine = config.roots.quarantine;
+  const marker = quarantine ? await readMarker(quarantine) : null;
+  const existed = existsSync(database);
+  const before = storeMismatch({ quarantine: quarantine ?? "", database, existed, marker, identity: null, newDatabase: opts.newDatabase === true });
+  if (before) throw new StoreError(before);
   const store = await ctx.store({ create: true });
+  const identity = await store.identity();
+  const mismatch = storeMismatch({ quarantine: quarantine ?? "", database, existed, marker, identity, newDatabase: opts.newDatabase === true });
+  if (mismatch) throw new StoreError(mismatch);
+  if (quarantine && marker?.id !== identity.id) {
+    if (marker) log.warn(`starting on a new database ${database} (--new-database); ${quarantine} was kept by database ${marker.id}, whose records are not in it`);
+    try {
+      await writeMarker(quarantine, { id: identity.id, createdAt: identity.createdAt, database });
+    } catch (err) {
+      log.warn(`cannot write the database marker in ${quarantine}: ${errorMessage(err)}; a deleted database will not be noticed at the next start`);
+    }
+  }
+
   const runtime = new WatchRuntime(config, store, await ctx.reader(), version, ctx.clock);
-  const stopped = ctx.takeSignals();
-  await runtime.start();
-  const signal = await stopped;
-  log.info(`${signal}: stopping`);
-  await runtime.stop();
-  return ExitCode.ok;
+  let fatal: (reason: { what: string; err: unknown }) => void = () => undefined;
+  const failed = new Promise<{ what: string; err: unknown }>((resolve) => (fatal = resolve));
+  runtime.onFatal = (what, err) => fatal({ what, err });
+  // The last line of defence: every timer, callback and stream has its own handler, so
+  // reaching these is a bug; it stops the service with its reason rather than leaving
+  // it half-alive or ending it without a word.
+  const onRejection = (err: unknown): void => fatal({ what: "an unhandled error", err });
+  process.on("unhandledRejection", onRejection);
+  process.on("uncaughtException", onRejection);
+  try {
+    const stopped = ctx.takeSignals();
+    await runtime.start();
+    const outcome = await Promise.race([stopped.then((signal) => ({ signal })), failed]);
+    if ("signal" in outcome) {
+      log.info(`${outcome.signal}: stopping`);
+      await runtime.stop();
+      return ExitCode.ok;
+    }
+    const code = outcome.err instanceof ProvError ? exitCodeOf(outcome.err) : ExitCode.internal;
+    log.error(`stopping: ${outcome.what}: ${errorMessage(outcome.err)}${code === ExitCode.internal ? " (this is a bug in prov; please report it with this log)" : ""}`);
+    await runtime.stop().catch((err: unknown) => log.error(`while stopping: ${errorMessage(err)}`));
+    return code;
+  } finally {
+    process.off("unhandledRejection", onRejection);
+    process.off("uncaughtException", onRejection);
+  }
 }

@@ -30,8 +30,11 @@ const edit = path.join(demo, "edit");
 const cli = path.join(root, "dist/src/cli.js");
 /** What the demo made: every file with its SHA-256, and the last event it recorded. */
 const MANIFEST = ".prov-demo.json";
-/** The database's own files change whenever prov runs: compared through its events instead. */
-const DATABASE_FILES = new Set(["prov.db", "prov.db-wal", "prov.db-shm", MANIFEST]);
+/**
+ * The database's own files change whenever prov runs: compared through its events instead
+ * (the watcher's marker of which database keeps the quarantine is one of them).
+ */
+const DATABASE_FILES = new Set(["prov.db", "prov.db-wal", "prov.db-shm", MANIFEST, "quarantine/.prov-database"]);
 
 interface Manifest {
   files: Record<string, string>;

@@ -137,6 +137,8 @@ export function contentIndex(dir: string): Map<string, string[]> {
       if (e.isDirectory()) visit(p);
       else if (e.isFile()) {
         if (e.name.endsWith(".receipt.json") || /\.receipt\.json\.tmp-\d+$/.test(e.name) || /^\.\d+\.receipt\.json\.\d+\.[0-9a-f]+\.tmp$/.test(e.name)) continue;
+        // prov's marker of which database keeps a quarantine (src/app/store-marker.ts).
+        if (d === dir && e.name === ".prov-database") continue;
         const h = sha256(p);
         out.set(h, [...(out.get(h) ?? []), p]);
       }

@@ -6,5 +6,5 @@
 CREATE TABLE store_identity (
   id TEXT NOT NULL,
   created_at TEXT NOT NULL
-);
+) STRICT;
 INSERT INTO store_identity (id, created_at) VALUES (lower(hex(randomblob(16))), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));

@@ -147,7 +147,12 @@ export interface WatcherRow {
   stopped_at: string | null;
   ready: number;
   state: string;
+  /** The holder's lease token (random, per start); null in a row written before the lease (migration 0005). */
+  token: string | null;
 }
+
+/** A claim of the watcher lease: won (with the row it replaced), or refused (with the holder's row). */
+export type WatcherClaim = { claimed: true; previous: WatcherRow | undefined } | { claimed: false; holder: WatcherRow };
 
 export interface AssetInput {
   sha256: string;
@@ -401,11 +406,18 @@ export interface QuarantineRepo {
   markReleased(id: number, f: { to: string; by: string; note: string | null; forced: boolean; at: string }): Promise<void>;
 }
 
+/**
+ * The watcher lease: at most one `prov watch` per database. Claimed atomically; every
+ * heartbeat, renewal and release names the holder's token and reports whether it still
+ * holds the lease (false: another watcher took it over).
+ */
 export interface WatcherRepo {
   row(): Promise<WatcherRow | undefined>;
-  claim(pid: number, host: string, now: string): Promise<void>;
-  heartbeat(pid: number, now: string, ready: boolean, state: Record<string, unknown>): Promise<void>;
-  release(pid: number, now: string): Promise<void>;
+  /** Check the holder and claim in one write transaction; `holds` judges the current row (synchronous). */
+  claim(c: { pid: number; host: string; token: string; now: string }, holds: (row: WatcherRow) => boolean): Promise<WatcherClaim>;
+  heartbeat(token: string, now: string, ready: boolean, state: Record<string, unknown>): Promise<boolean>;
+  renew(token: string, now: string): Promise<boolean>;
+  release(token: string, now: string): Promise<boolean>;
 }
 
 /** The repositories, as a transaction sees them (or the store, each call on its own). */
@@ -440,6 +452,12 @@ export interface Store extends Repos {
   schemaVersion(): Promise<number>;
   /** How many calls the use cases made, by repository method (for the figures in commit messages and benchmarks). */
   calls(): Record<string, number>;
+  /**
+   * From now on every write (transaction) fails with a StoreError giving `reason`; reads
+   * still work. A watcher that lost its lease calls it so nothing it still had in flight
+   * writes to the database its successor now owns.
+   */
+  refuseWrites(reason: string): void;
   close(): Promise<void>;
 }
 

@@ -139,9 +139,10 @@ function repos(db: () => SqliteDb, write: <T>(fn: (w: SqliteDb) => T) => Promise
   };
   const watcher: WatcherRepo = {
     row: r("watcher.row", (d) => d.watcherRow()),
-    claim: w("watcher.claim", (d, pid, host, now) => d.claimWatcher(pid, host, now)),
-    heartbeat: w("watcher.heartbeat", (d, pid, now, ready, state) => d.heartbeat(pid, now, ready, state)),
-    release: w("watcher.release", (d, pid, now) => d.releaseWatcher(pid, now)),
+    claim: w("watcher.claim", (d, c, holds) => d.claimWatcher(c, holds)),
+    heartbeat: w("watcher.heartbeat", (d, token, now, ready, state) => d.heartbeat(token, now, ready, state)),
+    renew: w("watcher.renew", (d, token, now) => d.renewWatcher(token, now)),
+    release: w("watcher.release", (d, token, now) => d.releaseWatcher(token, now)),
   };
   return { assets, evidence, approvals, locations, events, sequences, fingerprints, quarantine, watcher };
 }
@@ -161,6 +162,7 @@ export class SqliteStore implements Store {
   private readonly callCounts = new Map<string, number>();
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private refused: string | null = null;
 
   private constructor(
     readonly location: string,
@@ -209,6 +211,7 @@ export class SqliteStore implements Store {
   async transaction<T>(fn: (tx: Repos) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
     const run = async (): Promise<T> => {
       if (this.closed) throw new StoreError(`database ${this.location} is closed`);
+      if (this.refused !== null) throw new StoreError(`database ${this.location}: writes refused: ${this.refused}`);
       const w = this.writerDb();
       await this.lock(w, opts.durable === true);
       const tx = repos(() => w, async (f) => f(w), (name) => this.callCounts.set(name, (this.callCounts.get(name) ?? 0) + 1));
@@ -252,6 +255,10 @@ export class SqliteStore implements Store {
 
   calls(): Record<string, number> {
     return Object.fromEntries(this.callCounts);
+  }
+
+  refuseWrites(reason: string): void {
+    this.refused ??= reason;
   }
 
   async close(): Promise<void> {

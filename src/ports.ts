@@ -453,11 +453,12 @@ export interface Store extends Repos {
   /** How many calls the use cases made, by repository method (for the figures in commit messages and benchmarks). */
   calls(): Record<string, number>;
   /**
-   * From now on every write (transaction) fails with a StoreError giving `reason`; reads
-   * still work. A watcher that lost its lease calls it so nothing it still had in flight
-   * writes to the database its successor now owns.
+   * A fence for every write from now on: each transaction calls `guard(tx)` first, inside
+   * the transaction (after the write lock is taken); a throw rolls it back and fails the
+   * write. The watcher passes its lease: a watcher that lost the lease, or was paused and
+   * cannot prove it still holds it, writes nothing to the database its successor owns.
    */
-  refuseWrites(reason: string): void;
+  guardWrites(guard: (tx: Repos) => Promise<void>): void;
   close(): Promise<void>;
 }
 

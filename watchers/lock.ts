@@ -52,6 +52,8 @@ export class WatcherLease {
   readonly host = hostname();
   /** Wall time of the last write that proved the lease (claim, heartbeat, renewal). */
   private provenAt = 0;
+  /** Between a successful claim and the release. */
+  private held = false;
   private lostError: LeaseError | null = null;
   private verifying: Promise<void> | null = null;
 
@@ -83,6 +85,7 @@ export class WatcherLease {
       );
     }
     this.provenAt = at;
+    this.held = true;
     return r.previous;
   }
 
@@ -114,6 +117,21 @@ export class WatcherLease {
     if (since > this.pauseMs || since < 0) await this.verify();
   }
 
+  /**
+   * The store's fence (Store.guardWrites), inside every write transaction: nothing is
+   * written once the lease is lost, and after a pause the lease is proved in the same
+   * transaction before the write goes ahead. Cheap otherwise: a flag and a clock.
+   */
+  async guardWrite(tx: Repos): Promise<void> {
+    if (!this.held) return;
+    if (this.lostError) throw this.lostError;
+    const since = this.now() - this.provenAt;
+    if (since <= this.pauseMs && since >= 0) return;
+    const at = this.now();
+    if (await tx.watcher.renew(this.token, new Date(at).toISOString())) this.provenAt = at;
+    else await this.found(await tx.watcher.row());
+  }
+
   /** Prove the lease again now (one renewal naming our token); concurrent callers share it. */
   verify(): Promise<void> {
     this.verifying ??= (async () => {
@@ -130,8 +148,9 @@ export class WatcherLease {
 
   /** Give the lease up at a graceful stop (nothing when it was lost). */
   async release(): Promise<void> {
-    if (this.lostError) return;
+    if (this.lostError || !this.held) return;
     await this.store.watcher.release(this.token, new Date(this.now()).toISOString());
+    this.held = false;
   }
 
   /** The lease is not ours any more: say to whom, once, and throw. */

@@ -95,6 +95,8 @@ export class WatchRuntime {
       this.leaseLost();
       lost(err);
     });
+    // The store's fence: no write once the lease is lost, and none after a pause before it is proved.
+    store.guardWrites((tx) => this.lease.guardWrite(tx));
     const matcher = folderMatcher(config.folderRules);
     const stableMs = config.gate.stableSeconds * 1000;
     // Every move starts only while the lease is ours (proved again after a pause).
@@ -589,12 +591,11 @@ export class WatchRuntime {
 
   /**
    * Another watcher holds the lease now: stop acting at once. No write reaches the
-   * database any more (work still in flight fails), no new work starts, timers and watches
+   * database any more (the store's fence: work still in flight fails), no new work starts, timers and watches
    * end; `lost` tells the CLI, which says so in one line and exits with its own code
    * (systemd restarts it, and that start is refused while the other watcher holds the lease).
    */
   private leaseLost(): void {
-    this.store.refuseWrites("this watcher lost its lease to another prov watch");
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
     if (this.vanishTimer) clearTimeout(this.vanishTimer);

@@ -162,7 +162,7 @@ export class SqliteStore implements Store {
   private readonly callCounts = new Map<string, number>();
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
-  private refused: string | null = null;
+  private writeGuard: ((tx: Repos) => Promise<void>) | null = null;
 
   private constructor(
     readonly location: string,
@@ -211,11 +211,11 @@ export class SqliteStore implements Store {
   async transaction<T>(fn: (tx: Repos) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
     const run = async (): Promise<T> => {
       if (this.closed) throw new StoreError(`database ${this.location} is closed`);
-      if (this.refused !== null) throw new StoreError(`database ${this.location}: writes refused: ${this.refused}`);
       const w = this.writerDb();
       await this.lock(w, opts.durable === true);
       const tx = repos(() => w, async (f) => f(w), (name) => this.callCounts.set(name, (this.callCounts.get(name) ?? 0) + 1));
       try {
+        if (this.writeGuard) await this.writeGuard(tx);
         const result = await fn(tx);
         w.commit();
         return result;
@@ -257,8 +257,8 @@ export class SqliteStore implements Store {
     return Object.fromEntries(this.callCounts);
   }
 
-  refuseWrites(reason: string): void {
-    this.refused ??= reason;
+  guardWrites(guard: (tx: Repos) => Promise<void>): void {
+    this.writeGuard = guard;
   }
 
   async close(): Promise<void> {

@@ -170,8 +170,12 @@ export class WatchRuntime {
     try {
       await this.startClaimed(previous);
     } catch (err) {
-      // A start that failed after the claim leaves no timer running and gives the lease back.
+      // A start that failed after the claim leaves no timer or watch running and gives the lease back.
+      this.stopping = true;
       for (const t of this.timers) clearInterval(t);
+      this.gate.close();
+      this.ingestQueue.close();
+      await Promise.all(this.roots.map((r) => r.watch?.close().catch(() => undefined)));
       await this.lease.release().catch(() => undefined);
       throw err;
     }
@@ -190,7 +194,11 @@ export class WatchRuntime {
     this.lastEventId = await this.store.events.lastId();
     await this.quarantine.recover();
 
-    for (const r of this.roots) await this.watch(r);
+    for (const r of this.roots) {
+      if (this.lease.lost) throw this.lease.lost; // taken over while starting: watch nothing more
+      await this.watch(r);
+    }
+    if (this.lease.lost) throw this.lease.lost;
     this.ready = true;
     await this.heartbeat();
     log.info(`watching ${this.roots.length} root(s); ready`, { roots: this.roots.map((r) => ({ root: r.root, role: r.role, mode: r.mode, backend: r.backend })) });

@@ -104,12 +104,12 @@ export class Quarantine {
 
   /** Try (again) to move a planned or stuck row's file. */
   async attempt(row: QuarantineRow): Promise<QuarantineRow> {
+    await this.guard();
     if (row.state === "stuck") {
       const where = await this.inspect(row);
       if (where === "placed") return this.complete(row, true);
       if (where === "gone") return this.rollBack(row, "the file left deliverables before it could be moved", false);
     }
-    await this.guard();
     const src = originalOf(row);
     // A file made unreadable in place: its owner (not root) must read it to copy it.
     if (row.held_mode !== null && !isRoot) await chmod(src, (row.held_mode & 0o7777) | 0o400).catch(() => undefined);

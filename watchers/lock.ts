@@ -12,7 +12,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Repos, Store, WatcherRow } from "../src/ports.js";
-import { LeaseError } from "../src/domain/errors.js";
+import { LeaseError, StoreError } from "../src/domain/errors.js";
 import { errnoCode } from "../src/errors.js";
 
 /** A heartbeat older than this is a watcher that stopped without saying so: its lease may be taken over. */
@@ -77,7 +77,18 @@ export class WatcherLease {
   /** Claim the lease, or refuse with who holds it. Returns the row it replaced (a previous watcher's). */
   async claim(): Promise<WatcherRow | undefined> {
     const at = this.now();
-    const r = await this.store.watcher.claim({ pid: this.pid, host: this.host, token: this.token, now: new Date(at).toISOString() }, (row) => holdsLease(row, this.now()));
+    let r;
+    try {
+      r = await this.store.watcher.claim({ pid: this.pid, host: this.host, token: this.token, now: new Date(at).toISOString() }, (row) => holdsLease(row, this.now()));
+    } catch (err) {
+      // Another process kept the write lock for the whole wait: typically a watcher frozen
+      // (SIGSTOP, a frozen VM) in the middle of a write. Nobody can write until it resumes
+      // or is killed, so the lease cannot be claimed now: say so and who it may be.
+      if (!(err instanceof StoreError && errnoCode(err.cause) === "SQLITE_BUSY")) throw err;
+      const row = await this.store.watcher.row().catch(() => undefined);
+      const who = row && !row.stopped_at ? ` (the watcher lease names ${holderName(row)}, last heartbeat ${row.heartbeat_at}; a paused watcher keeps the lock until it is resumed or killed)` : "";
+      throw new LeaseError(`cannot claim the watcher lease of ${this.store.location}: the database is locked by another process${who}; try again later`, { cause: err });
+    }
     if (!r.claimed) {
       throw new LeaseError(
         `another prov watch (${holderName(r.holder)}, last heartbeat ${r.holder.heartbeat_at}) holds the watcher lease of ${this.store.location}; ` +

@@ -99,6 +99,22 @@ describe("the watcher lease in the store", () => {
     }
   });
 
+  it("a claim while another process keeps the write lock (a watcher frozen mid-write) is refused with a sentence naming the holder", { timeout: 120_000 }, async () => {
+    const [a, b, file] = await twoStores();
+    const holder = new WatcherLease(a, 4000, () => undefined, Date.now, 4242);
+    await holder.claim();
+    const other = new Database(file);
+    try {
+      other.exec("BEGIN IMMEDIATE"); // kept for the whole wait, as a SIGSTOPped writer would
+      const err = await new WatcherLease(b, 4000, () => undefined).claim().then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(LeaseError);
+      expect((err as Error).message).toMatch(/^cannot claim the watcher lease of .*prov\.db: the database is locked by another process \(the watcher lease names pid 4242 on host .*; try again later$/);
+    } finally {
+      other.exec("ROLLBACK");
+      other.close();
+    }
+  });
+
   it("two connections (like two processes) claiming in the same tick: exactly one wins, 20 times", async () => {
     for (let i = 0; i < 20; i++) {
       const [a, b] = await twoStores();

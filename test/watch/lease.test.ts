@@ -7,6 +7,7 @@
 import fs from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   contentIndex,
@@ -18,6 +19,7 @@ import {
   receiptOf,
   Sandbox,
   sha256,
+  sleep,
   uniqueGenaiPng,
   waitFor,
   write,
@@ -39,6 +41,33 @@ interface Status {
 
 async function status(sb: Sandbox): Promise<Status> {
   return parseJson<Status>(await sb.cli(["status", "--json"]));
+}
+
+/**
+ * SIGSTOP the watcher at a moment it holds no write lock. A process frozen in the middle
+ * of a write keeps SQLite's write lock, and then nobody can write until it resumes (a new
+ * watcher is refused: README, the lease); that is not the case under test. Whether it
+ * holds the lock is asked of SQLite itself: BEGIN IMMEDIATE without waiting.
+ */
+async function freezeOutsideAWrite(sb: Sandbox, w: Watcher): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    process.kill(w.pid, "SIGSTOP");
+    // Stopped for real (state T in /proc) before SQLite is asked: kill() only queues the signal.
+    await waitFor(() => /^T/.test(fs.readFileSync(`/proc/${w.pid}/stat`, "utf8").split(") ").at(-1) ?? ""), `pid ${w.pid} to be stopped`, 10_000, 5);
+    const probe = new Database(sb.dbFile, { timeout: 0 });
+    try {
+      probe.exec("BEGIN IMMEDIATE");
+      probe.exec("ROLLBACK");
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== "SQLITE_BUSY") throw err;
+    } finally {
+      probe.close();
+    }
+    process.kill(w.pid, "SIGCONT");
+    await sleep(20); // let it finish that write (pacing the retry, not a wait for a result)
+  }
+  throw new Error(`prov watch (pid ${w.pid}) held the database's write lock at each of 50 attempts to freeze it`);
 }
 
 function errorLines(w: Watcher): string[] {
@@ -87,7 +116,7 @@ describe("the watcher lease", () => {
       for (const n of ["before-1.png", "before-2.png", "reel1/before-3.png"]) put(n);
       for (const [p, sha] of files) await expectBlocked(sb, p, sha);
 
-      process.kill(first.pid, "SIGSTOP");
+      await freezeOutsideAWrite(sb, first);
       try {
         // Delivered while the first watcher is frozen: its inotify queue holds them too.
         for (const n of ["frozen-1.png", "frozen-2.png", "reel1/frozen-3.png"]) put(n);

@@ -147,7 +147,12 @@ export interface WatcherRow {
   stopped_at: string | null;
   ready: number;
   state: string;
+  /** The holder's lease token (random, per start); null in a row written before the lease (migration 0005). */
+  token: string | null;
 }
+
+/** A claim of the watcher lease: won (with the row it replaced), or refused (with the holder's row). */
+export type WatcherClaim = { claimed: true; previous: WatcherRow | undefined } | { claimed: false; holder: WatcherRow };
 
 export interface AssetInput {
   sha256: string;
@@ -401,11 +406,18 @@ export interface QuarantineRepo {
   markReleased(id: number, f: { to: string; by: string; note: string | null; forced: boolean; at: string }): Promise<void>;
 }
 
+/**
+ * The watcher lease: at most one `prov watch` per database. Claimed atomically; every
+ * heartbeat, renewal and release names the holder's token and reports whether it still
+ * holds the lease (false: another watcher took it over).
+ */
 export interface WatcherRepo {
   row(): Promise<WatcherRow | undefined>;
-  claim(pid: number, host: string, now: string): Promise<void>;
-  heartbeat(pid: number, now: string, ready: boolean, state: Record<string, unknown>): Promise<void>;
-  release(pid: number, now: string): Promise<void>;
+  /** Check the holder and claim in one write transaction; `holds` judges the current row (synchronous). */
+  claim(c: { pid: number; host: string; token: string; now: string }, holds: (row: WatcherRow) => boolean): Promise<WatcherClaim>;
+  heartbeat(token: string, now: string, ready: boolean, state: Record<string, unknown>): Promise<boolean>;
+  renew(token: string, now: string): Promise<boolean>;
+  release(token: string, now: string): Promise<boolean>;
 }
 
 /** The repositories, as a transaction sees them (or the store, each call on its own). */
@@ -444,6 +456,13 @@ export interface Store extends Repos {
   health(): Promise<string | null>;
   /** How many calls the use cases made, by repository method (for the figures in commit messages and benchmarks). */
   calls(): Record<string, number>;
+  /**
+   * A fence for every write from now on: each transaction calls `guard(tx)` first, inside
+   * the transaction (after the write lock is taken); a throw rolls it back and fails the
+   * write. The watcher passes its lease: a watcher that lost the lease, or was paused and
+   * cannot prove it still holds it, writes nothing to the database its successor owns.
+   */
+  guardWrites(guard: (tx: Repos) => Promise<void>): void;
   close(): Promise<void>;
 }
 

@@ -10,7 +10,7 @@ import { folderMatcher } from "../src/domain/folders.js";
 import { fingerprintOptions, matchingOf } from "../src/domain/likeness.js";
 import { settle } from "../src/app/settle.js";
 import type { Clock, MetadataReader, Store, WatcherRow } from "../src/ports.js";
-import { errorMessage, InputError, StoreError } from "../src/domain/errors.js";
+import { errorMessage, StoreError, type LeaseError } from "../src/domain/errors.js";
 import { errnoCode } from "../src/errors.js";
 import { fsTypeOf, isNetworkFsType } from "../src/adapters/fs/fsinfo.js";
 import { log } from "../src/log.js";
@@ -25,11 +25,13 @@ import { describeWatchError, watchRoot, type ChangeKind, type RootWatch } from "
 import { DeliverablesGate, EVENT_DELAY_MS } from "./gate.js";
 import { isUnder, WorkingIngest } from "./ingest.js";
 import { WorkQueue } from "./queue.js";
-import { liveWatcher, pidAlive } from "./lock.js";
+import { pidAlive, WatcherLease } from "./lock.js";
 import { compareMount, viewMount, type RootMount } from "./mounts.js";
 
 
 const HEARTBEAT_MS = 2000;
+/** More wall time than this since the lease was last proved is a pause: prove it again before acting. */
+const PAUSE_MS = 2 * HEARTBEAT_MS;
 const VANISH_DELAY_MS = 1500;
 const MAX_PENDING = 200_000;
 
@@ -89,6 +91,9 @@ export class WatchRuntime {
   private reconciled = false;
   private stopping = false;
   private readonly errorLog = new Map<string, number>();
+  private readonly lease: WatcherLease;
+  /** Resolves when this watcher finds its lease taken over: it has stopped acting and must exit. */
+  readonly lost: Promise<LeaseError>;
 
   private readonly settleDeps: Parameters<typeof settle>[0];
 
@@ -99,9 +104,18 @@ export class WatchRuntime {
     version: string,
     private readonly clock: Clock,
   ) {
+    let lost!: (err: LeaseError) => void;
+    this.lost = new Promise((r) => (lost = r));
+    this.lease = new WatcherLease(store, PAUSE_MS, (err) => {
+      this.leaseLost();
+      lost(err);
+    });
+    // The store's fence: no write once the lease is lost, and none after a pause before it is proved.
+    store.guardWrites((tx) => this.lease.guardWrite(tx));
     const matcher = folderMatcher(config.folderRules);
     const stableMs = config.gate.stableSeconds * 1000;
-    this.quarantine = new Quarantine(store, config.roots.quarantine ?? "", version, stableMs, clock);
+    // Every move starts only while the lease is ours (proved again after a pause).
+    this.quarantine = new Quarantine(store, config.roots.quarantine ?? "", version, stableMs, clock, (tx) => this.lease.guard(tx));
     const fingerprint = fingerprintOptions(config.fingerprint);
     const matching = config.fingerprint.enabled ? matchingOf(config.fingerprint) : undefined;
     this.gate = new DeliverablesGate({
@@ -167,30 +181,50 @@ export class WatchRuntime {
     };
   }
 
+  /** Refused (LeaseError) when another watcher holds the database's lease. */
   async start(): Promise<void> {
-    const other = await liveWatcher(this.store);
-    if (other) throw new InputError(`another prov watch (pid ${other.pid} on ${other.host}) is using ${this.store.location}; only one watcher may run per database`);
-    const previous = await this.store.watcher.row();
+    // The check of the holder and the claim are one transaction: of two watchers started
+    // at once, one gets the lease and the other is refused here.
+    const previous = await this.lease.claim();
+    try {
+      await this.startClaimed(previous);
+    } catch (err) {
+      // A start that failed after the claim leaves no timer or watch running and gives the lease back.
+      this.stopping = true;
+      for (const t of this.timers) clearInterval(t);
+      this.gate.close();
+      this.ingestQueue.close();
+      await Promise.all(this.roots.map((r) => r.watch?.close().catch(() => undefined)));
+      await this.lease.release().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private every(ms: number, fn: () => Promise<void>, what: string): void {
+    this.timers.push(setInterval(() => void fn().catch((err: unknown) => this.logError(what, err)), ms));
+  }
+
+  private async startClaimed(previous: WatcherRow | undefined): Promise<void> {
+    // The lease is proved from now on, also while recovery and the first walks run.
+    this.every(HEARTBEAT_MS, () => this.heartbeat(), "heartbeat");
     for (const pid of this.reader.endOrphans(orphanedReaderPids(previous))) {
       log.warn(`ended ExifTool process ${pid} left by a watcher that was killed (pid ${previous?.pid})`);
     }
-    await this.store.watcher.claim(process.pid, hostname(), this.clock.iso());
     this.lastEventId = await this.store.events.lastId();
     await this.quarantine.recover();
 
     for (const r of this.roots) {
+      if (this.lease.lost) throw this.lease.lost; // taken over while starting: watch nothing more
       r.home = r.lastMount = (await viewMount(r.root)).now;
       await this.watch(r);
     }
+    if (this.lease.lost) throw this.lease.lost;
     this.ready = true;
     await this.heartbeat();
     log.info(`watching ${this.roots.length} root(s); ready`, { roots: this.roots.map((r) => ({ root: r.root, role: r.role, mode: r.mode, backend: r.backend })) });
     for (const r of this.roots) if (r.note) log.info(`${r.root}: ${r.note}`);
 
-    const every = (ms: number, fn: () => Promise<void>, what: string): void => {
-      this.timers.push(setInterval(() => void fn().catch((err: unknown) => this.logError(what, err)), ms));
-    };
-    every(HEARTBEAT_MS, () => this.heartbeat(), "heartbeat");
+    const every = this.every.bind(this);
     every(HEARTBEAT_MS, async () => void (await Promise.all(this.roots.map((r) => this.checkMount(r)))), "checking mounts");
     every(Math.max(500, Math.min(5000, this.config.gate.stableSeconds * 1000)), () => this.retryStuck(), "retrying moves");
     every(Math.max(500, Math.min(2000, this.config.gate.stableSeconds * 1000)), () => this.settleMoved(), "verifying quarantined files");
@@ -303,6 +337,8 @@ export class WatchRuntime {
       this.onFatal = null;
       return;
     }
+    // A watcher that lost its lease says so once (the CLI prints it) and nothing else.
+    if (this.lease.lost) return;
     const key = `${what}:${errnoCode(err) ?? errorMessage(err).slice(0, 60)}`;
     const last = this.errorLog.get(key) ?? 0;
     if (Date.now() - last < 60_000) return;
@@ -521,6 +557,7 @@ export class WatchRuntime {
         this.settleAgain = false;
         for (const row of await this.store.quarantine.unsettled()) {
           if (this.stopping) return;
+          await this.lease.guard(); // settling writes receipts and may put a file back
           const r = await settle(this.settleDeps, row).catch((err: unknown) => {
             this.logError(`verifying quarantine ${row.id}`, err);
             return "later" as const;
@@ -626,13 +663,31 @@ export class WatchRuntime {
     };
   }
 
+  /** Every HEARTBEAT_MS: prove the lease (only our token's row is written) and publish the status. */
   private async heartbeat(): Promise<void> {
     if (this.stopping) return;
     // Writes into a deleted or replaced database file are lost: stop, and say why.
     const gone = await this.store.health();
     if (gone) return this.logError("the database", new StoreError(`${gone}; stopping (restore it, or start over with prov watch --new-database)`, { cause: { code: "SQLITE_READONLY_DBMOVED" } }));
-    await this.rejudgeChanged();
-    await this.store.watcher.heartbeat(process.pid, this.clock.iso(), this.ready, await this.status());
+    // After a pause the lease is proved before anything is re-judged.
+    await this.lease.guard();
+    if (this.ready) await this.rejudgeChanged();
+    await this.lease.beat(this.ready, await this.status());
+  }
+
+  /**
+   * Another watcher holds the lease now: stop acting at once. No write reaches the
+   * database any more (the store's fence: work still in flight fails), no new work starts, timers and watches
+   * end; `lost` tells the CLI, which says so in one line and exits with its own code
+   * (systemd restarts it, and that start is refused while the other watcher holds the lease).
+   */
+  private leaseLost(): void {
+    this.stopping = true;
+    for (const t of this.timers) clearInterval(t);
+    if (this.vanishTimer) clearTimeout(this.vanishTimer);
+    this.gate.close();
+    this.ingestQueue.close();
+    void Promise.all(this.roots.map((r) => r.watch?.close().catch(() => undefined)));
   }
 
   /** Graceful stop: no new work, let running work finish (bounded), release the lock. */
@@ -648,7 +703,7 @@ export class WatchRuntime {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all([this.gate.idle(), this.ingestQueue.idle()]), new Promise((r) => (timer = setTimeout(r, 15_000)))]);
     clearTimeout(timer);
-    await this.store.watcher.release(process.pid, this.clock.iso());
+    await this.lease.release();
     log.info("stopped");
   }
 }

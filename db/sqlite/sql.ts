@@ -27,6 +27,7 @@ import type {
   SequenceEvidenceRow,
   SequenceRow,
   StatKey,
+  WatcherClaim,
   WatcherRow,
 } from "../../src/ports.js";
 import { StoreError, errorMessage } from "../../src/domain/errors.js";
@@ -803,20 +804,37 @@ export class SqliteDb {
     return this.q("SELECT * FROM watcher WHERE id = 1").get() as WatcherRow | undefined;
   }
 
-  claimWatcher(pid: number, host: string, now: string): void {
+  /**
+   * Claim the watcher lease, in the caller's write transaction (BEGIN IMMEDIATE): the check
+   * of the current holder and the claim are one step, so of two watchers started at the
+   * same instant exactly one wins. `holds(row)` says whether the row's holder still has the
+   * lease (a fresh heartbeat, and on this host a live pid). Refused: the holder's row.
+   */
+  claimWatcher(c: { pid: number; host: string; token: string; now: string }, holds: (row: WatcherRow) => boolean): WatcherClaim {
+    if (!this.db.inTransaction) throw new Error("claimWatcher must run in a write transaction");
+    const previous = this.watcherRow();
+    if (previous && !previous.stopped_at && holds(previous)) return { claimed: false, holder: previous };
     this.q(
-      `INSERT INTO watcher (id, pid, host, started_at, heartbeat_at, stopped_at, ready, state) VALUES (1, ?, ?, ?, ?, NULL, 0, '{}')
+      `INSERT INTO watcher (id, pid, host, started_at, heartbeat_at, stopped_at, ready, state, token) VALUES (1, ?, ?, ?, ?, NULL, 0, '{}', ?)
        ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, host = excluded.host, started_at = excluded.started_at,
-         heartbeat_at = excluded.heartbeat_at, stopped_at = NULL, ready = 0, state = '{}'`,
-    ).run(pid, host, now, now);
+         heartbeat_at = excluded.heartbeat_at, stopped_at = NULL, ready = 0, state = '{}', token = excluded.token`,
+    ).run(c.pid, c.host, c.now, c.now, c.token);
+    return { claimed: true, previous };
   }
 
-  heartbeat(pid: number, now: string, ready: boolean, state: Record<string, unknown>): void {
-    this.q("UPDATE watcher SET heartbeat_at = ?, ready = ?, state = ? WHERE id = 1 AND pid = ?").run(now, ready ? 1 : 0, JSON.stringify(state), pid);
+  /** The lease holder's heartbeat: only the row that carries our token. False: the lease is lost. */
+  heartbeat(token: string, now: string, ready: boolean, state: Record<string, unknown>): boolean {
+    return this.q("UPDATE watcher SET heartbeat_at = ?, ready = ?, state = ? WHERE id = 1 AND token = ? AND stopped_at IS NULL").run(now, ready ? 1 : 0, JSON.stringify(state), token).changes === 1;
   }
 
-  releaseWatcher(pid: number, now: string): void {
-    this.q("UPDATE watcher SET stopped_at = ?, ready = 0 WHERE id = 1 AND pid = ?").run(now, pid);
+  /** Prove the lease again (after a pause): the heartbeat's time only. False: the lease is lost. */
+  renewWatcher(token: string, now: string): boolean {
+    return this.q("UPDATE watcher SET heartbeat_at = ? WHERE id = 1 AND token = ? AND stopped_at IS NULL").run(now, token).changes === 1;
+  }
+
+  /** Give the lease up (graceful stop); a lease already lost is left to its new holder. */
+  releaseWatcher(token: string, now: string): boolean {
+    return this.q("UPDATE watcher SET stopped_at = ?, ready = 0 WHERE id = 1 AND token = ? AND stopped_at IS NULL").run(now, token).changes === 1;
   }
 
   /** Decisions made since `afterId` (by other processes too), for the watcher to re-judge deliverables. */

@@ -141,9 +141,10 @@ function repos(db: () => SqliteDb, write: <T>(fn: (w: SqliteDb) => T) => Promise
   };
   const watcher: WatcherRepo = {
     row: r("watcher.row", (d) => d.watcherRow()),
-    claim: w("watcher.claim", (d, pid, host, now) => d.claimWatcher(pid, host, now)),
-    heartbeat: w("watcher.heartbeat", (d, pid, now, ready, state) => d.heartbeat(pid, now, ready, state)),
-    release: w("watcher.release", (d, pid, now) => d.releaseWatcher(pid, now)),
+    claim: w("watcher.claim", (d, c, holds) => d.claimWatcher(c, holds)),
+    heartbeat: w("watcher.heartbeat", (d, token, now, ready, state) => d.heartbeat(token, now, ready, state)),
+    renew: w("watcher.renew", (d, token, now) => d.renewWatcher(token, now)),
+    release: w("watcher.release", (d, token, now) => d.releaseWatcher(token, now)),
   };
   return { assets, evidence, approvals, locations, events, sequences, fingerprints, quarantine, watcher };
 }
@@ -163,6 +164,7 @@ export class SqliteStore implements Store {
   private readonly callCounts = new Map<string, number>();
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private writeGuard: ((tx: Repos) => Promise<void>) | null = null;
 
   /** The database file's device and inode when it was opened. */
   private readonly opened: { dev: number; ino: number } | null;
@@ -225,6 +227,7 @@ export class SqliteStore implements Store {
       await this.lock(w, opts.durable === true);
       const tx = repos(() => w, async (f) => f(w), (name) => this.callCounts.set(name, (this.callCounts.get(name) ?? 0) + 1));
       try {
+        if (this.writeGuard) await this.writeGuard(tx);
         const result = await fn(tx);
         w.commit();
         return result;
@@ -287,6 +290,10 @@ export class SqliteStore implements Store {
 
   calls(): Record<string, number> {
     return Object.fromEntries(this.callCounts);
+  }
+
+  guardWrites(guard: (tx: Repos) => Promise<void>): void {
+    this.writeGuard = guard;
   }
 
   async close(): Promise<void> {

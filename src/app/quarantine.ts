@@ -13,7 +13,13 @@ import { errorMessage } from "../domain/errors.js";
 import { errnoCode } from "../errors.js";
 import { log } from "../log.js";
 import { ensureDir, exists, failpoint, fsyncDir, hashOf, MoveError, safeMove, writeFileDurable } from "../adapters/fs/move.js";
-import { systemClock, type Clock, type QuarantineRow, type Store } from "../ports.js";
+import { systemClock, type Clock, type QuarantineRow, type Repos, type Store } from "../ports.js";
+
+/**
+ * Asked before a move starts (and inside the transaction that plans it): throws when this
+ * process may not act any more (the watcher lost its lease to another watcher).
+ */
+export type ActGuard = (tx?: Repos) => Promise<void>;
 
 export interface QuarantineRequest {
   /** The path as prov shows it (escaped when its name is not UTF-8). */
@@ -61,16 +67,19 @@ export class Quarantine {
     /** How long a file must be unchanged before it may be copied across filesystems. */
     private readonly quietMs = 0,
     private readonly clock: Clock = systemClock,
+    private readonly guard: ActGuard = async () => undefined,
   ) {}
 
   /** Plan, move, record. A move that cannot complete leaves the row 'stuck' for retry; it is never reported as moved. */
   async quarantine(req: QuarantineRequest): Promise<QuarantineRow> {
+    await this.guard();
     const day = this.clock.iso().slice(0, 10);
     const dir = path.join(this.root, day);
     if (!(await exists(dir))) await ensureDir(dir); // a stat, not an fsync, on the hot path
     const row = await this.store.transaction(
-      (tx) =>
-        tx.quarantine.plan(
+      async (tx) => {
+        await this.guard(tx); // only the lease holder commits an intent
+        return tx.quarantine.plan(
           {
             kind: req.kind,
             original_path: req.path,
@@ -85,7 +94,8 @@ export class Quarantine {
           },
           (id) => path.join(dir, quarantineName(id, req.path)),
           { kind: "quarantine-planned", detail: { kind: req.kind, reason: req.reason } },
-        ),
+        );
+      },
       { durable: true },
     );
     failpoint("quarantine:after-plan");
@@ -94,6 +104,7 @@ export class Quarantine {
 
   /** Try (again) to move a planned or stuck row's file. */
   async attempt(row: QuarantineRow): Promise<QuarantineRow> {
+    await this.guard();
     if (row.state === "stuck") {
       const where = await this.inspect(row);
       if (where === "placed") return this.complete(row, true);
@@ -289,6 +300,7 @@ export class Quarantine {
    * when the original path is free; recorded as rolled back.
    */
   async putBack(row: QuarantineRow, why: string): Promise<boolean> {
+    await this.guard();
     const to = originalOf(row);
     if (await exists(to)) return false;
     try {

@@ -8,6 +8,8 @@ export const ExitCode = {
   findings: 1,
   usage: 2,
   database: 3,
+  /** EX_TEMPFAIL: another `prov watch` holds the database's watcher lease, or took it from this one; try again later. */
+  lease: 75,
   internal: 70,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -21,6 +23,8 @@ export function exitCodeOf(err: ProvError): ExitCode {
       return ExitCode.usage;
     case "store":
       return ExitCode.database;
+    case "lease":
+      return ExitCode.lease;
     case "internal":
       return ExitCode.internal;
   }

@@ -13,6 +13,8 @@ export type ErrorKind =
   | "config"
   /** The store cannot be opened or used (missing, too new, on a network filesystem, a statement failed). */
   | "store"
+  /** The watcher lease of a database is held by another `prov watch`, or this watcher lost it. */
+  | "lease"
   /** Something that must not happen did: a bug. */
   | "internal";
 
@@ -42,6 +44,11 @@ export class ConfigError extends ProvError {
 
 export class StoreError extends ProvError {
   readonly kind = "store" as const;
+}
+
+/** Another `prov watch` holds the database's watcher lease (or took it from this one). */
+export class LeaseError extends ProvError {
+  readonly kind = "lease" as const;
 }
 
 export class InternalError extends ProvError {

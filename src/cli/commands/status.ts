@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import type { Context } from "../context.js";
 import { ExitCode } from "../exit.js";
 import { printJson, println, showPath } from "../output.js";
-import { liveWatcher } from "../../../watchers/lock.js";
+import { holderName, liveWatcher, pidAlive, STALE_MS } from "../../../watchers/lock.js";
 
 export async function statusCommand(ctx: Context): Promise<number> {
   const config = ctx.config();
@@ -10,6 +10,8 @@ export async function statusCommand(ctx: Context): Promise<number> {
   const row = await store.watcher.row();
   const live = await liveWatcher(store);
   const state = row ? (JSON.parse(row.state) as Record<string, unknown>) : {};
+  /** Not stopped, but its heartbeat is older than STALE_MS: paused, hung or killed; another watcher may take its lease over. */
+  const stale = row !== undefined && !row.stopped_at && live === null;
   const q = await store.quarantine.counts();
   const out = {
     running: live !== null,
@@ -19,6 +21,9 @@ export async function statusCommand(ctx: Context): Promise<number> {
     gate: state["gate"] ?? null,
     pid: row?.pid ?? null,
     host: row?.host ?? null,
+    /** Who holds the watcher lease now (null: nobody; a new `prov watch` would get it). */
+    leaseHolder: live ? { pid: live.pid, host: live.host } : null,
+    stale,
     startedAt: row?.started_at ?? null,
     heartbeatAt: row?.heartbeat_at ?? null,
     stoppedAt: row?.stopped_at ?? null,
@@ -40,8 +45,10 @@ export async function statusCommand(ctx: Context): Promise<number> {
     return ExitCode.ok;
   }
   if (!row) println("watcher: never started on this database");
+  else if (!live && stale && row.host === hostname() && pidAlive(row.pid))
+    println(`watcher: not responding (${holderName(row)}, last heartbeat ${row.heartbeat_at}, over ${STALE_MS / 1000} s ago): its lease may be taken over by another prov watch`);
   else if (!live) println(`watcher: not running (last heartbeat ${row.heartbeat_at}${row.stopped_at ? `, stopped ${row.stopped_at}` : ", did not stop cleanly"})`);
-  else println(`watcher: running, ${out.ready ? (out.reconciled ? "watching, reconciled" : "watching, reconciling (catching up with what changed while stopped)") : "starting"} (pid ${row.pid}${row.host !== hostname() ? ` on ${row.host}` : ""}, since ${row.started_at})`);
+  else println(`watcher: running, ${out.ready ? (out.reconciled ? "watching, reconciled" : "watching, reconciling (catching up with what changed while stopped)") : "starting"} (lease held by ${holderName(row)}, since ${row.started_at})`);
   println(`unknown provenance in deliverables: ${config.gate.unknown}`);
   for (const r of out.roots as Array<Record<string, unknown>>) {
     const flags = [

@@ -17,7 +17,9 @@ export interface WatchCommandOptions {
  * Run until SIGINT/SIGTERM, then stop gracefully (watchers, queue, ExifTool, database).
  * An error the service cannot survive (a damaged or deleted database, an error no handler
  * expected) stops it the same way, with the reason in the log and a non-zero exit code, so
- * a service manager restarts it.
+ * a service manager restarts it. Refused (exit 75) when another watcher holds the
+ * database's lease; ends with exit 75 when another watcher takes the lease over (this one
+ * was paused past its heartbeat).
  */
 export async function watchCommand(ctx: Context, version: string, opts: WatchCommandOptions = {}): Promise<number> {
   const support = nodeSupport(process.version, new Date());
@@ -56,7 +58,13 @@ export async function watchCommand(ctx: Context, version: string, opts: WatchCom
   try {
     const stopped = ctx.takeSignals();
     await runtime.start();
-    const outcome = await Promise.race([stopped.then((signal) => ({ signal })), failed]);
+    const outcome = await Promise.race([stopped.then((signal) => ({ signal })), failed, runtime.lost.then((lost) => ({ lost }))]);
+    if ("lost" in outcome) {
+      // The lease was taken over: the runtime has stopped acting. The CLI prints the one line
+      // and exits with ExitCode.lease; should a handle keep the process alive, exit anyway.
+      setTimeout(() => process.exit(ExitCode.lease), 5000).unref();
+      throw outcome.lost;
+    }
     if ("signal" in outcome) {
       log.info(`${outcome.signal}: stopping`);
       await runtime.stop();

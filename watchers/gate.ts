@@ -59,6 +59,8 @@ const MOVERS = 4;
 export const EVENT_DELAY_MS = 50;
 /** A young file larger than this is not hashed until it is complete (its partial hash matches nothing). */
 const HASH_YOUNG_MAX = 64 * 1024 * 1024;
+/** The longest wait before a path whose move could not start is looked at again. */
+const ACT_RETRY_MAX_MS = 5 * 60_000;
 
 interface Hashed {
   ref: FileRef;
@@ -111,6 +113,8 @@ export class DeliverablesGate {
   private decoding = 0;
   private moving = 0;
   private knownBatch: Array<{ s: PathState; h: HashResult; key: StatKey }> = [];
+  /** Paths whose move could not even be planned (the store refused the intent): looked at again with backoff. */
+  private readonly actFaults = new Map<string, { attempts: number; reason: string; nextTryAt: number }>();
   private knownTimer: NodeJS.Immediate | null = null;
   private idleWaiters: Array<() => void> = [];
   private closed = false;
@@ -176,7 +180,10 @@ export class DeliverablesGate {
       return;
     }
     s.busy = false;
-    if (!s.timer) this.paths.delete(s.ref.path);
+    if (!s.timer) {
+      this.paths.delete(s.ref.path);
+      this.actFaults.delete(s.ref.path);
+    }
     this.checkIdle();
   }
 
@@ -223,7 +230,7 @@ export class DeliverablesGate {
       const [a] = this.acts.take(1);
       this.moving++;
       void this.act(a!)
-        .catch((err: unknown) => this.fail(a!.s, "moving", err))
+        .catch((err: unknown) => this.actFailed(a!.s, err))
         .finally(() => {
           this.moving--;
           this.pump();
@@ -244,6 +251,28 @@ export class DeliverablesGate {
     this.checkIdle();
   }
 
+  /**
+   * A move that could not start (no intent could be recorded: a read-only or full
+   * database) is not forgotten until the next reconcile: the path is looked at again after
+   * 1 s, doubling to 5 min, and `prov status` lists it (gateFaults) meanwhile.
+   */
+  private actFailed(s: PathState, err: unknown): void {
+    this.d.onError(`moving ${s.ref.path}`, err);
+    s.read = null;
+    if (this.closed) return this.done(s);
+    const prev = this.actFaults.get(s.ref.path);
+    const attempts = (prev?.attempts ?? 0) + 1;
+    const delay = Math.min(ACT_RETRY_MAX_MS, 1000 * 2 ** Math.min(20, attempts - 1));
+    this.actFaults.set(s.ref.path, { attempts, reason: describeFsError(err), nextTryAt: this.d.clock.now() + delay });
+    this.schedule(s, delay);
+    this.checkIdle();
+  }
+
+  /** What the gate is retrying because its move could not start, for `prov status`. */
+  faults(): Array<{ path: string; reason: string; attempts: number; nextTryAt: string }> {
+    return [...this.actFaults].map(([p, f]) => ({ path: p, reason: f.reason, attempts: f.attempts, nextTryAt: new Date(f.nextTryAt).toISOString() }));
+  }
+
   private fail(s: PathState, what: string, err: unknown): void {
     this.d.onError(`${what} ${s.ref.path}`, err);
     s.read = null;
@@ -261,6 +290,7 @@ export class DeliverablesGate {
       this.checks++;
       if (errnoCode(err) === "ENOENT" || errnoCode(err) === "ENOTDIR") {
         this.paths.delete(s.ref.path);
+        this.actFaults.delete(s.ref.path);
         s.busy = false;
         this.d.onPath(s.ref, "gone");
         this.checkIdle();
@@ -504,6 +534,7 @@ export class DeliverablesGate {
       dev: key?.dev ?? null,
       ino: key?.ino ?? null,
     });
+    this.actFaults.delete(s.ref.path);
     s.read = null;
     if (row.state === "moved") {
       this.d.onMoved?.();

@@ -32,6 +32,8 @@ const HEARTBEAT_MS = 2000;
 const VANISH_DELAY_MS = 1500;
 const MAX_PENDING = 200_000;
 const RETRY_TICK_MS = 1000;
+/** A planned row this old that no move is carrying out was left by a failed write of its outcome. */
+const STALE_PLAN_MS = 10_000;
 
 type Role = "working" | "deliverables";
 
@@ -497,6 +499,15 @@ export class WatchRuntime {
         if (after.state === "moved") void this.settleMoved().catch((err: unknown) => this.logError("verifying quarantined files", err));
       }
       for (const id of this.probed.keys()) if (!live.has(id)) this.probed.delete(id);
+      // Intents whose outcome could not be recorded (the database refused the write) are
+      // finished or rolled back here, not only at the next start.
+      for (const row of await this.store.quarantine.rows(["planned"])) {
+        if (this.stopping) return;
+        if (this.clock.now() - Date.parse(row.planned_at) < STALE_PLAN_MS) continue;
+        const after = await this.quarantine.resume(row);
+        if (after?.state === "rolled-back") this.gate.submit({ path: row.original_path, ...(row.original_raw ? { raw: row.original_raw } : {}) });
+        if (after?.state === "moved") void this.settleMoved().catch((err: unknown) => this.logError("verifying quarantined files", err));
+      }
     } finally {
       this.retrying = false;
     }

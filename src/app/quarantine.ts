@@ -65,6 +65,9 @@ export function retryDelayMs(attempts: number): number {
 const RECEIPT_ROOM = 64 * 1024;
 
 export class Quarantine {
+  /** Rows whose move this process is carrying out now. */
+  private readonly inFlight = new Set<number>();
+
   constructor(
     private readonly store: Store,
     readonly root: string,
@@ -106,6 +109,15 @@ export class Quarantine {
 
   /** Try (again) to move a planned or stuck row's file. */
   async attempt(row: QuarantineRow): Promise<QuarantineRow> {
+    this.inFlight.add(row.id);
+    try {
+      return await this.tryMove(row);
+    } finally {
+      this.inFlight.delete(row.id);
+    }
+  }
+
+  private async tryMove(row: QuarantineRow): Promise<QuarantineRow> {
     const src = originalOf(row);
     try {
       const dir = path.dirname(row.quarantine_path);
@@ -337,17 +349,37 @@ export class Quarantine {
   async recover(): Promise<void> {
     for (const row of await this.store.quarantine.rows(["planned", "stuck"])) {
       try {
-        const where = await this.inspect(row);
-        if (where === "placed") await this.complete(row, true);
-        else if (where === "gone") await this.rollBack(row, "the file left deliverables before it could be moved", true);
-        else if (row.state === "planned") await this.rollBack(row, "interrupted before the file was moved; it will be judged again", true);
-        // A stuck row whose file is still there stays stuck: the retry loop takes it.
+        await this.finish(row);
       } catch (err) {
         log.error(`cannot recover quarantine move ${row.id} (${row.original_path}): ${errorMessage(err)}`);
       }
     }
     await this.recoverReleases();
     await this.removeStaleTemporaries();
+  }
+
+  private async finish(row: QuarantineRow): Promise<QuarantineRow> {
+    const where = await this.inspect(row);
+    if (where === "placed") return this.complete(row, true);
+    if (where === "gone") return this.rollBack(row, "the file left deliverables before it could be moved", true);
+    if (row.state === "planned") return this.rollBack(row, "interrupted before the file was moved; it will be judged again", true);
+    // A stuck row whose file is still there stays stuck: the retry loop takes it.
+    return row;
+  }
+
+  /**
+   * While running: a planned row this process is not moving was left by a move whose last
+   * step the store refused (a database that stopped taking writes between the intent and
+   * its outcome). It is finished or rolled back as at start-up; null while it is in flight.
+   */
+  async resume(row: QuarantineRow): Promise<QuarantineRow | null> {
+    if (this.inFlight.has(row.id)) return null;
+    this.inFlight.add(row.id);
+    try {
+      return await this.finish(row);
+    } finally {
+      this.inFlight.delete(row.id);
+    }
   }
 
   private async rollBack(row: QuarantineRow, reason: string, recovered: boolean): Promise<QuarantineRow> {

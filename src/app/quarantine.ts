@@ -418,7 +418,7 @@ export class Quarantine {
         continue;
       }
       for (const n of names) {
-        const m = /^\.\d+\.receipt\.json\.(\d+)\.[0-9a-f]+\.tmp$/.exec(n) ?? /\.receipt\.json\.tmp-(\d+)$/.exec(n);
+        const m = /^\.\d+\.receipt\.json\.(\d+)\.[0-9a-f]+\.tmp$/.exec(n) ?? /\.receipt\.json\.tmp-(\d+)$/.exec(n) ?? /^\.prov-probe\.(\d+)\.tmp$/.exec(n);
         if (m && Number(m[1]) !== process.pid) await rm(path.join(this.root, day, n), { force: true });
       }
     }

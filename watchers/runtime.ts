@@ -278,7 +278,8 @@ export class WatchRuntime {
     const last = this.errorLog.get(key) ?? 0;
     if (Date.now() - last < 60_000) return;
     this.errorLog.set(key, Date.now());
-    log.error(`${what}: ${describeWatchError(err)}`);
+    // ENOSPC from a watcher is the inotify limit; from anything else (a move, a receipt) a full disk.
+    log.error(`${what}: ${what.startsWith("watcher on ") ? describeWatchError(err) : errorMessage(err)}`);
   }
 
   private noteVanished(r: RootState, p: string): void {

@@ -1,7 +1,7 @@
 // prov.config.json: read once, validated with messages that name the file and the key,
 // normalised into a complete internal object. Environment overrides are read here only.
 
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { userInfo } from "node:os";
 import path from "node:path";
 import type { FolderRule } from "./domain/folders.js";
@@ -167,20 +167,40 @@ export function validateRoots(config: Config): void {
       if (!ok) throw new ConfigError(`${where}: ${key}: ${dir} is not an existing folder (is the share mounted?)`);
     }
   }
+  // Overlaps are checked on real paths too: a quarantine that is a symbolic link into a
+  // deliverables root (or a root reached through a link) passes a lexical check and would
+  // make the gate quarantine its own quarantine.
+  const real = (p: string): string => {
+    try {
+      return realpathSync(p);
+    } catch {
+      // The database file may not exist yet: its folder's real path, then its name.
+      try {
+        return path.join(realpathSync(path.dirname(p)), path.basename(p));
+      } catch {
+        return p;
+      }
+    }
+  };
+  const shown = (p: string): string => {
+    const r = real(p);
+    return r === p ? p : `${p} (really ${r})`;
+  };
+  const overlaps = (child: string, parent: string): boolean => inside(child, parent) || inside(real(child), real(parent));
   if (quarantine) {
     for (const root of [...working, ...deliverables]) {
-      if (inside(quarantine, root)) throw new ConfigError(`${where}: roots.quarantine ${quarantine} is inside the watched root ${root}; put it outside every watched root`);
-      if (inside(root, quarantine)) throw new ConfigError(`${where}: the watched root ${root} is inside the quarantine ${quarantine}`);
+      if (overlaps(quarantine, root)) throw new ConfigError(`${where}: roots.quarantine ${shown(quarantine)} is inside the watched root ${shown(root)}; put it outside every watched root`);
+      if (overlaps(root, quarantine)) throw new ConfigError(`${where}: the watched root ${shown(root)} is inside the quarantine ${shown(quarantine)}`);
     }
   }
   for (const d of deliverables) {
     for (const other of deliverables) {
-      if (d !== other && inside(d, other)) throw new ConfigError(`${where}: deliverables roots overlap: ${d} is inside ${other}`);
+      if (d !== other && overlaps(d, other)) throw new ConfigError(`${where}: deliverables roots overlap: ${shown(d)} is inside ${shown(other)}`);
     }
   }
   if (config.database) {
     for (const root of [...working, ...deliverables]) {
-      if (inside(config.database, root)) throw new ConfigError(`${where}: the database ${config.database} is inside the watched root ${root}; keep it outside`);
+      if (overlaps(config.database, root)) throw new ConfigError(`${where}: the database ${shown(config.database)} is inside the watched root ${shown(root)}; keep it outside`);
     }
   }
 }

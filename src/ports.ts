@@ -136,6 +136,13 @@ export interface QuarantineRow {
   held_mode: number | null;
   /** The original path's bytes, when its name is not UTF-8 (original_path shows it escaped). */
   original_raw: Buffer | null;
+  /**
+   * What keeps a move from completing, "<where>:<code>" (where: quarantine, source,
+   * receipt, move, growing), or null. A moved row with a fault still needs its receipt.
+   */
+  fault: string | null;
+  /** When a row with a fault is tried again (ISO 8601). */
+  next_try_at: string | null;
 }
 
 export interface WatcherRow {
@@ -385,8 +392,10 @@ export interface QuarantineRepo {
   /** A release with --force lets this content stay at this path despite the gate. */
   forcedRelease(p: string, sha256: string): Promise<QuarantineRow | undefined>;
   counts(): Promise<Record<string, number>>;
-  /** Moved rows whose quarantined bytes are not verified yet. */
+  /** Moved rows whose quarantined bytes are not verified yet (and whose receipt is written). */
   unsettled(): Promise<QuarantineRow[]>;
+  /** Rows waiting for a fault to clear: stuck moves, and moved files whose receipt is not written yet. */
+  faulted(): Promise<QuarantineRow[]>;
   /** Plan a move: the row (its quarantine path named from its id), with its event; returns the row written. */
   plan(
     r: Pick<QuarantineRow, "kind" | "original_path" | "original_raw" | "sha256" | "asset_id" | "dev" | "ino" | "reason" | "evidence" | "planned_at">,
@@ -397,7 +406,17 @@ export interface QuarantineRepo {
   setState(
     id: number,
     state: QuarantineRow["state"],
-    fields?: { error?: string | null; moved_at?: string | null; attempts?: number; heldMode?: number | null; /** The path the file left: its location is missing now. */ left?: string },
+    fields?: {
+      error?: string | null;
+      moved_at?: string | null;
+      attempts?: number;
+      heldMode?: number | null;
+      /** The path the file left: its location is missing now. */
+      left?: string;
+      /** Set (or cleared with null) the row's fault; left as it is when undefined. Cleared when the row leaves stuck and moved. */
+      fault?: string | null;
+      nextTryAt?: string | null;
+    },
     event?: EventInput,
   ): Promise<QuarantineRow>;
   /** The quarantined bytes were hashed: what they are, and how they are judged now. */

@@ -22,6 +22,7 @@ import type { Matching } from "../src/domain/likeness.js";
 import type { Evidence } from "../src/domain/types.js";
 import { isTemporaryGenAI } from "../src/domain/types.js";
 import { describeFsError, errnoCode } from "../src/errors.js";
+import { StoreError } from "../src/domain/errors.js";
 import { statKey, type HashResult } from "../src/adapters/fs/hash.js";
 import { fsPath, hashOne, type FileRef } from "../src/app/identify.js";
 import { judgeEmpty, judgeEntry, judgeKnown, judgeRecorded, judgeUnrecorded, type JudgePolicy } from "../src/app/judge.js";
@@ -59,6 +60,8 @@ const MOVERS = 4;
 export const EVENT_DELAY_MS = 50;
 /** A young file larger than this is not hashed until it is complete (its partial hash matches nothing). */
 const HASH_YOUNG_MAX = 64 * 1024 * 1024;
+/** The longest wait before a path whose move could not start is looked at again. */
+const ACT_RETRY_MAX_MS = 5 * 60_000;
 
 interface Hashed {
   ref: FileRef;
@@ -111,6 +114,8 @@ export class DeliverablesGate {
   private decoding = 0;
   private moving = 0;
   private knownBatch: Array<{ s: PathState; h: HashResult; key: StatKey }> = [];
+  /** Paths whose move could not even be planned (the store refused the intent): looked at again with backoff. */
+  private readonly storeFaults = new Map<string, { attempts: number; reason: string; nextTryAt: number }>();
   private knownTimer: NodeJS.Immediate | null = null;
   private idleWaiters: Array<() => void> = [];
   private closed = false;
@@ -176,7 +181,10 @@ export class DeliverablesGate {
       return;
     }
     s.busy = false;
-    if (!s.timer) this.paths.delete(s.ref.path);
+    if (!s.timer) {
+      this.paths.delete(s.ref.path);
+      this.storeFaults.delete(s.ref.path);
+    }
     this.checkIdle();
   }
 
@@ -244,7 +252,31 @@ export class DeliverablesGate {
     this.checkIdle();
   }
 
+  /**
+   * A path the store refused to record or move (a read-only, full or failing database: the
+   * block's record or the move's intent could not be written) is not forgotten until the
+   * next reconcile: it is looked at again after 1 s, doubling to 5 min, and `prov status`
+   * lists it (gateFaults) meanwhile. Other failures are logged and the path is done.
+   */
+  private storeFailed(s: PathState, what: string, err: unknown): void {
+    this.d.onError(`${what} ${s.ref.path}`, err);
+    s.read = null;
+    if (this.closed) return this.done(s);
+    const prev = this.storeFaults.get(s.ref.path);
+    const attempts = (prev?.attempts ?? 0) + 1;
+    const delay = Math.min(ACT_RETRY_MAX_MS, 1000 * 2 ** Math.min(20, attempts - 1));
+    this.storeFaults.set(s.ref.path, { attempts, reason: describeFsError(err), nextTryAt: this.d.clock.now() + delay });
+    this.schedule(s, delay);
+    this.checkIdle();
+  }
+
+  /** What the gate is retrying because its move could not start, for `prov status`. */
+  faults(): Array<{ path: string; reason: string; attempts: number; nextTryAt: string }> {
+    return [...this.storeFaults].map(([p, f]) => ({ path: p, reason: f.reason, attempts: f.attempts, nextTryAt: new Date(f.nextTryAt).toISOString() }));
+  }
+
   private fail(s: PathState, what: string, err: unknown): void {
+    if (err instanceof StoreError) return this.storeFailed(s, what, err);
     this.d.onError(`${what} ${s.ref.path}`, err);
     s.read = null;
     this.done(s);
@@ -261,6 +293,7 @@ export class DeliverablesGate {
       this.checks++;
       if (errnoCode(err) === "ENOENT" || errnoCode(err) === "ENOTDIR") {
         this.paths.delete(s.ref.path);
+        this.storeFaults.delete(s.ref.path);
         s.busy = false;
         this.d.onPath(s.ref, "gone");
         this.checkIdle();
@@ -504,6 +537,7 @@ export class DeliverablesGate {
       dev: key?.dev ?? null,
       ino: key?.ino ?? null,
     });
+    this.storeFaults.delete(s.ref.path);
     s.read = null;
     if (row.state === "moved") {
       this.d.onMoved?.();

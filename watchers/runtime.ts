@@ -34,6 +34,9 @@ const HEARTBEAT_MS = 2000;
 const PAUSE_MS = 2 * HEARTBEAT_MS;
 const VANISH_DELAY_MS = 1500;
 const MAX_PENDING = 200_000;
+const RETRY_TICK_MS = 1000;
+/** A planned row this old that no move is carrying out was left by a failed write of its outcome. */
+const STALE_PLAN_MS = 10_000;
 
 type Role = "working" | "deliverables";
 
@@ -226,7 +229,9 @@ export class WatchRuntime {
 
     const every = this.every.bind(this);
     every(HEARTBEAT_MS, async () => void (await Promise.all(this.roots.map((r) => this.checkMount(r)))), "checking mounts");
-    every(Math.max(500, Math.min(5000, this.config.gate.stableSeconds * 1000)), () => this.retryStuck(), "retrying moves");
+    // Each row with a fault has its own next try (backoff, 1 s doubling to 5 min); this tick
+    // only finds those due, and probes the rest cheaply (a fault that cleared: at once).
+    every(RETRY_TICK_MS, () => this.retryStuck(), "retrying moves");
     every(Math.max(500, Math.min(2000, this.config.gate.stableSeconds * 1000)), () => this.settleMoved(), "verifying quarantined files");
     this.timers.push(setInterval(() => this.scheduleReconcile(), this.config.watch.reconcileIntervalSeconds * 1000));
     // Polling misses what it cannot see: a dangling symbolic link (chokidar cannot stat it),
@@ -343,7 +348,8 @@ export class WatchRuntime {
     const last = this.errorLog.get(key) ?? 0;
     if (Date.now() - last < 60_000) return;
     this.errorLog.set(key, Date.now());
-    log.error(`${what}: ${describeWatchError(err)}`);
+    // ENOSPC from a watcher is the inotify limit; from anything else (a move, a receipt) a full disk.
+    log.error(`${what}: ${what.startsWith("watcher on ") ? describeWatchError(err) : errorMessage(err)}`);
   }
 
   private noteVanished(r: RootState, p: string): void {
@@ -527,16 +533,55 @@ export class WatchRuntime {
   }
 
   private retrying = false;
+  /** Per row with a fault, what its last probe saw (true: the fault looked clear). */
+  private readonly probed = new Map<number, boolean>();
+  /**
+   * Moves that could not be done yet (stuck), and moved files whose receipt could not be
+   * written: each is tried when its backoff is due, or at once when a cheap probe sees its
+   * fault clear (the quarantine folder writable again, room for the file again). A probe
+   * that keeps seeing "clear" while attempts still fail does not retry again: only a change
+   * from "not clear" (or unknown, after a start) to "clear" does.
+   */
   private async retryStuck(): Promise<void> {
     if (this.retrying) return;
     this.retrying = true;
     try {
-      for (const row of await this.store.quarantine.rows(["stuck"])) {
+      const rows = await this.store.quarantine.faulted();
+      const cache = new Map<string, Promise<unknown>>();
+      const live = new Set<number>();
+      for (const row of rows) {
         if (this.stopping) return;
+        live.add(row.id);
+        const due = row.next_try_at === null || Date.parse(row.next_try_at) <= this.clock.now();
+        let cleared = false;
+        if (!due) {
+          const ok = await this.quarantine.probe(row, cache).catch(() => null);
+          if (ok !== null) {
+            cleared = ok && this.probed.get(row.id) !== true;
+            this.probed.set(row.id, ok);
+          }
+          if (!cleared) continue;
+          log.info(`${row.original_path}: the fault (${row.fault}) looks cleared; retrying now`, { quarantine_id: row.id });
+        }
+        if (row.state === "moved") {
+          const after = await this.quarantine.retryReceipt(row);
+          if (after.fault === null) void this.settleMoved().catch((err: unknown) => this.logError("verifying quarantined files", err));
+          continue;
+        }
         const after = await this.quarantine.attempt(row);
         // Abandoned (the file changed or was replaced): whatever is there now is judged afresh.
         if (after.state === "rolled-back") this.gate.submit({ path: row.original_path, ...(row.original_raw ? { raw: row.original_raw } : {}) });
         if (after.state === "moved") void this.settleMoved().catch((err: unknown) => this.logError("verifying quarantined files", err));
+      }
+      for (const id of this.probed.keys()) if (!live.has(id)) this.probed.delete(id);
+      // Intents whose outcome could not be recorded (the database refused the write) are
+      // finished or rolled back here, not only at the next start.
+      for (const row of await this.store.quarantine.rows(["planned"])) {
+        if (this.stopping) return;
+        if (this.clock.now() - Date.parse(row.planned_at) < STALE_PLAN_MS) continue;
+        const after = await this.quarantine.resume(row);
+        if (after?.state === "rolled-back") this.gate.submit({ path: row.original_path, ...(row.original_raw ? { raw: row.original_raw } : {}) });
+        if (after?.state === "moved") void this.settleMoved().catch((err: unknown) => this.logError("verifying quarantined files", err));
       }
     } finally {
       this.retrying = false;
@@ -660,6 +705,9 @@ export class WatchRuntime {
         blockedStillPresent: (q["blocked/stuck"] ?? 0) + (q["held/stuck"] ?? 0),
         recorded: await this.store.assets.count(),
       },
+      // Files the gate decided to move but could not record an intent for (the database
+      // refused the write): retried by the gate with backoff, known only to this process.
+      gateFaults: this.gate.faults(),
     };
   }
 

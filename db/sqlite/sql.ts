@@ -737,7 +737,13 @@ export class SqliteDb {
 
   /** Moved rows whose quarantined bytes are not verified yet. */
   unsettledQuarantine(): QuarantineRow[] {
-    return this.q("SELECT * FROM quarantine WHERE state = 'moved' AND verified_at IS NULL ORDER BY id").all() as QuarantineRow[];
+    // A move whose receipt is not written yet (fault set) is retried by the watcher first.
+    return this.q("SELECT * FROM quarantine WHERE state = 'moved' AND verified_at IS NULL AND fault IS NULL ORDER BY id").all() as QuarantineRow[];
+  }
+
+  /** Rows waiting for a fault to clear: stuck moves, and moved files whose receipt is not written yet. */
+  faultedQuarantine(): QuarantineRow[] {
+    return this.q("SELECT * FROM quarantine WHERE fault IS NOT NULL AND state IN ('stuck', 'moved') ORDER BY id").all() as QuarantineRow[];
   }
 
   /** The permission bits of a file made unreadable in place (null: restored). */
@@ -750,11 +756,30 @@ export class SqliteDb {
     this.q("UPDATE quarantine SET quarantine_path = ? WHERE id = ?").run(quarantinePath, id);
   }
 
-  setQuarantineState(id: number, state: QuarantineRow["state"], fields: { error?: string | null; moved_at?: string | null; attempts?: number; heldMode?: number | null; left?: string } = {}, event?: EventInput): QuarantineRow {
+  setQuarantineState(
+    id: number,
+    state: QuarantineRow["state"],
+    fields: { error?: string | null; moved_at?: string | null; attempts?: number; heldMode?: number | null; left?: string; fault?: string | null; nextTryAt?: string | null } = {},
+    event?: EventInput,
+  ): QuarantineRow {
     if (fields.left !== undefined) this.markMissingAt(fields.left, fields.moved_at ?? new Date().toISOString());
+    // A fault is kept until it is set again or the row leaves the states that retry (stuck, moved).
     this.q(
-      `UPDATE quarantine SET state = @state, error = @error, moved_at = coalesce(@moved_at, moved_at), attempts = attempts + @attempts WHERE id = @id`,
-    ).run({ id, state, error: fields.error ?? null, moved_at: fields.moved_at ?? null, attempts: fields.attempts ?? 0 });
+      `UPDATE quarantine SET state = @state, error = @error, moved_at = coalesce(@moved_at, moved_at), attempts = attempts + @attempts,
+         fault = CASE WHEN @state NOT IN ('stuck', 'moved') THEN NULL WHEN @setFault THEN @fault ELSE fault END,
+         next_try_at = CASE WHEN @state NOT IN ('stuck', 'moved') THEN NULL WHEN @setNext THEN @next ELSE next_try_at END
+       WHERE id = @id`,
+    ).run({
+      id,
+      state,
+      error: fields.error ?? null,
+      moved_at: fields.moved_at ?? null,
+      attempts: fields.attempts ?? 0,
+      setFault: fields.fault !== undefined ? 1 : 0,
+      fault: fields.fault ?? null,
+      setNext: fields.nextTryAt !== undefined ? 1 : 0,
+      next: fields.nextTryAt ?? null,
+    });
     if (fields.heldMode !== undefined) this.setHeldMode(id, fields.heldMode);
     const row = this.quarantineById(id)!;
     if (event) this.addEvent(event.kind, fields.moved_at ?? new Date().toISOString(), { assetId: row.asset_id, path: row.original_path, detail: { quarantine_id: id, ...event.detail } });

@@ -133,6 +133,7 @@ function repos(db: () => SqliteDb, write: <T>(fn: (w: SqliteDb) => T) => Promise
     forcedRelease: r("quarantine.forcedRelease", (d, p, sha) => d.forcedRelease(p, sha)),
     counts: r("quarantine.counts", (d) => d.quarantineCounts()),
     unsettled: r("quarantine.unsettled", (d) => d.unsettledQuarantine()),
+    faulted: r("quarantine.faulted", (d) => d.faultedQuarantine()),
     plan: w("quarantine.plan", (d, row, pathFor, event) => d.planQuarantine(row, pathFor, event)),
     setState: w("quarantine.setState", (d, id, state, fields, event) => d.setQuarantineState(id, state, fields, event)),
     settle: w("quarantine.settle", (d, id, f) => d.settleQuarantine(id, f)),

@@ -5,7 +5,7 @@
 // written to another filesystem is made unreadable where it is, and moved once complete.
 
 import { constants } from "node:fs";
-import { chmod, copyFile, link, lstat, readdir, rm, unlink } from "node:fs/promises";
+import { chmod, copyFile, link, lstat, open, readdir, rm, statfs, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 import type { Evidence } from "../domain/types.js";
@@ -59,7 +59,21 @@ export function originalOf(row: Pick<QuarantineRow, "original_path" | "original_
 
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 
+/** Backoff between attempts of a move that cannot be done yet: 1 s, doubling, at most 5 min. */
+export const RETRY_FIRST_MS = 1000;
+export const RETRY_MAX_MS = 5 * 60_000;
+
+export function retryDelayMs(attempts: number): number {
+  return Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.min(20, Math.max(0, attempts - 1)));
+}
+
+/** Room a receipt needs (they are a few KiB). */
+const RECEIPT_ROOM = 64 * 1024;
+
 export class Quarantine {
+  /** Rows whose move this process is carrying out now. */
+  private readonly inFlight = new Set<number>();
+
   constructor(
     private readonly store: Store,
     readonly root: string,
@@ -75,7 +89,8 @@ export class Quarantine {
     await this.guard();
     const day = this.clock.iso().slice(0, 10);
     const dir = path.join(this.root, day);
-    if (!(await exists(dir))) await ensureDir(dir); // a stat, not an fsync, on the hot path
+    // The folder is made by attempt(): one that cannot be made (read-only, full, gone) is a
+    // fault of this row, retried, not an error that forgets the file.
     const row = await this.store.transaction(
       async (tx) => {
         await this.guard(tx); // only the lease holder commits an intent
@@ -104,27 +119,50 @@ export class Quarantine {
 
   /** Try (again) to move a planned or stuck row's file. */
   async attempt(row: QuarantineRow): Promise<QuarantineRow> {
+    // The lease first: a watcher that lost it (or cannot prove it after a pause) moves nothing.
     await this.guard();
-    if (row.state === "stuck") {
-      const where = await this.inspect(row);
-      if (where === "placed") return this.complete(row, true);
-      if (where === "gone") return this.rollBack(row, "the file left deliverables before it could be moved", false);
-    }
-    const src = originalOf(row);
-    // A file made unreadable in place: its owner (not root) must read it to copy it.
-    if (row.held_mode !== null && !isRoot) await chmod(src, (row.held_mode & 0o7777) | 0o400).catch(() => undefined);
+    this.inFlight.add(row.id);
     try {
+      return await this.tryMove(row);
+    } finally {
+      this.inFlight.delete(row.id);
+    }
+  }
+
+  private async tryMove(row: QuarantineRow): Promise<QuarantineRow> {
+    const src = originalOf(row);
+    try {
+      const dir = path.dirname(row.quarantine_path);
+      if (!(await exists(dir).catch(() => false))) {
+        try {
+          await ensureDir(dir);
+        } catch (err) {
+          throw new MoveError(`cannot create the quarantine folder ${dir}: ${errorMessage(err)}`, errnoCode(err), true, "quarantine");
+        }
+      }
+      if (row.state === "stuck") {
+        const where = await this.inspect(row);
+        if (where === "placed") return await this.complete(row, true);
+        if (where === "gone") return await this.rollBack(row, "the file left deliverables before it could be moved", false);
+      }
+      // A file made unreadable in place: its owner (not root) must read it to copy it.
+      if (row.held_mode !== null && !isRoot) await chmod(src, (row.held_mode & 0o7777) | 0o400).catch(() => undefined);
       await safeMove(src, row.quarantine_path, { dev: row.dev, ino: row.ino, sha256: row.sha256 }, "quarantine", this.quietMs);
     } catch (err) {
-      const e = err instanceof MoveError ? err : new MoveError(errorMessage(err), undefined, true);
+      const e = err instanceof MoveError ? err : new MoveError(errorMessage(err), errnoCode(err), errnoCode(err) !== "ENOENT");
       if (e.code === "EGROWING") return this.holdInPlace(row, e.message);
       if (e.retriable) {
+        // One row per file, however often it is tried: its attempts count up and the next try
+        // backs off (1 s doubling to 5 min); an event and a log line only when the reason changes.
         const news = row.state !== "stuck" || row.error !== e.message;
+        const fault = `${e.side}:${e.code ?? "error"}`;
+        const nextTryAt = new Date(this.clock.now() + retryDelayMs(row.attempts + 1)).toISOString();
         const after = await this.store.transaction(
-          (tx) => tx.quarantine.setState(row.id, "stuck", { error: e.message, attempts: 1 }, news ? { kind: "quarantine-stuck", detail: { error: e.message } } : undefined),
+          (tx) =>
+            tx.quarantine.setState(row.id, "stuck", { error: e.message, attempts: 1, fault, nextTryAt }, news ? { kind: "quarantine-stuck", detail: { error: e.message, fault } } : undefined),
           { durable: true },
         );
-        if (news) log.warn(`blocked but still present (will retry): ${e.message}`, { quarantine_id: row.id });
+        if (news) log.warn(`blocked but still present (will retry): ${e.message}`, { quarantine_id: row.id, fault, next_try_at: nextTryAt });
         return after;
       }
       const after = await this.rollBack(row, e.message, false);
@@ -159,8 +197,11 @@ export class Quarantine {
     }
     const error = `${why}; ${note}`;
     const news = row.state !== "stuck" || row.error !== error;
+    // A growing file is looked at again soon (it is moved once quiet), not backed off.
+    const nextTryAt = new Date(this.clock.now() + Math.max(500, Math.min(5000, this.quietMs))).toISOString();
     const after = await this.store.transaction(
-      (tx) => tx.quarantine.setState(row.id, "stuck", { error, attempts: 1, heldMode }, news ? { kind: "quarantine-stuck", detail: { error, growing: true } } : undefined),
+      (tx) =>
+        tx.quarantine.setState(row.id, "stuck", { error, attempts: 1, heldMode, fault: "growing:EGROWING", nextTryAt }, news ? { kind: "quarantine-stuck", detail: { error, growing: true } } : undefined),
       { durable: true },
     );
     if (row.state !== "stuck") log.warn(`${row.kind}: ${row.original_path}: ${note}`, { quarantine_id: row.id });
@@ -194,20 +235,94 @@ export class Quarantine {
     const movedAt = this.clock.iso();
     failpoint("quarantine:before-receipt");
     if (row.held_mode !== null) await chmod(row.quarantine_path, row.held_mode).catch(() => undefined);
-    await this.writeReceipt(row, movedAt);
+    // The file is in quarantine and gone from deliverables: the move stands. A receipt that
+    // cannot be written (a full or read-only quarantine) is retried with backoff; until it
+    // is, the row says so (fault "receipt:…", shown by `prov status`) and is not verified.
+    let receiptError: unknown = null;
+    try {
+      await this.writeReceipt(row, movedAt);
+    } catch (err) {
+      receiptError = err;
+    }
+    const fault = receiptError === null ? null : `receipt:${errnoCode(receiptError) ?? "error"}`;
+    const error = receiptError === null ? null : `moved to quarantine, but its receipt ${receiptPath(row)} could not be written yet: ${errorMessage(receiptError)}`;
     const after = await this.store.transaction(
       (tx) =>
         tx.quarantine.setState(
           row.id,
           "moved",
           // The file left its place in deliverables: that location is missing now (a name prov cannot record has none).
-          { moved_at: movedAt, attempts: 1, ...(row.held_mode !== null ? { heldMode: null } : {}), ...(row.original_raw === null ? { left: row.original_path } : {}) },
-          { kind: "quarantined", detail: { kind: row.kind, quarantine_path: row.quarantine_path, reason: row.reason, sha256: row.sha256, recovered } },
+          {
+            moved_at: movedAt,
+            attempts: 1,
+            error,
+            fault,
+            nextTryAt: fault === null ? null : new Date(this.clock.now() + retryDelayMs(1)).toISOString(),
+            ...(row.held_mode !== null ? { heldMode: null } : {}),
+            ...(row.original_raw === null ? { left: row.original_path } : {}),
+          },
+          { kind: "quarantined", detail: { kind: row.kind, quarantine_path: row.quarantine_path, reason: row.reason, sha256: row.sha256, recovered, ...(fault ? { receipt: "pending", fault } : {}) } },
         ),
       { durable: true },
     );
     log.info(`${row.kind === "blocked" ? "blocked" : "held"}: ${row.original_path} → ${row.quarantine_path} (${row.reason})`, { quarantine_id: row.id });
+    if (error) log.warn(`${error}; retrying`, { quarantine_id: row.id, fault });
     return after;
+  }
+
+  /** A moved file whose receipt could not be written: write it now, or back off again. */
+  async retryReceipt(row: QuarantineRow): Promise<QuarantineRow> {
+    try {
+      await this.writeReceipt(row, row.moved_at ?? this.clock.iso());
+    } catch (err) {
+      const error = `moved to quarantine, but its receipt ${receiptPath(row)} could not be written yet: ${errorMessage(err)}`;
+      const fault = `receipt:${errnoCode(err) ?? "error"}`;
+      const nextTryAt = new Date(this.clock.now() + retryDelayMs(row.attempts + 1)).toISOString();
+      return this.store.transaction((tx) => tx.quarantine.setState(row.id, "moved", { error, attempts: 1, fault, nextTryAt }), { durable: true });
+    }
+    log.info(`receipt written: ${receiptPath(row)}`, { quarantine_id: row.id });
+    return this.store.transaction(
+      (tx) => tx.quarantine.setState(row.id, "moved", { error: null, fault: null, nextTryAt: null }, { kind: "quarantine-receipt", detail: { receipt: receiptPath(row), after: row.fault } }),
+      { durable: true },
+    );
+  }
+
+  /**
+   * A cheap look at whether a row's fault has cleared: a file created and removed in its
+   * quarantine folder (read-only, permission, missing folder), or the free space there (a
+   * full quarantine). null when there is nothing cheap to look at (the source side: the
+   * file is only retried on its backoff). `cache` shares one look per folder per round.
+   */
+  async probe(row: QuarantineRow, cache: Map<string, Promise<unknown>>): Promise<boolean | null> {
+    const fault = row.fault ?? "";
+    const [where, code] = fault.split(":");
+    if (where !== "quarantine" && where !== "receipt") return null;
+    const dir = path.dirname(row.quarantine_path);
+    if (code === "ENOSPC" || code === "EDQUOT") {
+      const key = `space:${dir}`;
+      if (!cache.has(key)) cache.set(key, statfs(dir, { bigint: true }).catch(() => statfs(this.root, { bigint: true })).catch(() => null));
+      const fs = (await cache.get(key)) as { bavail: bigint; bsize: bigint } | null;
+      if (!fs) return false;
+      const need = row.state === "moved" ? BigInt(RECEIPT_ROOM) : BigInt((await lstat(originalOf(row)).catch(() => null))?.size ?? 0) + BigInt(RECEIPT_ROOM);
+      return fs.bavail * fs.bsize >= need;
+    }
+    const key = `write:${dir}`;
+    if (!cache.has(key)) cache.set(key, this.writable(dir));
+    return (await cache.get(key)) as boolean;
+  }
+
+  private async writable(dir: string): Promise<boolean> {
+    const probe = path.join(dir, `.prov-probe.${process.pid}.tmp`);
+    try {
+      if (!(await exists(dir))) await ensureDir(dir);
+      const fh = await open(probe, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+      await fh.close();
+      await unlink(probe);
+      return true;
+    } catch {
+      await rm(probe, { force: true }).catch(() => undefined);
+      return false;
+    }
   }
 
   /**
@@ -246,11 +361,7 @@ export class Quarantine {
   async recover(): Promise<void> {
     for (const row of await this.store.quarantine.rows(["planned", "stuck"])) {
       try {
-        const where = await this.inspect(row);
-        if (where === "placed") await this.complete(row, true);
-        else if (where === "gone") await this.rollBack(row, "the file left deliverables before it could be moved", true);
-        else if (row.state === "planned") await this.rollBack(row, "interrupted before the file was moved; it will be judged again", true);
-        // A stuck row whose file is still there stays stuck: the retry loop takes it.
+        await this.finish(row);
       } catch (err) {
         log.error(`cannot recover quarantine move ${row.id} (${row.original_path}): ${errorMessage(err)}`);
       }
@@ -259,11 +370,42 @@ export class Quarantine {
     await this.removeStaleTemporaries();
   }
 
+  private async finish(row: QuarantineRow): Promise<QuarantineRow> {
+    const where = await this.inspect(row);
+    if (where === "placed") return this.complete(row, true);
+    if (where === "gone") return this.rollBack(row, "the file left deliverables before it could be moved", true);
+    if (row.state === "planned") return this.rollBack(row, "interrupted before the file was moved; it will be judged again", true);
+    // A stuck row whose file is still there stays stuck: the retry loop takes it.
+    return row;
+  }
+
+  /**
+   * While running: a planned row this process is not moving was left by a move whose last
+   * step the store refused (a database that stopped taking writes between the intent and
+   * its outcome). It is finished or rolled back as at start-up; null while it is in flight.
+   */
+  async resume(row: QuarantineRow): Promise<QuarantineRow | null> {
+    if (this.inFlight.has(row.id)) return null;
+    this.inFlight.add(row.id);
+    try {
+      return await this.finish(row);
+    } finally {
+      this.inFlight.delete(row.id);
+    }
+  }
+
   private async rollBack(row: QuarantineRow, reason: string, recovered: boolean): Promise<QuarantineRow> {
+    const st = await lstat(originalOf(row), { bigint: true }).catch(() => null);
     // A file made unreadable in place gets its permissions back (if it is still the one).
     if (row.held_mode !== null) {
-      const st = await lstat(originalOf(row), { bigint: true }).catch(() => null);
       if (st && String(st.ino) === row.ino) await chmod(originalOf(row), row.held_mode).catch(() => undefined);
+    }
+    // A half-made move (the same file linked into quarantine, its source still in place):
+    // the quarantine's name goes, so a rolled-back row leaves nothing behind.
+    const d = st ? await lstat(row.quarantine_path, { bigint: true }).catch(() => null) : null;
+    if (st && d && st.dev === d.dev && st.ino === d.ino) {
+      await unlink(row.quarantine_path);
+      await fsyncDir(path.dirname(row.quarantine_path));
     }
     return this.store.transaction(
       (tx) =>
@@ -288,7 +430,7 @@ export class Quarantine {
         continue;
       }
       for (const n of names) {
-        const m = /^\.\d+\.receipt\.json\.(\d+)\.[0-9a-f]+\.tmp$/.exec(n) ?? /\.receipt\.json\.tmp-(\d+)$/.exec(n);
+        const m = /^\.\d+\.receipt\.json\.(\d+)\.[0-9a-f]+\.tmp$/.exec(n) ?? /\.receipt\.json\.tmp-(\d+)$/.exec(n) ?? /^\.prov-probe\.(\d+)\.tmp$/.exec(n);
         if (m && Number(m[1]) !== process.pid) await rm(path.join(this.root, day, n), { force: true });
       }
     }

@@ -20,12 +20,16 @@ export function failpoint(name: string): void {
   if (failpointName() === name) process.kill(process.pid, "SIGKILL");
 }
 
+/** Which side of a move failed: writing into the destination, or removing the source. */
+export type MoveSide = "quarantine" | "source" | "move";
+
 export class MoveError extends Error {
   constructor(
     message: string,
     readonly code: string | undefined,
-    /** Worth retrying later (busy, permission that may change, transient I/O). */
+    /** Worth retrying later (busy, read-only, full, permission that may change, transient I/O). */
     readonly retriable: boolean,
+    readonly side: MoveSide = "move",
   ) {
     super(message);
   }
@@ -34,8 +38,31 @@ export class MoveError extends Error {
 export { syncDir as fsyncDir } from "./durable.js";
 
 export async function ensureDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
+  await makeDir(dir);
   await fsyncDir(path.dirname(dir));
+}
+
+/**
+ * mkdir -p that keeps the real reason: Node's recursive mkdir reports a read-only
+ * filesystem as ENOENT ("no such file or directory"), which would misname the fault.
+ */
+async function makeDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === "EEXIST") {
+      if ((await lstat(dir)).isDirectory()) return;
+      throw err;
+    }
+    if (code !== "ENOENT" || path.dirname(dir) === dir) throw err;
+    await makeDir(path.dirname(dir));
+    try {
+      await mkdir(dir);
+    } catch (err2) {
+      if (errnoCode(err2) !== "EEXIST") throw err2;
+    }
+  }
 }
 
 export async function exists(p: string | Buffer): Promise<boolean> {
@@ -70,20 +97,18 @@ export async function safeMove(src: string | Buffer, dest: string, expected: Exp
   try {
     st = await lstat(src, { bigint: true });
   } catch (err) {
-    throw new MoveError(`cannot move ${name}: ${errnoCode(err) === "ENOENT" ? "it vanished" : String(err)}`, errnoCode(err), false);
+    const gone = errnoCode(err) === "ENOENT" || errnoCode(err) === "ENOTDIR";
+    throw new MoveError(`cannot move ${name}: ${gone ? "it vanished" : String(err)}`, errnoCode(err), !gone, "source");
   }
   if (expected.dev !== null && expected.ino !== null && (String(st.dev) !== expected.dev || String(st.ino) !== expected.ino)) {
     throw new MoveError(`${name} was replaced by another file before it could be moved`, "ECHANGED", false);
   }
   if (await exists(dest)) throw new MoveError(`refusing to overwrite ${dest}`, "EEXIST", false);
 
+  let linked = false;
   try {
     await link(src, dest);
-    failpoint(`${failpointPrefix}:after-link`);
-    await fsyncDir(path.dirname(dest));
-    await unlink(src);
-    await fsyncDir(parentOf(src));
-    return { method: "link" };
+    linked = true;
   } catch (err) {
     const code = errnoCode(err);
     if (code === "EXDEV") {
@@ -106,7 +131,32 @@ export async function safeMove(src: string | Buffer, dest: string, expected: Exp
       await fsyncDir(parentOf(src));
       return { method: "rename" };
     }
-    throw asMoveError(name, err);
+    throw asMoveError(name, err, "quarantine");
+  }
+  if (linked) {
+    failpoint(`${failpointPrefix}:after-link`);
+    await fsyncDir(path.dirname(dest));
+    try {
+      await unlink(src);
+    } catch (err) {
+      // The source cannot be removed (an append-only or read-only deliverables folder): the
+      // new name is taken back, so the file stays in one place and the next attempt does not
+      // add another link to it.
+      await undoPlaced(dest);
+      throw asMoveError(name, err, "source", `cannot remove ${name} from its folder`);
+    }
+    await fsyncDir(parentOf(src));
+  }
+  return { method: "link" };
+}
+
+/** Take back a name made in quarantine (a link or a complete copy) whose source could not be removed. */
+async function undoPlaced(dest: string): Promise<void> {
+  try {
+    await unlink(dest);
+    await fsyncDir(path.dirname(dest));
+  } catch {
+    // It stays: the row stays stuck, and its next attempt (inspect) finds the same file in both places.
   }
 }
 
@@ -116,18 +166,32 @@ function parentOf(p: string | Buffer): string | Buffer {
   return i <= 0 ? Buffer.from("/") : p.subarray(0, i);
 }
 
-function asMoveError(name: string, err: unknown): MoveError {
+/**
+ * Only a file that is gone is not worth retrying; every other failure (busy, read-only,
+ * full, permission, I/O) may clear, and the move is retried with backoff: never given up
+ * and planned again, which made a new row and a new attempt per look.
+ */
+function asMoveError(name: string, err: unknown, side: MoveSide = "move", what = `cannot move ${name}`): MoveError {
   const code = errnoCode(err);
-  const retriable = code === "EBUSY" || code === "EACCES" || code === "EPERM" || code === "EIO" || code === "ETXTBSY" || code === "EAGAIN" || code === "ENOSPC";
-  return new MoveError(`cannot move ${name}: ${err instanceof Error ? err.message : String(err)}`, code, retriable);
+  const retriable = code !== "ENOENT";
+  return new MoveError(`${what}: ${err instanceof Error ? err.message : String(err)}`, code, retriable, side);
 }
 
 async function crossDevice(src: string | Buffer, name: string, dest: string, isLink: boolean, expected: Expected, fp: string): Promise<MoveResult> {
   if (isLink) {
     const target = await readlink(src);
-    await symlink(target, dest); // fails with EEXIST rather than overwrite
-    await fsyncDir(path.dirname(dest));
-    await unlink(src);
+    try {
+      await symlink(target, dest); // fails with EEXIST rather than overwrite
+      await fsyncDir(path.dirname(dest));
+    } catch (err) {
+      throw asMoveError(name, err, "quarantine");
+    }
+    try {
+      await unlink(src);
+    } catch (err) {
+      await undoPlaced(dest);
+      throw asMoveError(name, err, "source", `cannot remove ${name} from its folder`);
+    }
     await fsyncDir(parentOf(src));
     return { method: "symlink-copy" };
   }
@@ -136,8 +200,9 @@ async function crossDevice(src: string | Buffer, name: string, dest: string, isL
   try {
     out = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
   } catch (err) {
-    throw asMoveError(name, err);
+    throw asMoveError(name, err, "quarantine");
   }
+  let side: MoveSide = "source";
   const srcHash = createHash("sha256");
   let changedWhileCopied = false;
   let copiedStat: { size: bigint; mtimeNs: bigint; ctimeNs: bigint; ino: bigint } | null = null;
@@ -147,27 +212,35 @@ async function crossDevice(src: string | Buffer, name: string, dest: string, isL
       const before = await input.stat({ bigint: true });
       const buf = Buffer.allocUnsafe(CHUNK);
       for (;;) {
+        side = "source";
         const { bytesRead } = await input.read(buf, 0, buf.length, null);
         if (bytesRead === 0) break;
         const part = buf.subarray(0, bytesRead);
         srcHash.update(part);
+        side = "quarantine";
         await out.write(part);
       }
       const after = await input.stat({ bigint: true });
       changedWhileCopied = before.size !== after.size || before.mtimeNs !== after.mtimeNs || before.ctimeNs !== after.ctimeNs;
       copiedStat = after;
       // The copy keeps the file's permissions (a file made unreadable in place gets its own back later).
+      side = "quarantine";
       await out.chmod(Number(before.mode) & 0o7777);
     } finally {
       await input.close();
     }
     await out.sync();
   } catch (err) {
-    await out.close();
-    await rm(tmp, { force: true });
-    throw asMoveError(name, err);
+    await out.close().catch(() => undefined);
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw asMoveError(name, err, side);
   }
-  await out.close();
+  try {
+    await out.close(); // a delayed write error (a full disk) can surface here
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw asMoveError(name, err, "quarantine");
+  }
   failpoint(`${fp}:after-copy`);
   const copied = srcHash.digest("hex");
   const reread = await hashOf(tmp);
@@ -176,9 +249,14 @@ async function crossDevice(src: string | Buffer, name: string, dest: string, isL
     await rm(tmp, { force: true });
     throw new MoveError(`${name} changed while it was copied to quarantine (still being written?); retrying`, "EGROWING", true);
   }
-  await link(tmp, dest); // never overwrites
-  await unlink(tmp);
-  await fsyncDir(path.dirname(dest));
+  try {
+    await link(tmp, dest); // never overwrites
+    await unlink(tmp);
+    await fsyncDir(path.dirname(dest));
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw asMoveError(name, err, "quarantine");
+  }
   failpoint(`${fp}:after-place`);
   const now = await lstat(src, { bigint: true });
   if (expected.ino !== null && String(now.ino) !== expected.ino) {
@@ -191,7 +269,14 @@ async function crossDevice(src: string | Buffer, name: string, dest: string, isL
     await fsyncDir(path.dirname(dest));
     throw new MoveError(`${name} grew after it was copied (still being written); it stays until it is complete`, "EGROWING", true);
   }
-  await unlink(src);
+  try {
+    await unlink(src);
+  } catch (err) {
+    // The copy is complete but the source cannot be removed: the copy is taken back (the
+    // source holds everything), so a retry never leaves a second copy.
+    await undoPlaced(dest);
+    throw asMoveError(name, err, "source", `cannot remove ${name} from its folder`);
+  }
   await fsyncDir(parentOf(src));
   return { method: "copy" };
 }

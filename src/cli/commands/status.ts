@@ -38,6 +38,38 @@ export async function statusCommand(ctx: Context): Promise<number> {
       recorded: await store.assets.count(),
     },
     stillPresent: (await store.quarantine.rows(["stuck"])).map((r) => ({ id: r.id, path: r.original_path, kind: r.kind, error: r.error, attempts: r.attempts })),
+    /**
+     * What is stuck and why: moves that cannot be done yet (the file is still in
+     * deliverables) and moved files whose receipt is not written yet, each with its reason,
+     * attempts and next try; plus files whose move could not even be recorded (gateFaults,
+     * as of the last heartbeat).
+     */
+    stuck: [
+      ...(await store.quarantine.faulted()).map((r) => ({
+        id: r.id,
+        path: r.original_path,
+        kind: r.kind,
+        state: r.state,
+        stillPresent: r.state === "stuck",
+        quarantinePath: r.quarantine_path,
+        fault: r.fault,
+        reason: r.error,
+        attempts: r.attempts,
+        nextTryAt: r.next_try_at,
+      })),
+      ...((state["gateFaults"] as Array<{ path: string; reason: string; attempts: number; nextTryAt: string }> | undefined) ?? []).map((f) => ({
+        id: null,
+        path: f.path,
+        kind: null,
+        state: "not-planned",
+        stillPresent: true,
+        quarantinePath: null,
+        fault: "store",
+        reason: `its move could not be recorded: ${f.reason}`,
+        attempts: f.attempts,
+        nextTryAt: f.nextTryAt,
+      })),
+    ],
     database: store.location,
   };
   if (ctx.globals.json) {
@@ -60,6 +92,9 @@ export async function statusCommand(ctx: Context): Promise<number> {
   }
   if (out.queue) println(`queue: ${JSON.stringify(out.queue)}`);
   println(`blocked ${out.counts.blocked}, held ${out.counts.held}, blocked but still present ${out.counts.blockedStillPresent}, released ${out.counts.released}, recorded assets ${out.counts.recorded}`);
-  for (const s of out.stillPresent) println(`  still present (#${s.id}, ${s.attempts} attempts): ${showPath(s.path)}: ${s.error ?? ""}`);
+  for (const s of out.stuck) {
+    const what = s.stillPresent ? "still present" : "receipt pending";
+    println(`  ${what} (${s.id !== null ? `#${s.id}, ` : ""}${s.attempts} attempts, next try ${s.nextTryAt ?? "now"}): ${showPath(s.path)}: ${s.reason ?? s.fault ?? ""}`);
+  }
   return ExitCode.ok;
 }

@@ -61,10 +61,14 @@ interface RootState {
   mountCheck: Promise<void> | null;
 }
 
-/** A database that is damaged, or no longer the file at its path: nothing written to it would be kept. */
+/**
+ * A database that is damaged, or no longer the file at its path: nothing written to it
+ * would be kept. An I/O error or a read-only database is not: it may clear (a full disk,
+ * an immutable flag), and the gate retries what it could not record with backoff.
+ */
 function fatalStoreError(err: unknown): boolean {
   if (!(err instanceof StoreError)) return false;
-  return /^SQLITE_(CORRUPT|NOTADB|READONLY_DBMOVED|IOERR)/.test(errnoCode(err.cause) ?? "");
+  return /^SQLITE_(CORRUPT|NOTADB|READONLY_DBMOVED)/.test(errnoCode(err.cause) ?? "");
 }
 
 /** Pids of the ExifTool processes a killed watcher left, from its last heartbeat. */

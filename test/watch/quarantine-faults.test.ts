@@ -286,6 +286,8 @@ describe("quarantine faults under a running watcher", () => {
     try {
       execFileSync("mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", sb.q]);
       mounted = true;
+      // Started first: it writes its database marker into the quarantine (a page of it).
+      const w = await sb.watch();
       const data = Buffer.concat([uniqueGenaiPng("qf-full"), Buffer.alloc(20_000, 7)]); // data after IEND: still the same labelled PNG
       const pages = Math.ceil(data.length / 4096) * 4096;
       // Fill the tmpfs so that exactly the file's pages are free: its copy fits, its receipt does not.
@@ -293,7 +295,6 @@ describe("quarantine faults under a running watcher", () => {
       const free = Number(fs.statfsSync(sb.q).bavail) * Number(fs.statfsSync(sb.q).bsize);
       fs.writeFileSync(filler, Buffer.alloc(free - pages));
       expect(Number(fs.statfsSync(sb.q).bavail) * Number(fs.statfsSync(sb.q).bsize)).toBe(pages);
-      const w = await sb.watch();
       const gen = dropQuiet(sb, "gen.png", data);
       const stuck = await waitStuck(sb, w, gen.file, 1, "moved");
       expect(stuck.fault).toBe("receipt:ENOSPC");

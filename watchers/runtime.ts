@@ -87,7 +87,7 @@ export class WatchRuntime {
     const matcher = folderMatcher(config.folderRules);
     const stableMs = config.gate.stableSeconds * 1000;
     this.quarantine = new Quarantine(store, config.roots.quarantine ?? "", version, stableMs, clock);
-    const fingerprint = fingerprintOptions(config.fingerprint);
+    const fingerprint = fingerprintOptions(config.fingerprint, config.budgets.decodeSeconds);
     const matching = config.fingerprint.enabled ? matchingOf(config.fingerprint) : undefined;
     this.gate = new DeliverablesGate({
       store,

@@ -16,7 +16,7 @@
 
 import { lstat } from "node:fs/promises";
 import type { FolderMatcher } from "../src/domain/folders.js";
-import type { GateDecision } from "../src/domain/gate-policy.js";
+import { OVER_BUDGET, type GateDecision } from "../src/domain/gate-policy.js";
 import { mtimeMs, sameStat, unchangedAt } from "../src/domain/identity.js";
 import type { Matching } from "../src/domain/likeness.js";
 import type { Evidence } from "../src/domain/types.js";
@@ -472,7 +472,10 @@ export class DeliverablesGate {
         facts = { ...facts, printState: { asset_id: facts.asset.id, ...made.info }, prints: made.frames.map((f, i) => ({ id: -1 - i, asset_id: facts.asset.id, seconds: f.seconds, hash: f.hash, low_detail: f.lowDetail ? 1 : 0 })) };
       }
     }
-    const { decision, evidence } = await judgeRecorded({ store, reader: this.d.reader }, facts, { path: p, stable: true, expensive: true }, this.policy);
+    // A picture not decoded within budgets.decodeSeconds cannot be compared: held like one that cannot be read.
+    const print = facts.printState;
+    const overBudget = print?.state === "error" && print.reason?.startsWith(OVER_BUDGET) ? print.reason : null;
+    const { decision, evidence } = await judgeRecorded({ store, reader: this.d.reader }, facts, { path: p, stable: true, readError: overBudget, expensive: true }, this.policy);
     return this.decided(l.s, decision, facts.asset, l.key, facts.asset.sha256, evidence);
   }
 

@@ -134,7 +134,7 @@ type Pool = "quick" | "budget";
 
 export class MetadataReader implements MetadataPort {
   private et: ExifTool;
-  /** The pool whose calls may run the whole budget (only when the budget is above QUICK_MS). */
+  /** The pool whose calls run the whole budget: the last read of a file that timed out in the quick one. */
   private slow: ExifTool | null = null;
   private readonly opts: Required<MetadataReaderOptions>;
   private aliasDir: string | null = null;
@@ -194,8 +194,9 @@ export class MetadataReader implements MetadataPort {
    * `files`. A call that fails as a whole (a file that hangs or crashes ExifTool, or a
    * call past QUICK_MS) is retried one file at a time, all of them at once on every
    * process, so only the bad file gets the failure and the others are still read. A file
-   * that alone runs past QUICK_MS is read once more with the whole time budget
-   * (budgets.metadataSeconds); past that it is over budget.
+   * that alone runs past QUICK_MS (or the budget, when less) is read once more in a pool of
+   * its own with the whole time budget (budgets.metadataSeconds); past that it is over
+   * budget. (Twice, so a file read while the machine is starved is not over budget by bad luck.)
    */
   async readMany(files: readonly MetadataRequest[]): Promise<MetadataResult[]> {
     if (files.length === 0) return [];
@@ -214,7 +215,8 @@ export class MetadataReader implements MetadataPort {
     try {
       return (await this.readBatch([f], withHash, "quick"))[0]!;
     } catch (err) {
-      if (!isTimeout(err) || this.opts.timeoutMs <= QUICK_MS) return { ok: false, reason: this.failure(err) };
+      // Timed out beside the other retried files of its call: once more in the pool of its own.
+      if (!isTimeout(err)) return { ok: false, reason: this.failure(err) };
     }
     try {
       return (await this.readBatch([f], withHash, "budget"))[0]!;
@@ -332,7 +334,8 @@ function capValues(r: Record<string, unknown>, max: number): Array<{ tag: string
     if (typeof v === "string") {
       if (v.length <= max) return v;
       cut.push({ tag, length: v.length });
-      return v.slice(0, max);
+      // A copy, not a slice: V8 keeps a slice's whole parent (100 MB) alive with it.
+      return Buffer.from(v.slice(0, max), "utf8").toString("utf8");
     }
     if (depth > 64 || typeof v !== "object" || v === null) return v;
     if (Array.isArray(v)) {

@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ExifTool, ExifToolTask } from "exiftool-vendored";
-import type { FileMetadata, MetadataReader as MetadataPort, MetadataRequest, MetadataResult } from "../ports.js";
+import type { FileMetadata, MetadataReader as MetadataPort, MetadataRequest, MetadataResult, ReadProgress } from "../ports.js";
 
 export type { FileMetadata, MetadataResult } from "../ports.js";
 import { errorMessage, InternalError } from "../domain/errors.js";
@@ -198,26 +198,45 @@ export class MetadataReader implements MetadataPort {
    * its own with the whole time budget (budgets.metadataSeconds); past that it is over
    * budget. (Twice, so a file read while the machine is starved is not over budget by bad luck.)
    */
-  async readMany(files: readonly MetadataRequest[]): Promise<MetadataResult[]> {
-    if (files.length === 0) return [];
-    if (files.length === 1) return [await this.readOne(files[0]!)];
+  async readMany(files: readonly MetadataRequest[], progress: ReadProgress = {}): Promise<MetadataResult[]> {
+    const each = (i: number, r: MetadataResult): MetadataResult => {
+      tell(() => progress.onEach?.(i, r));
+      return r;
+    };
+    let quick = files.length;
+    const quickDone = (): void => {
+      if (--quick === 0) tell(() => progress.onQuickDone?.());
+    };
+    if (files.length === 0) {
+      tell(() => progress.onQuickDone?.());
+      return [];
+    }
+    if (files.length === 1) return [each(0, await this.readOne(files[0]!, quickDone))];
     const withHash = files.every((f) => f.size <= this.opts.mediaHashMaxBytes);
     try {
-      return await this.readBatch(files, withHash, "quick");
+      const results = await this.readBatch(files, withHash, "quick");
+      results.forEach((r, i) => each(i, r));
+      quick = 1;
+      quickDone();
+      return results;
     } catch (err) {
       log.debug("ExifTool batch failed; retrying one file at a time", { files: files.length, error: errorMessage(err) });
-      return Promise.all(files.map((f) => this.readOne(f)));
+      return Promise.all(files.map(async (f, i) => each(i, await this.readOne(f, quickDone))));
     }
   }
 
-  private async readOne(f: MetadataRequest): Promise<MetadataResult> {
+  /** One file: in the quick pool, then (if it timed out there) alone in the budget pool. `quickDone` once the first try is over. */
+  private async readOne(f: MetadataRequest, quickDone: () => void): Promise<MetadataResult> {
     const withHash = f.size <= this.opts.mediaHashMaxBytes;
+    let first: MetadataResult | null = null;
     try {
-      return (await this.readBatch([f], withHash, "quick"))[0]!;
+      first = (await this.readBatch([f], withHash, "quick"))[0]!;
     } catch (err) {
       // Timed out beside the other retried files of its call: once more in the pool of its own.
-      if (!isTimeout(err)) return { ok: false, reason: this.failure(err) };
+      if (!isTimeout(err)) first = { ok: false, reason: this.failure(err) };
     }
+    quickDone();
+    if (first) return first;
     try {
       return (await this.readBatch([f], withHash, "budget"))[0]!;
     } catch (err) {
@@ -348,6 +367,15 @@ function capValues(r: Record<string, unknown>, max: number): Array<{ tag: string
   };
   for (const k of Object.keys(r)) if (k !== "SourceFile") r[k] = cap(r[k], k, 0);
   return cut;
+}
+
+/** A caller's progress hook must not break the read. */
+function tell(f: () => void): void {
+  try {
+    f();
+  } catch (err) {
+    log.warn(`metadata progress handler failed: ${errorMessage(err)}`);
+  }
 }
 
 /** batch-cluster rejects a task past taskTimeoutMillis with "timeout: waited N ms". */

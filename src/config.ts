@@ -39,7 +39,14 @@ export interface Config {
   database: string | null;
   folderRules: FolderRule[];
   scan: { extensions: string[] | "all"; ignore: string[] };
-  exiftool: { timeoutSeconds: number; maxProcs: number; mediaHashMaxBytes: number };
+  exiftool: { maxProcs: number; mediaHashMaxBytes: number };
+  /**
+   * What one file may cost. metadataSeconds: ExifTool reading its metadata; decodeSeconds:
+   * decoding it for a fingerprint (sharp, ffmpeg); maxTagBytes: the longest tag value
+   * considered (characters; longer ones are cut). A file over a budget is recorded with
+   * the reason ("over budget: …"), the gate holds it, and no other file waits for it.
+   */
+  budgets: { metadataSeconds: number; decodeSeconds: number; maxTagBytes: number };
   roots: { working: string[]; deliverables: string[]; quarantine: string | null };
   gate: { unknown: "allow" | "hold"; stableSeconds: number };
   watch: { polling: "auto" | "always" | "never"; pollIntervalSeconds: number; reconcileIntervalSeconds: number };
@@ -57,7 +64,8 @@ export function defaultConfig(): Config {
     database: null,
     folderRules: DEFAULT_FOLDER_RULES.map((r) => ({ ...r })),
     scan: { extensions: [...DEFAULT_EXTENSIONS], ignore: [...DEFAULT_IGNORE] },
-    exiftool: { timeoutSeconds: 120, maxProcs: 2, mediaHashMaxBytes: 0.25 * 1024 ** 3 },
+    exiftool: { maxProcs: 2, mediaHashMaxBytes: 0.25 * 1024 ** 3 },
+    budgets: { metadataSeconds: 60, decodeSeconds: 60, maxTagBytes: 4 * 1024 ** 2 },
     roots: { working: [], deliverables: [], quarantine: null },
     gate: { unknown: "allow", stableSeconds: 2 },
     watch: { polling: "auto", pollIntervalSeconds: 5, reconcileIntervalSeconds: 900 },
@@ -76,7 +84,8 @@ export function initialConfigJson(database: string, roots?: Config["roots"]): Re
     fingerprint: d.fingerprint,
     folderRules: d.folderRules,
     scan: { extensions: d.scan.extensions, ignore: d.scan.ignore },
-    exiftool: { timeoutSeconds: d.exiftool.timeoutSeconds, maxProcs: d.exiftool.maxProcs, mediaHashMaxGiB: d.exiftool.mediaHashMaxBytes / 1024 ** 3 },
+    exiftool: { maxProcs: d.exiftool.maxProcs, mediaHashMaxGiB: d.exiftool.mediaHashMaxBytes / 1024 ** 3 },
+    budgets: d.budgets,
   };
 }
 
@@ -222,7 +231,7 @@ export function parseConfig(file: string, text: string): Config {
   }
   const c = new Checker(file);
   const o = c.object(raw, "(top level)");
-  c.keys(o, "", ["$schema", "database", "folderRules", "scan", "exiftool", "roots", "gate", "watch", "fingerprint"]);
+  c.keys(o, "", ["$schema", "database", "folderRules", "scan", "exiftool", "budgets", "roots", "gate", "watch", "fingerprint"]);
   const config = defaultConfig();
   config.file = file;
   const dir = path.dirname(file);
@@ -255,11 +264,19 @@ export function parseConfig(file: string, text: string): Config {
   if (o["exiftool"] !== undefined) {
     const e = c.object(o["exiftool"], "exiftool");
     c.keys(e, "exiftool", ["timeoutSeconds", "maxProcs", "mediaHashMaxGiB"]);
-    if (e["timeoutSeconds"] !== undefined) config.exiftool.timeoutSeconds = c.number(e["timeoutSeconds"], "exiftool.timeoutSeconds", 1, 3600);
+    // The older name of budgets.metadataSeconds (which wins when both are given).
+    if (e["timeoutSeconds"] !== undefined) config.budgets.metadataSeconds = c.number(e["timeoutSeconds"], "exiftool.timeoutSeconds", 1, 3600);
     if (e["maxProcs"] !== undefined) config.exiftool.maxProcs = Math.round(c.number(e["maxProcs"], "exiftool.maxProcs", 1, 64));
     if (e["mediaHashMaxGiB"] !== undefined) {
       config.exiftool.mediaHashMaxBytes = c.number(e["mediaHashMaxGiB"], "exiftool.mediaHashMaxGiB", 0, 1024) * 1024 ** 3;
     }
+  }
+  if (o["budgets"] !== undefined) {
+    const b = c.object(o["budgets"], "budgets");
+    c.keys(b, "budgets", ["metadataSeconds", "decodeSeconds", "maxTagBytes"]);
+    if (b["metadataSeconds"] !== undefined) config.budgets.metadataSeconds = c.number(b["metadataSeconds"], "budgets.metadataSeconds", 0.5, 3600);
+    if (b["decodeSeconds"] !== undefined) config.budgets.decodeSeconds = c.number(b["decodeSeconds"], "budgets.decodeSeconds", 0.5, 3600);
+    if (b["maxTagBytes"] !== undefined) config.budgets.maxTagBytes = Math.round(c.number(b["maxTagBytes"], "budgets.maxTagBytes", 1024, 256 * 1024 ** 2));
   }
   if (o["roots"] !== undefined) {
     const r = c.object(o["roots"], "roots");

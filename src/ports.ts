@@ -509,9 +509,17 @@ export interface MetadataRequest {
   size: number;
 }
 
+/** What a caller may hear before readMany resolves: so a slow file holds up no other. */
+export interface ReadProgress {
+  /** One file's result (index into the files asked), as soon as it is known. */
+  onEach?(index: number, result: MetadataResult): void;
+  /** Every file has its result or is being read alone with the whole time budget (the call's slot can go to others). */
+  onQuickDone?(): void;
+}
+
 export interface MetadataReader {
   /** Results in the order asked; a file that cannot be read gets its own failure. */
-  readMany(files: readonly MetadataRequest[]): Promise<MetadataResult[]>;
+  readMany(files: readonly MetadataRequest[], progress?: ReadProgress): Promise<MetadataResult[]>;
   /** Process ids of the reader's helper processes (for a crashed watcher's clean-up). */
   pids(): number[];
   /** Ends helper processes a killed owner left behind; returns the pids ended. */

@@ -16,7 +16,7 @@
 
 import { lstat } from "node:fs/promises";
 import type { FolderMatcher } from "../src/domain/folders.js";
-import type { GateDecision } from "../src/domain/gate-policy.js";
+import { OVER_BUDGET, type GateDecision } from "../src/domain/gate-policy.js";
 import { mtimeMs, sameStat, unchangedAt } from "../src/domain/identity.js";
 import type { Matching } from "../src/domain/likeness.js";
 import type { Evidence } from "../src/domain/types.js";
@@ -111,6 +111,8 @@ export class DeliverablesGate {
   private looking = 0;
   private hashing = 0;
   private labelCalls = 0;
+  /** Label calls whose slot was given back: only files read alone with the whole time budget remain in them. */
+  private labelsSlow = 0;
   private decoding = 0;
   private moving = 0;
   private knownBatch: Array<{ s: PathState; h: HashResult; key: StatKey }> = [];
@@ -220,10 +222,21 @@ export class DeliverablesGate {
     while (this.labelCalls < LABEL_CALLS && this.labels.size > 0) {
       const batch = this.labels.take(LABEL_BATCH);
       this.labelCalls++;
-      void this.readLabels(batch)
+      // The call's slot is given back once only files read alone with the whole time budget
+      // remain (hostile ones, most likely): they must not hold up the files that come next.
+      let slow = false;
+      const quickDone = (): void => {
+        if (slow) return;
+        slow = true;
+        this.labelCalls--;
+        this.labelsSlow++;
+        this.pump();
+      };
+      void this.readLabels(batch, quickDone)
         .catch((err: unknown) => batch.forEach((b) => this.fail(b.s, "reading", err)))
         .finally(() => {
-          this.labelCalls--;
+          if (slow) this.labelsSlow--;
+          else this.labelCalls--;
           this.pump();
         });
     }
@@ -238,7 +251,7 @@ export class DeliverablesGate {
         });
     }
     // Expensive facts after cheap ones: pictures are decoded only when nothing cheaper waits.
-    const cheapBusy = this.looks.size + this.hashes.size + this.labels.size + this.looking + this.hashing + this.labelCalls + this.knownBatch.length > 0;
+    const cheapBusy = this.looks.size + this.hashes.size + this.labels.size + this.looking + this.hashing + this.labelCalls + this.labelsSlow + this.knownBatch.length > 0;
     while (!cheapBusy && this.decoding < DECODERS && this.expensive.size > 0) {
       const [l] = this.expensive.take(1);
       this.decoding++;
@@ -406,23 +419,36 @@ export class DeliverablesGate {
 
   // ------------------------------------------------------------------ labels
 
-  private async readLabels(batch: Array<{ s: PathState; h: Hashed | null; key: StatKey }>): Promise<void> {
-    const metas = await this.d.reader.readMany(batch.map((b) => ({ path: b.s.ref.path, raw: b.s.ref.raw, size: b.key.size })));
-    for (let i = 0; i < batch.length; i++) {
-      const { s, h, key } = batch[i]!;
-      const meta = metas[i];
-      try {
-        if (h === null) {
-          // A large file still being written: judged by its labels only, hashed once complete.
-          const { decision, evidence } = await judgeUnrecorded(this.d.store, { sha256: null, known: undefined, metadata: meta, folderEvidence: this.folders(s.ref), stable: false, unnamed: s.ref.raw !== undefined }, this.policy);
-          if (decision.action === "block") await this.decided(s, decision, null, key, null, evidence);
-          else this.waitQuiet(s, key);
-          continue;
-        }
-        await this.afterLabels(s, { ...h, meta });
-      } catch (err) {
-        this.fail(s, "judging", err);
+  /** Each file goes on as soon as its labels are read (in the order they come), not when the whole call is done. */
+  private async readLabels(batch: Array<{ s: PathState; h: Hashed | null; key: StatKey }>, quickDone: () => void): Promise<void> {
+    let chain = Promise.resolve();
+    const handled = new Set<number>();
+    const handle = (i: number, meta: MetadataResult | undefined): void => {
+      if (handled.has(i)) return;
+      handled.add(i);
+      chain = chain.then(() => this.labelled(batch[i]!, meta));
+    };
+    const metas = await this.d.reader.readMany(
+      batch.map((b) => ({ path: b.s.ref.path, raw: b.s.ref.raw, size: b.key.size })),
+      { onEach: handle, onQuickDone: quickDone },
+    );
+    for (let i = 0; i < batch.length; i++) handle(i, metas[i]);
+    await chain;
+  }
+
+  private async labelled(entry: { s: PathState; h: Hashed | null; key: StatKey }, meta: MetadataResult | undefined): Promise<void> {
+    const { s, h, key } = entry;
+    try {
+      if (h === null) {
+        // A large file still being written: judged by its labels only, hashed once complete.
+        const { decision, evidence } = await judgeUnrecorded(this.d.store, { sha256: null, known: undefined, metadata: meta, folderEvidence: this.folders(s.ref), stable: false, unnamed: s.ref.raw !== undefined }, this.policy);
+        if (decision.action === "block") await this.decided(s, decision, null, key, null, evidence);
+        else this.waitQuiet(s, key);
+        return;
       }
+      await this.afterLabels(s, { ...h, meta });
+    } catch (err) {
+      this.fail(s, "judging", err);
     }
   }
 
@@ -505,7 +531,10 @@ export class DeliverablesGate {
         facts = { ...facts, printState: { asset_id: facts.asset.id, ...made.info }, prints: made.frames.map((f, i) => ({ id: -1 - i, asset_id: facts.asset.id, seconds: f.seconds, hash: f.hash, low_detail: f.lowDetail ? 1 : 0 })) };
       }
     }
-    const { decision, evidence } = await judgeRecorded({ store, reader: this.d.reader }, facts, { path: p, stable: true, expensive: true }, this.policy);
+    // A picture not decoded within budgets.decodeSeconds cannot be compared: held like one that cannot be read.
+    const print = facts.printState;
+    const overBudget = print?.state === "error" && print.reason?.startsWith(OVER_BUDGET) ? print.reason : null;
+    const { decision, evidence } = await judgeRecorded({ store, reader: this.d.reader }, facts, { path: p, stable: true, readError: overBudget, expensive: true }, this.policy);
     return this.decided(l.s, decision, facts.asset, l.key, facts.asset.sha256, evidence);
   }
 

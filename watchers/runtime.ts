@@ -123,7 +123,7 @@ export class WatchRuntime {
     const stableMs = config.gate.stableSeconds * 1000;
     // Every move starts only while the lease is ours (proved again after a pause).
     this.quarantine = new Quarantine(store, config.roots.quarantine ?? "", version, stableMs, clock, (tx) => this.lease.guard(tx));
-    const fingerprint = fingerprintOptions(config.fingerprint);
+    const fingerprint = fingerprintOptions(config.fingerprint, config.budgets.decodeSeconds);
     const matching = config.fingerprint.enabled ? matchingOf(config.fingerprint) : undefined;
     this.gate = new DeliverablesGate({
       store,

@@ -7,6 +7,7 @@
 import path from "node:path";
 import type { FingerprintedRow, FingerprintInput, Repos } from "../ports.js";
 import { errorMessage } from "../domain/errors.js";
+import { OVER_BUDGET } from "../domain/gate-policy.js";
 import {
   clockOf,
   describeDerivation,
@@ -27,6 +28,7 @@ import {
   fingerprintImage,
   fingerprintVideo,
   isFingerprintableImage,
+  probeVideo,
   SHARP_FORMATS,
 } from "../adapters/decode/index.js";
 import { isRawFormat } from "../adapters/decode/rawdec.js";
@@ -118,43 +120,84 @@ export async function fingerprintPath(p: string, opts: FingerprintOptions, now: 
   if (!picture) return null;
   const kind = picture.kind;
   const base = { algo: ALGO, reason: null, kind, width: null, height: null, duration: null, fps_num: null, fps_den: null, start_tc: null, at: now };
+  // The decode budget: ffmpeg is killed through the signal, sharp stops by its own timeout;
+  // either way the answer is given when the budget is spent, not when the decoder gives up.
+  // A video has the budget for each minute it lasts (sampling takes about 12 s a minute).
+  let budget = opts.decodeSeconds;
+  const abort = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  let fail: (err: Error) => void = () => undefined;
+  const spent = new Promise<never>((_, reject) => (fail = reject));
+  spent.catch(() => undefined);
+  const arm = (seconds: number): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      abort.abort();
+      fail(new Error(OVER_BUDGET));
+    }, seconds * 1000);
+  };
+  if (budget !== undefined) arm(budget);
+  const minutes = (m: number): void => {
+    if (opts.decodeSeconds === undefined || m <= 1) return;
+    budget = opts.decodeSeconds * m;
+    arm(budget); // the probe's time is given back: a video's budget starts when its length is known
+  };
+  const work = decodeFor(p, picture, opts, base, abort.signal, minutes);
+  work.catch(() => undefined); // its late failure, after the budget was spent, is not news
   try {
-    switch (picture.decoder) {
-      case null:
-        return { info: { ...base, state: "skipped", reason: `no decoder here for ${picture.format.toUpperCase()} pictures` }, frames: [] };
-      case "sharp":
-      case "raw": {
-        const f = await fingerprintImage(p, picture.decoder === "raw" && isRawFormat(picture.format) ? picture.format : undefined);
-        return { info: { ...base, state: "done", width: f.width, height: f.height }, frames: [frame(null, f.hash, f.lowDetail)] };
-      }
-      case "ffmpeg": {
-        // EXR, DPX and kin: one frame decoded by ffmpeg (about 0.2 s, mostly starting it).
-        if (!findFfmpeg()) return { info: { ...base, state: "skipped", reason: FFMPEG_MISSING }, frames: [] };
-        const f = await fingerprintFrameAt(p, 0);
-        return { info: { ...base, state: "done" }, frames: [frame(null, f.hash, f.lowDetail)] };
-      }
-      case "video":
-        break;
-    }
-    if (!opts.video) return { info: { ...base, state: "skipped", reason: "video fingerprints are turned off (fingerprint.video)" }, frames: [] };
-    if (!findFfmpeg()) return { info: { ...base, state: "skipped", reason: FFMPEG_MISSING }, frames: [] };
-    const v = await fingerprintVideo(p, { everySeconds: opts.everySeconds });
-    return {
-      info: {
-        ...base,
-        state: "done",
-        width: v.info.width,
-        height: v.info.height,
-        duration: v.info.duration,
-        fps_num: v.info.fpsNum,
-        fps_den: v.info.fpsDen,
-        start_tc: v.info.startTimecode,
-      },
-      frames: v.frames.map((f) => frame(f.seconds, f.hash, f.lowDetail)),
-    };
+    return await Promise.race([work, spent]);
   } catch (err) {
-    return { info: { ...base, state: "error", reason: reasonOf(err, p) }, frames: [] };
+    const over = abort.signal.aborted || /^timeout\b/i.test(errorMessage(err));
+    const reason = over ? `${OVER_BUDGET}: decoding it for a fingerprint took longer than ${budget} s (budgets.decodeSeconds)` : reasonOf(err, p);
+    return { info: { ...base, state: "error", reason }, frames: [] };
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+async function decodeFor(
+  p: string,
+  picture: Picture,
+  opts: FingerprintOptions,
+  base: Omit<FingerprintedRow, "asset_id" | "state">,
+  signal: AbortSignal,
+  minutes: (m: number) => void,
+): Promise<Fingerprinted> {
+  const timeoutSeconds = opts.decodeSeconds;
+  switch (picture.decoder) {
+    case null:
+      return { info: { ...base, state: "skipped", reason: `no decoder here for ${picture.format.toUpperCase()} pictures` }, frames: [] };
+    case "sharp":
+    case "raw": {
+      const f = await fingerprintImage(p, picture.decoder === "raw" && isRawFormat(picture.format) ? picture.format : undefined, { timeoutSeconds });
+      return { info: { ...base, state: "done", width: f.width, height: f.height }, frames: [frame(null, f.hash, f.lowDetail)] };
+    }
+    case "ffmpeg": {
+      // EXR, DPX and kin: one frame decoded by ffmpeg (about 0.2 s, mostly starting it).
+      if (!findFfmpeg()) return { info: { ...base, state: "skipped", reason: FFMPEG_MISSING }, frames: [] };
+      const f = await fingerprintFrameAt(p, 0, { signal });
+      return { info: { ...base, state: "done" }, frames: [frame(null, f.hash, f.lowDetail)] };
+    }
+    case "video":
+      break;
+  }
+  if (!opts.video) return { info: { ...base, state: "skipped", reason: "video fingerprints are turned off (fingerprint.video)" }, frames: [] };
+  if (!findFfmpeg()) return { info: { ...base, state: "skipped", reason: FFMPEG_MISSING }, frames: [] };
+  if (opts.decodeSeconds !== undefined) minutes((await probeVideo(p, { signal })).duration / 60);
+  const v = await fingerprintVideo(p, { everySeconds: opts.everySeconds, signal });
+  return {
+    info: {
+      ...base,
+      state: "done",
+      width: v.info.width,
+      height: v.info.height,
+      duration: v.info.duration,
+      fps_num: v.info.fpsNum,
+      fps_den: v.info.fpsDen,
+      start_tc: v.info.startTimecode,
+    },
+    frames: v.frames.map((f) => frame(f.seconds, f.hash, f.lowDetail)),
+  };
 }
 
 function frame(seconds: number | null, hash: string, lowDetail: boolean): FingerprintInput {

@@ -67,15 +67,15 @@ export class Context {
   async reader(): Promise<MetadataReader> {
     if (!this.rd) {
       const { MetadataReader } = await import("../adapters/exiftool.js");
-      const e = this.config().exiftool;
-      this.rd ??= new MetadataReader({ maxProcs: e.maxProcs, timeoutMs: e.timeoutSeconds * 1000, mediaHashMaxBytes: e.mediaHashMaxBytes });
+      const { exiftool: e, budgets: b } = this.config();
+      this.rd ??= new MetadataReader({ maxProcs: e.maxProcs, timeoutMs: b.metadataSeconds * 1000, mediaHashMaxBytes: e.mediaHashMaxBytes, maxTagBytes: b.maxTagBytes });
     }
     return this.rd;
   }
 
   /** How new pictures are fingerprinted at ingest; undefined when fingerprint.enabled is false. */
   fingerprint(): FingerprintOptions | undefined {
-    return fingerprintOptions(this.config().fingerprint);
+    return fingerprintOptions(this.config().fingerprint, this.config().budgets.decodeSeconds);
   }
 
   /** How the gate and the sweep judge perceptual matches; undefined when fingerprints are off. */

@@ -125,7 +125,7 @@ function c2paEvidence(tags: RawTags): Evidence[] {
   for (const store of stores) {
     if (store.label !== "c2pa") {
       // XMP.svg: a pre-C2PA "cai" store looks like C2PA to a careless reader.
-      out.push({ source: "c2pa", field: "JUMBF store", value: `${store.label ?? "unlabelled"} (not C2PA)`, signal: "info" });
+      out.push({ source: "c2pa", field: "JUMBF store", value: clip(`${store.label ?? "unlabelled"} (not C2PA)`), signal: "info" });
       continue;
     }
     const manifests = childrenOf(all, store.id).map((b) => readManifest(all, b));
@@ -137,7 +137,7 @@ function c2paEvidence(tags: RawTags): Evidence[] {
     out.push({
       source: "c2pa",
       field: "manifest store",
-      value: `${manifests.length} manifest${manifests.length === 1 ? "" : "s"}; active ${active.label}`,
+      value: clip(`${manifests.length} manifest${manifests.length === 1 ? "" : "s"}; active ${active.label}`),
       signal: "info",
     });
     out.push(...manifestEvidence(active, "active manifest", null));
@@ -154,7 +154,7 @@ function c2paEvidence(tags: RawTags): Evidence[] {
   }
   const provenance = str(tags["XMP-dcterms:Provenance"]);
   if (provenance && /^https?:\/\//i.test(provenance) && !stores.some((s) => s.label === "c2pa")) {
-    out.push({ source: "c2pa", field: "XMP-dcterms:Provenance", value: `remote manifest, not checked: ${provenance}`, signal: "info" });
+    out.push({ source: "c2pa", field: "XMP-dcterms:Provenance", value: clip(`remote manifest, not checked: ${provenance}`), signal: "info" });
   }
   return out;
 }
@@ -167,14 +167,14 @@ function throughIngredient(signal: Signal, relationship: string | null): Signal 
 
 function manifestEvidence(m: Manifest, where: string, relationship: string | null): Evidence[] {
   const out: Evidence[] = [];
-  const detail = { manifest: m.label };
+  const detail = { manifest: clip(m.label, 200) };
   const claimNames = [m.claimGenerator, ...m.claimGeneratorInfo].filter((x): x is string => !!x);
   for (const name of claimNames) {
     const gen = generatorName(name);
     out.push({
       source: "c2pa",
       field: `${where} claim generator`,
-      value: gen ? `${name} (${gen})` : name,
+      value: clip(gen ? `${name} (${gen})` : name),
       signal: gen ? throughIngredient("genai", relationship) : "info",
       detail,
     });
@@ -186,7 +186,7 @@ function manifestEvidence(m: Manifest, where: string, relationship: string | nul
       out.push({
         source: "c2pa",
         field: `${at} digitalSourceType`,
-        value: dst.known ? dst.uri : `${dst.uri} (not in the IPTC/C2PA vocabulary)`,
+        value: clip(dst.known ? dst.uri : `${dst.uri} (not in the IPTC/C2PA vocabulary)`),
         signal: throughIngredient(dst.signal, relationship),
         detail,
       });
@@ -196,13 +196,13 @@ function manifestEvidence(m: Manifest, where: string, relationship: string | nul
       out.push({
         source: "c2pa",
         field: `${at} softwareAgent`,
-        value: a.softwareAgent,
+        value: clip(a.softwareAgent),
         signal: gen ? throughIngredient("genai", relationship) : "info",
         detail,
       });
     }
     if (a.description && describesGenAI(a.description)) {
-      out.push({ source: "c2pa", field: `${at} description`, value: a.description, signal: throughIngredient("genai", relationship), detail });
+      out.push({ source: "c2pa", field: `${at} description`, value: clip(a.description), signal: throughIngredient("genai", relationship), detail });
     }
   });
   return out;
@@ -223,7 +223,7 @@ function iptcEvidence(tags: RawTags): Evidence[] {
       out.push({
         source: "iptc",
         field: key,
-        value: dst.known ? dst.uri : `${s.trim()} (not in the IPTC vocabulary)`,
+        value: clip(dst.known ? dst.uri : `${s.trim()} (not in the IPTC vocabulary)`),
         signal: dst.signal,
       });
     }
@@ -319,7 +319,11 @@ function agentName(v: unknown): string | undefined {
   return str(v);
 }
 
-/** Prompts and workflows can be megabytes; evidence keeps enough to be read. */
+/**
+ * Prompts and workflows can be megabytes (and a hostile file's tag value hundreds): every
+ * evidence value is cut to this, so the store keeps a bounded row per evidence item. The
+ * rules above look at the whole value (itself cut to budgets.maxTagBytes by the reader).
+ */
 function clip(s: string, max = 2000): string {
   return s.length <= max ? s : `${s.slice(0, max)}… (${s.length} characters)`;
 }

@@ -5,6 +5,13 @@
 import type { Evidence, Origin, Status } from "./types.js";
 import { isGenAI, isTemporaryGenAI } from "./types.js";
 
+/**
+ * The start of the reason given for a file over one of its budgets (budgets.metadataSeconds,
+ * decodeSeconds, maxTagBytes in the configuration). Such a file is not identified: it
+ * arrives here as a `readError` and is held like any file that cannot be read.
+ */
+export const OVER_BUDGET = "over budget";
+
 export interface GateFacts {
   /**
    * What is at the path: a regular file; a symbolic link (a violation in itself, never
@@ -18,7 +25,7 @@ export interface GateFacts {
   known: { origin: Origin; status: Status | null; sha256: string; via: "content" | "inode" } | null;
   /** What the file's own metadata, the folder rules and lineage say now. */
   own: { origin: Origin; evidence: readonly Evidence[] } | null;
-  /** The file could not be read or identified (permission, corrupt, ExifTool timeout). */
+  /** The file could not be read or identified (permission, corrupt, over its time or size budget: OVER_BUDGET). */
   readError: string | null;
   /** Size and times unchanged for the stability window, and the hash is of complete content. */
   stable: boolean;

@@ -28,11 +28,13 @@ export interface FingerprintOptions {
   video: boolean;
   /** Seconds between sampled video frames (scene cuts are sampled as well). */
   everySeconds: number;
+  /** The time budget of decoding one file (budgets.decodeSeconds); none when undefined. */
+  decodeSeconds?: number | undefined;
 }
 
 /** The ingest options from the configuration; undefined when fingerprinting is off. */
-export function fingerprintOptions(cfg: { enabled: boolean; video: boolean; everySeconds: number }): FingerprintOptions | undefined {
-  return cfg.enabled ? { video: cfg.video, everySeconds: cfg.everySeconds } : undefined;
+export function fingerprintOptions(cfg: { enabled: boolean; video: boolean; everySeconds: number }, decodeSeconds?: number): FingerprintOptions | undefined {
+  return cfg.enabled ? { video: cfg.video, everySeconds: cfg.everySeconds, decodeSeconds } : undefined;
 }
 
 /** How matches are judged: the configured limits, and how close sampled frames must be to make one range. */

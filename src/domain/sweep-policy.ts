@@ -5,7 +5,7 @@
 // needs besides: warnings for review, read errors, disclosures.
 
 import { classify } from "./classify.js";
-import { decide, type GateFacts } from "./gate-policy.js";
+import { decide, OVER_BUDGET, type GateFacts } from "./gate-policy.js";
 import type { Evidence, Origin, Status } from "./types.js";
 import { isGenAI, isTemporaryGenAI } from "./types.js";
 import { FINDINGS, type Disclosure, type FailOn, type Finding, type SweepRow } from "./sweep-types.js";
@@ -31,7 +31,7 @@ export interface RecordFacts {
   evidence: readonly Evidence[];
   /** Newest last. */
   approvals: readonly Approval[];
-  /** ExifTool could not read the file's metadata (corrupt or truncated). */
+  /** ExifTool could not read the file's metadata (corrupt or truncated, or over its budget: OVER_BUDGET). */
   metadataError: string | null;
   firstSeen: string;
   knownBefore: boolean;
@@ -118,7 +118,8 @@ export function judge(f: SweepFacts): Judgement {
     ];
     add("warning", `image sequence ${q.pattern} (frames ${q.range}): ${problems.join("; ")}`);
   }
-  if (r.metadataError) add("error", `metadata unreadable (corrupt or truncated?): ${r.metadataError}`);
+  // Over a budget (budgets.* in the configuration) is said as such: the file may be fine, only too costly to read.
+  if (r.metadataError) add("error", r.metadataError.startsWith(OVER_BUDGET) ? `metadata not read: ${r.metadataError}` : `metadata unreadable (corrupt or truncated?): ${r.metadataError}`);
   if (isGenAI(r.origin) && r.status === "approved" && last?.action === "approve") {
     add("disclosed", `approved GenAI (${r.origin}) by ${last.by}, ref ${last.ref ?? "none"}${last.scope ? `, scope: ${last.scope}` : ""}, ${day(last.at)}`);
   }

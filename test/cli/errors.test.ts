@@ -117,7 +117,7 @@ describe("settings at the edge of their range", () => {
     const { dir, prov } = await project();
     const file = copySample("camera-plate.jpg", dir);
     const cfg = JSON.parse(fs.readFileSync(path.join(dir, "prov.config.json"), "utf8")) as Record<string, any>;
-    cfg["exiftool"] = { ...(cfg["exiftool"] ?? {}), timeoutSeconds: 3600 };
+    cfg["budgets"] = { ...(cfg["budgets"] ?? {}), metadataSeconds: 3600 };
     fs.writeFileSync(path.join(dir, "prov.config.json"), JSON.stringify(cfg));
     const r = await prov("--json", "scan", file);
     expect(r.code, r.stderr).toBe(0);

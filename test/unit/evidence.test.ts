@@ -435,7 +435,11 @@ describe("parseConfig()", () => {
   it("normalises extensions and converts GiB", () => {
     const c = parseConfig(file, JSON.stringify({ scan: { extensions: [".JPG", "Exr"] }, exiftool: { mediaHashMaxGiB: 0.5, maxProcs: 3, timeoutSeconds: 30 } }));
     expect(c.scan.extensions).toEqual(["jpg", "exr"]);
-    expect(c.exiftool).toEqual({ mediaHashMaxBytes: 0.5 * 1024 ** 3, maxProcs: 3, timeoutSeconds: 30 });
+    expect(c.exiftool).toEqual({ mediaHashMaxBytes: 0.5 * 1024 ** 3, maxProcs: 3 });
+    // exiftool.timeoutSeconds is the older name of budgets.metadataSeconds, which wins when both are given.
+    expect(c.budgets).toEqual({ metadataSeconds: 30, decodeSeconds: 60, maxTagBytes: 4 * 1024 ** 2 });
+    const b = parseConfig(file, JSON.stringify({ exiftool: { timeoutSeconds: 30 }, budgets: { metadataSeconds: 2, decodeSeconds: 5, maxTagBytes: 65536 } }));
+    expect(b.budgets).toEqual({ metadataSeconds: 2, decodeSeconds: 5, maxTagBytes: 65536 });
     expect(parseConfig(file, '{"scan": {"extensions": "all"}}').scan.extensions).toBe("all");
   });
 
@@ -449,6 +453,10 @@ describe("parseConfig()", () => {
     expect(err('{"database": 5}').message).toContain(`${file}: database: must be a non-empty string`);
     expect(err('{"exiftool": {"maxProcs": "2"}}').message).toContain(`${file}: exiftool.maxProcs: must be a number`);
     expect(err('{"exiftool": {"timeoutSeconds": 0}}').message).toContain(`${file}: exiftool.timeoutSeconds: must be a number from 1`);
+    expect(err('{"budgets": {"metadataSeconds": 0}}').message).toContain(`${file}: budgets.metadataSeconds: must be a number from 0.5 to 3600`);
+    expect(err('{"budgets": {"decodeSeconds": "5"}}').message).toContain(`${file}: budgets.decodeSeconds: must be a number`);
+    expect(err('{"budgets": {"maxTagBytes": 10}}').message).toContain(`${file}: budgets.maxTagBytes: must be a number from 1024`);
+    expect(err('{"budgets": {"maxTagSize": 10}}').message).toContain(`${file}: budgets.maxTagSize: unknown key`);
     expect(err('{"scan": {"ignore": ["ok", 3]}}').message).toContain(`${file}: scan.ignore[1]: must be a non-empty string`);
     expect(err('{"scan": []}').message).toContain(`${file}: scan: must be an object`);
     expect(err('{"folderRules": {}}').message).toContain(`${file}: folderRules: must be an array`);

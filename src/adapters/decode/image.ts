@@ -98,7 +98,7 @@ export function isFingerprintableImage(pathOrExt: string): boolean {
  * TGA or Netpbm (decoded here, then reduced by sharp like any other picture); otherwise
  * sharp reads the file. Throws FingerprintError.
  */
-export async function fingerprintImage(file: string, raw?: RawFormat): Promise<ImageFingerprint> {
+export async function fingerprintImage(file: string, raw?: RawFormat, opts: { timeoutSeconds?: number | undefined } = {}): Promise<ImageFingerprint> {
   const st = await checkFile(file);
   try {
     if (raw !== undefined) {
@@ -107,6 +107,8 @@ export async function fingerprintImage(file: string, raw?: RawFormat): Promise<I
     }
     const sharp = await loadSharp();
     const image = sharp(file, { failOn: "error", limitInputPixels: MAX_INPUT_PIXELS });
+    // libvips stops the pipeline past this (whole seconds); the caller's budget races it.
+    if (opts.timeoutSeconds !== undefined) image.timeout({ seconds: Math.max(1, Math.ceil(opts.timeoutSeconds)) });
     const meta = await image.metadata();
     const { hash, lowDetail } = await reduce(image.rotate());
     return { hash, width: meta.autoOrient.width, height: meta.autoOrient.height, lowDetail };

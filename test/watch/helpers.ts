@@ -577,9 +577,10 @@ export class Sandbox {
         if (!row || row.pid !== w.pid || Date.parse(row.heartbeat_at) < after) return undefined;
         const s = row.state;
         const rootsDone = (s.roots ?? []).every((r) => !r.reconciling && r.lastReconcile !== null);
-        // Every move verified (settle: the bytes moved are the bytes judged, or judged again);
-        // a move whose receipt waits for room (a fault) is settled only after it.
-        const unsettled = this.db.get<{ n: number }>("SELECT count(*) AS n FROM quarantine WHERE state = 'moved' AND verified_at IS NULL AND fault IS NULL")!.n;
+        // Every move of judged bytes verified (settle: the bytes moved are the bytes judged, or
+        // judged again); a move whose receipt waits for room (a fault) is settled only after
+        // it, and a link (no bytes, no hash) has nothing to verify.
+        const unsettled = this.db.get<{ n: number }>("SELECT count(*) AS n FROM quarantine WHERE state = 'moved' AND verified_at IS NULL AND fault IS NULL AND sha256 IS NOT NULL")!.n;
         return s.queue && s.queue.gate === 0 && s.queue.ingest === 0 && rootsDone && unsettled === 0 ? row : undefined;
       },
       () => `the watcher to be idle (last state ${JSON.stringify(this.db.watcher()?.state.queue)})`,

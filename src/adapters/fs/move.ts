@@ -142,7 +142,7 @@ export async function safeMove(src: string | Buffer, dest: string, expected: Exp
       // The source cannot be removed (an append-only or read-only deliverables folder): the
       // new name is taken back, so the file stays in one place and the next attempt does not
       // add another link to it.
-      await undoPlaced(dest);
+      await undoPlaced(dest, src);
       throw asMoveError(name, err, "source", `cannot remove ${name} from its folder`);
     }
     await fsyncDir(parentOf(src));
@@ -150,8 +150,17 @@ export async function safeMove(src: string | Buffer, dest: string, expected: Exp
   return { method: "link" };
 }
 
-/** Take back a name made in quarantine (a link or a complete copy) whose source could not be removed. */
-async function undoPlaced(dest: string): Promise<void> {
+/**
+ * Take back a name made in quarantine (a link or a complete copy) whose source could not be
+ * removed. Only while the source is still there: if it went meanwhile (someone else removed
+ * it, so the unlink failed with ENOENT), the quarantined name is the only one left and stays.
+ */
+async function undoPlaced(dest: string, src: string | Buffer): Promise<void> {
+  try {
+    await lstat(src);
+  } catch {
+    return;
+  }
   try {
     await unlink(dest);
     await fsyncDir(path.dirname(dest));
@@ -189,7 +198,7 @@ async function crossDevice(src: string | Buffer, name: string, dest: string, isL
     try {
       await unlink(src);
     } catch (err) {
-      await undoPlaced(dest);
+      await undoPlaced(dest, src);
       throw asMoveError(name, err, "source", `cannot remove ${name} from its folder`);
     }
     await fsyncDir(parentOf(src));
@@ -274,7 +283,7 @@ async function crossDevice(src: string | Buffer, name: string, dest: string, isL
   } catch (err) {
     // The copy is complete but the source cannot be removed: the copy is taken back (the
     // source holds everything), so a retry never leaves a second copy.
-    await undoPlaced(dest);
+    await undoPlaced(dest, src);
     throw asMoveError(name, err, "source", `cannot remove ${name} from its folder`);
   }
   await fsyncDir(parentOf(src));

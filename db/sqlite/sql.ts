@@ -74,6 +74,18 @@ export interface OpenOptions {
  * The SQL of the SQLite store, synchronous (better-sqlite3). Only db/sqlite/store.ts uses it:
  * the rest of prov sees the asynchronous Store port (src/ports.ts).
  */
+/**
+ * The stat cache's rows: a present location's stat key and its asset, packed in one string
+ * per file (see unpackCached), for the locations under a path range (two parameters).
+ */
+const STAT_CACHE_SELECT = `SELECT l.path, l.dev || ' ' || l.ino || ' ' || l.size || ' ' || l.mtime_ns || ' ' || l.ctime_ns
+                 || char(31) || l.id || char(31) || a.id || char(31) || a.sha256 || char(31) || a.size
+                 || char(31) || a.origin || char(31) || coalesce(a.status, '') || char(31) || a.first_seen
+                 || char(31) || coalesce(a.media_hash, '') || char(31) || coalesce(a.metadata_error, '')
+       FROM locations l JOIN assets a ON a.id = l.asset_id
+       WHERE l.state = 'present' AND l.path >= ? AND l.path < ?
+         AND l.dev IS NOT NULL AND l.ino IS NOT NULL AND l.size IS NOT NULL AND l.mtime_ns IS NOT NULL AND l.ctime_ns IS NOT NULL`;
+
 export class SqliteDb {
   constructor(
     readonly file: string,
@@ -475,13 +487,8 @@ export class SqliteDb {
     const out = new Map<string, string>();
     const [from, to] = pathRange(dir);
     const rows = this.q(
-      `SELECT l.path, l.dev || ' ' || l.ino || ' ' || l.size || ' ' || l.mtime_ns || ' ' || l.ctime_ns
-                 || char(31) || l.id || char(31) || a.id || char(31) || a.sha256 || char(31) || a.size
-                 || char(31) || a.origin || char(31) || coalesce(a.status, '') || char(31) || a.first_seen
-                 || char(31) || coalesce(a.media_hash, '') || char(31) || coalesce(a.metadata_error, '')
-       FROM locations l JOIN assets a ON a.id = l.asset_id
-       WHERE l.state = 'present' AND l.path >= ? AND l.path < ? AND instr(substr(l.path, ?), '/') = 0
-         AND l.dev IS NOT NULL AND l.ino IS NOT NULL AND l.size IS NOT NULL AND l.mtime_ns IS NOT NULL AND l.ctime_ns IS NOT NULL`,
+      `${STAT_CACHE_SELECT}
+         AND instr(substr(l.path, ?), '/') = 0`,
     ).raw(true).iterate(from, to, from.length + 1) as IterableIterator<[string, string]>;
     for (const [p, packed] of rows) out.set(p, packed);
     return out;
@@ -496,13 +503,7 @@ export class SqliteDb {
   statCacheUnder(dir: string): Map<string, string> {
     const out = new Map<string, string>();
     const rows = this.q(
-      `SELECT l.path, l.dev || ' ' || l.ino || ' ' || l.size || ' ' || l.mtime_ns || ' ' || l.ctime_ns
-                 || char(31) || l.id || char(31) || a.id || char(31) || a.sha256 || char(31) || a.size
-                 || char(31) || a.origin || char(31) || coalesce(a.status, '') || char(31) || a.first_seen
-                 || char(31) || coalesce(a.media_hash, '') || char(31) || coalesce(a.metadata_error, '')
-       FROM locations l JOIN assets a ON a.id = l.asset_id
-       WHERE l.state = 'present' AND l.path >= ? AND l.path < ?
-         AND l.dev IS NOT NULL AND l.ino IS NOT NULL AND l.size IS NOT NULL AND l.mtime_ns IS NOT NULL AND l.ctime_ns IS NOT NULL`,
+      `${STAT_CACHE_SELECT}`,
     ).raw(true).iterate(...pathRange(dir)) as IterableIterator<[string, string]>;
     for (const [p, packed] of rows) out.set(p, packed);
     return out;

@@ -1,7 +1,7 @@
 // Perceptual hash of a picture: a 64-bit pHash. Pure code: grey pixels in, hex out.
 //
 // Input: the picture reduced to HASH_SIZE x HASH_SIZE grey pixels (8-bit, row-major), by
-// sharp for stills (image.ts) and by ffmpeg for video frames (video.ts). Hash: the 2-D DCT
+// the still and video-frame decoders (src/adapters/decode). Hash: the 2-D DCT
 // of those pixels; the 64 lowest frequencies without DC, taken by diagonal as JPEG's
 // zig-zag does (u + v = 1..10, u the vertical frequency, less (5, 5)); one bit per
 // coefficient: above their median. Chosen by measuring (bench/fingerprint.ts) over the
@@ -42,7 +42,6 @@ export const MATCH_MAX = 12;
 export const POSSIBLE_MAX = 16;
 
 export type Verdict = "match" | "possible" | "none";
-
 
 /**
  * Standard deviation of the grey pixels (0..255 scale) below which a picture is flat

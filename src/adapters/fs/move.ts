@@ -136,18 +136,25 @@ export async function safeMove(src: string | Buffer, dest: string, expected: Exp
   if (linked) {
     failpoint(`${failpointPrefix}:after-link`);
     await fsyncDir(path.dirname(dest));
-    try {
-      await unlink(src);
-    } catch (err) {
-      // The source cannot be removed (an append-only or read-only deliverables folder): the
-      // new name is taken back, so the file stays in one place and the next attempt does not
-      // add another link to it.
-      await undoPlaced(dest, src);
-      throw asMoveError(name, err, "source", `cannot remove ${name} from its folder`);
-    }
-    await fsyncDir(parentOf(src));
+    await removeSource(src, dest, name);
   }
   return { method: "link" };
+}
+
+/**
+ * The last step of every move: the source's name goes, durably. When it cannot (an
+ * append-only or read-only deliverables folder), the name just made in quarantine (a link,
+ * a link's copy, or a complete copy) is taken back, so the file stays in one place and the
+ * retry does not add another name to it.
+ */
+async function removeSource(src: string | Buffer, dest: string, name: string): Promise<void> {
+  try {
+    await unlink(src);
+  } catch (err) {
+    await undoPlaced(dest, src);
+    throw asMoveError(name, err, "source", `cannot remove ${name} from its folder`);
+  }
+  await fsyncDir(parentOf(src));
 }
 
 /**
@@ -195,13 +202,7 @@ async function crossDevice(src: string | Buffer, name: string, dest: string, isL
     } catch (err) {
       throw asMoveError(name, err, "quarantine");
     }
-    try {
-      await unlink(src);
-    } catch (err) {
-      await undoPlaced(dest, src);
-      throw asMoveError(name, err, "source", `cannot remove ${name} from its folder`);
-    }
-    await fsyncDir(parentOf(src));
+    await removeSource(src, dest, name);
     return { method: "symlink-copy" };
   }
   const tmp = `${dest}.partial`;
@@ -278,15 +279,7 @@ async function crossDevice(src: string | Buffer, name: string, dest: string, isL
     await fsyncDir(path.dirname(dest));
     throw new MoveError(`${name} grew after it was copied (still being written); it stays until it is complete`, "EGROWING", true);
   }
-  try {
-    await unlink(src);
-  } catch (err) {
-    // The copy is complete but the source cannot be removed: the copy is taken back (the
-    // source holds everything), so a retry never leaves a second copy.
-    await undoPlaced(dest, src);
-    throw asMoveError(name, err, "source", `cannot remove ${name} from its folder`);
-  }
-  await fsyncDir(parentOf(src));
+  await removeSource(src, dest, name);
   return { method: "copy" };
 }
 

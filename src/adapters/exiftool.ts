@@ -2,7 +2,8 @@
 // always the bundled ExifTool (never a system one: Debian's 12.57 misses C2PA in most
 // formats), reading many files per call.
 
-import { mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -117,6 +118,27 @@ function vendoredExiftoolPath(): string {
   );
 }
 
+/**
+ * util-linux's setpriv, where the system has it (every Linux distribution's base system):
+ * ExifTool is started through `setpriv --pdeathsig KILL`, which sets the kernel's
+ * parent-death signal and then execs ExifTool in place (same pid). When the watcher dies
+ * by any means, kill -9 included, the kernel kills its ExifTool processes at once; a Perl
+ * stuck in a file would otherwise never notice its pipes close. Elsewhere `endOrphans`
+ * (the pids of the last heartbeat) is what is left.
+ */
+const SETPRIV = process.platform === "linux" ? ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p)) ?? null : null;
+
+/** ExifTool's stay-open arguments, as exiftool-vendored passes them (its DefaultExiftoolArgs). */
+const STAY_OPEN_ARGS = ["-stay_open", "True", "-@", "-"];
+
+/** Starts one ExifTool so that it dies with this process (see SETPRIV). */
+function spawnOwnedExiftool(exiftoolPath: string) {
+  const opts = { stdio: "pipe" as const, shell: false, detached: false, env: { ...process.env, LANG: "C" } };
+  return SETPRIV
+    ? spawn(SETPRIV, ["--pdeathsig", "KILL", "--", exiftoolPath, ...STAY_OPEN_ARGS], opts)
+    : spawn(exiftoolPath, STAY_OPEN_ARGS, opts);
+}
+
 /** Paths ExifTool's argument file or Perl's open could misread are passed through a symlink. */
 function needsAlias(p: string): boolean {
   return /[\x00-\x1f\x7f|]/.test(p) || /^\s|\s$/.test(path.basename(p));
@@ -152,8 +174,10 @@ export class MetadataReader implements MetadataPort {
   }
 
   private create(timeoutMs: number): ExifTool {
+    const exiftoolPath = vendoredExiftoolPath();
     return new ExifTool({
-      exiftoolPath: vendoredExiftoolPath(),
+      exiftoolPath,
+      processFactory: () => spawnOwnedExiftool(exiftoolPath),
       maxProcs: this.opts.maxProcs,
       // On timeout batch-cluster rejects the task and ends its process (a Perl stuck in a
       // file stops there and then); the next call gets a new process.

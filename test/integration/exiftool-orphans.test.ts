@@ -1,5 +1,7 @@
-// A watcher killed while ExifTool is stuck in a file leaves that ExifTool running; the
-// metadata adapter ends it on the next start, and never touches a process that is not its own.
+// A watcher killed while ExifTool is stuck in a file must not leave that ExifTool running.
+// On Linux the adapter starts ExifTool with a parent-death signal, so the kernel ends it with
+// its owner; where that is not available (or for processes an older prov started), the
+// adapter ends them on the next start, and never touches a process that is not its own.
 import { spawn, type ChildProcess } from "node:child_process";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -7,6 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { once } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
+import { createRequire } from "node:module";
 import { MetadataReader } from "../../src/adapters/exiftool.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -29,18 +32,32 @@ async function waitFor(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((r) => setTimeout(r, 25));
 }
 
-/** A node process (the built adapter, as a watcher runs it) whose ExifTool is stuck opening a FIFO nobody writes to; prints the pids. */
-async function ownerStuckInFifo(dir: string): Promise<{ owner: ChildProcess; pids: number[] }> {
+const EXIFTOOL_SCRIPT = createRequire(import.meta.url)("exiftool-vendored.pl") as string;
+
+/**
+ * A node process whose ExifTool is stuck opening a FIFO nobody writes to; prints the pids.
+ * `reader`: the built adapter starts ExifTool, as a watcher does; `bare`: the owner spawns
+ * the bundled ExifTool itself with plain spawn, as a prov before the parent-death signal did.
+ */
+async function ownerStuckInFifo(dir: string, how: "reader" | "bare"): Promise<{ owner: ChildProcess; pids: number[] }> {
   const fifo = path.join(dir, "stuck.jpg");
   execFileSync("mkfifo", [fifo]);
-  const script = `
+  const script =
+    how === "reader"
+      ? `
     import { MetadataReader } from ${JSON.stringify(path.join(ROOT, "dist/src/adapters/exiftool.js"))};
     const r = new MetadataReader({ maxProcs: 1, timeoutMs: 3_600_000 });
     const pending = r.readMany([{ path: ${JSON.stringify(fifo)}, size: 0 }]);
     const poll = setInterval(() => {
       if (r.pids().length > 0) { clearInterval(poll); console.log(JSON.stringify(r.pids())); }
     }, 20);
-    await pending;`;
+    await pending;`
+      : `
+    import { spawn } from "node:child_process";
+    const et = spawn(${JSON.stringify(EXIFTOOL_SCRIPT)}, ["-stay_open", "True", "-@", "-"], { stdio: ["pipe", "ignore", "ignore"] });
+    et.stdin.write(${JSON.stringify(fifo)} + "\\n-execute\\n");
+    console.log(JSON.stringify([et.pid]));
+    setInterval(() => {}, 1000);`;
   const owner = spawn(process.execPath, ["--input-type=module", "-e", script], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "inherit"],
@@ -67,10 +84,24 @@ async function ownerStuckInFifo(dir: string): Promise<{ owner: ChildProcess; pid
 }
 
 describe("ExifTool processes left by a killed owner", () => {
+  it.runIf(process.platform === "linux")("die with it (parent-death signal), stuck in a file or not", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "prov-orphans-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const { owner, pids } = await ownerStuckInFifo(dir, "reader");
+    expect(pids.length).toBe(1);
+    cleanups.push(() => pids.forEach((p) => alive(p) && process.kill(p, "SIGKILL")));
+    // Still the bundled ExifTool in place of setpriv (same pid): endOrphans would know it.
+    expect(readFileSync(`/proc/${pids[0]}/cmdline`, "utf8").split("\0")).toContain("-stay_open");
+    owner.kill("SIGKILL");
+    await once(owner, "exit");
+    // Nobody ends it but the kernel: no reader is started here.
+    await waitFor(() => !alive(pids[0]!));
+  });
+
   it("are ended by the next reader; anything else is left alone", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "prov-orphans-"));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const { owner, pids } = await ownerStuckInFifo(dir);
+    const { owner, pids } = await ownerStuckInFifo(dir, "bare");
     expect(pids.length).toBe(1);
     owner.kill("SIGKILL");
     await once(owner, "exit");

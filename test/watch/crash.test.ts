@@ -3,8 +3,10 @@
 // exactly once (in deliverables or in quarantine, never both, never neither), quarantined
 // bytes must be identical, and the database must agree with the folders.
 
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import zlib from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   contentIndex,
@@ -243,23 +245,79 @@ describe.each(MODES)("kill -9 at random moments during a burst of 50 moves (%s)"
 });
 
 describe("what a killed watcher leaves running", () => {
-  // ExifTool's -stay_open loop keeps waiting on the closed pipe of a SIGKILLed parent; the
-  // next start of the watcher ends those processes (their pids are in the last heartbeat).
-  it("after kill -9 of prov watch, the next start ends the ExifTool processes it left", async () => {
+  // ExifTool's -stay_open loop would keep waiting on the closed pipe of a SIGKILLed parent;
+  // started with a parent-death signal it dies with the watcher, before any restart.
+  it("after kill -9 of prov watch, its ExifTool processes die with it", async () => {
     const sb = await Sandbox.create({ mode: "events", noWorking: true });
     try {
       const w = await sb.watch();
       const data = uniqueGenaiPng("leak");
       const f = write(path.join(sb.del, "leak.png"), data);
       await waitBlocked(sb, f, sha256(data)); // ExifTool has been started and used
-      await sb.waitIdle(w); // a heartbeat has recorded the ExifTool pids
       const before = processesIn(sb.dir).filter((p) => p !== w.pid);
       expect(before.length, "ExifTool processes while the watcher runs").toBeGreaterThan(0);
       await w.kill9();
+      await waitFor(() => before.every((p) => !fs.existsSync(`/proc/${p}`)), () => `the killed watcher's ExifTool processes to end; still running: ${before.filter((p) => fs.existsSync(`/proc/${p}`)).join(", ")}`);
       const w2 = await sb.watch();
-      const gone = await waitFor(() => before.every((p) => !fs.existsSync(`/proc/${p}`)), "the old ExifTool processes to be ended", 60_000).catch(() => false);
-      const survivors = before.filter((p) => fs.existsSync(`/proc/${p}`));
-      expect(gone, `still running after the watcher restarted: ${survivors.join(", ")}`).toBe(true);
+      const again = uniqueGenaiPng("leak-again");
+      await waitBlocked(sb, write(path.join(sb.del, "again.png"), again), sha256(again));
+      await w2.stop();
+    } finally {
+      await sb.dispose();
+    }
+  });
+});
+
+/** A labelled GenAI PNG of about `mb` MiB: a private ancillary chunk of unique bytes before IEND. */
+function bigGenaiPng(seed: string, mb: number): Buffer {
+  const png = uniqueGenaiPng(seed);
+  const iend = png.length - 12;
+  const body = Buffer.alloc(mb * 1024 * 1024);
+  for (let i = 0; i < body.length; i += 32) createHash("sha256").update(`${seed}:${i}`).digest().copy(body, i);
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(body.length);
+  const type = Buffer.from("prVt", "latin1");
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(zlib.crc32(Buffer.concat([type, body])) >>> 0);
+  return Buffer.concat([png.subarray(0, iend), len, type, body, crc, png.subarray(iend)]);
+}
+
+describe("kill -9 while large files are copied to a quarantine on another filesystem", () => {
+  it("the restart rolls back every half-made copy before it reports ready, then moves each file once", { timeout: 180_000 }, async () => {
+    const sb = await Sandbox.create({ mode: "events", quarantineOnShm: true, noWorking: true });
+    try {
+      const w1 = await sb.watch({ env: { PROV_FAILPOINT: "quarantine:mid-copy" } });
+      const files: Dropped[] = [];
+      for (let i = 0; i < 3; i++) {
+        const data = bigGenaiPng(`big-${i}`, 24);
+        const t = new Date(Date.now() - 600_000); // quiet: the first attempt copies
+        const tmp = write(path.join(sb.scratch, `big-${i}.png`), data);
+        fs.utimesSync(tmp, t, t);
+        const dest = path.join(sb.del, "renders", `big-${i}.png`);
+        fs.mkdirSync(path.dirname(dest), { recursive: true });
+        fs.renameSync(tmp, dest);
+        files.push({ path: dest, sha: sha256(data), genai: true });
+      }
+      const exit = await w1.waitExit(120_000);
+      expect(exit, `the failpoint kills the watcher halfway through a copy (stderr: ${w1.stderr})`).toEqual({ code: null, signal: "SIGKILL" });
+      const partials = [...contentIndex(sb.q).values()].flat().filter((p) => p.endsWith(".partial"));
+      const partialSizes = partials.map((p) => fs.statSync(p).size);
+      expect(partialSizes.length, "a half-made copy is left in quarantine").toBeGreaterThanOrEqual(1);
+      expect(partialSizes.every((n) => n > 0 && n < 24 * 1024 * 1024)).toBe(true);
+      const left = sb.db.quarantineRows().filter((r) => r.state === "planned");
+      expect(left.length, "the killed watcher left intents open").toBeGreaterThanOrEqual(1);
+
+      const w2 = await sb.watch(); // returns once the watcher reports ready
+      // Only the intents the killed watcher left: the new one starts its own moves at once.
+      const leftIds = new Set(left.map((r) => r.id));
+      const open = sb.db.quarantineRows().filter((r) => leftIds.has(r.id) && r.state === "planned");
+      expect(open.map((r) => `#${r.id} ${path.basename(r.original_path)}`), `no intent is left open once the watcher is ready; log:\n${w2.stderr}`).toEqual([]);
+      expect(partials.filter((p) => lexists(p)), "the half-made copies are gone").toEqual([]);
+      await expectSettled(sb, files, 120_000);
+      expectEachExactlyOnce(sb, files);
+      expectQuarantineConsistent(sb);
+      expect([...contentIndex(sb.q).values()].flat().filter((p) => p.endsWith(".partial"))).toEqual([]);
+      expect(w2.alive).toBe(true);
       await w2.stop();
     } finally {
       await sb.dispose();

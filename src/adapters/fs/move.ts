@@ -229,6 +229,7 @@ async function crossDevice(src: string | Buffer, name: string, dest: string, isL
         srcHash.update(part);
         side = "quarantine";
         await out.write(part);
+        if (bytesRead === buf.length) failpoint(`${fp}:mid-copy`); // more to come: a large file half copied
       }
       const after = await input.stat({ bigint: true });
       changedWhileCopied = before.size !== after.size || before.mtimeNs !== after.mtimeNs || before.ctimeNs !== after.ctimeNs;

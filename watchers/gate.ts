@@ -25,7 +25,7 @@ import { describeFsError, errnoCode } from "../src/errors.js";
 import { StoreError } from "../src/domain/errors.js";
 import { statKey, type HashResult } from "../src/adapters/fs/hash.js";
 import { fsPath, hashOne, type FileRef } from "../src/app/identify.js";
-import { judgeEmpty, judgeEntry, judgeKnown, judgeRecorded, judgeUnrecorded, type JudgePolicy } from "../src/app/judge.js";
+import { judgeEmpty, judgeEntry, judgeKnown, judgeRecorded, judgeUnrecorded, judgeWithoutStore, type JudgePolicy } from "../src/app/judge.js";
 import { decodesFast, fingerprintPath, needsFingerprint, sniffPicture, type FingerprintOptions } from "../src/app/perceptual.js";
 import type { Quarantine } from "../src/app/quarantine.js";
 import { recordIdentified } from "../src/app/record.js";
@@ -118,6 +118,10 @@ export class DeliverablesGate {
   private knownBatch: Array<{ s: PathState; h: HashResult; key: StatKey }> = [];
   /** Paths whose move could not even be planned (the store refused the intent): looked at again with backoff. */
   private readonly storeFaults = new Map<string, { attempts: number; reason: string; nextTryAt: number }>();
+  /** Judged without the store and allowed, at this stat: not read again until it changes. */
+  private readonly offlineAllowed = new Map<string, StatKey>();
+  private offlineRunning = 0;
+  private readonly offlineWaiting: Array<() => void> = [];
   private knownTimer: NodeJS.Immediate | null = null;
   private idleWaiters: Array<() => void> = [];
   private closed = false;
@@ -186,6 +190,7 @@ export class DeliverablesGate {
     if (!s.timer) {
       this.paths.delete(s.ref.path);
       this.storeFaults.delete(s.ref.path);
+      this.offlineAllowed.delete(s.ref.path);
     }
     this.checkIdle();
   }
@@ -275,12 +280,83 @@ export class DeliverablesGate {
     this.d.onError(`${what} ${s.ref.path}`, err);
     s.read = null;
     if (this.closed) return this.done(s);
+    // Fails closed: judged by what the file says of itself, and moved without the store
+    // when that blocks or holds it; otherwise (or if it cannot be moved now) retried.
+    this.offline(() => this.withoutStore(s, describeFsError(err))).then(
+      (moved) => (moved ? this.movedWithoutStore(s) : this.retryLater(s, err)),
+      (e: unknown) => {
+        this.d.onError(`judging ${s.ref.path} without the database`, e);
+        this.retryLater(s, err);
+      },
+    );
+  }
+
+  private retryLater(s: PathState, err: unknown): void {
+    if (this.closed) return this.done(s);
     const prev = this.storeFaults.get(s.ref.path);
     const attempts = (prev?.attempts ?? 0) + 1;
     const delay = Math.min(ACT_RETRY_MAX_MS, 1000 * 2 ** Math.min(20, attempts - 1));
     this.storeFaults.set(s.ref.path, { attempts, reason: describeFsError(err), nextTryAt: this.d.clock.now() + delay });
     this.schedule(s, delay);
     this.checkIdle();
+  }
+
+  /** Judgments without the store run a few at a time (a burst during an outage must not hash everything at once). */
+  private offline<T>(job: () => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      this.offlineRunning++;
+      try {
+        return await job();
+      } finally {
+        this.offlineRunning--;
+        this.offlineWaiting.shift()?.();
+      }
+    };
+    if (this.offlineRunning < MOVERS) return run();
+    return new Promise<void>((r) => this.offlineWaiting.push(r)).then(run);
+  }
+
+  /**
+   * The store refused: look at the file, hash and read it again without the store, and
+   * decide on its own labels (judgeWithoutStore). True when it was moved to quarantine.
+   * An unchanged file this found allowed is not read again at each retry.
+   */
+  private async withoutStore(s: PathState, storeError: string): Promise<boolean> {
+    const st = await lstat(fsPath(s.ref), { bigint: true }).catch(() => null);
+    if (!st?.isFile() || st.size === 0n) return false; // gone, or not a file: the normal retry says what it is
+    const before = this.offlineAllowed.get(s.ref.path);
+    if (before && sameStat(before, statKey(st))) return false;
+    const h = await hashOne(s.ref);
+    if (!h.ok) return false;
+    const key = h.result.stat;
+    const [meta] = await this.d.reader.readMany([{ path: s.ref.path, raw: s.ref.raw, size: key.size }]);
+    const stable = this.stable({ ref: s.ref, key, hash: h.result, known: undefined });
+    const { decision, evidence } = judgeWithoutStore({ metadata: meta, folderEvidence: this.folders(s.ref), stable, unnamed: s.ref.raw !== undefined }, this.policy);
+    if (decision.action !== "block" && decision.action !== "hold") {
+      if (stable) this.offlineAllowed.set(s.ref.path, key);
+      return false;
+    }
+    return this.d.quarantine.quarantineWithoutStore(
+      {
+        path: s.ref.path,
+        raw: s.ref.raw,
+        kind: decision.action === "block" ? "blocked" : "held",
+        reason: decision.reason,
+        evidence: evidence.filter((e) => e.signal !== "info"),
+        sha256: h.result.sha256,
+        assetId: null,
+        dev: key.dev,
+        ino: key.ino,
+      },
+      storeError,
+    );
+  }
+
+  private movedWithoutStore(s: PathState): void {
+    this.storeFaults.delete(s.ref.path);
+    this.offlineAllowed.delete(s.ref.path);
+    this.d.onMoved?.();
+    this.done(s);
   }
 
   /** What the gate is retrying because its move could not start, for `prov status`. */

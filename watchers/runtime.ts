@@ -15,7 +15,7 @@ import { errnoCode } from "../src/errors.js";
 import { fsTypeOf, isNetworkFsType } from "../src/adapters/fs/fsinfo.js";
 import { log } from "../src/log.js";
 import { exists } from "../src/adapters/fs/move.js";
-import { Quarantine } from "../src/app/quarantine.js";
+import { Quarantine, removeSideHeartbeat, writeSideHeartbeat } from "../src/app/quarantine.js";
 import { ignoreMatcher, walk, walkBatches } from "../src/adapters/fs/walk.js";
 import { lstat } from "node:fs/promises";
 import { statKey } from "../src/adapters/fs/hash.js";
@@ -122,7 +122,7 @@ export class WatchRuntime {
     const matcher = folderMatcher(config.folderRules);
     const stableMs = config.gate.stableSeconds * 1000;
     // Every move starts only while the lease is ours (proved again after a pause).
-    this.quarantine = new Quarantine(store, config.roots.quarantine ?? "", version, stableMs, clock, (tx) => this.lease.guard(tx));
+    this.quarantine = new Quarantine(store, config.roots.quarantine ?? "", version, stableMs, clock, (tx) => this.lease.guard(tx), () => this.lease.lost);
     const fingerprint = fingerprintOptions(config.fingerprint, config.budgets.decodeSeconds);
     const matching = config.fingerprint.enabled ? matchingOf(config.fingerprint) : undefined;
     this.gate = new DeliverablesGate({
@@ -550,6 +550,14 @@ export class WatchRuntime {
     if (this.retrying) return;
     this.retrying = true;
     try {
+      // Moves made while the store refused writes are recorded as soon as it takes them.
+      if (this.quarantine.journalPending) {
+        const imported = await this.quarantine.importJournal().catch((err: unknown) => {
+          if (!(err instanceof StoreError)) throw err;
+          return 0; // still refused: kept for the next tick
+        });
+        if (imported > 0) void this.settleMoved().catch((err: unknown) => this.logError("verifying quarantined files", err));
+      }
       const rows = await this.store.quarantine.faulted();
       const cache = new Map<string, Promise<unknown>>();
       const live = new Set<number>();
@@ -723,8 +731,36 @@ export class WatchRuntime {
     if (gone) return this.logError("the database", new StoreError(`${gone}; stopping (restore it, or start over with prov watch --new-database)`, { cause: { code: "SQLITE_READONLY_DBMOVED" } }));
     // After a pause the lease is proved before anything is re-judged.
     await this.lease.guard();
-    if (this.ready) await this.rejudgeChanged();
-    await this.lease.beat(this.ready, await this.status());
+    try {
+      if (this.ready) await this.rejudgeChanged();
+      await this.lease.beat(this.ready, await this.status());
+      if (this.sideHeartbeat && this.config.roots.quarantine) {
+        await removeSideHeartbeat(this.config.roots.quarantine);
+        this.sideHeartbeat = false;
+        log.info("the database takes writes again");
+      }
+    } catch (err) {
+      // A database that refuses writes cannot carry the heartbeat: `prov status` reads it
+      // from the quarantine instead, with the reason (the gate goes on, failing closed).
+      if (err instanceof StoreError) await this.heartbeatWithoutStore(err).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** A heartbeat was written to the quarantine because the database refused it. */
+  private sideHeartbeat = false;
+
+  private async heartbeatWithoutStore(err: StoreError): Promise<void> {
+    if (!this.config.roots.quarantine) return;
+    this.sideHeartbeat = true;
+    await writeSideHeartbeat(this.config.roots.quarantine, {
+      pid: process.pid,
+      host: hostname(),
+      at: this.clock.iso(),
+      ready: this.ready,
+      storeError: errorMessage(err),
+      gateFaults: this.gate.faults(),
+    });
   }
 
   /**

@@ -74,6 +74,24 @@ export async function judgeUnrecorded(
   return { decision, evidence };
 }
 
+/**
+ * The store cannot be used (a read-only, full or failing database): the gate fails closed
+ * on what the file says of itself. Its own labels and the folder rules decide; what the
+ * store knows (its content, approvals, look-alikes) is not available, so a GenAI label
+ * blocks even content approved in writing (release it once the store is back), and a
+ * complete file whose labels could not be read is held.
+ */
+export function judgeWithoutStore(
+  f: { metadata: MetadataResult | undefined; folderEvidence: readonly Evidence[]; stable: boolean; unnamed: boolean },
+  policy: JudgePolicy,
+): { decision: GateDecision; evidence: Evidence[] } {
+  const md = f.metadata?.ok ? f.metadata.metadata : null;
+  const evidence = [...(md ? evidenceFromTags(md.tags) : []), ...f.folderEvidence];
+  const readError = md ? null : f.metadata && !f.metadata.ok ? f.metadata.reason : "its labels could not be read";
+  const decision = decide({ ...NOTHING, own: { origin: classify(evidence).origin, evidence }, readError, stable: f.stable, unnamed: f.unnamed, unknownPolicy: policy.unknownPolicy });
+  return { decision, evidence };
+}
+
 /** What judging needs besides the store: ExifTool, to read the labels of a container's members. */
 export interface JudgeDeps {
   store: Pick<Repos, "quarantine" | "fingerprints" | "locations" | "assets">;

@@ -5,7 +5,8 @@
 // written to another filesystem is made unreadable where it is, and moved once complete.
 
 import { constants } from "node:fs";
-import { chmod, copyFile, link, lstat, open, readdir, rm, statfs, unlink } from "node:fs/promises";
+import { chmod, copyFile, link, lstat, open, readdir, readFile, rename, rm, statfs, unlink } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import path from "node:path";
 import type { Evidence } from "../domain/types.js";
@@ -36,7 +37,7 @@ export interface QuarantineRequest {
 }
 
 /** Keep names within 255 bytes after the "<id>-" prefix, extension kept. */
-export function quarantineName(id: number, original: string): string {
+export function quarantineName(id: number | string, original: string): string {
   const prefix = `${id}-`;
   const base = path.basename(original);
   const max = 255 - Buffer.byteLength(prefix) - Buffer.byteLength(".partial");
@@ -67,6 +68,75 @@ export function retryDelayMs(attempts: number): number {
   return Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.min(20, Math.max(0, attempts - 1)));
 }
 
+/**
+ * Moves made while the store refused writes (a read-only, full or failing database): each
+ * is an entry in this folder of the quarantine, written durably before its move (the
+ * intent) and again after it (the receipt), and recorded in the store once it takes
+ * writes again (`importJournal`). Not a name the gate or a receipt reader ever uses.
+ */
+export const JOURNAL_DIR = ".prov-journal";
+
+/** One move the store could not record: what a quarantine row would hold. */
+export interface JournalEntry {
+  journal: "prov quarantine without the database";
+  state: "planned" | "moved";
+  kind: QuarantineRequest["kind"];
+  original_path: string;
+  original_path_bytes_hex: string | null;
+  quarantine_path: string;
+  sha256: string | null;
+  dev: string | null;
+  ino: string | null;
+  reason: string;
+  evidence: readonly Evidence[];
+  planned_at: string;
+  moved_at: string | null;
+  /** Why the store was not used: its error. */
+  store_error: string;
+  host: string;
+  prov_version: string;
+}
+
+/** The watcher's heartbeat while its store refuses writes (read by `prov status`). */
+export interface SideHeartbeat {
+  pid: number;
+  host: string;
+  at: string;
+  ready: boolean;
+  storeError: string;
+  gateFaults: Array<{ path: string; reason: string; attempts: number; nextTryAt: string }>;
+}
+
+const SIDE_HEARTBEAT = "heartbeat.json";
+
+export async function writeSideHeartbeat(quarantineRoot: string, hb: SideHeartbeat): Promise<void> {
+  const dir = path.join(quarantineRoot, JOURNAL_DIR);
+  await ensureDir(dir);
+  await writeFileDurable(path.join(dir, SIDE_HEARTBEAT), JSON.stringify(hb, null, 2) + "\n");
+}
+
+export async function removeSideHeartbeat(quarantineRoot: string): Promise<void> {
+  await rm(path.join(quarantineRoot, JOURNAL_DIR, SIDE_HEARTBEAT), { force: true });
+}
+
+/** What a watcher whose store refused writes left in the quarantine: its last heartbeat, and the moves not yet recorded. */
+export async function readWithoutStore(quarantineRoot: string): Promise<{ heartbeat: SideHeartbeat | null; unrecorded: number }> {
+  const dir = path.join(quarantineRoot, JOURNAL_DIR);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  let heartbeat: SideHeartbeat | null = null;
+  if (names.includes(SIDE_HEARTBEAT)) {
+    try {
+      const hb = JSON.parse(await readFile(path.join(dir, SIDE_HEARTBEAT), "utf8")) as SideHeartbeat;
+      if (typeof hb.pid === "number" && typeof hb.at === "string" && typeof hb.storeError === "string") heartbeat = { ...hb, gateFaults: Array.isArray(hb.gateFaults) ? hb.gateFaults : [] };
+    } catch {
+      heartbeat = null; // half written or not ours: as if absent
+    }
+  }
+  return { heartbeat, unrecorded: names.filter((n) => JOURNAL_ENTRY.test(n)).length };
+}
+
+const JOURNAL_ENTRY = /^[0-9a-f]{12}\.json$/;
+
 /** Room a receipt needs (they are a few KiB). */
 const RECEIPT_ROOM = 64 * 1024;
 
@@ -82,7 +152,127 @@ export class Quarantine {
     private readonly quietMs = 0,
     private readonly clock: Clock = systemClock,
     private readonly guard: ActGuard = async () => undefined,
+    /** Without a store the lease cannot be proved: a move goes ahead only while it is not known to be lost. */
+    private readonly leaseLost: () => Error | null = () => null,
   ) {}
+
+  private journalDir(): string {
+    return path.join(this.root, JOURNAL_DIR);
+  }
+
+  /**
+   * The gate fails closed when its store refuses writes: a file its own labels block (or
+   * that cannot be judged) is moved all the same, with a journal entry in the quarantine
+   * as its intent and receipt, recorded in the store once it takes writes again. Returns
+   * false when the file could not be moved now (it stays, whole, and is retried).
+   */
+  async quarantineWithoutStore(req: QuarantineRequest, storeError: string): Promise<boolean> {
+    const lost = this.leaseLost();
+    if (lost) throw lost;
+    const id = randomBytes(6).toString("hex");
+    const at = this.clock.iso();
+    const dest = path.join(this.root, at.slice(0, 10), quarantineName(`offline-${id}`, req.path));
+    const entry: JournalEntry = {
+      journal: "prov quarantine without the database",
+      state: "planned",
+      kind: req.kind,
+      original_path: req.path,
+      original_path_bytes_hex: req.raw ? req.raw.toString("hex") : null,
+      quarantine_path: dest,
+      sha256: req.sha256,
+      dev: req.dev,
+      ino: req.ino,
+      reason: req.reason,
+      evidence: req.evidence,
+      planned_at: at,
+      moved_at: null,
+      store_error: storeError,
+      host: hostname(),
+      prov_version: this.version,
+    };
+    const file = path.join(this.journalDir(), `${id}.json`);
+    await ensureDir(this.journalDir());
+    await writeFileDurable(file, JSON.stringify(entry, null, 2) + "\n");
+    try {
+      await ensureDir(path.dirname(dest));
+      await safeMove(req.raw ?? req.path, dest, { dev: req.dev, ino: req.ino, sha256: req.sha256 }, "quarantine", this.quietMs);
+    } catch (err) {
+      // Not moved: the intent goes, the file stays whole where it is and is tried again.
+      await rm(file, { force: true });
+      await fsyncDir(this.journalDir()).catch(() => undefined);
+      log.warn(`cannot quarantine ${req.path} without the database: ${errorMessage(err)}`);
+      return false;
+    }
+    entry.state = "moved";
+    entry.moved_at = this.clock.iso();
+    // The move stands even if this last write fails: the import finds the file in quarantine.
+    await writeFileDurable(file, JSON.stringify(entry, null, 2) + "\n").catch((err: unknown) => log.warn(`journal entry ${file} not updated: ${errorMessage(err)}`));
+    this.journalPending = true;
+    log.warn(`quarantined without the database (${storeError}): ${req.path} → ${dest}; it is recorded once the database takes writes again`, { kind: req.kind, reason: req.reason });
+    return true;
+  }
+
+  /** Journal entries are waiting to be recorded in the store (set by a move without it, or found at start). */
+  journalPending = false;
+
+  /**
+   * Records in the store every move made without it: a row per file in quarantine (its
+   * receipt written, the move verified by the settle timer like any other), and the entry
+   * removed. An entry whose file never left deliverables is dropped (the gate judges it
+   * again). Safe to repeat: a row already recorded for the same quarantine path is not
+   * recorded twice. Throws when the store still refuses writes (entries stay).
+   */
+  async importJournal(): Promise<number> {
+    let names: string[];
+    try {
+      names = (await readdir(this.journalDir())).filter((n) => JOURNAL_ENTRY.test(n));
+    } catch {
+      names = [];
+    }
+    if (names.length === 0) {
+      this.journalPending = false;
+      return 0;
+    }
+    const recorded = new Set((await this.store.quarantine.rows()).map((r) => r.quarantine_path));
+    let imported = 0;
+    for (const n of names.sort()) {
+      const file = path.join(this.journalDir(), n);
+      let e: JournalEntry;
+      try {
+        e = JSON.parse(await readFile(file, "utf8")) as JournalEntry;
+        if (e.journal !== "prov quarantine without the database" || typeof e.quarantine_path !== "string" || typeof e.original_path !== "string") throw new Error("not a prov journal entry");
+      } catch (err) {
+        // Kept for a person to read, under a name the import skips.
+        log.error(`quarantine journal entry ${file} cannot be read (${errorMessage(err)}); renamed to ${n}.unreadable`);
+        await rename(file, `${file}.unreadable`).catch(() => undefined);
+        continue;
+      }
+      if (!recorded.has(e.quarantine_path)) {
+        const raw = e.original_path_bytes_hex ? Buffer.from(e.original_path_bytes_hex, "hex") : null;
+        const probe = { original_path: e.original_path, original_raw: raw, quarantine_path: e.quarantine_path, sha256: e.sha256 } as QuarantineRow;
+        if ((await this.inspect(probe)) === "placed") {
+          const row = await this.store.transaction(
+            (tx) =>
+              tx.quarantine.plan(
+                { kind: e.kind, original_path: e.original_path, original_raw: raw, sha256: e.sha256, asset_id: null, dev: e.dev, ino: e.ino, reason: e.reason, evidence: JSON.stringify(e.evidence), planned_at: e.planned_at },
+                () => e.quarantine_path,
+                { kind: "quarantine-planned", detail: { kind: e.kind, reason: e.reason, withoutStore: e.store_error } },
+              ),
+            { durable: true },
+          );
+          await this.complete(row, true);
+          imported++;
+          log.info(`recorded the move made without the database: ${e.original_path} → ${e.quarantine_path}`, { quarantine_id: row.id });
+        } else {
+          log.info(`journal entry for ${e.original_path} dropped: the file never reached quarantine; it is judged again`);
+        }
+      }
+      await rm(file, { force: true });
+      await fsyncDir(this.journalDir()).catch(() => undefined);
+    }
+    this.journalPending = false;
+    return imported;
+  }
 
   /** Plan, move, record. A move that cannot complete leaves the row 'stuck' for retry; it is never reported as moved. */
   async quarantine(req: QuarantineRequest): Promise<QuarantineRow> {
@@ -359,6 +549,7 @@ export class Quarantine {
 
   /** At start-up: finish or roll back every move a crash interrupted. */
   async recover(): Promise<void> {
+    await this.importJournal();
     for (const row of await this.store.quarantine.rows(["planned", "stuck"])) {
       try {
         await this.finish(row);

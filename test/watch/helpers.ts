@@ -134,7 +134,10 @@ export function contentIndex(dir: string): Map<string, string[]> {
   const visit = (d: string): void => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
-      if (e.isDirectory()) visit(p);
+      // prov's journal of moves made while its database refused writes (src/app/quarantine.ts).
+      if (e.isDirectory()) {
+        if (!(d === dir && e.name === ".prov-journal")) visit(p);
+      }
       else if (e.isFile()) {
         if (e.name.endsWith(".receipt.json") || /\.receipt\.json\.tmp-\d+$/.test(e.name) || /^\.\d+\.receipt\.json\.\d+\.[0-9a-f]+\.tmp$/.test(e.name)) continue;
         // prov's marker of which database keeps a quarantine (src/app/store-marker.ts).

@@ -246,7 +246,7 @@ describe("quarantine faults under a running watcher", () => {
     }
   });
 
-  it.skipIf(noChattr !== null)("a database that refuses writes (chattr +i): the watcher lives, the file stays and is retried with backoff, and moved once the database takes writes again", async () => {
+  it.skipIf(noChattr !== null)("a database that refuses writes (chattr +i): the watcher lives and fails closed (GenAI moved out on its own labels, with a journal entry), status says so, and the moves are recorded once the database takes writes again", async () => {
     const sb = await Sandbox.create({ mode: "events", noWorking: true });
     const dbFiles = [sb.dbFile, `${sb.dbFile}-wal`];
     let immutable = false;
@@ -256,22 +256,48 @@ describe("quarantine faults under a running watcher", () => {
       execFileSync("chattr", ["+i", ...dbFilesNow]);
       immutable = true;
       const gen = dropQuiet(sb, "gen.png", uniqueGenaiPng("qf-db"));
-      // What the product reports while its database refuses writes: the log (status reads a heartbeat it cannot write).
+      const plain = dropQuiet(sb, "plain.png", uniquePlainPng("qf-db-plain"));
+      const journal = path.join(sb.q, ".prov-journal");
+      const entries = (): string[] => (fs.existsSync(journal) ? fs.readdirSync(journal).filter((n) => /^[0-9a-f]{12}\.json$/.test(n)) : []);
+      // Without its database the gate still blocks by the file's own label: out of
+      // deliverables, into quarantine, with a journal entry as its intent and receipt.
       await waitFor(
         () => {
           if (!w.alive) throw new Error(`prov watch died: ${JSON.stringify(w.exitInfo)}\n${w.stderr.slice(-4000)}`);
-          return w.logs().some((l) => l.level === "error" && l.msg.includes(gen.file) && /disk I\/O error|readonly|read-only/i.test(l.msg));
+          return !lexists(gen.file) && entries().some((n) => JSON.parse(fs.readFileSync(path.join(journal, n), "utf8")).state === "moved");
         },
-        () => `the watcher to log that it cannot record or move ${gen.file}; log:\n${w.stderr.slice(-3000)}`,
+        () => `the GenAI file to be moved without the database; log:\n${w.stderr.slice(-3000)}`,
       );
-      expect(sha256(gen.file)).toBe(gen.sha);
+      const entry = JSON.parse(fs.readFileSync(path.join(journal, entries()[0]!), "utf8")) as { original_path: string; quarantine_path: string; sha256: string; kind: string; store_error: string };
+      expect(entry).toMatchObject({ original_path: gen.file, sha256: gen.sha, kind: "blocked" });
+      expect(entry.store_error).toMatch(/read-?only|readonly|I\/O/i);
+      expect(sha256(entry.quarantine_path)).toBe(gen.sha);
+      expect(w.logs().some((l) => l.level === "warn" && l.msg.includes("quarantined without the database") && l.msg.includes(gen.file))).toBe(true);
+      // `prov status` says the watcher runs and that its database refuses writes (its heartbeat is in the quarantine).
+      const st = await waitFor(
+        async () => {
+          const r = await sb.cli(["status"]);
+          return /watcher: running .*DATABASE REFUSES WRITES/.test(r.stdout) ? r : null;
+        },
+        "prov status to say the watcher runs while its database refuses writes",
+      );
+      expect(st.stdout).toMatch(/1 move\(s\) made without the database/);
+      // The clean file stays; the database has no row for either yet.
+      expect(sha256(plain.file)).toBe(plain.sha);
+      expect(sb.db.quarantineRows()).toHaveLength(0);
+
       execFileSync("chattr", ["-i", ...dbFilesNow]);
       immutable = false;
-      // Retried on the gate's backoff (1 s, 2 s, 4 s, ...), not at the next reconcile (900 s).
-      const row = await waitBlocked(sb, gen.file, gen.sha, 90_000);
-      expect(lexists(gen.file)).toBe(false);
+      // Recorded as soon as the database takes writes (the retry tick), not at the next start.
+      const row = await waitFor(() => sb.db.quarantineRows().find((r) => r.original_path === gen.file && r.state === "moved"), "the move made without the database to be recorded", 90_000);
+      expect(row.quarantine_path).toBe(entry.quarantine_path);
       expect(sha256(row.quarantine_path)).toBe(gen.sha);
+      expect(fs.existsSync(path.join(path.dirname(row.quarantine_path), `${row.id}.receipt.json`))).toBe(true);
+      await waitFor(() => entries().length === 0, "the journal entry to be removed once recorded");
       expect(sb.db.quarantineRows().filter((r) => r.original_path === gen.file)).toHaveLength(1);
+      await sb.waitIdle(w);
+      expect(sha256(plain.file)).toBe(plain.sha);
+      expectQuarantineConsistent(sb);
       await waitFor(async () => (await status(sb)).stuck.length === 0, "prov status to list nothing stuck");
       expect(w.alive).toBe(true);
     } finally {

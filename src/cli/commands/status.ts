@@ -3,6 +3,7 @@ import type { Context } from "../context.js";
 import { ExitCode } from "../exit.js";
 import { printJson, println, showPath } from "../output.js";
 import { holderName, liveWatcher, pidAlive, STALE_MS } from "../../../watchers/lock.js";
+import { readWithoutStore } from "../../app/quarantine.js";
 
 export async function statusCommand(ctx: Context): Promise<number> {
   const config = ctx.config();
@@ -13,8 +14,16 @@ export async function statusCommand(ctx: Context): Promise<number> {
   /** Not stopped, but its heartbeat is older than STALE_MS: paused, hung or killed; another watcher may take its lease over. */
   const stale = row !== undefined && !row.stopped_at && live === null;
   const q = await store.quarantine.counts();
+  // A watcher whose database refuses writes keeps its heartbeat in the quarantine.
+  const side = config.roots.quarantine ? await readWithoutStore(config.roots.quarantine) : { heartbeat: null, unrecorded: 0 };
+  const hb = side.heartbeat;
+  const sideLive = live === null && hb !== null && Date.now() - Date.parse(hb.at) < STALE_MS && (hb.host !== hostname() || pidAlive(hb.pid)) ? hb : null;
   const out = {
-    running: live !== null,
+    running: live !== null || sideLive !== null,
+    /** The running watcher cannot write its database (read-only, full, failing): it gates on each file's own labels and keeps what it moves in the quarantine's journal. */
+    databaseRefusesWrites: sideLive ? { since: sideLive.at, error: sideLive.storeError } : null,
+    /** Moves made without the database, recorded in it once it takes writes again. */
+    movedWithoutDatabase: side.unrecorded,
     ready: live !== null && row?.ready === 1,
     /** Every root walked and compared with the database since the watcher started (watching starts before that). */
     reconciled: live !== null && state["reconciled"] === true,
@@ -57,7 +66,7 @@ export async function statusCommand(ctx: Context): Promise<number> {
         attempts: r.attempts,
         nextTryAt: r.next_try_at,
       })),
-      ...((state["gateFaults"] as Array<{ path: string; reason: string; attempts: number; nextTryAt: string }> | undefined) ?? []).map((f) => ({
+      ...((sideLive?.gateFaults ?? (state["gateFaults"] as Array<{ path: string; reason: string; attempts: number; nextTryAt: string }> | undefined)) ?? []).map((f) => ({
         id: null,
         path: f.path,
         kind: null,
@@ -76,7 +85,11 @@ export async function statusCommand(ctx: Context): Promise<number> {
     printJson(out);
     return ExitCode.ok;
   }
-  if (!row) println("watcher: never started on this database");
+  if (sideLive)
+    println(
+      `watcher: running (pid ${sideLive.pid} on ${sideLive.host}), but its DATABASE REFUSES WRITES (${sideLive.storeError}; last heartbeat in the quarantine ${sideLive.at}): it gates each file on its own labels and holds what it cannot judge; ${side.unrecorded} move(s) made without the database are recorded once it takes writes again`,
+    );
+  else if (!row) println("watcher: never started on this database");
   else if (!live && stale && row.host === hostname() && pidAlive(row.pid))
     println(`watcher: not responding (${holderName(row)}, last heartbeat ${row.heartbeat_at}, over ${STALE_MS / 1000} s ago): its lease may be taken over by another prov watch`);
   else if (!live) println(`watcher: not running (last heartbeat ${row.heartbeat_at}${row.stopped_at ? `, stopped ${row.stopped_at}` : ", did not stop cleanly"})`);
@@ -92,6 +105,7 @@ export async function statusCommand(ctx: Context): Promise<number> {
   }
   if (out.queue) println(`queue: ${JSON.stringify(out.queue)}`);
   println(`blocked ${out.counts.blocked}, held ${out.counts.held}, blocked but still present ${out.counts.blockedStillPresent}, released ${out.counts.released}, recorded assets ${out.counts.recorded}`);
+  if (side.unrecorded > 0 && !sideLive) println(`${side.unrecorded} move(s) made while the database refused writes are in the quarantine's journal; the next prov watch records them`);
   for (const s of out.stuck) {
     const what = s.stillPresent ? "still present" : "receipt pending";
     println(`  ${what} (${s.id !== null ? `#${s.id}, ` : ""}${s.attempts} attempts, next try ${s.nextTryAt ?? "now"}): ${showPath(s.path)}: ${s.reason ?? s.fault ?? ""}`);

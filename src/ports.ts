@@ -420,7 +420,8 @@ export interface QuarantineRepo {
     event?: EventInput,
   ): Promise<QuarantineRow>;
   /** The quarantined bytes were hashed: what they are, and how they are judged now. */
-  settle(id: number, f: { sha256: string; assetId: number | null; kind: QuarantineRow["kind"]; reason: string; evidence: string | null; at: string }): Promise<void>;
+  /** `sha256` null: a symbolic link (its target is in the receipt; links are never followed). */
+  settle(id: number, f: { sha256: string | null; assetId: number | null; kind: QuarantineRow["kind"]; reason: string; evidence: string | null; at: string }): Promise<void>;
   setHeldMode(id: number, mode: number | null): Promise<void>;
   markReleased(id: number, f: { to: string; by: string; note: string | null; forced: boolean; at: string }): Promise<void>;
 }

@@ -724,8 +724,8 @@ export class SqliteDb {
 
   /** A file blocked while still being written: its final content, once it settled in quarantine. */
   /** The quarantined bytes were hashed: what they are, and how the gate judges them now. */
-  settleQuarantine(id: number, f: { sha256: string; assetId: number | null; kind: QuarantineRow["kind"]; reason: string; evidence: string | null; at: string }): void {
-    this.q("UPDATE quarantine SET sha256 = ?, asset_id = coalesce(?, asset_id), kind = ?, reason = ?, evidence = coalesce(?, evidence), verified_at = ? WHERE id = ?").run(
+  settleQuarantine(id: number, f: { sha256: string | null; assetId: number | null; kind: QuarantineRow["kind"]; reason: string; evidence: string | null; at: string }): void {
+    this.q("UPDATE quarantine SET sha256 = coalesce(?, sha256), asset_id = coalesce(?, asset_id), kind = ?, reason = ?, evidence = coalesce(?, evidence), verified_at = ? WHERE id = ?").run(
       f.sha256,
       f.assetId,
       f.kind,

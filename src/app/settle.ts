@@ -4,7 +4,7 @@
 // content), fingerprinted (so a resized, label-free copy delivered next is recognised), and
 // judged again. Content that turns out to be allowed is put back where it was.
 
-import { lstat } from "node:fs/promises";
+import { lstat, readlink } from "node:fs/promises";
 import type { FolderMatcher } from "../domain/folders.js";
 import { mtimeMs, sameStat } from "../domain/identity.js";
 import { statKey } from "../adapters/fs/hash.js";
@@ -32,6 +32,20 @@ export type Settled = "verified" | "judged-again" | "put-back" | "later";
 export async function settle(d: SettleDeps, row: QuarantineRow): Promise<Settled> {
   const { store } = d;
   const file = row.quarantine_path;
+  // A symbolic link is quarantined as a link (never followed): verified by being there, a link still.
+  const link = await lstat(file).then((s) => (s.isSymbolicLink() ? readlink(file) : null), () => null);
+  if (link !== null) {
+    const at = d.clock.iso();
+    await d.quarantine.writeReceipt({ ...row, verified_at: at }, row.moved_at ?? at, { verified_at: at, symbolic_link_to: link });
+    await store.transaction(
+      async (tx) => {
+        await tx.quarantine.settle(row.id, { sha256: null, assetId: null, kind: row.kind, reason: row.reason, evidence: null, at });
+        await tx.events.add("quarantine-settled", at, { assetId: null, path: row.original_path, detail: { quarantine_id: row.id, symbolicLinkTo: link } });
+      },
+      { durable: true },
+    );
+    return "verified";
+  }
   const h = await hashOne({ path: file });
   if (!h.ok || h.result.changedWhileReading || d.clock.now() - mtimeMs(h.result.stat) < d.stableMs) return "later";
   const known = await store.assets.bySha(h.result.sha256);

@@ -190,6 +190,9 @@ describe.each(MODES)("ways into deliverables (%s)", (mode) => {
       const receipt = receiptOf(row);
       expect(receipt).toMatchObject({ original_path: link, quarantine_path: row.quarantine_path, sha256: null });
       expect(receipt.reason).toMatch(/symbolic link/);
+      // Verified as a link (never followed), not retried as a file that cannot be hashed.
+      const verified = await waitFor(() => sb.db.quarantineRows().find((r) => r.id === row.id && r.verified_at !== null), `the quarantined link ${name} to be verified`);
+      expect(receiptOf(verified)).toMatchObject({ symbolic_link_to: target, sha256: null });
     }
     // The targets were never moved, copied into quarantine, or changed.
     expect(sha256(targets["to-genai.png"])).toBe(sha256(g));

@@ -236,6 +236,7 @@ export interface QRow {
   evidence: string | null;
   state: "planned" | "moved" | "stuck" | "rolled-back" | "released";
   error: string | null;
+  verified_at: string | null;
 }
 
 export interface EventRow {

@@ -21,13 +21,17 @@ export interface MountView {
   points: ReadonlySet<string>;
 }
 
+/** The mount table, read once for the roots asking at the same moment (each heartbeat asks for every root). */
+let reading: Promise<string> | null = null;
+function mountTable(): Promise<string> {
+  reading ??= readFile("/proc/mounts", "utf8")
+    .catch(() => "") // Not Linux: st_dev alone still tells a remount apart.
+    .finally(() => (reading = null));
+  return reading;
+}
+
 export async function viewMount(root: string): Promise<MountView> {
-  let text = "";
-  try {
-    text = await readFile("/proc/mounts", "utf8");
-  } catch {
-    // Not Linux: st_dev alone still tells a remount apart.
-  }
+  const text = await mountTable();
   const mounts = parseMounts(text);
   const points = new Set(mounts.map((m) => m.mountPoint));
   try {

@@ -9,26 +9,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { missingFacility } from "./facilities.js";
 import { disposeAll, expectBlocked, expectNoErrors, genaiPng, MODES, plateJpg, Sandbox, sha256, waitFor, write } from "./helpers.js";
 
 afterAll(disposeAll);
 
-/** Can this process mount a tmpfs? (root in a machine or container that allows it) */
-function canMount(): string | null {
-  if (process.getuid?.() !== 0) return "needs root (mount)";
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "prov-mount-probe-"));
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", dir], { stdio: "pipe" });
-    execFileSync("umount", [dir], { stdio: "pipe" });
-    return null;
-  } catch (err) {
-    return `mount(8) is not allowed here: ${(err as Error).message.split("\n")[0]}`;
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-const cannot = canMount();
+const cannot = missingFacility("tmpfs");
 if (cannot) console.warn(`test/watch/mounts.test.ts skipped: ${cannot}`);
 
 interface RootStatus {

@@ -30,6 +30,7 @@ import {
   type Watcher,
   write,
 } from "./helpers.js";
+import { missingFacility, sh } from "./facilities.js";
 
 afterAll(disposeAll);
 
@@ -51,44 +52,9 @@ interface Status {
   stuck: StuckEntry[];
 }
 
-function sh(cmd: string, args: string[]): { ok: boolean; out: string } {
-  try {
-    return { ok: true, out: execFileSync(cmd, args, { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" }) };
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    return { ok: false, out: e.stderr || e.message };
-  }
-}
-
-/** Why a facility cannot be used here (null: it can), found by trying it once in a scratch folder. */
-function missing(what: "bind-ro" | "tmpfs" | "chattr"): string | null {
-  if (process.getuid?.() !== 0) return `${what}: the tests are not running as root`;
-  const dir = fs.mkdtempSync(path.join("/tmp", "prov-facility-"));
-  try {
-    if (what === "bind-ro") {
-      const a = sh("mount", ["--bind", dir, dir]);
-      if (!a.ok) return `cannot bind-mount (${a.out.trim()})`;
-      const b = sh("mount", ["-o", "remount,ro,bind", dir]);
-      sh("umount", [dir]);
-      return b.ok ? null : `cannot remount a bind mount read-only (${b.out.trim()})`;
-    }
-    if (what === "tmpfs") {
-      const a = sh("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", dir]);
-      if (a.ok) sh("umount", [dir]);
-      return a.ok ? null : `cannot mount a tmpfs (${a.out.trim()})`;
-    }
-    const a = sh("chattr", ["+a", dir]);
-    if (!a.ok) return `chattr +a does not work on /tmp (${sh("findmnt", ["-no", "FSTYPE", "-T", "/tmp"]).out.trim() || "unknown filesystem"}: ${a.out.trim()})`;
-    sh("chattr", ["-a", dir]);
-    return null;
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-const noBind = missing("bind-ro");
-const noTmpfs = missing("tmpfs");
-const noChattr = missing("chattr");
+const noBind = missingFacility("bind-ro");
+const noTmpfs = missingFacility("tmpfs");
+const noChattr = missingFacility("chattr");
 for (const [name, why] of [["read-only quarantine", noBind], ["full quarantine", noTmpfs], ["append-only deliverables", noChattr]] as const) {
   if (why) console.warn(`quarantine-faults: the ${name} case is skipped: ${why}`);
 }
@@ -264,7 +230,8 @@ describe("quarantine faults under a running watcher", () => {
       await waitFor(
         () => {
           if (!w.alive) throw new Error(`prov watch died: ${JSON.stringify(w.exitInfo)}\n${w.stderr.slice(-4000)}`);
-          return !lexists(gen.file) && entries().some((n) => JSON.parse(fs.readFileSync(path.join(journal, n), "utf8")).state === "moved");
+          const said = w.logs().some((l) => l.level === "warn" && l.msg.includes("quarantined without the database") && l.msg.includes(gen.file));
+          return said && !lexists(gen.file) && entries().some((n) => JSON.parse(fs.readFileSync(path.join(journal, n), "utf8")).state === "moved");
         },
         () => `the GenAI file to be moved without the database; log:\n${w.stderr.slice(-3000)}`,
       );
@@ -272,7 +239,6 @@ describe("quarantine faults under a running watcher", () => {
       expect(entry).toMatchObject({ original_path: gen.file, sha256: gen.sha, kind: "blocked" });
       expect(entry.store_error).toMatch(/read-?only|readonly|I\/O/i);
       expect(sha256(entry.quarantine_path)).toBe(gen.sha);
-      expect(w.logs().some((l) => l.level === "warn" && l.msg.includes("quarantined without the database") && l.msg.includes(gen.file))).toBe(true);
       // `prov status` says the watcher runs and that its database refuses writes (its heartbeat is in the quarantine).
       const st = await waitFor(
         async () => {

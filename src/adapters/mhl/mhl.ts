@@ -94,7 +94,7 @@ interface History {
   ignore: string[] | null;
 }
 
-const GENERATION_NAME = /^(\d{4,})(?:_(.+))?\.mhl$/;
+export const GENERATION_NAME = /^(\d{4,})(?:_(.+))?\.mhl$/;
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);

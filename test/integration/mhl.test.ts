@@ -491,3 +491,19 @@ describe("prov mhl verify on hand-made histories", () => {
     await expect(checkMhl(path.join(root, "nope"), "diff")).rejects.toThrow(/nope: no such folder/);
   });
 });
+
+describe("writing on top of an edited history", () => {
+  it("a generation edited since it was written is reported by the next generation, and the chain keeps its recorded C4 ID", async () => {
+    const root = path.join(tempDir(), "Edited");
+    put(root, "a.txt", "a");
+    const g1 = await writeGeneration(root, await filesOf(root), { now: new Date("2024-01-01T00:00:00Z") });
+    const recorded = g1.c4;
+    fs.appendFileSync(g1.file, "<!-- edited -->\n");
+    const g2 = await writeGeneration(root, await filesOf(root), { now: new Date("2024-01-02T00:00:00Z") });
+    expect(g2.tampered).toEqual([1]);
+    expect(readChain(fs.readFileSync(g2.chain, "utf8"))[0]!.c4).toBe(recorded);
+    const r = await checkMhl(root, "verify");
+    expect(r.history.map((p) => [p.kind, p.generation])).toEqual([["tampered", 1]]);
+    expect(r.exitCode).toBe(16);
+  });
+});

@@ -101,6 +101,9 @@ const parser = new XMLParser({
   ignoreDeclaration: true,
   ignorePiTags: true,
   removeNSPrefix: false,
+  // No callbacks use the path of a tag; building it as a string for every tag tripled the
+  // parse time of a 5,000-file generation.
+  jPath: false,
 });
 
 /** A DOCTYPE in the prolog: MHL files have none, and refusing it rules out entity expansion. */

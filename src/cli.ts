@@ -44,6 +44,9 @@ const EXAMPLES: Record<string, readonly string[]> = {
   status: ["prov status", "prov status --json"],
   "quarantine ls": ["prov quarantine ls", "prov quarantine ls --all --json"],
   release: ['prov release 1 --by "Dana Post" --to deliverables/approved/sh010_v003.jpg'],
+  "mhl verify": ["prov mhl verify deliverables", "prov --json mhl verify deliverables"],
+  "mhl diff": ["prov mhl diff deliverables"],
+  "mhl info": ["prov mhl info deliverables", "prov -v mhl info deliverables"],
 };
 
 function examples(name: string): string {
@@ -266,6 +269,17 @@ export async function main(argv: string[]): Promise<number> {
         return (c: Context, id: string, opts: import("./cli/commands/quarantine.js").ReleaseOptions) => releaseCommand(c, id, opts, version());
       })),
   );
+
+  // ASC MHL histories (src/cli/commands/mhl.ts); exit codes are ascmhl's (11-16).
+  const mhl = command("mhl").description("check a folder against its ASC MHL history (`prov sweep --mhl` writes one)");
+  const mhlCmd = (name: "verify" | "diff" | "info", description: string, fn: "mhlVerifyCommand" | "mhlDiffCommand" | "mhlInfoCommand"): Command => {
+    const c = command(name, mhl).description(description).argument("<dir>");
+    if (name !== "info") c.option("--ignore <patterns...>", "also ignore these patterns (gitignore style)");
+    return withExamples(c.action(run(async () => (await import("./cli/commands/mhl.js"))[fn])));
+  };
+  mhlCmd("verify", "hash every file and compare with the history: changed 12, new 13, missing 15, history modified 16", "mhlVerifyCommand");
+  mhlCmd("diff", "new and missing files (and size changes) since the history, without hashing or writing", "mhlDiffCommand");
+  mhlCmd("info", "generations, creator info, hash formats and counts (-v: every file)", "mhlInfoCommand");
 
   const stop = (signal: NodeJS.Signals): void => {
     signals++;

@@ -42,6 +42,7 @@ export async function writeMhl(
   }
   for (const p of g.failed) log.warn(`ASC MHL: ${p} does not match the hash an earlier generation recorded (changed since)`);
   for (const p of g.missing) log.warn(`ASC MHL: ${p} was in an earlier generation and is gone`);
+  for (const n of g.tampered) log.warn(`ASC MHL: generation ${n} was changed after it was written (its C4 ID differs from the chain's); \`prov mhl verify ${root}\` reports it`);
   for (const n of g.rechained) log.warn(`ASC MHL: generation ${n} was not in the chain (an earlier run stopped before updating it); added`);
   return { generation: g.generation, file: g.file, chain: g.chain, failed: g.failed, missing: g.missing };
 }

@@ -22,7 +22,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { openDurable } from "../fs/durable.js";
-import { c4File, c4FromSha512 } from "./c4.js";
+import { c4FromSha512, c4id } from "./c4.js";
 import { createOneShot, DEFAULT_MHL_ALGORITHM, digestBytes, hashFileMhl, isMhlAlgorithm, MHL_ALGORITHMS, normalizeDigest, type MhlAlgorithm, type OneShot } from "./hashes.js";
 import { mergeIgnorePatterns, mhlIgnoreMatcher } from "./ignore.js";
 import { checkXmlChars, escapeAttr, escapeText, readChain, readGeneration, type ChainEntry, type HashEntry } from "./xml.js";
@@ -71,6 +71,11 @@ export interface GenerationResult {
    * writing its generation and the chain), added to the chain now.
    */
   rechained: number[];
+  /**
+   * Generations whose file no longer has the C4 ID the chain recorded (edited after they
+   * were written). The chain keeps the recorded ID, so `prov mhl verify` keeps reporting it.
+   */
+  tampered: number[];
   counts: Record<MhlAction, number> & { ignored: number };
 }
 
@@ -88,13 +93,13 @@ interface FileHistory {
 interface History {
   files: Map<string, FileHistory>;
   lastGeneration: number;
-  /** Generation files found in ascmhl/, by sequence number. */
-  generations: { n: number; name: string }[];
+  /** Generation files found in ascmhl/, by sequence number, with the C4 ID of their bytes. */
+  generations: { n: number; name: string; c4: string }[];
   /** The latest generation's ignore list; null when there is none. */
   ignore: string[] | null;
 }
 
-const GENERATION_NAME = /^(\d{4,})(?:_(.+))?\.mhl$/;
+export const GENERATION_NAME = /^(\d{4,})(?:_(.+))?\.mhl$/;
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -112,10 +117,10 @@ async function loadHistory(mhlDir: string): Promise<History> {
   } catch (e) {
     if (!isCode(e, "ENOENT")) throw e;
   }
-  const gens: { n: number; name: string }[] = [];
+  const gens: { n: number; name: string; c4: string }[] = [];
   for (const d of entries) {
     const m = d.isFile() ? GENERATION_NAME.exec(d.name) : null;
-    if (m) gens.push({ n: Number(m[1]), name: d.name });
+    if (m) gens.push({ n: Number(m[1]), name: d.name, c4: "" });
   }
   gens.sort((a, b) => a.n - b.n);
 
@@ -134,7 +139,9 @@ async function loadHistory(mhlDir: string): Promise<History> {
       }
     };
     try {
-      ignore = readGeneration(await fs.readFile(file, "utf8"), fold).ignore;
+      const bytes = await fs.readFile(file);
+      g.c4 = c4id(bytes);
+      ignore = readGeneration(bytes.toString("utf8"), fold).ignore;
     } catch (e) {
       throw new Error(`ascmhl: cannot read generation file ${file}: ${message(e)}`);
     }
@@ -483,7 +490,7 @@ export async function writeGeneration(
   const chained = new Set(chain.map((e) => e.sequence));
   const orphans: ChainEntry[] = [];
   for (const g of history.generations) {
-    if (!chained.has(g.n)) orphans.push({ sequence: g.n, path: g.name, c4: await c4File(path.join(mhlDir, g.name)) });
+    if (!chained.has(g.n)) orphans.push({ sequence: g.n, path: g.name, c4: g.c4 });
   }
   const entries = [...chain, ...orphans, { sequence: generation, path: fileName, c4 }].sort((a, b) => a.sequence - b.sequence);
   await writeAtomic(chainFile, [chainXml(entries)], false);
@@ -491,6 +498,7 @@ export async function writeGeneration(
   return {
     generation, file: genFile, chain: chainFile, c4, failed: failed.sort(byCodePoint), missing: missing.sort(byCodePoint), counts,
     rechained: orphans.map((o) => o.sequence),
+    tampered: history.generations.filter((g) => chain.some((c) => c.sequence === g.n && c.path === g.name && c.c4 !== g.c4)).map((g) => g.n),
   };
 }
 

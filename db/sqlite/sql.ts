@@ -471,6 +471,7 @@ export class SqliteDb {
    * commit and rollback, since another process may write next.
    */
   private chainHead: ChainHead | null = null;
+  private readonly insertSql = new Map<string, string>();
 
   /**
    * Insert an event or approval with its link to the row before it, in the caller's
@@ -481,11 +482,17 @@ export class SqliteDb {
    */
   private insertChained(table: ChainTable, values: Record<string, ChainValue>): number {
     const cols = Object.keys(values);
-    const sql = `INSERT INTO ${table} (${cols.join(", ")}, ${CHAIN_COLUMNS.join(", ")}) VALUES (${cols.map(() => "?").join(", ")}, ?, ?, ?, ?)`;
+    const key = `${table}(${cols.join(",")})`;
+    let sql = this.insertSql.get(key);
+    if (sql === undefined) {
+      sql = `INSERT INTO ${table} (${cols.join(", ")}, ${CHAIN_COLUMNS.join(", ")}) VALUES (${cols.map(() => "?").join(", ")}, ?, ?, ?, ?)`;
+      this.insertSql.set(key, sql);
+    }
+    const stmt = this.q(sql);
     const run = (): number => {
       const head = this.chainHead ?? this.readChainHead();
       const link = nextLink(head, table, values);
-      const info = this.q(sql).run(...cols.map((c) => values[c] ?? null), link.seq, link.prev, link.hash, link.fields);
+      const info = stmt.run(...cols.map((c) => values[c] ?? null), link.seq, link.prev, link.hash, link.fields);
       this.chainHead = { seq: link.seq, hash: link.hash };
       return Number(info.lastInsertRowid);
     };

@@ -8,8 +8,8 @@
 // [[column, value], ...]]: every column of the row but its id and the chain's own columns,
 // sorted by name, NULLs left out (so a nullable column added by a later migration leaves
 // older rows' hashes as they were). Beside the hash each row keeps a short digest per
-// column, only to say which columns of an edited row changed (the hash decides whether
-// it changed; a digest that was also altered only makes the list less precise).
+// column (FNV-1a), only to say which columns of an edited row changed (the hash decides
+// whether it changed; a digest that was also altered only makes the list less precise).
 // The first row's previous hash is the genesis hash, which binds the chain to the database
 // it was started in (its identity) and records when it began.
 
@@ -66,32 +66,50 @@ function wellFormed(s: string): string {
   return s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
 }
 
-function norm(v: ChainValue): ChainValue {
-  return typeof v === "string" ? wellFormed(v) : v;
-}
+const SURROGATE = /[\uD800-\uDFFF]/;
+const NOT_CONTENT: ReadonlySet<string> = new Set(["id", ...CHAIN_COLUMNS]);
+
+type Entries = Array<[string, ChainValue]>;
 
 /** The content columns that count: not null, sorted by name, strings as the database keeps them. */
-function entries(content: Record<string, ChainValue>): Array<[string, ChainValue]> {
-  return Object.keys(content)
-    .filter((k) => content[k] !== null && content[k] !== undefined && !(CHAIN_COLUMNS as readonly string[]).includes(k) && k !== "id")
-    .sort()
-    .map((k) => [k, norm(content[k] ?? null)]);
+function entries(content: Record<string, ChainValue>): Entries {
+  const out: Entries = [];
+  for (const k of Object.keys(content).sort()) {
+    const v = content[k];
+    if (v === null || v === undefined || NOT_CONTENT.has(k)) continue;
+    out.push([k, typeof v === "string" && SURROGATE.test(v) ? wellFormed(v) : v]);
+  }
+  return out;
 }
+
+const encode = (table: ChainTable, prev: string, e: Entries): string => JSON.stringify([CHAIN_VERSION, table, prev, e]);
 
 /** The canonical encoding of a row: what its hash is taken over. */
 export function canonicalRow(table: ChainTable, prev: string, content: Record<string, ChainValue>): string {
-  return JSON.stringify([CHAIN_VERSION, table, prev, entries(content)]);
+  return encode(table, prev, entries(content));
 }
 
 export function rowHash(table: ChainTable, prev: string, content: Record<string, ChainValue>): string {
   return sha256(canonicalRow(table, prev, content));
 }
 
-/** Per column, 8 hex digits of SHA-256 over [name, value]: "at=1a2b3c4d kind=…". */
+/**
+ * FNV-1a (32 bits) over the UTF-16 code units of a string. The column digests only say
+ * which columns changed (the SHA-256 row hash decides whether anything did), so a fast
+ * non-cryptographic hash will do: a SHA-256 per column cost more than the insert itself.
+ */
+function fnv1a(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, "0");
+}
+
+/** A number and the same digits as text digest differently (# and =). */
+const digests = (e: Entries): string => e.map(([k, v]) => `${k}=${fnv1a(`${k}${typeof v === "number" ? "#" : "="}${v}`)}`).join(" ");
+
+/** Per column, FNV-1a of "name=value" ("name#value" for a number), 8 hex digits: "at=1a2b3c4d kind=…". */
 export function fieldDigests(content: Record<string, ChainValue>): string {
-  return entries(content)
-    .map(([k, v]) => `${k}=${sha256(JSON.stringify([k, v])).slice(0, 8)}`)
-    .join(" ");
+  return digests(entries(content));
 }
 
 /** The columns whose value no longer matches its digest (added, removed or changed). */
@@ -116,7 +134,8 @@ export function genesisHash(storeId: string, startedAt: string, rowsBefore: numb
 
 /** The link of a new row after `head`. */
 export function nextLink(head: ChainHead, table: ChainTable, content: Record<string, ChainValue>): ChainLink {
-  return { seq: head.seq + 1, prev: head.hash, hash: rowHash(table, head.hash, content), fields: fieldDigests(content) };
+  const e = entries(content);
+  return { seq: head.seq + 1, prev: head.hash, hash: sha256(encode(table, head.hash, e)), fields: digests(e) };
 }
 
 /**

@@ -10,8 +10,8 @@ import { openDurable } from "../adapters/fs/durable.js";
 import { describeFsError } from "../errors.js";
 import type { Store } from "../ports.js";
 
-export const EXPORT_FORMAT = "prov-history";
-export const EXPORT_VERSION = 1;
+const EXPORT_FORMAT = "prov-history";
+const EXPORT_VERSION = 1;
 
 export interface VerifyOptions {
   /** A head hash recorded earlier (a sweep report's, an export's): it must still be in the chain. */

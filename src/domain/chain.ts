@@ -19,7 +19,6 @@ export type ChainTable = "events" | "approvals";
 export type ChainValue = string | number | null;
 
 export const CHAIN_VERSION = "prov-history-1";
-export const CHAIN_TABLES: readonly ChainTable[] = ["approvals", "events"];
 /** Columns of the chained tables that are not content: the chain's own and the row id. */
 export const CHAIN_COLUMNS = ["chain_seq", "chain_prev", "chain_hash", "chain_fields"] as const;
 

@@ -47,6 +47,8 @@ const EXAMPLES: Record<string, readonly string[]> = {
   "mhl verify": ["prov mhl verify deliverables", "prov --json mhl verify deliverables"],
   "mhl diff": ["prov mhl diff deliverables"],
   "mhl info": ["prov mhl info deliverables", "prov -v mhl info deliverables"],
+  verify: ["prov verify", "prov verify --export history.jsonl"],
+  "export-history": ["prov export-history --out history.jsonl"],
 };
 
 function examples(name: string): string {
@@ -228,6 +230,21 @@ export async function main(argv: string[]): Promise<number> {
       .argument("[file|sha256]")
       .option("--limit <n>", "most recent N events", "200")
       .action(run(async () => (await import("./cli/commands/log.js")).logCommand)),
+  );
+
+  withExamples(
+    command("verify")
+      .description("check the history chain (events and approvals): exit 0 intact, 1 broken, with the row and what changed")
+      .option("--export <file>", "verify a file written by `prov export-history` instead of the database")
+      .option("--head <sha256>", "a head hash recorded earlier (a sweep report's): it must still be in the chain")
+      .action(run(async () => (await import("./cli/commands/verify.js")).verifyCommand)),
+  );
+
+  withExamples(
+    command("export-history")
+      .description("write the history chain as JSON lines with its head hash, for an auditor")
+      .option("--out <file>", "write to this file (whole or not at all) instead of stdout")
+      .action(run(async () => (await import("./cli/commands/export-history.js")).exportHistoryCommand)),
   );
 
   let signals = 0;

@@ -3,6 +3,7 @@
 // src/adapters/exiftool.ts, decoders in src/adapters/decode/, files in src/adapters/fs/,
 // the clock below. The domain (src/domain) needs none of them.
 
+import type { ChainHead, ChainRow, Genesis } from "./domain/chain.js";
 import type { RawTags } from "./domain/evidence.js";
 import type { Evidence, Origin, Signal, Status } from "./domain/types.js";
 
@@ -440,6 +441,19 @@ export interface WatcherRepo {
   release(token: string, now: string): Promise<boolean>;
 }
 
+/**
+ * The history chain over events and approvals (src/domain/chain.ts), read-only: the store
+ * links each row as it inserts it. Outside any transaction.
+ */
+export interface HistoryRepo {
+  /** The last link: what the next row will commit to (row 0 and the genesis hash while empty). */
+  head(): Promise<ChainHead>;
+  /** When the chain began in this store; undefined if its genesis row is gone. */
+  genesis(): Promise<Genesis | undefined>;
+  /** Every row in chain order (rows outside the chain first), `visit` called synchronously per row. */
+  walk(visit: (row: ChainRow) => void): Promise<void>;
+}
+
 /** The repositories, as a transaction sees them (or the store, each call on its own). */
 export interface Repos {
   readonly assets: AssetRepo;
@@ -469,6 +483,7 @@ export interface Store extends Repos {
   readonly location: string;
   readonly dialect: "sqlite" | "postgres";
   transaction<T>(fn: (tx: Repos) => Promise<T>, opts?: TransactionOptions): Promise<T>;
+  readonly history: HistoryRepo;
   schemaVersion(): Promise<number>;
   /** The store's own identity, made once when it was created; kept next to the quarantine. */
   identity(): Promise<{ id: string; createdAt: string }>;

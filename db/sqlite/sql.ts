@@ -35,6 +35,7 @@ import { errnoCode } from "../../src/errors.js";
 import { fsTypeOf, isNetworkFsType } from "../../src/adapters/fs/fsinfo.js";
 import { chunks16, neighbours16 } from "../../src/domain/phash.js";
 import { halves, popcount } from "../../src/domain/likeness.js";
+import { CHAIN_COLUMNS, genesisHash, mergeByTime, nextLink, type ChainHead, type ChainRow, type ChainTable, type ChainValue, type Genesis } from "../../src/domain/chain.js";
 
 // db/sqlite/store.ts sits beside its migrations; dist/db/sqlite/store.js three levels below the root.
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -155,7 +156,10 @@ export class SqliteDb {
     const pending = migrations.slice(current);
     this.retryBusy(() => this.begin(true));
     try {
-      for (const m of pending) this.db.exec(m.sql);
+      for (const m of pending) {
+        this.db.exec(m.sql);
+        if (m.name === "history_chain") this.chainExisting();
+      }
       this.db.pragma(`user_version = ${latest}`);
       this.commit();
     } catch (err) {
@@ -197,15 +201,18 @@ export class SqliteDb {
    * commit is fsync'd before it returns; the setting is changed outside the transaction.
    */
   begin(durable = false): void {
+    this.chainHead = null;
     this.db.pragma(`synchronous = ${durable ? "FULL" : "NORMAL"}`);
     this.db.exec("BEGIN IMMEDIATE");
   }
 
   commit(): void {
+    this.chainHead = null;
     this.db.exec("COMMIT");
   }
 
   rollback(): void {
+    this.chainHead = null;
     if (this.db.inTransaction) this.db.exec("ROLLBACK");
   }
 
@@ -426,10 +433,17 @@ export class SqliteDb {
   }
 
   addApproval(a: Omit<ApprovalRow, "id">): number {
-    const info = this.q(
-      `INSERT INTO approvals (asset_id, action, by, ref, scope, note, doc_path, doc_sha256, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(a.asset_id, a.action, a.by, a.ref, a.scope, a.note, a.doc_path, a.doc_sha256, a.at);
-    return Number(info.lastInsertRowid);
+    return this.insertChained("approvals", {
+      asset_id: a.asset_id,
+      action: a.action,
+      by: a.by,
+      ref: a.ref,
+      scope: a.scope,
+      note: a.note,
+      doc_path: a.doc_path,
+      doc_sha256: a.doc_sha256,
+      at: a.at,
+    });
   }
 
   // ------------------------------------------------------------------ events (append-only)
@@ -439,15 +453,139 @@ export class SqliteDb {
     at: string,
     refs: { assetId?: number | null; locationId?: number | null; path?: string | null; detail?: Record<string, unknown> },
   ): number {
-    const info = this.q(`INSERT INTO events (at, kind, asset_id, location_id, path, detail) VALUES (?, ?, ?, ?, ?, ?)`).run(
+    return this.insertChained("events", {
       at,
       kind,
-      refs.assetId ?? null,
-      refs.locationId ?? null,
-      refs.path ?? null,
-      refs.detail ? JSON.stringify(refs.detail) : null,
-    );
-    return Number(info.lastInsertRowid);
+      asset_id: refs.assetId ?? null,
+      location_id: refs.locationId ?? null,
+      path: refs.path ?? null,
+      detail: refs.detail ? JSON.stringify(refs.detail) : null,
+    });
+  }
+
+  // ------------------------------------------------------------------ the history chain
+
+  /**
+   * The chain's head while this connection holds the write lock: read once per write
+   * transaction (two rowid lookups), then kept here as rows are added; forgotten at
+   * commit and rollback, since another process may write next.
+   */
+  private chainHead: ChainHead | null = null;
+  private readonly insertSql = new Map<string, string>();
+
+  /**
+   * Insert an event or approval with its link to the row before it, in the caller's
+   * transaction (under BEGIN IMMEDIATE, so no other writer can add a row in between); a
+   * crash before COMMIT leaves neither the row nor its link. The hash is taken over exactly
+   * the values inserted: every column must be given here (a column whose default is not
+   * NULL and is left out would not hash as read back).
+   */
+  private insertChained(table: ChainTable, values: Record<string, ChainValue>): number {
+    const cols = Object.keys(values);
+    const key = `${table}(${cols.join(",")})`;
+    let sql = this.insertSql.get(key);
+    if (sql === undefined) {
+      sql = `INSERT INTO ${table} (${cols.join(", ")}, ${CHAIN_COLUMNS.join(", ")}) VALUES (${cols.map(() => "?").join(", ")}, ?, ?, ?, ?)`;
+      this.insertSql.set(key, sql);
+    }
+    const stmt = this.q(sql);
+    const run = (): number => {
+      const head = this.chainHead ?? this.readChainHead();
+      const link = nextLink(head, table, values);
+      const info = stmt.run(...cols.map((c) => values[c] ?? null), link.seq, link.prev, link.hash, link.fields);
+      this.chainHead = { seq: link.seq, hash: link.hash };
+      return Number(info.lastInsertRowid);
+    };
+    if (this.db.inTransaction) return run();
+    // Outside a transaction (tools and tests on SqliteDb): one of its own, and no head kept.
+    try {
+      return this.db.transaction(run).immediate();
+    } finally {
+      this.chainHead = null;
+    }
+  }
+
+  /** The last chained row of either table (each table's rows are chained in id order), else the genesis. */
+  readChainHead(): ChainHead {
+    const row = this.q(
+      `SELECT seq, hash FROM (
+         SELECT * FROM (SELECT chain_seq AS seq, chain_hash AS hash FROM events WHERE chain_seq IS NOT NULL ORDER BY id DESC LIMIT 1)
+         UNION ALL
+         SELECT * FROM (SELECT chain_seq AS seq, chain_hash AS hash FROM approvals WHERE chain_seq IS NOT NULL ORDER BY id DESC LIMIT 1)
+       ) ORDER BY seq DESC LIMIT 1`,
+    ).get() as { seq: number; hash: string | null } | undefined;
+    if (row && row.hash !== null) return { seq: row.seq, hash: row.hash };
+    // A missing genesis (removed by hand) must not stop the gate from writing: the chain
+    // goes on from a zero hash and `prov verify` reports the genesis gone.
+    return { seq: 0, hash: this.historyGenesis()?.hash ?? "0".repeat(64) };
+  }
+
+  historyGenesis(): Genesis | undefined {
+    const g = this.q("SELECT started_at, rows_before, hash FROM history_genesis WHERE id = 1").get() as
+      | { started_at: string; rows_before: number; hash: string }
+      | undefined;
+    if (!g) return undefined;
+    const store = this.q("SELECT id FROM store_identity LIMIT 1").get() as { id: string } | undefined;
+    return { storeId: store?.id ?? "", startedAt: g.started_at, rowsBefore: g.rows_before, hash: g.hash };
+  }
+
+  /**
+   * Migration 0008: the genesis row, then the events and approvals already here, chained in
+   * the order they were written (mergeByTime). Runs inside the migration's transaction.
+   */
+  private chainExisting(): void {
+    const store = this.q("SELECT id FROM store_identity LIMIT 1").get() as { id: string } | undefined;
+    const storeId = store?.id ?? "";
+    const rows = (table: ChainTable): Array<Record<string, ChainValue> & { id: number; at: string }> =>
+      this.db.prepare(`SELECT * FROM ${table} WHERE chain_hash IS NULL ORDER BY id`).all() as Array<Record<string, ChainValue> & { id: number; at: string }>;
+    const merged = mergeByTime(rows("approvals"), rows("events"));
+    const startedAt = new Date().toISOString();
+    const hash = genesisHash(storeId, startedAt, merged.length);
+    this.db.prepare("INSERT INTO history_genesis (id, started_at, rows_before, hash) VALUES (1, ?, ?, ?)").run(startedAt, merged.length, hash);
+    let head: ChainHead = { seq: 0, hash };
+    const update = {
+      events: this.db.prepare("UPDATE events SET chain_seq = ?, chain_prev = ?, chain_hash = ?, chain_fields = ? WHERE id = ?"),
+      approvals: this.db.prepare("UPDATE approvals SET chain_seq = ?, chain_prev = ?, chain_hash = ?, chain_fields = ? WHERE id = ?"),
+    };
+    for (const { table, row } of merged) {
+      const link = nextLink(head, table, row);
+      update[table].run(link.seq, link.prev, link.hash, link.fields, row.id);
+      head = { seq: link.seq, hash: link.hash };
+    }
+  }
+
+  /**
+   * Every event and approval in chain order (rows outside the chain first), one statement
+   * so the walk sees one snapshot; `visit` runs synchronously per row, so memory stays flat.
+   */
+  walkHistory(visit: (row: ChainRow) => void): void {
+    const columns = (table: ChainTable): string[] =>
+      (this.db.pragma(`table_info(${table})`) as Array<{ name: string }>).map((c) => c.name);
+    const cols = { approvals: columns("approvals"), events: columns("events") };
+    const content = [...new Set([...cols.approvals, ...cols.events])].filter((c) => c !== "id" && !(CHAIN_COLUMNS as readonly string[]).includes(c)).sort();
+    const quote = (c: string): string => `"${c.replace(/"/g, '""')}"`;
+    // Each column as c0, c1, …: a table without it gives NULL there (NULLs do not hash).
+    const select = (table: ChainTable): string =>
+      `SELECT '${table}' AS chain_table, id, chain_seq, chain_prev, chain_hash, chain_fields, ` +
+      content.map((c, i) => `${cols[table].includes(c) ? quote(c) : "NULL"} AS c${i}`).join(", ") +
+      ` FROM ${table}`;
+    const stmt = this.db.prepare(`${select("approvals")} UNION ALL ${select("events")} ORDER BY chain_seq, chain_table, id`);
+    for (const raw of stmt.iterate() as IterableIterator<Record<string, ChainValue>>) {
+      const table = raw.chain_table as ChainTable;
+      const values: Record<string, ChainValue> = {};
+      content.forEach((c, i) => {
+        if (cols[table].includes(c)) values[c] = raw[`c${i}`] ?? null;
+      });
+      visit({
+        table,
+        id: raw.id as number,
+        seq: (raw.chain_seq as number | null) ?? null,
+        prev: (raw.chain_prev as string | null) ?? null,
+        hash: (raw.chain_hash as string | null) ?? null,
+        fields: (raw.chain_fields as string | null) ?? null,
+        content: values,
+      });
+    }
   }
 
   events(filter: { assetId?: number | undefined; path?: string | undefined; limit?: number | undefined }): EventRow[] {

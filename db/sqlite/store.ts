@@ -15,6 +15,7 @@ import type {
   EventRepo,
   EvidenceRepo,
   FingerprintRepo,
+  HistoryRepo,
   LocationRepo,
   QuarantineRepo,
   Repos,
@@ -161,6 +162,7 @@ export class SqliteStore implements Store {
   readonly fingerprints;
   readonly quarantine;
   readonly watcher;
+  readonly history: HistoryRepo;
 
   private readonly callCounts = new Map<string, number>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -193,6 +195,19 @@ export class SqliteStore implements Store {
     this.fingerprints = all.fingerprints;
     this.quarantine = all.quarantine;
     this.watcher = all.watcher;
+    const read = <T>(name: string, fn: () => T): Promise<T> => {
+      count(name);
+      try {
+        return Promise.resolve(fn());
+      } catch (err) {
+        return Promise.reject(storeError(this.location, err));
+      }
+    };
+    this.history = {
+      head: () => read("history.head", () => this.reader.readChainHead()),
+      genesis: () => read("history.genesis", () => this.reader.historyGenesis()),
+      walk: (visit) => read("history.walk", () => this.reader.walkHistory(visit)),
+    };
   }
 
   /**

@@ -244,6 +244,8 @@ export async function sweep(rootArg: string, deps: ScanDeps, opts: SweepOptions)
     mhl,
   };
   await store.events.add("sweep", finishedAt, { path: root, detail: { ...summary, tool: undefined, schemaVersion: undefined } });
+  const head = await store.history.head();
+  summary.history = { row: head.seq, hash: head.hash };
   opts.beforeReport?.();
   for (const w of opts.writers) await w.end(summary);
   return summary;

@@ -72,6 +72,8 @@ export interface SweepSummary {
   exitCode: 0 | 1 | 2;
   verdict: string;
   database: string;
+  /** The history chain's head when the report was made (the sweep's own event included): `prov verify --head HASH` checks it later. */
+  history?: { row: number; hash: string } | null;
   /** With --mhl: the generation written (files that no longer match or are gone since an earlier one), or why none was. */
   mhl: MhlOutcome | null;
 }

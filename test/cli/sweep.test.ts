@@ -107,7 +107,7 @@ describe.runIf(haveShared)("prov sweep on a fixture deliverables tree", () => {
     expect(Object.keys(report)).toEqual(["schemaVersion", "summary", "files"]);
     expect(report.schemaVersion).toBe(1);
     expect(Object.keys(report.summary).sort()).toEqual(
-      ["tool", "root", "mode", "startedAt", "finishedAt", "seconds", "files", "counts", "disclosures", "failOn", "exitCode", "verdict", "database", "mhl"].sort(),
+      ["tool", "root", "mode", "startedAt", "finishedAt", "seconds", "files", "counts", "disclosures", "failOn", "exitCode", "verdict", "database", "history", "mhl"].sort(),
     );
     expect(Object.keys(report.summary.counts)).toEqual([...FINDINGS]);
     for (const f of report.files) {

@@ -431,6 +431,7 @@ function verdictAndSummary(s: SweepSummary): string {
     ["Duration", `<span title="${esc(String(s.seconds))} s">${humanSeconds(s.seconds)}</span>`],
     ["Tool", esc(`${s.tool.name} ${s.tool.version}`)],
     ["Database", text(s.database)],
+    ["History head", s.history ? `row ${s.history.row} <code>${esc(s.history.hash)}</code>` : "not recorded"],
     ["<code>--fail-on</code>", esc(failOn)],
     ["Exit code", `${s.exitCode} <span class="sub">(0 clean, 1 violations or a --fail-on finding, 2 some files could not be checked)</span>`],
     ["MHL", mhl],

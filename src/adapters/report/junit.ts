@@ -55,6 +55,7 @@ function props(s: SweepSummary): string {
   const p: Record<string, string> = {
     verdict: s.verdict, mode: s.mode, exitCode: String(s.exitCode), failOn: s.failOn.join(","), database: s.database,
     tool: `${s.tool.name} ${s.tool.version}`,
+    ...(s.history ? { historyHead: `${s.history.row} ${s.history.hash}` } : {}),
   };
   return Object.entries(p).map(([k, v]) => `      <property name="${k}" value="${attr(v)}"/>\n`).join("");
 }

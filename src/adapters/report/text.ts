@@ -60,6 +60,7 @@ function header(s: SweepSummary): string {
     ...FINDINGS.map((f) => `  ${f.padEnd(10)} ${String(s.counts[f]).padStart(7)}`),
   ];
   if (s.failOn.length > 0) lines.push("", `  --fail-on ${s.failOn.join(",")}`);
+  if (s.history) lines.push("", `  history head: row ${s.history.row} ${s.history.hash}`);
   if (s.mhl && "error" in s.mhl) lines.push("", `  ASC MHL not written: ${s.mhl.error}`);
   else if (s.mhl) {
     lines.push("", `  ASC MHL generation ${s.mhl.generation}: ${showPath(s.mhl.file)}`);

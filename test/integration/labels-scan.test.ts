@@ -1,13 +1,14 @@
 // The label rules through the real scanner with its default extensions: PDFs are recorded
 // (concept art and storyboards are delivered as PDF), and the real-dev files come out as
-// their MANIFEST.md says. A real SQLite store and prov's ExifTool reader.
+// their MANIFEST.md says (a real SQLite store and prov's ExifTool reader); and through the
+// built CLI, an IPTC version "3.0" is disclosed as written.
 
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MetadataReader } from "../../src/adapters/exiftool.js";
 import { DEFAULT_EXTENSIONS } from "../../src/config.js";
-import { openStore, runScan, tempDir, type ScanRun } from "../helpers/index.js";
+import { json, openStore, runCli, runScan, tempDir, type ScanRun } from "../helpers/index.js";
 import * as b from "../helpers/label-files.js";
 import * as f from "../helpers/label-files-formats.js";
 import { realDevDir, realDevExpectations, sharedFolderAvailable, writeSamples } from "../helpers/label-files-read.js";
@@ -47,6 +48,24 @@ describe("prov scan with the default extensions", () => {
       "storyboard-tc260.pdf": "genai",
       "call-sheet.pdf": "unknown",
     });
+  });
+});
+
+describe("values are strings, as written", () => {
+  it('an approved file\'s IPTC AISystemVersionUsed "3.0" is disclosed by prov sweep as model "3.0", not 3', async () => {
+    const cwd = tempDir();
+    const xmp = b.xmpPacket(
+      "<Iptc4xmpExt:AISystemUsed>Imagen</Iptc4xmpExt:AISystemUsed><Iptc4xmpExt:AISystemVersionUsed>3.0</Iptc4xmpExt:AISystemVersionUsed>",
+      { Iptc4xmpExt: f.NS.Iptc4xmpExt },
+    );
+    writeSamples(path.join(cwd, "deliver"), { "key-art.jpg": b.jpegFile([{ kind: "xmp", xmp }]) });
+    const prov = (...args: string[]) => runCli(args, { cwd });
+    expect((await prov("init")).code).toBe(0);
+    expect((await prov("scan", "deliver")).code).toBe(0);
+    const ap = await prov("approve", "deliver/key-art.jpg", "--by", "Producer P", "--ref", "APR-7");
+    expect(ap.code, ap.stderr).toBe(0);
+    const report = json(await prov("sweep", "deliver", "--format", "json"));
+    expect(report.files[0].disclosure).toMatchObject({ origin: "genai", tool: "Imagen", model: "3.0" });
   });
 });
 

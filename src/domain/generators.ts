@@ -61,7 +61,8 @@ function parseJson(s: string): unknown {
     return JSON.parse(s);
   } catch {
     try {
-      return JSON.parse(s.replace(/(?<=[:,[]\s*)-?(?:NaN|Infinity)(?=\s*[,\]}])/g, "null"));
+      // No lookbehind: one with \s* rescans a whitespace run at every position (quadratic).
+      return JSON.parse(s.replace(/([:,[]\s*)-?(?:NaN|Infinity)(?=\s*[,\]}])/g, "$1null"));
     } catch {
       return undefined;
     }
@@ -340,8 +341,15 @@ function recogniseText(s: string): Recognition | null {
   return infotext(s) ?? midjourney(s) ?? invokeDream(s);
 }
 
-/** A1111's parameter regex (modules/infotext_utils.py re_param), also used by Fooocus and SD.Next. */
-const RE_PARAM = /\s*([\w][\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)/g;
+/**
+ * A1111's parameter regex (modules/infotext_utils.py re_param), also used by Fooocus and
+ * SD.Next, with its key and quoted value bounded and without the leading \s*: unbounded,
+ * every start position rescans the rest of a run of letters or spaces, and a hostile tag
+ * of 160 KB took minutes. Bounded, a line costs at most its length times the bounds.
+ */
+const RE_PARAM = /([\w][\w \-/]{1,60}):\s*("(?:\\.|[^\\"]){1,8192}"|[^,]*)(?:,|$)/g;
+/** A parameter line is a few KB at most; a longer line is not one (and would cost too much to try). */
+const MAX_PARAM_LINE = 64 * 1024;
 
 /** Keys that AUTOMATIC1111-family infotext carries next to Steps (A1111, Forge, SD.Next, Fooocus' a1111 scheme, Draw Things, Civitai). */
 const INFOTEXT_KEYS = new Set(
@@ -407,6 +415,7 @@ export function infotext(s: string): Recognition | null {
   let params: Map<string, string> | null = null;
   for (let i = lines.length - 1; i >= 0 && i >= lines.length - 4; i--) {
     const found = new Map<string, string>();
+    if (lines[i]!.length > MAX_PARAM_LINE) continue;
     for (const m of lines[i]!.matchAll(RE_PARAM)) {
       const k = m[1]!.trim().toLowerCase();
       if (!found.has(k)) found.set(k, m[2]!.trim().replace(/^"(.*)"$/, "$1"));

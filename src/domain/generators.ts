@@ -312,9 +312,21 @@ const TC260_FIELDS = ["Label", "ContentProducer", "ProduceID", "ReservedCode1", 
  */
 export function tc260(v: unknown): Recognition | null {
   if (!isRecord(v)) return null;
-  const inner = Object.entries(v).find(([k]) => k.toLowerCase() === "aigc")?.[1];
+  // Keys in any case, looked up once per object (every JSON value of every file comes here).
+  const keysOf = (x: Json): Map<string, string> => {
+    const m = new Map<string, string>();
+    for (const k of Object.keys(x)) if (!m.has(k.toLowerCase())) m.set(k.toLowerCase(), k);
+    return m;
+  };
+  const outer = keysOf(v);
+  const innerKey = outer.get("aigc");
+  const inner = innerKey === undefined ? undefined : v[innerKey];
   const o = isRecord(inner) ? inner : v;
-  const get = (name: string): unknown => Object.entries(o).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+  const keys = o === v ? outer : keysOf(o);
+  const get = (name: string): unknown => {
+    const k = keys.get(name.toLowerCase());
+    return k === undefined ? undefined : o[k];
+  };
   const present = TC260_FIELDS.filter((f) => get(f) !== undefined);
   // Tencent Cloud's variant names the service instead (ServiceProvider / ServiceUser).
   const service = get("ServiceProvider") !== undefined || get("ServiceUser") !== undefined;

@@ -21,6 +21,8 @@ export const DEFAULT_EXTENSIONS = [
   "wav", "bwf", "aif", "aiff", "aifc", "mp3", "m4a", "aac", "flac", "ogg", "opus", "caf", "wma",
   // metadata sidecars
   "xmp",
+  // documents post delivers: storyboards, concept art, look books (C2PA signs PDFs)
+  "pdf",
 ];
 
 /** System and NAS litter, never media. */

@@ -24,7 +24,7 @@ import { log } from "../log.js";
  * evidence rules match anyway (DigitalSourceType URIs, generator text). The System group
  * (file name, dates, permissions) is what prov reads from the filesystem itself.
  */
-const READ_ARGS = ["-json", "-struct", "-G3:1", "-e", "-n", "-charset", "filename=utf8", "-api", "largefilesupport=1", "-api", "IgnoreGroups=System"];
+const READ_ARGS = ["-json", "-struct", "-G3:1", "-e", "-n", "-charset", "filename=utf8", "-api", "largefilesupport=1", "-api", "IgnoreGroups=System", "-api", "StructFormat=JSONQ"];
 /** ImageDataHash: SHA-256 of the image/audio/video data alone, which survives label stripping. */
 const MEDIA_HASH_ARGS = ["-api", "imagehashtype=SHA256", "-api", "requesttags=imagedatahash"];
 

@@ -35,11 +35,15 @@ const C2PA_TERMS: Record<string, Signal> = {
   empty: "not-genai",
 };
 
-// Writers mix the namespaces, so a term is looked up in both.
-const TERMS: Record<string, Signal> = { ...IPTC_TERMS, ...C2PA_TERMS };
+// Writers mix the namespaces, so a term is looked up in both. Writers also get the case
+// wrong ("TrainedAlgorithmicMedia"), so lookup is by the lower-cased whole term: case
+// never joins or splits words, so `algorithmicmedia` still cannot reach the trained term.
+const TERMS = new Map<string, { term: string; signal: Signal }>(
+  Object.entries({ ...IPTC_TERMS, ...C2PA_TERMS }).map(([term, signal]) => [term.toLowerCase(), { term, signal }]),
+);
 
 export interface SourceTypeMeaning {
-  /** The normalised URI (http, no trailing slash/space). */
+  /** The normalised URI (http, no trailing slash/space, the vocabulary's own spelling of a known term). */
   uri: string;
   term: string | null;
   signal: Signal;
@@ -51,51 +55,77 @@ export function digitalSourceType(raw: string): SourceTypeMeaning {
   const uri = raw.trim().replace(/^https:\/\//i, "http://").replace(/\/+$/, "");
   for (const prefix of [IPTC_PREFIX, C2PA_PREFIX]) {
     if (!uri.toLowerCase().startsWith(prefix)) continue;
-    // The whole remainder must be one term (case-sensitive, as in the vocabulary).
-    const term = uri.slice(prefix.length);
-    const signal = Object.hasOwn(TERMS, term) ? TERMS[term] : undefined;
-    if (signal !== undefined) return { uri, term, signal, known: true };
-    return { uri, term, signal: "info", known: false };
+    // The whole remainder must be one term (any case; spelled back as the vocabulary spells it).
+    const rest = uri.slice(prefix.length);
+    const hit = TERMS.get(rest.toLowerCase());
+    if (hit) return { uri: prefix + hit.term, term: hit.term, signal: hit.signal, known: true };
+    return { uri: prefix + rest, term: rest, signal: "info", known: false };
   }
   return { uri, term: null, signal: "info", known: false };
 }
 
+/**
+ * A generator's name as a whole word. `\b` treats "_" as a letter, so `\bFirefly\b` misses
+ * "Adobe_Firefly/1.0" (an early Firefly claim generator); names here are bounded only by
+ * letters and digits, so "_", "-", "/", "." and spaces all separate words.
+ */
+function word(source: string, flags = "i"): RegExp {
+  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${source})(?![\\p{L}\\p{N}])`, flags.includes("u") ? flags : flags + "u");
+}
+
 /** Names of generative tools as they appear in Software, CreatorTool, softwareAgent and claim generators. */
 const GENERATOR_NAMES: ReadonlyArray<[RegExp, string]> = [
-  [/\bMidjourney\b/i, "Midjourney"],
-  [/\bDALL[·.\-‐ ]?E\b/i, "DALL·E"],
-  [/\bOpenAI[-_ ]API\b/i, "OpenAI API"],
-  [/\bGPT[- ]?Image\b/i, "OpenAI GPT Image"],
-  [/\bStable[ _-]?Diffusion\b/i, "Stable Diffusion"],
-  [/\bSDXL\b/, "Stable Diffusion XL"],
-  [/\bFirefly\b/i, "Adobe Firefly"],
-  [/\bImagen\b/i, "Google Imagen"],
-  [/\bGemini\b/i, "Google Gemini"],
-  [/\bTitan Image Generator\b/i, "Amazon Titan Image Generator"],
-  [/\bNova Canvas\b/i, "Amazon Nova Canvas"],
-  [/\bImage Creator\b/i, "Microsoft Image Creator"],
-  [/\bMicrosoft[_ ]Responsible[_ ]AI\b/i, "Microsoft Designer / Bing Image Creator"],
-  [/\bLeonardo(\.Ai| AI)\b/i, "Leonardo.Ai"],
-  [/\bIdeogram\b/i, "Ideogram"],
-  [/\bFLUX\.1\b/i, "FLUX.1"],
-  [/\bRunway(ML| Gen-?\d)?\b/i, "Runway"],
-  [/\bSora\b/i, "OpenAI Sora"],
-  [/\bVeo\b/, "Google Veo"],
-  [/\bPika( Labs)?\b/i, "Pika"],
-  [/\bLuma (AI|Dream Machine|Ray\d?)\b/i, "Luma AI"],
-  [/\bKling\b/i, "Kling"],
-  [/\bHailuo\b|\bMiniMax\b/i, "MiniMax Hailuo"],
-  [/\bElevenLabs\b/i, "ElevenLabs"],
-  [/\bSuno\b/i, "Suno"],
-  [/\bUdio\b/i, "Udio"],
-  [/\bNovelAI\b/i, "NovelAI"],
-  [/\bInvokeAI\b/i, "InvokeAI"],
-  [/\bComfyUI\b/i, "ComfyUI"],
-  [/\bAUTOMATIC1111\b|\bstable-diffusion-webui\b/i, "AUTOMATIC1111"],
-  [/\bFooocus\b/i, "Fooocus"],
-  [/\bDreamStudio\b/i, "DreamStudio"],
-  [/\bKrea\b/i, "Krea"],
-  [/\bPlayground ?AI\b/i, "Playground AI"],
+  [word("Midjourney"), "Midjourney"],
+  [word("DALL[·.\\-‐ _]?E"), "DALL·E"],
+  [word("OpenAI[-_ ]?API"), "OpenAI API"],
+  [word("GPT[- _]?Image"), "OpenAI GPT Image"],
+  [word("Stable[ _-]?Diffusion"), "Stable Diffusion"],
+  [word("SDXL", ""), "Stable Diffusion XL"],
+  [word("Stable[ _-]?(?:Audio|Video|Cascade)"), "Stability AI"],
+  [word("Firefly"), "Adobe Firefly"],
+  [word("Imagen"), "Google Imagen"],
+  [word("Gemini"), "Google Gemini"],
+  [word("Nano[ _-]?Banana"), "Google Gemini (Nano Banana)"],
+  [word("Titan[ _]Image[ _]Generator"), "Amazon Titan Image Generator"],
+  [word("Nova[ _](?:Canvas|Reel)"), "Amazon Nova"],
+  [word("Image[ _]Creator"), "Microsoft Image Creator"],
+  [word("Microsoft[_ ]Responsible[_ ]AI"), "Microsoft Designer / Bing Image Creator"],
+  [word("Leonardo(?:\\.Ai|[ _]AI)"), "Leonardo.Ai"],
+  [word("Ideogram"), "Ideogram"],
+  [word("FLUX\\.1"), "FLUX.1"],
+  [word("Runway(?:ML|[ _]?Gen-?\\d)?"), "Runway"],
+  [word("Sora"), "OpenAI Sora"],
+  [word("Veo", "u"), "Google Veo"],
+  [word("Pika(?:[ _]Labs)?"), "Pika"],
+  [word("Luma[ _](?:AI|Dream[ _]Machine|Ray\\d?)"), "Luma AI"],
+  [word("Kling"), "Kling"],
+  [word("Hailuo|MiniMax"), "MiniMax Hailuo"],
+  [word("Vidu"), "Vidu"],
+  [word("PixVerse"), "PixVerse"],
+  [word("Seedream|Seedance|Dreamina|Jimeng|Doubao"), "ByteDance (Doubao / Jimeng / Seedream)"],
+  [word("Hunyuan(?:[ _-]?(?:Video|Image|DiT))?"), "Tencent Hunyuan"],
+  [word("Tongyi[ _]?Wanxiang|Wanx|Wan[ _]?2\\.\\d"), "Alibaba Wan (Tongyi Wanxiang)"],
+  [word("Qwen[-_ ]?Image"), "Qwen-Image"],
+  [word("Recraft"), "Recraft"],
+  [word("Image[ _]Playground"), "Apple Image Playground"],
+  [word("ElevenLabs"), "ElevenLabs"],
+  [word("Suno"), "Suno"],
+  [word("Udio"), "Udio"],
+  [word("NovelAI"), "NovelAI"],
+  [word("Invoke[ _]?AI"), "InvokeAI"],
+  [word("ComfyUI"), "ComfyUI"],
+  [word("AUTOMATIC1111|stable-diffusion-webui"), "AUTOMATIC1111"],
+  [word("SD\\.Next"), "SD.Next"],
+  [word("(?:Stable)?SwarmUI"), "SwarmUI"],
+  [word("Fooocus"), "Fooocus"],
+  [word("Draw[ _]?Things"), "Draw Things"],
+  [word("Easy[ _]Diffusion"), "Easy Diffusion"],
+  [word("DreamStudio"), "DreamStudio"],
+  [word("Civitai"), "Civitai"],
+  [word("Tensor\\.Art"), "Tensor.Art"],
+  [word("NightCafe"), "NightCafe"],
+  [word("Krea"), "Krea"],
+  [word("Playground[ _]?AI"), "Playground AI"],
 ];
 
 /** The generator a software string names, if any. */
@@ -107,4 +137,9 @@ export function generatorName(text: string): string | null {
 /** Descriptions generators write into C2PA actions, e.g. Bing's "AI Generated Image". */
 export function describesGenAI(text: string): boolean {
   return /\bAI[- ]generated\b|\bgenerated (by|with|using) (an? )?AI\b|\bgenerative AI\b/i.test(text);
+}
+
+/** Credit lines vendors write next to an AI label, e.g. Google's "Made with Google AI". */
+export function creditsGenAI(text: string): boolean {
+  return /\b(made|edited|created) (with|using) (google |meta |an? )?AI\b/i.test(text);
 }

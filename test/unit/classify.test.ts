@@ -1,4 +1,6 @@
 // Pure logic: DigitalSourceType vocabulary, classification precedence, status rule.
+// Ported from prov's test/unit/classify.test.ts; expectations this work changes on purpose
+// are marked "CHANGED:", new cases follow the ported ones.
 
 import { describe, expect, it } from "vitest";
 import { classify, statusFor } from "../../src/domain/classify.js";
@@ -26,10 +28,25 @@ describe("digitalSourceType()", () => {
   });
 
   it("does not match a term that merely contains or is contained in a known one", () => {
-    for (const term of ["AlgorithmicMedia", "trainedAlgorithmicMediaX", "xtrainedAlgorithmicMedia", "trained", "trainedAlgorithmicMedia/extra"]) {
+    // CHANGED: "AlgorithmicMedia" left this list: terms now match in any case, so it is
+    // algorithmicMedia (procedural, not-genai); see "matches terms case-insensitively" below.
+    for (const term of ["trainedAlgorithmicMediaX", "xtrainedAlgorithmicMedia", "trained", "trainedAlgorithmicMedia/extra", "trained_AlgorithmicMedia", "trainedAlgorithmic Media"]) {
       const m = digitalSourceType(IPTC + term);
       expect(m.signal, term).toBe("info");
       expect(m.known, term).toBe(false);
+    }
+  });
+
+  it("matches terms case-insensitively, spelling them back as the vocabulary does", () => {
+    expect(digitalSourceType(IPTC + "TrainedAlgorithmicMedia")).toEqual({ uri: IPTC + "trainedAlgorithmicMedia", term: "trainedAlgorithmicMedia", signal: "genai", known: true });
+    expect(digitalSourceType("HTTPS://CV.IPTC.ORG/newscodes/digitalsourcetype/TRAINEDALGORITHMICMEDIA")).toMatchObject({ term: "trainedAlgorithmicMedia", signal: "genai" });
+    expect(digitalSourceType(IPTC + "compositewithtrainedalgorithmicmedia")).toMatchObject({ signal: "genai-edited" });
+    expect(digitalSourceType(C2PA + "TrainedAlgorithmicData")).toMatchObject({ term: "trainedAlgorithmicData", signal: "genai" });
+  });
+
+  it("algorithmicMedia (procedural) never matches trainedAlgorithmicMedia, in any case", () => {
+    for (const v of ["algorithmicMedia", "AlgorithmicMedia", "ALGORITHMICMEDIA", "algorithmicmedia"]) {
+      expect(digitalSourceType(IPTC + v), v).toMatchObject({ term: "algorithmicMedia", signal: "not-genai", known: true });
     }
   });
 
@@ -78,8 +95,52 @@ describe("generatorName() and describesGenAI()", () => {
     expect(generatorName("NovelAI")).toBe("NovelAI");
   });
 
+  it("names bounded by '_', '-', '/' or '.' (\\b treats '_' as a letter)", () => {
+    expect(generatorName("Adobe_Firefly/1.0 c2pa-rs/0.17.0")).toBe("Adobe Firefly");
+    expect(generatorName("Adobe_Firefly adobe_c2pa/0.5.0")).toBe("Adobe Firefly");
+    expect(generatorName("Midjourney_v6")).toBe("Midjourney");
+    expect(generatorName("OpenAI_API")).toBe("OpenAI API");
+    expect(generatorName("stable_diffusion_xl")).toBe("Stable Diffusion");
+    expect(generatorName("google_imagen-3.0")).toBe("Google Imagen");
+    expect(generatorName("Google_Veo/3")).toBe("Google Veo");
+    expect(generatorName("ComfyUI_00001")).toBe("ComfyUI");
+    expect(generatorName("Sora_2")).toBe("OpenAI Sora");
+  });
+
+  it("names generators added in this work", () => {
+    expect(generatorName("Draw Things")).toBe("Draw Things");
+    expect(generatorName("SD.Next")).toBe("SD.Next");
+    expect(generatorName("StableSwarmUI 0.6")).toBe("SwarmUI");
+    expect(generatorName("Fooocus v2.5.5")).toBe("Fooocus");
+    expect(generatorName("Invoke AI 4.2")).toBe("InvokeAI");
+    expect(generatorName("Doubao")).toBe("ByteDance (Doubao / Jimeng / Seedream)");
+    expect(generatorName("HunyuanVideo")).toBe("Tencent Hunyuan");
+    expect(generatorName("Wan2.1")).toBe("Alibaba Wan (Tongyi Wanxiang)");
+  });
+
+  it("still needs whole words: a name inside another word is not a generator", () => {
+    for (const s of ["Fireflyer 2", "SoraVision", "Veolia", "KlingonTools", "Imagenet-train", "Pikachu Editor", "DALLEY", "Sudio", "Krea8tive", "Wane 2.1", "Gemini5"]) {
+      expect(generatorName(s), s).toBeNull();
+    }
+    expect(generatorName("VEO export")).toBeNull(); // Veo stays case-sensitive (a common word in other languages)
+  });
+
   it("does not name ordinary software", () => {
-    for (const s of ["Adobe Photoshop 25.0 (Macintosh)", "GIMP 2.10", "c2pa-rs", "Lavf58.29.100", "iTunes v4.9, QuickTime 7.0.1", "make_test_xxxxxx"]) {
+    for (const s of [
+      "Adobe Photoshop 25.0 (Macintosh)",
+      "GIMP 2.10",
+      "c2pa-rs",
+      "Lavf58.29.100",
+      "iTunes v4.9, QuickTime 7.0.1",
+      "make_test_xxxxxx",
+      "Adobe_Express/1.0.0 adobe_c2pa/0.8.0",
+      "DaVinci Resolve 19",
+      "Nuke 15.0v4",
+      "Avid Media Composer",
+      "ARRI Reference Tool",
+      "Houdini FX 20.0",
+      "Microsoft® Word for Microsoft 365",
+    ]) {
       expect(generatorName(s), s).toBeNull();
     }
   });

@@ -1,5 +1,8 @@
 // Pure logic: ExifTool tags (shaped like `exiftool -json -struct -G3:1`) → evidence, folder
 // rules, config validation and /proc/mounts parsing. No I/O.
+//
+// Tag values are strings, as read with -api StructFormat=JSONQ. Expectations changed on
+// purpose by the label rules of issue 14 are marked "CHANGED:".
 
 import { realpathSync } from "node:fs";
 import path from "node:path";
@@ -282,17 +285,19 @@ describe("evidenceFromTags(): IPTC", () => {
 });
 
 describe("evidenceFromTags(): generator marks", () => {
+  // CHANGED: generator items now say what was found (detail.format) and what it names (model, version, ...).
+  const A1111_DETAIL = { generator: "AUTOMATIC1111/Forge", format: "AUTOMATIC1111-style generation parameters", model: "sd15" };
   const a1111 =
     "a lighthouse at dusk, oil painting\nNegative prompt: blurry\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1234, Size: 512x512, Model hash: abc, Model: sd15";
 
   it("AUTOMATIC1111 PNG:Parameters", () => {
     const e = evidence({ "PNG:Parameters": a1111 });
-    expect(e).toEqual([{ source: "generator", field: "PNG:Parameters", value: a1111, signal: "genai", detail: { generator: "AUTOMATIC1111/Forge" } }]);
+    expect(e).toEqual([{ source: "generator", field: "PNG:Parameters", value: a1111, signal: "genai", detail: A1111_DETAIL }]);
   });
 
   it("AUTOMATIC1111 parameters in ExifIFD:UserComment (JPEG/WebP)", () => {
     expect(evidence({ "ExifIFD:UserComment": a1111 })).toEqual([
-      { source: "generator", field: "ExifIFD:UserComment", value: a1111, signal: "genai", detail: { generator: "AUTOMATIC1111/Forge" } },
+      { source: "generator", field: "ExifIFD:UserComment", value: a1111, signal: "genai", detail: A1111_DETAIL },
     ]);
     expect(evidence({ "ExifIFD:UserComment": "Shot on location, day 3" })).toEqual([]);
   });
@@ -310,8 +315,8 @@ describe("evidenceFromTags(): generator marks", () => {
     const workflow = JSON.stringify({ last_node_id: 9, nodes: [{ id: 3, type: "KSampler" }] });
     const e = evidence({ "PNG:Prompt": prompt, "PNG:Workflow": workflow });
     expect(e).toEqual([
-      { source: "generator", field: "PNG:Prompt", value: prompt, signal: "genai", detail: { generator: "ComfyUI" } },
-      { source: "generator", field: "PNG:Workflow", value: workflow, signal: "genai", detail: { generator: "ComfyUI" } },
+      { source: "generator", field: "PNG:Prompt", value: prompt, signal: "genai", detail: { generator: "ComfyUI", format: "ComfyUI prompt graph (JSON)" } },
+      { source: "generator", field: "PNG:Workflow", value: workflow, signal: "genai", detail: { generator: "ComfyUI", format: "ComfyUI workflow (JSON)" } },
     ]);
     expect(evidence({ "PNG:Prompt": "a cat" })[0]).toMatchObject({ signal: "possibly-genai" });
   });
@@ -328,7 +333,7 @@ describe("evidenceFromTags(): generator marks", () => {
   it("InvokeAI PNG text chunks (names as ExifTool prints them)", () => {
     for (const key of ["PNG:Invokeai_metadata", "PNG:Invokeai_graph", "PNG:Dream", "PNG:Sd-metadata"]) {
       expect(evidence({ [key]: '{"model": "sd-1.5"}' }), key).toEqual([
-        { source: "generator", field: key, value: '{"model": "sd-1.5"}', signal: "genai", detail: { generator: "InvokeAI" } },
+        { source: "generator", field: key, value: '{"model": "sd-1.5"}', signal: "genai", detail: { generator: "InvokeAI", format: `PNG ${key.slice(4).toLowerCase()} chunk` } },
       ]);
     }
   });
@@ -363,6 +368,187 @@ describe("evidenceFromTags(): generator marks", () => {
   it("a person's name in XMP-dc:Creator is not a generator mark", () => {
     expect(origin({ "XMP-dc:Creator": ["Sora Aoi"] })).toBe("unknown");
     expect(origin({ "XMP-dc:Creator": ["Marc-Uwe Kling"] })).toBe("unknown");
+  });
+});
+
+
+// ------------------------------------------------------------------ new in this work
+
+const store = (t: Record<string, unknown>) => t;
+
+describe("evidenceFromTags(): C2PA, new", () => {
+  it("claim generator Adobe_Firefly/1.0 names Firefly (\\b treated '_' as a letter)", () => {
+    const e = evidence(c2paTags([{ label: "adobe:urn:uuid:5468", claimGenerator: "Adobe_Firefly/1.0 c2pa-rs/0.17.0", actions: [{ action: "c2pa.created" }] }]));
+    expect(e).toContainEqual(expect.objectContaining({ field: "active manifest claim generator", value: "Adobe_Firefly/1.0 c2pa-rs/0.17.0 (Adobe Firefly)", signal: "genai" }));
+    expect(classify(e).origin).toBe("genai");
+  });
+
+  it("Adobe's com.adobe.generative-ai assertion is a GenAI statement", () => {
+    const e = evidence(
+      store({
+        "Doc1:JUMBF:JUMDLabel": "c2pa",
+        "Doc1-1:JUMBF:JUMDLabel": "adobe:urn:uuid:x",
+        "Doc1-1-1:JUMBF:JUMDLabel": "c2pa.assertions",
+        "Doc1-1-1-1:JUMBF:JUMDLabel": "com.adobe.generative-ai",
+        "Doc1-1-1-1:CBOR:Description": "Adobe Firefly",
+        "Doc1-1-1-1:CBOR:Version": "1.0.0",
+        "Doc1-1-2:JUMBF:JUMDLabel": "c2pa.claim",
+        "Doc1-1-2:CBOR:Claim_generator": "Some_Tool/1.0",
+      }),
+    );
+    expect(e).toContainEqual({ source: "c2pa", field: "active manifest com.adobe.generative-ai", value: "Adobe Firefly, version 1.0.0", signal: "genai", detail: { manifest: "adobe:urn:uuid:x" } });
+  });
+
+  it("a c2pa.soft-binding assertion is info with its algorithm, as ExifTool prints it (Alg, Blocks, Pad)", () => {
+    const e = evidence(
+      store({
+        "Doc1:JUMBF:JUMDLabel": "c2pa",
+        "Doc1-1:JUMBF:JUMDLabel": "urn:c2pa:sb",
+        "Doc1-1-1:JUMBF:JUMDLabel": "c2pa.assertions",
+        "Doc1-1-1-1:JUMBF:JUMDLabel": "c2pa.soft-binding",
+        "Doc1-1-1-1:CBOR:Alg": "com.digimarc.validate.1",
+        "Doc1-1-1-1:CBOR:Blocks": { scope: {}, value: "(Binary data 3 bytes, use -b option to extract)" },
+        "Doc1-1-1-1:CBOR:Pad": "(Binary data 4 bytes, use -b option to extract)",
+        "Doc1-1-1-2:JUMBF:JUMDLabel": "c2pa.soft-binding__1",
+        "Doc1-1-1-2:CBOR:Alg": "io.iscc.v0",
+      }),
+    );
+    expect(e).toContainEqual({
+      source: "c2pa",
+      field: "active manifest c2pa.soft-binding",
+      value: "soft binding com.digimarc.validate.1; not decoded",
+      signal: "info",
+      detail: { manifest: "urn:c2pa:sb", alg: "com.digimarc.validate.1" },
+    });
+    expect(e).toContainEqual(expect.objectContaining({ field: "active manifest c2pa.soft-binding__1", signal: "info" }));
+    expect(classify(e).origin).toBe("unknown");
+  });
+
+  it("ingredient links resolve with or without the leading slash", () => {
+    for (const url of ["self#jumbf=c2pa/urn:uuid:gen", "self#jumbf=/c2pa/urn:uuid:gen"]) {
+      const e = evidence(
+        c2paTags([
+          { label: "urn:uuid:gen", actions: [{ action: "c2pa.created", digitalSourceType: IPTC + "trainedAlgorithmicMedia" }] },
+          { label: "urn:uuid:edit", actions: [{ action: "c2pa.opened" }], ingredients: [{ title: "a.jpg", relationship: "parentOf", manifestUrl: url }] },
+        ]),
+      );
+      expect(e, url).toContainEqual(expect.objectContaining({ field: "ingredient manifest (parentOf) actions[0] c2pa.created digitalSourceType", signal: "genai" }));
+    }
+  });
+
+  it("one parentOf ingredient that does not resolve + one unlinked manifest: that manifest is the parent", () => {
+    const e = evidence(
+      c2paTags([
+        { label: "urn:uuid:gen", actions: [{ action: "c2pa.created", digitalSourceType: IPTC + "trainedAlgorithmicMedia" }] },
+        { label: "urn:uuid:edit", actions: [{ action: "c2pa.opened" }], ingredients: [{ title: "a.jpg", relationship: "parentOf", manifestUrl: "self#jumbf=c2pa.assertions/c2pa.thumbnail.ingredient.jpeg" }] },
+      ]),
+    );
+    expect(classify(e).origin).toBe("genai");
+    // Two unlinked manifests are ambiguous: they stay plain ingredients (still GenAI, as edited).
+    const two = evidence(
+      c2paTags([
+        { label: "urn:uuid:a", actions: [{ action: "c2pa.created", digitalSourceType: IPTC + "trainedAlgorithmicMedia" }] },
+        { label: "urn:uuid:b", actions: [{ action: "c2pa.created", digitalSourceType: IPTC + "digitalCapture" }] },
+        { label: "urn:uuid:edit", ingredients: [{ title: "a.jpg", relationship: "parentOf", manifestUrl: "self#jumbf=nowhere" }] },
+      ]),
+    );
+    expect(classify(two).origin).toBe("genai-edited");
+  });
+
+  it("IPTC JSON-LD inside the manifest (ExifTool's JSON group)", () => {
+    const e = evidence(
+      store({
+        "Doc1:JUMBF:JUMDLabel": "c2pa",
+        "Doc1-1:JUMBF:JUMDLabel": "urn:uuid:i",
+        "Doc1-1-1:JUMBF:JUMDLabel": "c2pa.assertions",
+        "Doc1-1-1-1:JUMBF:JUMDLabel": "stds.iptc.photo-metadata",
+        "Doc1-1-1-1:JSON:Iptc4xmpExt_DigitalSourceType": IPTC + "TrainedAlgorithmicMedia",
+      }),
+    );
+    expect(e).toContainEqual(expect.objectContaining({ field: "active manifest stds.iptc.photo-metadata DigitalSourceType", value: IPTC + "trainedAlgorithmicMedia", signal: "genai" }));
+    expect(classify(e).decidedBy.map((x) => x.field)).toEqual(["active manifest stds.iptc.photo-metadata DigitalSourceType"]);
+  });
+});
+
+describe("evidenceFromTags(): IPTC, new", () => {
+  it("DigitalSourceType terms in any case; algorithmicMedia never reaches trainedAlgorithmicMedia", () => {
+    expect(origin({ "XMP-iptcExt:DigitalSourceType": IPTC + "TrainedAlgorithmicMedia" })).toBe("genai");
+    expect(origin({ "XMP-iptcExt:DigitalSourceType": IPTC + "COMPOSITEWITHTRAINEDALGORITHMICMEDIA" })).toBe("genai-edited");
+    expect(origin({ "XMP-iptcExt:DigitalSourceType": IPTC + "AlgorithmicMedia" })).toBe("not-genai");
+  });
+
+  it("a misnamed XMP group still carries DigitalSourceType", () => {
+    expect(origin({ "XMP-Iptc4xmpExt:DigitalSourceType": IPTC + "trainedAlgorithmicMedia" })).toBe("genai");
+  });
+
+  it("AI fields: list values are joined; a number (read without JSONQ) is kept as its text", () => {
+    expect(evidence({ "XMP-iptcExt:AISystemUsed": ["Imagen", "Gemini"] })).toEqual([{ source: "iptc", field: "XMP-iptcExt:AISystemUsed", value: "Imagen; Gemini", signal: "genai" }]);
+    expect(evidence({ "XMP-iptcExt:AISystemVersionUsed": 3 })[0]?.value).toBe("3");
+    expect(evidence({ "XMP-iptcExt:AISystemVersionUsed": "3.0" })[0]?.value).toBe("3.0");
+    expect(evidence({ "XMP-iptcExt:AIPromptInformation-de": "ein Schloss" })[0]).toMatchObject({ field: "XMP-iptcExt:AIPromptInformation-de", signal: "genai" });
+  });
+});
+
+describe("evidenceFromTags(): generator text, new", () => {
+  const graph = JSON.stringify({ "3": { class_type: "KSampler", inputs: { seed: 1 } }, "4": { class_type: "CheckpointLoaderSimple", inputs: {} } });
+  const workflow = JSON.stringify({ last_node_id: 9, last_link_id: 2, nodes: [{ id: 3, type: "KSampler" }], links: [] });
+
+  it("ComfyUI animated WebP: workflow in IFD0 Make, prompt graph in IFD0 Model", () => {
+    const e = evidence({ "IFD0:Make": `workflow:${workflow}`, "IFD0:Model": `prompt:${graph}` });
+    expect(e.map((x) => [x.field, x.signal, x.detail?.["generator"], x.detail?.["format"]])).toEqual([
+      ["IFD0:Make", "genai", "ComfyUI", "ComfyUI workflow (JSON)"],
+      ["IFD0:Model", "genai", "ComfyUI", "ComfyUI prompt graph (JSON)"],
+    ]);
+  });
+
+  it("ComfyUI JSON in UserComment (any IFD), not only A1111 text", () => {
+    expect(origin({ "IFD0:UserComment": JSON.stringify({ prompt: JSON.parse(graph), workflow: JSON.parse(workflow) }) })).toBe("genai");
+    expect(origin({ "ExifIFD:UserComment": graph })).toBe("genai");
+  });
+
+  it("TC260 AIGC label under ExifTool's names for it", () => {
+    const label = JSON.stringify({ Label: "1", ContentProducer: "001191110102MACQD9K64010000", ProduceID: "x" });
+    for (const key of ["XMP-TC260:Aigc", "PNG:AIGC", "Keys:AIGC", "ID3v2_4:Aigc"]) {
+      expect(evidence({ [key]: label }), key).toEqual([
+        {
+          source: "generator",
+          field: key,
+          value: label,
+          signal: "genai",
+          detail: {
+            generator: "TC260 AIGC label (GB 45438-2025)",
+            format: "GB 45438-2025 implicit label (JSON)",
+            label: "1",
+            contentProducer: "001191110102MACQD9K64010000",
+            produceID: "x",
+            meaning: "AI-generated",
+          },
+        },
+      ]);
+    }
+  });
+
+  it("PDF Creator/Producer name the application; PDF Author (a person) does not count", () => {
+    expect(evidence({ "PDF:Creator": "Adobe Firefly", "PDF:Author": "Sora Aoi" }).map((x) => x.field)).toEqual(["PDF:Creator"]);
+    expect(origin({ "XMP-pdf:Producer": "Midjourney export" })).toBe("genai");
+    expect(origin({ "PDF:Creator": "Adobe InDesign 19.0", "PDF:Producer": "Adobe PDF Library 17.0" })).toBe("unknown");
+  });
+
+  it("ExifTool's own warnings and file-system facts are never read as generator text", () => {
+    expect(evidence({ "ExifTool:Warning": `prompt:${graph}`, "File:FileName": `prompt:${graph}`, "ICC_Profile:ProfileDescription": graph })).toEqual([]);
+  });
+
+  it("every item of a busy file is unique by (source, field, value), as prov's store requires", () => {
+    const e = evidence({
+      "IFD0:Make": `workflow:${workflow}`,
+      "IFD0:Model": `prompt:${graph}`,
+      "IFD0:Software": ["ComfyUI", "ComfyUI"],
+      "XMP-TC260:Aigc": JSON.stringify({ Label: "1", ContentProducer: "p" }),
+      "XMP-iptcExt:DigitalSourceType": [IPTC + "trainedAlgorithmicMedia", IPTC + "trainedAlgorithmicMedia"],
+    });
+    const keys = e.map((x) => `${x.source}|${x.field}|${x.value}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(e).toHaveLength(5);
   });
 });
 

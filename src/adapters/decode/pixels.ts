@@ -1,6 +1,7 @@
-// The one place that touches sharp: file -> RawPixels, with the pixels exactly as stored.
+// Stored pixels for the pixel signals (src/domain/pixel-signals): file -> RawPixels through
+// sharp, exactly as stored. (rawdec.ts beside it decodes BMP/TGA/Netpbm for fingerprints.)
 //
-// What matters for these signals, unlike for the perceptual hash (src/fingerprint/image.ts):
+// What matters for these signals, unlike for the perceptual hash (image.ts here):
 // - No colour management. sharp converts an image with an embedded ICC profile to sRGB by
 //   default, which rewrites every LSB and the signed RGB bytes: ignoreIcc keeps them.
 // - No EXIF rotation: the marks were written on the stored grid, and PIL does not rotate
@@ -14,18 +15,20 @@
 import sharp from "sharp";
 import type { RawPixels } from "../../domain/pixel-signals/types.js";
 
-/** sharp's own default, stated (see src/fingerprint/image.ts MAX_INPUT_PIXELS). */
-export const MAX_INPUT_PIXELS = 0x3fff * 0x3fff;
+import { MAX_INPUT_PIXELS } from "./image.js";
 
 export interface DecodeOptions {
   /** Drop alpha (the watermark decoder reads RGB only: a third less to copy). */
   dropAlpha?: boolean;
+  /** sharp gives up after this long (budgets.decodeSeconds). */
+  timeoutSeconds?: number | undefined;
 }
 
 /** Decodes an image file (or buffer) to 8-bit interleaved pixels as stored. */
 export async function decodeStoredPixels(input: string | Buffer, opts: DecodeOptions = {}): Promise<RawPixels> {
   let img = sharp(input, { failOn: "error", limitInputPixels: MAX_INPUT_PIXELS, ignoreIcc: true });
   if (opts.dropAlpha) img = img.removeAlpha();
+  if (opts.timeoutSeconds !== undefined) img = img.timeout({ seconds: Math.max(1, Math.ceil(opts.timeoutSeconds)) });
   const { data, info } = await img.raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: info.channels };
 }
@@ -35,9 +38,10 @@ export async function decodeStoredPixels(input: string | Buffer, opts: DecodeOpt
  * signatures sit in pixels 0..119, column-major) and tests them. For a PNG, libvips reads
  * rows sequentially and stops early, so this costs a fraction of a full decode. A true
  * here means "decode fully and read"; false means no stealth payload can be there.
+ * `size`: the width and height, when the caller has read them already.
  */
-export async function mayHoldStealth(input: string | Buffer): Promise<boolean> {
-  const meta = await sharp(input, { failOn: "error", limitInputPixels: MAX_INPUT_PIXELS }).metadata();
+export async function mayHoldStealth(input: string | Buffer, size?: { width: number; height: number }): Promise<boolean> {
+  const meta = size ?? (await sharp(input, { failOn: "error", limitInputPixels: MAX_INPUT_PIXELS }).metadata());
   const width = meta.width;
   const height = meta.height;
   if (!width || !height || width * height < 40) return false;

@@ -8,10 +8,11 @@
 //   q90), and a JPEG has no alpha; GIF is a palette, AVIF lossy.
 // - Stealth pnginfo and NovelAI's block: a probe of the top-left corner (no full decode)
 //   says whether a signature is there; the pixels are decoded only when one is. A few ms.
-// - The imwatermark dwtDct pass needs every pixel: a full decode and three passes, tens of
-//   ms at 1024x1024. Only on images imwatermark itself would mark (256x256 pixels or more:
-//   its encoder refuses smaller ones) and not beyond WATERMARK_MAX_PIXELS (generators'
-//   outputs are a few megapixels; a 16k plate is not decoded whole for this). Turned off
+// - The imwatermark dwtDct pass needs every pixel: a full decode and three passes (tens of
+//   ms at 1024x1024). Only on images imwatermark itself would mark (256x256 pixels or more:
+//   its encoder refuses smaller ones) and not beyond WATERMARK_MAX_PIXELS (what the reference
+//   code writes; a 4K plate is not decoded whole for this). From 1024x1024 on, a screen of
+//   a quarter of the blocks decides whether the full passes run (imwatermark.ts). Turned off
 //   with pixelSignals.watermark.
 // Positive only: a miss says nothing, and a picture that cannot be decoded is "not looked"
 // (its fingerprint reports why), never an error of its own.
@@ -28,8 +29,12 @@ import type { Config } from "../config.js";
 export const PIXEL_SIGNAL_FORMATS: ReadonlySet<string> = new Set(["png", "webp", "tiff"]);
 /** imwatermark's encoder refuses images under 256x256 pixels (WatermarkEncoder.encode). */
 export const WATERMARK_MIN_PIXELS = 256 * 256;
-/** Larger pictures are not decoded whole for the watermark (40 MP: 8K UHD is 33 MP). */
-export const WATERMARK_MAX_PIXELS = 40_000_000;
+/**
+ * Larger pictures are not decoded whole for the watermark: the reference code that embeds it
+ * writes SD 512x512 / 768x768, SDXL about 1 MP and FLUX.1 up to about 2 MP, and an upscale
+ * (or any resize) loses the mark. 2048x2048; a 4K or larger plate is not decoded for this.
+ */
+export const WATERMARK_MAX_PIXELS = 2048 * 2048;
 
 export interface PixelSignalOptions {
   signals: readonly PixelSignal[];

@@ -140,8 +140,10 @@ const B2UF = Math.fround(0.492);
  * Per-block votes of the dwtDct decoder for one variant: one 0/1 per 4x4 block of the
  * Haar approximation of U, row-major. They do not depend on the payload length, so one
  * pass serves every payload. Null when the image is below imwatermark's 256x256-pixel area.
+ * `bandStep` > 1 reads only every bandStep-th band of blocks (a screen: the others' votes are
+ * NO_VOTE, and every payload bit still gets votes, since a band holds many whole payloads).
  */
-export function blockVotes(px: RawPixels, variant: WatermarkVariant): Uint8Array | null {
+export function blockVotes(px: RawPixels, variant: WatermarkVariant, bandStep = 1): Uint8Array | null {
   checkPixels(px);
   const { data, width, height, channels } = px;
   if (width * height < 256 * 256 || channels < 3) return null;
@@ -162,7 +164,8 @@ export function blockVotes(px: RawPixels, variant: WatermarkVariant): Uint8Array
   const bandCols = nbj * BLOCK;
   const band = new Float64Array(BLOCK * bandCols);
   const votes = new Uint8Array(nbi * nbj);
-  for (let bi = 0; bi < nbi; bi++) {
+  if (bandStep > 1) votes.fill(NO_VOTE);
+  for (let bi = 0; bi < nbi; bi += bandStep) {
     const y0 = bi * 2 * BLOCK;
     for (let r = 0; r < 2 * BLOCK; r++) {
       let p = (y0 + r) * width * channels;
@@ -221,11 +224,15 @@ export function blockVotes(px: RawPixels, variant: WatermarkVariant): Uint8Array
   return votes;
 }
 
+/** A block a screening pass did not read. */
+const NO_VOTE = 255;
+
 /** The L bits imwatermark's decoder returns, from one variant's block votes. */
 export function bitsFromVotes(votes: Uint8Array, length: number): number[] {
   const ones = new Array<number>(length).fill(0);
   const count = new Array<number>(length).fill(0);
   for (let k = 0; k < votes.length; k++) {
+    if (votes[k] === NO_VOTE) continue;
     const b = k % length;
     count[b]! += 1;
     ones[b]! += votes[k] ?? 0;
@@ -250,6 +257,8 @@ export interface PayloadMatch {
   pRandom: number;
   /** Matching bits in each variant tried, e.g. {"uint8/bgr": 27, "float/bgr": 46}. */
   byVariant: Record<string, number>;
+  /** Counted on a screen (every SCREEN_STEP-th band of blocks): nothing there, so no full decode. */
+  screened?: boolean;
 }
 
 /** P(X >= k) for X ~ Binomial(n, 1/2), exact (n is small). */
@@ -287,14 +296,42 @@ export interface WatermarkOptions {
    * images measure 39-48/48 here, so 1e-6 (41/48) would miss some.
    */
   maxPRandom?: number;
+  /**
+   * Screen large images first (default true): read every SCREEN_STEP-th band of blocks, and
+   * decode in full only when some payload matches the screen better than chance would
+   * (SCREEN_MAX_P). A clean picture, the common case, then costs a quarter of the passes; a
+   * marked one is decoded in full, so its count is the full decoder's.
+   */
+  screen?: boolean;
 }
+
+/** Bands of blocks a screen reads: one in SCREEN_STEP. */
+export const SCREEN_STEP = 4;
+/** A screen goes on to the full decode when a payload matches it this unlikely by chance. */
+export const SCREEN_MAX_P = 1e-2;
+/** Votes a payload bit gets in a screen, at least, or the screen is skipped (the image is small: full passes are cheap). */
+const SCREEN_MIN_VOTES = 30;
 
 const key = (v: WatermarkVariant): string => `${v.domain}/${v.order}`;
 
 /** Every payload's best match over its variants, best first (by pRandom). */
 export function matchWatermarks(px: RawPixels, opts: WatermarkOptions = {}): PayloadMatch[] {
-  const allowed = new Set((opts.variants ?? ALL_VARIANTS).map(key));
   const payloads = opts.payloads ?? PAYLOADS;
+  if (opts.screen !== false) {
+    const longest = Math.max(0, ...payloads.map((p) => p.bits.length));
+    // Blocks in a screen: the approximation band is half the (multiple-of-4) size, in 4x4 blocks.
+    const nbi = Math.floor((px.height - (px.height % 4)) / 2 / BLOCK);
+    const nbj = Math.floor((px.width - (px.width % 4)) / 2 / BLOCK);
+    if (Math.floor(nbi / SCREEN_STEP) * nbj >= SCREEN_MIN_VOTES * longest) {
+      const screened = matchWith(px, opts, payloads, SCREEN_STEP);
+      if (!screened.some((m) => m.pRandom <= SCREEN_MAX_P)) return screened.map((m) => ({ ...m, screened: true }));
+    }
+  }
+  return matchWith(px, opts, payloads, 1);
+}
+
+function matchWith(px: RawPixels, opts: WatermarkOptions, payloads: readonly WatermarkPayload[], bandStep: number): PayloadMatch[] {
+  const allowed = new Set((opts.variants ?? ALL_VARIANTS).map(key));
   const votes = new Map<string, Uint8Array | null>();
   const out: PayloadMatch[] = [];
   for (const p of payloads) {
@@ -303,7 +340,7 @@ export function matchWatermarks(px: RawPixels, opts: WatermarkOptions = {}): Pay
     for (const variant of p.variants) {
       const k = key(variant);
       if (!allowed.has(k)) continue;
-      if (!votes.has(k)) votes.set(k, blockVotes(px, variant));
+      if (!votes.has(k)) votes.set(k, blockVotes(px, variant, bandStep));
       const v = votes.get(k);
       if (!v) return []; // too small for imwatermark
       const bits = bitsFromVotes(v, p.bits.length);

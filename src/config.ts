@@ -58,6 +58,12 @@ export interface Config {
    * it is reported for review.
    */
   fingerprint: { enabled: boolean; video: boolean; everySeconds: number; matchDistance: number; possibleDistance: number };
+  /**
+   * GenAI marks in the pixels of lossless stills (src/app/pixel-evidence.ts), read by scan
+   * and sweep, never by the gate: stealth pnginfo and NovelAI's signed block (cheap), and
+   * with watermark the imwatermark dwtDct pass (tens of ms an image).
+   */
+  pixelSignals: { enabled: boolean; watermark: boolean };
 }
 
 export function defaultConfig(): Config {
@@ -72,6 +78,7 @@ export function defaultConfig(): Config {
     gate: { unknown: "allow", stableSeconds: 2 },
     watch: { polling: "auto", pollIntervalSeconds: 5, reconcileIntervalSeconds: 900 },
     fingerprint: { enabled: true, video: true, everySeconds: 2, matchDistance: MATCH_MAX, possibleDistance: POSSIBLE_MAX },
+    pixelSignals: { enabled: true, watermark: true },
   };
 }
 
@@ -84,6 +91,7 @@ export function initialConfigJson(database: string, roots?: Config["roots"]): Re
     gate: d.gate,
     watch: d.watch,
     fingerprint: d.fingerprint,
+    pixelSignals: d.pixelSignals,
     folderRules: d.folderRules,
     scan: { extensions: d.scan.extensions, ignore: d.scan.ignore },
     exiftool: { maxProcs: d.exiftool.maxProcs, mediaHashMaxGiB: d.exiftool.mediaHashMaxBytes / 1024 ** 3 },
@@ -233,7 +241,7 @@ export function parseConfig(file: string, text: string): Config {
   }
   const c = new Checker(file);
   const o = c.object(raw, "(top level)");
-  c.keys(o, "", ["$schema", "database", "folderRules", "scan", "exiftool", "budgets", "roots", "gate", "watch", "fingerprint"]);
+  c.keys(o, "", ["$schema", "database", "folderRules", "scan", "exiftool", "budgets", "roots", "gate", "watch", "fingerprint", "pixelSignals"]);
   const config = defaultConfig();
   config.file = file;
   const dir = path.dirname(file);
@@ -324,6 +332,16 @@ export function parseConfig(file: string, text: string): Config {
     if (f["possibleDistance"] !== undefined) config.fingerprint.possibleDistance = Math.round(c.number(f["possibleDistance"], "fingerprint.possibleDistance", 0, 24));
     if (config.fingerprint.possibleDistance < config.fingerprint.matchDistance) {
       c.fail("fingerprint.possibleDistance", `must be at least fingerprint.matchDistance (${config.fingerprint.matchDistance})`);
+    }
+  }
+  if (o["pixelSignals"] !== undefined) {
+    const ps = c.object(o["pixelSignals"], "pixelSignals");
+    c.keys(ps, "pixelSignals", ["enabled", "watermark"]);
+    for (const k of ["enabled", "watermark"] as const) {
+      if (ps[k] === undefined) continue;
+      const v = ps[k];
+      if (typeof v !== "boolean") return c.fail(`pixelSignals.${k}`, "must be true or false");
+      config.pixelSignals[k] = v;
     }
   }
   return config;

@@ -5,7 +5,8 @@
 
 import { classify, statusFor } from "../domain/classify.js";
 import { evidenceFromTags } from "../domain/evidence.js";
-import { evidenceOf } from "../domain/lineage.js";
+import { evidenceOf, toEvidence } from "../domain/lineage.js";
+import { PIXEL_FIELD_PREFIX } from "../domain/pixel-signals/types.js";
 import type { Evidence, Origin, Status } from "../domain/types.js";
 import { isGenAI } from "../domain/types.js";
 import type { AssetFactsRow, AssetRow, FingerprintedRow, FingerprintInput, MetadataResult, Repos, StatKey } from "../ports.js";
@@ -107,6 +108,12 @@ export interface Identified {
   folderEvidence: readonly Evidence[];
   /** Fingerprints made from these bytes, to record with them. */
   fingerprints?: { info: Omit<FingerprintedRow, "asset_id">; frames: readonly FingerprintInput[] } | null;
+  /**
+   * GenAI marks found in the pixels (src/app/pixel-evidence.ts), recorded with the metadata
+   * evidence; [] when looked and none found. Undefined: not looked (the gate, a file pixel
+   * signals skip), so what was recorded for this content stays.
+   */
+  pixelEvidence?: readonly Evidence[] | undefined;
 }
 
 export interface Recorded {
@@ -146,7 +153,7 @@ export async function recordIdentified(tx: Repos, f: Identified, now: string): P
           warnings: md?.warnings ?? (known ? (JSON.parse(known.warnings) as string[]) : []),
           exiftoolVersion: md?.exiftoolVersion ?? null,
         },
-        metadataEvidence: md ? evidenceFromTags(md.tags) : undefined,
+        metadataEvidence: md ? [...evidenceFromTags(md.tags), ...(f.pixelEvidence ?? (await recordedPixelEvidence(tx, f.known ?? (await tx.assets.bySha(f.sha256)))))] : undefined,
         folderEvidence: f.folderEvidence,
         fingerprints: f.fingerprints,
       },
@@ -173,6 +180,12 @@ export async function recordIdentified(tx: Repos, f: Identified, now: string): P
   if (metadataError && f.metadata !== null) await tx.events.add("read-error", now, { assetId, locationId, path: f.path, detail: { stage: "metadata", reason: metadataError } });
   const warnings = JSON.parse(c.facts.asset.warnings) as string[];
   return { path: f.path, sha256: f.sha256, assetId, origin: c.origin, status: c.status, change, metadataError, warnings, facts: c.facts };
+}
+
+/** The pixel evidence recorded for a content: kept when its metadata is read again without a look at its pixels. */
+async function recordedPixelEvidence(tx: Repos, asset: AssetRow | undefined): Promise<Evidence[]> {
+  if (!asset) return [];
+  return (await tx.evidence.of(asset.id)).filter((r) => r.source === "generator" && r.field.startsWith(PIXEL_FIELD_PREFIX)).map(toEvidence);
 }
 
 /** Mark recorded locations missing (never deleted), with an event each. */

@@ -24,6 +24,8 @@ import { MIN_FRAMES } from "../../domain/sequence.js";
 import type { AssetSummary, CachedStat, Clock, MetadataReader, MetadataResult, Store, StatKey } from "../../ports.js";
 import { systemClock } from "../../ports.js";
 import { confirmUnchanged, hashAll, readLabels, statNow, type HashOutcome } from "../identify.js";
+import { pixelEvidenceOf, wantsPixelSignals, type PixelSignalOptions } from "../pixel-evidence.js";
+import type { PixelEvidence } from "../../domain/pixel-signals/types.js";
 import { fingerprintedAssets, fingerprintPath, notFingerprinted, pictureOf, sniffPicture, type FingerprintOptions, type Fingerprinted } from "../perceptual.js";
 import { markVanished, recordIdentified, recordReadError, recordSequence, type FoundSequence, type Recorded } from "../record.js";
 import { CHUNK_BYTES, CHUNK_FILES, countFrameNames, sequencesIn, type BatchSequences, type Pending } from "./batch.js";
@@ -89,6 +91,8 @@ export interface ScanDeps {
   folderMatcher: FolderMatcher;
   /** Perceptual fingerprints of new pictures and videos; absent: none are made. */
   fingerprint?: FingerprintOptions | undefined;
+  /** GenAI marks in the pixels of stills whose metadata is read; absent: not looked for. */
+  pixelSignals?: PixelSignalOptions | undefined;
   clock?: Clock;
 }
 
@@ -194,7 +198,8 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
     const prints: Array<Promise<Fingerprinted | null>> = deps.fingerprint
       ? await fingerprintsFor(files, hashes, known, deps.fingerprint)
       : files.map(async () => null);
-    const [metas, made] = await Promise.all([metasP, Promise.all(prints)]);
+    const pixelsP = Promise.all(files.map((f, i) => pixelsFor(f, hashes[i]!)));
+    const [metas, made, pixels] = await Promise.all([metasP, Promise.all(prints), pixelsP]);
     const now0 = await statNow(files);
     confirmUnchanged(
       hashes,
@@ -244,6 +249,7 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
               known: knownAsset,
               folderEvidence: h.result.size > 0 ? deps.folderMatcher(f.path) : [],
               fingerprints: fp,
+              pixelEvidence: pixels[i],
             },
             now,
           );
@@ -259,6 +265,16 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
       }
     });
     for (const [slot, o] of outcomes) order.fill(slot, o);
+  };
+
+  /** Pixel signals of a still whose metadata is read (they are recorded with it); undefined: not looked. */
+  const pixelsFor = async (f: Pending, h: HashOutcome): Promise<PixelEvidence[] | undefined> => {
+    const opts = deps.pixelSignals;
+    if (!opts || f.sampledOut || !h.ok || h.result.changedWhileReading || h.result.size === 0 || !wantsPixelSignals(f.path, h.result.content)) return undefined;
+    return decode(() => pixelEvidenceOf(f.path, opts)).catch((err: unknown) => {
+      log.debug(`pixel signals not read from ${f.path}: ${errorMessage(err)}`);
+      return undefined;
+    });
   };
 
   /** Start the fingerprints a chunk needs: new content, or known content not fingerprinted yet. */

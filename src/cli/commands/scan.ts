@@ -1,3 +1,4 @@
+import { pixelSignalOptions } from "../../app/pixel-evidence.js";
 import type { Context } from "../context.js";
 import { ExitCode } from "../exit.js";
 import { log } from "../../log.js";
@@ -47,7 +48,7 @@ export async function scanCommand(ctx: Context, paths: string[], opts: ScanComma
       () => undefined,
     );
   }
-  const summary = await scan(paths, { store, reader: await ctx.reader(), folderMatcher: ctx.folderMatcher(), fingerprint: ctx.fingerprint(), clock: ctx.clock }, {
+  const summary = await scan(paths, { store, reader: await ctx.reader(), folderMatcher: ctx.folderMatcher(), fingerprint: ctx.fingerprint(), pixelSignals: pixelSignalOptions(ctx.config()), clock: ctx.clock }, {
     rehash: opts.rehash ?? false,
     extensions: opts.allFiles ? "all" : config.scan.extensions,
     ignore: config.scan.ignore,

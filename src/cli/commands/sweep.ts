@@ -1,4 +1,5 @@
 import path from "node:path";
+import { pixelSignalOptions } from "../../app/pixel-evidence.js";
 import type { Context } from "../context.js";
 import { InputError } from "../../domain/errors.js";
 import { log } from "../../log.js";
@@ -30,7 +31,7 @@ export async function sweepCommand(ctx: Context, dir: string, opts: SweepCommand
   // Arguments are checked before anything is created or written (database, report).
   await sweepRoot(dir);
   const store = await ctx.store({ create: true });
-  const deps = { store, reader: await ctx.reader(), folderMatcher: ctx.folderMatcher(), fingerprint: ctx.fingerprint(), clock: ctx.clock };
+  const deps = { store, reader: await ctx.reader(), folderMatcher: ctx.folderMatcher(), fingerprint: ctx.fingerprint(), pixelSignals: pixelSignalOptions(ctx.config()), clock: ctx.clock };
   // The report's destination is checked (and claimed) before any work is done.
   const sink = await openSink(opts.out);
   const report = createReport(format, sink, { failOn, verbose: ctx.globals.verbose === true });

@@ -5,7 +5,7 @@
 
 import { classify, statusFor } from "../domain/classify.js";
 import { evidenceFromTags } from "../domain/evidence.js";
-import { evidenceOf } from "../domain/lineage.js";
+import { c2paLinks, evidenceOf } from "../domain/lineage.js";
 import type { Evidence, Origin, Status } from "../domain/types.js";
 import { isGenAI } from "../domain/types.js";
 import type { AssetFactsRow, AssetRow, FingerprintedRow, FingerprintInput, MetadataResult, Repos, StatKey } from "../ports.js";
@@ -146,7 +146,8 @@ export async function recordIdentified(tx: Repos, f: Identified, now: string): P
           warnings: md?.warnings ?? (known ? (JSON.parse(known.warnings) as string[]) : []),
           exiftoolVersion: md?.exiftoolVersion ?? null,
         },
-        metadataEvidence: md ? evidenceFromTags(md.tags) : undefined,
+        // Besides the labels, what C2PA says the file is and which files it was made from (lineage.ts lookalikeDirection).
+        metadataEvidence: md ? [...evidenceFromTags(md.tags), ...c2paLinks(md.tags)] : undefined,
         folderEvidence: f.folderEvidence,
         fingerprints: f.fingerprints,
       },

@@ -81,7 +81,7 @@ describe("groupFrames: only frames of one shot", () => {
 });
 
 describe("shapeOf: a frame's size and format from its header", () => {
-  const make = (f: (s: sharp.Sharp) => sharp.Sharp) => f(sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 1, g: 2, b: 3 } } })).toBuffer();
+  const make = (f: (s: ReturnType<typeof sharp>) => ReturnType<typeof sharp>) => f(sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 1, g: 2, b: 3 } } })).toBuffer();
 
   it("reads PNG, JPEG and TIFF headers as written by sharp", async () => {
     expect(shapeOf(await make((s) => s.png()))).toEqual({ format: "png", width: 40, height: 30 });

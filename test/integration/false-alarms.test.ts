@@ -8,7 +8,9 @@ import fs from "node:fs";
 import path from "node:path";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
-import { bundledExiftool, cliPath, copyFixture, copySample, json, runCli, sharedAvailable, tempDir, type CliResult } from "../helpers/index.js";
+import { judgeRecorded } from "../../src/app/judge.js";
+import { matchingOf } from "../../src/domain/likeness.js";
+import { bundledExiftool, cliPath, copyFixture, copySample, json, openStore, runCli, sha256Of, sharedAvailable, tempDir, type CliResult } from "../helpers/index.js";
 
 const IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/";
 /** The ingredient every adobe-20220124 file names as its parent: the photograph A.jpg. */
@@ -99,6 +101,23 @@ describe.runIf(haveShared)("which way a perceptual look-alike goes (adobe-202201
     expect(a.stdout).toMatch(/looks like GenAI assets \(perceptual fingerprints\):\n {2}source {3}[0-9a-f]{12} {2}genai-edited temporary, match at distance \d+: source of GenAI edit/);
     const j = json(await prov(["--json", "show", "deliver/re-export.jpg"]));
     expect(j.genaiLookalikes[0]).toMatchObject({ origin: "genai-edited", way: "derived" });
+  });
+
+  it("the gate asks the same rule: it allows the plate named as the edit's ingredient and blocks the unnamed re-export, saying why", async () => {
+    const store = await openStore(path.join(dir, "prov.db"), { create: false });
+    const matching = matchingOf({ everySeconds: 2, matchDistance: 12, possibleDistance: 16 });
+    const decide = async (name: string) => {
+      const p = path.join(dir, "deliver", name);
+      const asset = (await store.assets.bySha(sha256Of(p)))!;
+      const facts = (await store.assets.facts(asset.id, p))!;
+      return (await judgeRecorded({ store }, facts, { path: p, stable: true }, { unknownPolicy: "allow", matching })).decision;
+    };
+    expect(await decide("A.jpg")).toMatchObject({ action: "allow" });
+    expect(await decide("plate-recorded-first.jpg")).toMatchObject({ action: "allow" });
+    const blocked = await decide("re-export.jpg");
+    expect(blocked.action).toBe("block");
+    expect(blocked.reason).toMatch(/^derived from temporary GenAI asset [0-9a-f]{12} \(genai-edited, .*\(taken as derived from the GenAI edit: /);
+    expect((await decide("lookalike-of-generated.jpg")).reason).toMatch(/a fully generated asset can only be the source of its look-alikes/);
   });
 
   it("the CSV and HTML reports carry the same direction", async () => {

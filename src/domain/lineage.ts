@@ -1,7 +1,9 @@
 // Pure: evidence as the store keeps it → evidence as the rules read it, including what
 // travels from other contents: the GenAI evidence of a media-data twin (the same picture
-// or sound under other bytes, e.g. after `exiftool -all=` stripped its labels) and of the
-// other frames of the same shot. Only GenAI signals travel: fail closed.
+// or sound under other bytes, e.g. after `exiftool -all=` stripped its labels), unless the
+// file's own C2PA claim disagrees (then both are shown), and of the other frames of the
+// same shot whose labels were not read. Only GenAI signals travel: fail closed. And which
+// way a perceptual look-alike goes between a file and a GenAI asset (lookalikeDirection).
 
 import type { AssetFactsRow, EvidenceRow, GenAIEvidenceRow, SequenceEvidenceRow } from "../ports.js";
 import type { Evidence, Origin } from "./types.js";

@@ -79,7 +79,7 @@ export interface ScanOptions {
   ignoreReason?: (p: string) => string;
   /** The watcher hands over paths that may have vanished since: skip those, don't fail. */
   skipMissingRoots?: boolean;
-  /** Group numbered frame files into image sequences and read metadata of a sample only (default true). */
+  /** Group numbered frame files into image sequences (default true): every frame's labels are read, a sample's with its media hash. */
   sequences?: boolean;
 }
 

@@ -523,6 +523,8 @@ export interface MetadataRequest {
   path: string;
   raw?: Buffer | undefined;
   size: number;
+  /** false: labels only, without ImageDataHash (a shot's frames outside its sample). */
+  mediaHash?: boolean;
 }
 
 /** What a caller may hear before readMany resolves: so a slow file holds up no other. */

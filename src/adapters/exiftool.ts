@@ -236,7 +236,7 @@ export class MetadataReader implements MetadataPort {
       return [];
     }
     if (files.length === 1) return [each(0, await this.readOne(files[0]!, quickDone))];
-    const withHash = files.every((f) => f.size <= this.opts.mediaHashMaxBytes);
+    const withHash = files.every((f) => f.size <= this.opts.mediaHashMaxBytes && f.mediaHash !== false);
     try {
       const results = await this.readBatch(files, withHash, "quick");
       results.forEach((r, i) => each(i, r));
@@ -251,7 +251,7 @@ export class MetadataReader implements MetadataPort {
 
   /** One file: in the quick pool, then (if it timed out there) alone in the budget pool. `quickDone` once the first try is over. */
   private async readOne(f: MetadataRequest, quickDone: () => void): Promise<MetadataResult> {
-    const withHash = f.size <= this.opts.mediaHashMaxBytes;
+    const withHash = f.size <= this.opts.mediaHashMaxBytes && f.mediaHash !== false;
     let first: MetadataResult | null = null;
     try {
       first = (await this.readBatch([f], withHash, "quick"))[0]!;

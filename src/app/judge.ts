@@ -4,8 +4,8 @@
 
 import { classify } from "../domain/classify.js";
 import { decide, type GateDecision, type GateFacts } from "../domain/gate-policy.js";
-import { derivations, probesOf, type Matching } from "../domain/likeness.js";
-import { evidenceOf, twinEvidence } from "../domain/lineage.js";
+import { derivations, probesOf, type Derivation, type Matching } from "../domain/likeness.js";
+import { evidenceOf, lookalikeDirection, toEvidence, twinEvidence, type Direction, type LookalikeSide } from "../domain/lineage.js";
 import type { Evidence } from "../domain/types.js";
 import { isGenAI } from "../domain/types.js";
 import { evidenceFromTags } from "../domain/evidence.js";
@@ -60,8 +60,9 @@ export async function judgeUnrecorded(
   policy: JudgePolicy,
 ): Promise<{ decision: GateDecision; evidence: Evidence[] }> {
   const md = f.metadata?.ok ? f.metadata.metadata : null;
-  const evidence = [...(md ? evidenceFromTags(md.tags) : []), ...f.folderEvidence];
-  if (md?.mediaHash) evidence.push(...twinEvidence(await store.evidence.genaiByMediaHash(md.mediaHash, f.known?.id ?? null, 50)));
+  const labels = md ? evidenceFromTags(md.tags) : [];
+  const evidence = [...labels, ...f.folderEvidence];
+  if (md?.mediaHash) evidence.push(...twinEvidence(await store.evidence.genaiByMediaHash(md.mediaHash, f.known?.id ?? null, 50), labels));
   const known = f.known && f.sha256 ? { origin: f.known.origin, status: f.known.status, sha256: f.sha256, via: "content" as const } : null;
   const decision = decide({
     ...NOTHING,
@@ -94,7 +95,7 @@ export function judgeWithoutStore(
 
 /** What judging needs besides the store: ExifTool, to read the labels of a container's members. */
 export interface JudgeDeps {
-  store: Pick<Repos, "quarantine" | "fingerprints" | "locations" | "assets">;
+  store: Pick<Repos, "quarantine" | "fingerprints" | "locations" | "assets" | "evidence">;
   reader?: MetadataReader | undefined;
 }
 
@@ -153,8 +154,8 @@ export function likenessApplies(facts: AssetFactsRow, evidence: readonly Evidenc
   return classify(evidence).decidedBy[0]?.source !== "manual";
 }
 
-/** The temporary GenAI asset a recorded content looks like, by its fingerprints in the store's index. */
-export async function derivedOf(store: Pick<Repos, "fingerprints" | "locations" | "assets">, facts: AssetFactsRow, matching: Matching): Promise<GateFacts["derived"]> {
+/** The temporary GenAI asset a recorded content is derived from, by its fingerprints in the store's index (look-alikes it is the source of are not). */
+export async function derivedOf(store: Pick<Repos, "fingerprints" | "locations" | "assets" | "evidence">, facts: AssetFactsRow, matching: Matching): Promise<GateFacts["derived"]> {
   const probes = probesOf(facts.prints);
   if (probes.length === 0) return null;
   const matches = await lookalikesIn(store, probes, matching.limits, facts.asset.id);
@@ -164,6 +165,17 @@ export async function derivedOf(store: Pick<Repos, "fingerprints" | "locations" 
     const a = await store.assets.byId(m.assetId);
     if (a) assets.set(m.assetId, a);
   }
-  const found = derivations(matches, (id) => assets.get(id), matching.gap)[0];
-  return found ? { verdict: found.verdict, what: await describeDerivationIn(store, found, facts.asset.id) } : null;
+  const file: LookalikeSide = { sha256: facts.asset.sha256, origin: facts.asset.origin, firstSeen: facts.asset.first_seen, mediaHash: facts.asset.media_hash, evidence: evidenceOf(facts) };
+  for (const d of derivations(matches, (id) => assets.get(id), matching.gap)) {
+    const way = await directionIn(store, file, d, assets.get(d.assetId)!);
+    if (way.way === "derived") return { verdict: d.verdict, what: `${await describeDerivationIn(store, d, facts.asset.id)} (${way.why})` };
+  }
+  return null;
+}
+
+/** Which way a look-alike goes (src/domain/lineage.ts lookalikeDirection), with the GenAI asset's evidence from the store. */
+export async function directionIn(store: Pick<Repos, "evidence">, file: LookalikeSide, d: Derivation, genai: Pick<AssetRow, "first_seen" | "media_hash"> | undefined): Promise<Direction> {
+  // A fully generated asset needs none of its evidence to decide.
+  const evidence = d.origin === "genai" ? [] : (await store.evidence.of(d.assetId)).map(toEvidence);
+  return lookalikeDirection(file, { sha256: d.sha256, origin: d.origin, firstSeen: genai?.first_seen ?? file.firstSeen, mediaHash: genai?.media_hash ?? null, evidence });
 }

@@ -2,13 +2,37 @@
 
 import { classify } from "../domain/classify.js";
 import { evidenceOf } from "../domain/lineage.js";
-import type { Origin, Status } from "../domain/types.js";
-import type { AssetRow, Store } from "../ports.js";
+import { probesOf, type Matching } from "../domain/likeness.js";
+import type { Evidence, Origin, Status } from "../domain/types.js";
+import { isGenAI } from "../domain/types.js";
+import type { AssetFactsRow, AssetRow, Store } from "../ports.js";
+import { directionIn } from "./judge.js";
+import { lookalikesIn } from "./perceptual.js";
 
-/** Everything recorded about one asset: origin, evidence, approvals, locations, media-data twins. */
-export async function assetReport(store: Store, asset: AssetRow) {
+/**
+ * The GenAI assets a recorded content looks like (perceptual fingerprints), each with which
+ * way the likeness goes (src/domain/lineage.ts lookalikeDirection): derived from it, or its
+ * source. Approved ones too: this is what is known, not a verdict.
+ */
+export async function genaiLookalikes(store: Store, facts: AssetFactsRow, evidence: readonly Evidence[], matching: Matching) {
+  const probes = probesOf(facts.prints);
+  if (probes.length === 0 || isGenAI(facts.asset.origin)) return [];
+  const out = [];
+  for (const m of await lookalikesIn(store, probes, matching.limits, facts.asset.id)) {
+    const them = await store.assets.byId(m.assetId);
+    if (!them || !isGenAI(them.origin)) continue;
+    const d = { assetId: them.id, sha256: them.sha256, origin: them.origin, status: them.status, distance: m.distance, verdict: m.verdict, ranges: [], theirSeconds: null };
+    const way = await directionIn(store, { sha256: facts.asset.sha256, origin: facts.asset.origin, firstSeen: facts.asset.first_seen, mediaHash: facts.asset.media_hash, evidence }, d, them);
+    out.push({ sha256: them.sha256, origin: them.origin, status: them.status, distance: m.distance, verdict: m.verdict, way: way.way, why: way.why });
+  }
+  return out;
+}
+
+/** Everything recorded about one asset: origin, evidence, approvals, locations, media-data twins, GenAI look-alikes (with `matching`). */
+export async function assetReport(store: Store, asset: AssetRow, matching?: Matching) {
   const facts = await store.assets.facts(asset.id);
   const evidence = facts ? evidenceOf(facts) : [];
+  const lookalikes = facts && matching ? await genaiLookalikes(store, facts, evidence, matching) : [];
   const siblings = asset.media_hash ? (await store.assets.byMediaHash(asset.media_hash)).filter((a) => a.id !== asset.id) : [];
   return {
     sha256: asset.sha256,
@@ -27,6 +51,7 @@ export async function assetReport(store: Store, asset: AssetRow) {
     warnings: JSON.parse(asset.warnings) as string[],
     exiftoolVersion: asset.exiftool_version,
     firstSeen: asset.first_seen,
+    genaiLookalikes: lookalikes,
   };
 }
 

@@ -5,7 +5,7 @@
 
 import { classify, statusFor } from "../domain/classify.js";
 import { evidenceFromTags } from "../domain/evidence.js";
-import { evidenceOf, toEvidence } from "../domain/lineage.js";
+import { c2paLinks, evidenceOf, toEvidence } from "../domain/lineage.js";
 import { PIXEL_FIELD_PREFIX } from "../domain/pixel-signals/types.js";
 import type { Evidence, Origin, Status } from "../domain/types.js";
 import { isGenAI } from "../domain/types.js";
@@ -153,7 +153,9 @@ export async function recordIdentified(tx: Repos, f: Identified, now: string): P
           warnings: md?.warnings ?? (known ? (JSON.parse(known.warnings) as string[]) : []),
           exiftoolVersion: md?.exiftoolVersion ?? null,
         },
-        metadataEvidence: md ? [...evidenceFromTags(md.tags), ...(f.pixelEvidence ?? (await recordedPixelEvidence(tx, f.known ?? (await tx.assets.bySha(f.sha256)))))] : undefined,
+        // Besides the labels, what C2PA says the file is and which files it was made from (lineage.ts lookalikeDirection),
+        // and the marks in its pixels (read now, or recorded before when the pixels were not looked at again).
+        metadataEvidence: md ? [...evidenceFromTags(md.tags), ...c2paLinks(md.tags), ...(f.pixelEvidence ?? (await recordedPixelEvidence(tx, f.known ?? (await tx.assets.bySha(f.sha256)))))] : undefined,
         folderEvidence: f.folderEvidence,
         fingerprints: f.fingerprints,
       },

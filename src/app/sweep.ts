@@ -7,7 +7,8 @@ import { realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import type { ContentType } from "../adapters/containers/sniff.js";
 import type { TrailingReport } from "../adapters/containers/trailing.js";
-import type { ApprovalRow, AssetFactsRow, AssetSummary, EvidenceRow, FingerprintRow, MetadataReader, Store } from "../ports.js";
+import type { ApprovalRow, AssetFactsRow, AssetSummary, EvidenceRow, FingerprintedRow, FingerprintRow, MetadataReader, Store } from "../ports.js";
+import { FFMPEG_MISSING } from "../adapters/decode/index.js";
 import { inspectContainer, mayContain } from "./containers.js";
 import { InputError } from "../domain/errors.js";
 import { describeFsError, errnoCode } from "../errors.js";
@@ -17,7 +18,8 @@ import { classify } from "../domain/classify.js";
 import { isGenAI, type Evidence } from "../domain/types.js";
 import { describeDerivationIn, loadGenAIFingerprints } from "./perceptual.js";
 import { derivations, lookalikes, probesOf, type GenAIFingerprints, type Matching } from "../domain/likeness.js";
-import { evidenceOf, shotEvidence, toEvidence, twinEvidence } from "../domain/lineage.js";
+import { evidenceOf, labelsRead, shotEvidence, toEvidence, twinEvidence } from "../domain/lineage.js";
+import { directionIn } from "./judge.js";
 import { describeRange, parseFrameName, sequenceKey } from "../domain/sequence.js";
 import { scan, type FileOutcome, type ScanDeps } from "./ingest/scan.js";
 import type { IgnoreMatcher } from "../adapters/fs/walk.js";
@@ -42,6 +44,8 @@ export interface SweepOptions {
   extraHash?: (() => Promise<ExtraHasher>) | undefined;
   /** Check files against temporary GenAI by perceptual fingerprint (absent: content and labels only). */
   perceptual?: Matching | undefined;
+  /** The working roots (roots.working): content first seen there has provenance; content only recorded by prov has none. */
+  workingRoots?: readonly string[];
 }
 
 const ROW_BATCH = 256;
@@ -157,7 +161,7 @@ export async function sweep(rootArg: string, deps: ScanDeps, opts: SweepOptions)
     return (path.sep === "/" ? r : r.split(path.sep).join("/")) || path.basename(p);
   };
   const { matcher, reason } = sweepIgnore(root, opts.exclude ?? []);
-  const records = new Records(store, opts.perceptual ?? null, deps.reader);
+  const records = new Records(store, opts.perceptual ?? null, deps.reader, opts.workingRoots ?? []);
   if (opts.quick) await records.preload(root);
   await records.loadGenAIFingerprints();
   const shots = new Shots(store);
@@ -186,6 +190,7 @@ export async function sweep(rootArg: string, deps: ScanDeps, opts: SweepOptions)
       firstSeen: asset?.first_seen ?? null,
       knownBefore: asset ? asset.first_seen < startedAt : false,
       disclosure: j.disclosure,
+      noProvenance: j.noProvenance,
     });
   };
   const onFile = (o: FileOutcome): void => {
@@ -281,7 +286,31 @@ class Records {
     private readonly perceptual: Matching | null,
     /** ExifTool, to read the members of containers (none in a quick sweep's unchanged files). */
     private readonly reader: MetadataReader | null,
+    private readonly workingRoots: readonly string[],
   ) {}
+
+  /** Where prov first saw this content in a working root, if it did (its locations there, earliest first). */
+  private async workingRoot(asset: AssetSummary): Promise<{ path: string; at: string } | null> {
+    if (this.workingRoots.length === 0 || asset.origin !== "unknown") return null;
+    const under = (p: string): boolean => this.workingRoots.some((r) => p === r || p.startsWith(r.endsWith(path.sep) ? r : r + path.sep));
+    // First sight: where the content was seen first of all, not a copy put in a working root later.
+    const all = await this.store.locations.ofAsset(asset.id);
+    const earliest = all.reduce<string | null>((m, l) => (m === null || l.first_seen < m ? l.first_seen : m), null);
+    const first = all.find((l) => l.first_seen === earliest && under(l.path));
+    return first ? { path: first.path, at: first.first_seen } : null;
+  }
+
+  /**
+   * Why this picture could not be compared with the GenAI assets: it was tried and could not
+   * be decoded, or nothing here decodes it. Only asked where a comparison was due.
+   */
+  private async uncompared(asset: AssetSummary, state: FingerprintedRow | undefined | null): Promise<string | null> {
+    const s = state === null ? await this.store.fingerprints.state(asset.id) : state;
+    if (!s) return null;
+    if (s.state === "error") return `it could not be decoded: ${s.reason ?? "no reason given"}`;
+    if (s.state === "skipped" && s.reason && (s.reason === FFMPEG_MISSING || /^no decoder here/.test(s.reason))) return s.reason;
+    return null;
+  }
 
   /** The GenAI fingerprints, as they are when the sweep starts. */
   async loadGenAIFingerprints(): Promise<void> {
@@ -299,38 +328,48 @@ class Records {
     this.genaiMedia = await this.store.evidence.genaiMediaHashes();
   }
 
-  /** Temporary GenAI assets this content looks like; none for GenAI content or a person's decision. */
-  private async derived(asset: AssetSummary, evidence: readonly Evidence[], prints: FingerprintRow[] | null): Promise<NonNullable<RecordFacts["derived"]>> {
+  /**
+   * The temporary GenAI assets this content looks like, each with which way it goes
+   * (lineage.ts lookalikeDirection); none for GenAI content or a person's decision.
+   */
+  private async lookalikes(asset: AssetSummary, evidence: readonly Evidence[], prints: FingerprintRow[] | null, state: FingerprintedRow | undefined | null): Promise<Pick<RecordFacts, "derived" | "sourceOf" | "uncompared">> {
     const genai = this.genaiPrints;
-    if (!genai || genai.size === 0 || !this.perceptual || isGenAI(asset.origin)) return [];
-    if (classify(evidence).decidedBy[0]?.source === "manual") return [];
+    if (!genai || genai.size === 0 || !this.perceptual || isGenAI(asset.origin) || asset.size === 0) return {};
+    if (classify(evidence).decidedBy[0]?.source === "manual") return {};
     const probes = probesOf(prints ?? (await this.store.fingerprints.of(asset.id)));
-    if (probes.length === 0) return [];
+    if (probes.length === 0) return { uncompared: await this.uncompared(asset, state) };
     const near = probes.map((p) => (p.lowDetail ? [] : genai.near(p.hash, this.perceptual!.limits.possible)));
     const found = derivations(lookalikes(probes, near, this.perceptual.limits, asset.id), (id) => genai.assets.get(id), this.perceptual.gap);
-    const out: Array<{ verdict: "match" | "possible"; what: string }> = [];
-    for (const d of found) out.push({ verdict: d.verdict, what: await describeDerivationIn(this.store, d, asset.id) });
-    return out;
+    const derived: Array<{ verdict: "match" | "possible"; what: string }> = [];
+    const sourceOf: string[] = [];
+    for (const d of found) {
+      const them = await this.store.assets.byId(d.assetId);
+      const way = await directionIn(this.store, { sha256: asset.sha256, origin: asset.origin, firstSeen: asset.first_seen, mediaHash: asset.media_hash, evidence }, d, them);
+      if (way.way === "derived") derived.push({ verdict: d.verdict, what: `${await describeDerivationIn(this.store, d, asset.id)} (${way.why})` });
+      else if (way.way === "source") sourceOf.push(`${way.why}; perceptual distance ${d.distance} of 64 bits`);
+    }
+    return { derived, sourceOf };
   }
 
   /** Facts of a content found unchanged (from the preload when there is one). */
   async ofUnchanged(asset: AssetSummary, startedAt: string): Promise<RecordFacts> {
     if (!this.evidence) {
       const f = await this.store.assets.facts(asset.id);
-      if (f) return this.record(f.asset, evidenceOf(f), f.approvals, f.prints, startedAt);
+      if (f) return this.record(f.asset, evidenceOf(f), f.approvals, f.prints, startedAt, f.printState);
     }
     const own = (this.evidence?.get(asset.id) ?? []).map(toEvidence);
-    const twins = asset.media_hash && this.genaiMedia?.has(asset.media_hash) ? twinEvidence(await this.store.evidence.genaiByMediaHash(asset.media_hash, asset.id, 50)) : [];
+    const twins = asset.media_hash && this.genaiMedia?.has(asset.media_hash) ? twinEvidence(await this.store.evidence.genaiByMediaHash(asset.media_hash, asset.id, 50), own) : [];
     // The shot's evidence travels to frames whose metadata was not read (only GenAI-classified ones can have any).
-    const shot = isGenAI(asset.origin) ? shotEvidence((await this.store.assets.facts(asset.id))?.shot ?? []) : [];
+    const whole = isGenAI(asset.origin) ? await this.store.assets.facts(asset.id) : undefined;
+    const shot = whole ? shotEvidence(whole.shot, labelsRead(whole.asset)) : [];
     const evidence = [...own, ...twins, ...shot];
     const approvals = this.approvals?.get(asset.id) ?? [];
-    return this.record(asset, evidence, approvals, null, startedAt);
+    return this.record(asset, evidence, approvals, null, startedAt, null);
   }
 
   /** A file read in this sweep: its record, and what it holds when it is a container. */
   async ofRecorded(f: AssetFactsRow, startedAt: string, file: string, type: ContentType, appended?: TrailingReport | null): Promise<RecordFacts> {
-    const r = await this.record(f.asset, evidenceOf(f), f.approvals, f.prints, startedAt);
+    const r = await this.record(f.asset, evidenceOf(f), f.approvals, f.prints, startedAt, f.printState);
     if (!this.reader || f.asset.size === 0) return r;
     // The content type came with the hash (the same read): no second open to sniff it.
     const report = mayContain(type) ? await inspectContainer(file, type, { store: this.store, reader: this.reader }, appended) : null;
@@ -339,7 +378,8 @@ class Records {
     return r;
   }
 
-  private async record(asset: AssetSummary, evidence: Evidence[], approvals: readonly ApprovalRow[], prints: FingerprintRow[] | null, startedAt: string): Promise<RecordFacts> {
+  /** `state`: how it was fingerprinted (undefined: not at all; null: not loaded, ask the store when needed). */
+  private async record(asset: AssetSummary, evidence: Evidence[], approvals: readonly ApprovalRow[], prints: FingerprintRow[] | null, startedAt: string, state: FingerprintedRow | undefined | null): Promise<RecordFacts> {
     return {
       sha256: asset.sha256,
       origin: asset.origin,
@@ -349,7 +389,8 @@ class Records {
       metadataError: asset.metadata_error,
       firstSeen: asset.first_seen,
       knownBefore: asset.first_seen < startedAt,
-      derived: await this.derived(asset, evidence, prints),
+      ...(await this.lookalikes(asset, evidence, prints, state)),
+      workingRoot: await this.workingRoot(asset),
     };
   }
 }

@@ -61,21 +61,42 @@ export interface Sequence<T> {
   duplicates: Array<{ frame: number; names: string[] }>;
 }
 
+/** What a frame's header says: its size in pixels and its format (null when the header was not understood). */
+export interface FrameShape {
+  width: number;
+  height: number;
+  format: string;
+}
+
+/** The least share of the numbers between a shot's first and last frame that its frames fill (dropped frames are gaps, scattered numbers are stills). */
+export const MIN_DENSITY = 0.5;
+
+/** Numbered files that share a name stem but are not one shot, and why (reported, not grouped). */
+export interface NotGrouped {
+  pattern: string;
+  files: number;
+  why: string;
+}
+
 /**
- * Group one folder's file names into sequences. Names that are not frames, or groups
- * shorter than MIN_FRAMES, are left out (they are stills).
+ * Group one folder's file names into sequences: only frames that are one shot, i.e. the same
+ * name stem and format, the same size (when their headers were read: `shape`) and
+ * contiguous numbering (they fill at least MIN_DENSITY of their range; a few dropped frames
+ * are gaps). Names that are not frames, or fewer than MIN_FRAMES, are stills and not
+ * reported; numbered files that fail the other tests are reported in `notGrouped` with why.
  */
-export function groupSequences<T>(entries: ReadonlyArray<{ name: string; item: T }>): Array<Sequence<T>> {
-  const groups = new Map<string, Array<{ f: FrameName; name: string; item: T }>>();
+export function groupFrames<T>(entries: ReadonlyArray<{ name: string; item: T; shape?: FrameShape | null }>): { sequences: Array<Sequence<T>>; notGrouped: NotGrouped[] } {
+  const groups = new Map<string, Array<{ f: FrameName; name: string; item: T; shape: FrameShape | null }>>();
   for (const e of entries) {
     const f = parseFrameName(e.name);
     if (!f) continue;
     const key = sequenceKey(f);
     let g = groups.get(key);
     if (!g) groups.set(key, (g = []));
-    g.push({ f, name: e.name, item: e.item });
+    g.push({ f, name: e.name, item: e.item, shape: e.shape ?? null });
   }
   const out: Array<Sequence<T>> = [];
+  const notGrouped: NotGrouped[] = [];
   for (const [key, g] of groups) {
     if (g.length < MIN_FRAMES) continue;
     g.sort((a, b) => a.f.frame - b.f.frame || (a.name < b.name ? -1 : 1));
@@ -91,18 +112,45 @@ export function groupSequences<T>(entries: ReadonlyArray<{ name: string; item: T
       }
       frames.push({ frame: x.f.frame, name: x.name, item: x.item });
     }
+    // The padding most frames use names the pattern.
+    const pad = mode(g.map((x) => x.f.digits.length));
+    const { head, tail } = g[0]!.f;
+    const pattern = `${head.replace(/%/g, "%%")}%0${pad}d${tail.replace(/%/g, "%%")}`;
+    const first = frames[0]!.frame;
+    const last = frames.at(-1)!.frame;
+    const why = notOneShot(frames.length, first, last, g.map((x) => x.shape));
+    if (why) {
+      notGrouped.push({ pattern, files: g.length, why });
+      continue;
+    }
     const gaps: Sequence<T>["gaps"] = [];
     for (let i = 1; i < frames.length; i++) {
       const a = frames[i - 1]!.frame;
       const b = frames[i]!.frame;
       if (b > a + 1) gaps.push({ from: a + 1, to: b - 1 });
     }
-    // The padding most frames use names the pattern.
-    const pad = mode(g.map((x) => x.f.digits.length));
-    const { head, tail } = g[0]!.f;
-    out.push({ pattern: `${head.replace(/%/g, "%%")}%0${pad}d${tail.replace(/%/g, "%%")}`, key, first: frames[0]!.frame, last: frames.at(-1)!.frame, frames, gaps, duplicates });
+    out.push({ pattern, key, first, last, frames, gaps, duplicates });
   }
-  return out.sort((a, b) => (a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : 0));
+  const byPattern = <X extends { pattern: string }>(a: X, b: X): number => (a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : 0);
+  return { sequences: out.sort(byPattern), notGrouped: notGrouped.sort(byPattern) };
+}
+
+/** Why numbered files with one stem and format are not one shot; null when they are. */
+export function notOneShot(count: number, first: number, last: number, shapes: ReadonlyArray<FrameShape | null>): string | null {
+  const span = last - first + 1;
+  if (count / span < MIN_DENSITY) return `numbering is not contiguous: ${count} files spread over numbers ${first}-${last}, so they are separate stills`;
+  const kinds = new Map<string, number>();
+  for (const s of shapes) if (s) kinds.set(`${s.width}x${s.height} ${s.format}`, (kinds.get(`${s.width}x${s.height} ${s.format}`) ?? 0) + 1);
+  if (kinds.size > 1) {
+    const list = [...kinds].sort((a, b) => b[1] - a[1]);
+    return `frames differ in size or format (${list.slice(0, 4).map(([k, n]) => `${k} ×${n}`).join(", ")}${list.length > 4 ? `, and ${list.length - 4} more` : ""}), so they are separate stills`;
+  }
+  return null;
+}
+
+/** groupFrames, the shots only. */
+export function groupSequences<T>(entries: ReadonlyArray<{ name: string; item: T; shape?: FrameShape | null }>): Array<Sequence<T>> {
+  return groupFrames(entries).sequences;
 }
 
 function mode(xs: readonly number[]): number {

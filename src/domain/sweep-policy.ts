@@ -35,8 +35,14 @@ export interface RecordFacts {
   metadataError: string | null;
   firstSeen: string;
   knownBefore: boolean;
-  /** Temporary GenAI assets it looks like (perceptual fingerprints), closest first. */
+  /** Temporary GenAI assets it is derived from (perceptual fingerprints, lineage.ts lookalikeDirection), closest first; `what` says which way and why. */
   derived?: ReadonlyArray<{ verdict: "match" | "possible"; what: string }>;
+  /** GenAI edits it looks like and is the source of (it was recorded first, or is named as their C2PA ingredient): why, per edit. */
+  sourceOf?: readonly string[];
+  /** Why this picture could not be compared with the GenAI assets (it could not be decoded for a fingerprint); null when it was. */
+  uncompared?: string | null;
+  /** Where and when prov first saw this content in a working root (the watcher's ingest roots): provenance for content without labels. */
+  workingRoot?: { path: string; at: string } | null;
   /** A member this file holds (archive member, data after an image's end) that is temporary GenAI. */
   container?: { member: string; reason: string } | null;
   /** What of it could not be looked inside (an encrypted member, a corrupt archive). */
@@ -58,6 +64,8 @@ export interface Judgement {
   labels: Origin | null;
   labelEvidence: string[];
   disclosure: Disclosure | null;
+  /** No label, tag, rule or working-root first sight gives it provenance. */
+  noProvenance: boolean;
 }
 
 const rank = (f: Finding): number => FINDINGS.indexOf(f);
@@ -67,7 +75,7 @@ export function labelsOf(evidence: readonly Evidence[]): { origin: Origin; decid
 }
 
 export function judge(f: SweepFacts): Judgement {
-  const none = { labels: null, labelEvidence: [], disclosure: null };
+  const none = { labels: null, labelEvidence: [], disclosure: null, noProvenance: false };
   if (f.kind === "symlink") return { finding: "violation", reasons: ["symbolic link in deliverables (links are never followed or delivered)"], ...none };
   if (f.kind === "skipped") return { finding: "skipped", reasons: [f.reason], ...none };
   if (f.kind === "error") return { finding: "error", reasons: [f.reason], ...none };
@@ -109,6 +117,8 @@ export function judge(f: SweepFacts): Judgement {
   for (const d of r.derived ?? []) {
     if (d.verdict === "possible") add("warning", `possibly derived from ${d.what}: review it, then \`prov tag\` or \`prov approve\``);
   }
+  for (const why of r.sourceOf ?? []) add("ok", `perceptual look-alike, not a derivative: ${why}`);
+  if (r.uncompared) add("warning", `could not be compared with the GenAI assets (perceptual fingerprint): ${r.uncompared}`);
   // A shot's gaps and duplicates are reported once, on its first frame.
   const q = r.sequence;
   if (q && q.frame === q.first && (q.gaps.length > 0 || q.duplicates.length > 0)) {
@@ -123,7 +133,10 @@ export function judge(f: SweepFacts): Judgement {
   if (isGenAI(r.origin) && r.status === "approved" && last?.action === "approve") {
     add("disclosed", `approved GenAI (${r.origin}) by ${last.by}, ref ${last.ref ?? "none"}${last.scope ? `, scope: ${last.scope}` : ""}, ${day(last.at)}`);
   }
-  if (r.origin === "possibly-genai") add("warning", `possibly GenAI: review it, then \`prov tag\` or \`prov approve\` (${describe(decided)})`);
+  // A file's own C2PA claim and its media-data twin's GenAI claim disagree (lineage.ts twinEvidence): both are shown.
+  const conflicts = r.evidence.filter((e) => e.source === "lineage" && e.detail?.["conflict"] === true);
+  for (const c of conflicts) add("warning", `claims disagree: ${c.value}: review it, then \`prov tag\` or \`prov approve\``);
+  if (r.origin === "possibly-genai" && !decided.every((e) => e.detail?.["conflict"] === true)) add("warning", `possibly GenAI: review it, then \`prov tag\` or \`prov approve\` (${describe(decided)})`);
 
   // Metadata that disagrees with the record.
   // Same picture under other bytes; a frame of a GenAI shot never had labels to lose.
@@ -141,8 +154,7 @@ export function judge(f: SweepFacts): Judgement {
   if (found.some(([, reason]) => /^(possibly )?derived from /.test(reason))) {
     // Its look-alike speaks for it; "no provenance" beside "derived from GenAI" misleads.
   } else if (r.origin === "unknown") {
-    if (r.knownBefore) add("ok", `no GenAI signal; recorded by prov since ${day(r.firstSeen)}`);
-    else add("unknown", "no provenance record and no labels");
+    add(...unknownProvenance(r));
   } else if (r.origin === "not-genai") {
     add("ok", `not GenAI (${describe(decided)})`);
   } else if (found.length === 0) {
@@ -156,7 +168,20 @@ export function judge(f: SweepFacts): Judgement {
     labels: labels.origin,
     labelEvidence: labels.decidedBy.map(short),
     disclosure: isGenAI(r.origin) && r.status === "approved" && last?.action === "approve" ? disclosureOf(r, last) : null,
+    noProvenance: r.origin === "unknown" && !r.workingRoot && (r.derived ?? []).length === 0,
   };
+}
+
+/**
+ * Content with no GenAI signal and no label, tag or rule of its own. Being recorded by prov
+ * is not provenance (a first sweep records what it sweeps, so the second would pass it):
+ * only first sight in a working root (where the production makes and ingests its material)
+ * is. `ok` also comes from a not-GenAI label or a person's tag, which are not "unknown".
+ */
+export function unknownProvenance(r: Pick<RecordFacts, "knownBefore" | "firstSeen" | "workingRoot">): [Finding, string] {
+  if (r.workingRoot) return ["ok", `no GenAI signal; first seen in working root ${r.workingRoot.path} on ${day(r.workingRoot.at)}`];
+  if (r.knownBefore) return ["unknown", `no provenance: no labels, no tag, and not first seen in a working root (recorded by prov since ${day(r.firstSeen)}, which is not provenance)`];
+  return ["unknown", "no provenance record and no labels"];
 }
 
 /** The gate's facts for recorded content, as the sweep sees it: a complete, readable file at rest. */
@@ -211,13 +236,13 @@ export interface Tally {
   disclosed: number;
 }
 
-type RowFacts = Pick<SweepRow, "finding" | "origin" | "disclosure">;
+type RowFacts = Pick<SweepRow, "finding" | "origin" | "disclosure" | "noProvenance">;
 
 /** What each --fail-on name catches in one file's row, and where the sweep counts it. */
 export const FAIL_ON_RULES: Record<FailOn, { catches: (r: RowFacts) => boolean; counted: keyof Tally }> = {
   genai: { catches: (r) => r.disclosure !== null, counted: "disclosed" },
   "possibly-genai": { catches: (r) => r.origin === "possibly-genai", counted: "possiblyGenai" },
-  unknown: { catches: (r) => r.finding === "unknown", counted: "unknown" },
+  unknown: { catches: (r) => r.finding === "unknown" || r.noProvenance === true, counted: "unknown" },
   unreadable: { catches: (r) => r.finding === "error", counted: "error" },
 };
 

@@ -47,6 +47,12 @@ export interface SweepRow {
   /** Whether the content was recorded before this sweep began. */
   knownBefore: boolean;
   disclosure: Disclosure | null;
+  /**
+   * Nothing gives it provenance: no label, tag or folder rule, and not first seen in a
+   * working root (being recorded by prov is not provenance). `--fail-on unknown` catches it
+   * whatever its finding (a warning may outrank "unknown").
+   */
+  noProvenance?: boolean;
 }
 
 export type MhlOutcome =

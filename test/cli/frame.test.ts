@@ -269,7 +269,7 @@ describe("recorded before fingerprints", () => {
 });
 
 describe("image sequences", () => {
-  it("groups numbered frames, reads metadata of a sample, and makes every frame of a labelled shot GenAI", async () => {
+  it("groups numbered frames, reads every frame's labels, and never spreads one frame's label to the shot", async () => {
     const shot = path.join(dir, "shot010");
     fs.mkdirSync(shot);
     for (let f = 1001; f <= 1012; f++) {
@@ -279,13 +279,25 @@ describe("image sequences", () => {
       await sharp(px, { raw: { width: 64, height: 64, channels: 3 } }).png().toFile(path.join(shot, `shot010_plate.${f}.png`));
     }
     fs.copyFileSync(path.join(shot, "shot010_plate.1003.png"), path.join(shot, "shot010_plate.01003.png")); // a duplicate
-    execFileSync(bundledExiftool, ["-q", "-overwrite_original", `-XMP-iptcExt:DigitalSourceType=${IPTC}trainedAlgorithmicMedia`, path.join(shot, "shot010_plate.1001.png")]);
+    // A GenAI frame in the middle of the shot, outside the five frames read with their media hash.
+    const label = (f: string) => execFileSync(bundledExiftool, ["-q", "-overwrite_original", `-XMP-iptcExt:DigitalSourceType=${IPTC}trainedAlgorithmicMedia`, path.join(shot, f)]);
+    label("shot010_plate.1004.png");
     expect((await prov(["scan", "shot010"])).code).toBe(0);
 
-    const store = await openStore(path.join(dir, "prov.db"), { create: false });
-    const unread: string[] = [];
-    for (const f of ["1002", "1004", "1005", "1007", "1008", "1010", "1011"]) if ((await store.assets.bySha(sha256Of(path.join(shot, `shot010_plate.${f}.png`))))!.exiftool_version === null) unread.push(f);
-    expect(unread.length).toBeGreaterThan(0); // frames outside the sample are not read by ExifTool
+    let store = await openStore(path.join(dir, "prov.db"), { create: false });
+    for (const f of fs.readdirSync(shot)) {
+      const a = (await store.assets.bySha(sha256Of(path.join(shot, f))))!;
+      expect(a.exiftool_version, f).not.toBeNull(); // every frame's labels were read
+      expect(a.origin, f).toBe(f === "shot010_plate.1004.png" ? "genai" : "unknown"); // and only the labelled one is GenAI
+    }
+    await store.close();
+    const other = await prov(["show", "shot010/shot010_plate.1008.png"]);
+    expect(other.stdout).toMatch(/info +lineage +frame 1004 of the same sequence \(shot010_plate\.%04d\.png\): .*not spread: this frame's own labels were read/);
+
+    // The whole shot labelled GenAI: every frame is, by its own labels.
+    for (const f of fs.readdirSync(shot)) if (f !== "shot010_plate.1004.png") label(f);
+    expect((await prov(["scan", "shot010"])).code).toBe(0);
+    store = await openStore(path.join(dir, "prov.db"), { create: false });
     for (const f of fs.readdirSync(shot)) expect((await store.assets.bySha(sha256Of(path.join(shot, f))))!.origin, f).toBe("genai");
     await store.close();
 
@@ -300,7 +312,7 @@ describe("image sequences", () => {
     fs.copyFileSync(path.join(shot, "shot010_plate.1008.png"), path.join(d2, "final_0001.png"));
     const s = await prov(["--json", "sweep", "deliver-seq"]);
     expect(s.code).toBe(1);
-    expect(json(s).files[0].reasons[0]).toMatch(/frame 1001 of the same sequence \(shot010_plate\.%04d\.png\)/);
+    expect(json(s).files[0].reasons[0]).toMatch(/^temporary GenAI, not approved: its own metadata says genai/);
 
     // A shot is approved, and revoked, as a whole.
     const ap = await prov(["--json", "approve", "shot010/shot010_plate.1002.png", "--sequence", "--by", "Jo Supervisor", "--ref", "APP-77"]);

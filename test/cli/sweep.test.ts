@@ -29,7 +29,7 @@ const EXPECTED: Record<string, string> = {
   "warning/cloud-only-firefly.jpg": "warning", // C2PA manifest only remote
   "unknown/colour-bars.png": "unknown", // no record before, no labels
   "ok/camera-plate.jpg": "ok", // labelled camera original
-  "ok/room-tone.wav": "ok", // no labels, but recorded from the edit storage
+  "ok/room-tone.wav": "ok", // no labels, but first seen in the working root edit/
   "error/bad-\\xff-name.png": "error", // a name that is not UTF-8
   ".DS_Store": "skipped",
 };
@@ -37,7 +37,9 @@ const EXPECTED: Record<string, string> = {
 beforeAll(async () => {
   if (!fs.existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` first`);
   dir = tempDir();
-  expect((await prov(["init"])).code).toBe(0);
+  // edit/ is a working root: what prov first saw there has provenance without labels.
+  for (const d of ["edit", "deliver", "quarantine"]) fs.mkdirSync(path.join(dir, d));
+  expect((await prov(["init", "--working", "edit", "--deliverables", "deliver", "--quarantine", "quarantine"])).code).toBe(0);
   const edit = path.join(dir, "edit");
   for (const s of ["genai-a1111.png", "genai-concept-art.jpg", "comfyui-matte.png", "camera-plate.jpg", "room-tone.wav"]) copySample(s, edit);
   expect((await prov(["scan", "edit"])).code).toBe(0);
@@ -111,10 +113,13 @@ describe.runIf(haveShared)("prov sweep on a fixture deliverables tree", () => {
     );
     expect(Object.keys(report.summary.counts)).toEqual([...FINDINGS]);
     for (const f of report.files) {
-      expect(Object.keys(f)).toEqual(["path", "size", "sha256", "finding", "reasons", "origin", "status", "labels", "labelEvidence", "firstSeen", "knownBefore", "disclosure"]);
+      expect(Object.keys(f)).toEqual(["path", "size", "sha256", "finding", "reasons", "origin", "status", "labels", "labelEvidence", "firstSeen", "knownBefore", "disclosure", "noProvenance"]);
     }
-    // Second run: everything is known before.
-    expect(report.files.find((f: { path: string }) => f.path === "unknown/colour-bars.png").finding).toBe("ok");
+    // Second run: everything is known before, and being recorded by the first sweep is no provenance.
+    const again = report.files.find((f: { path: string }) => f.path === "unknown/colour-bars.png");
+    expect(again).toMatchObject({ finding: "unknown", knownBefore: true, noProvenance: true });
+    expect(again.reasons[0]).toMatch(/not first seen in a working root \(recorded by prov since \d{4}-\d\d-\d\d, which is not provenance\)/);
+    expect(report.files.find((f: { path: string }) => f.path === "ok/room-tone.wav").reasons[0]).toMatch(/^no GenAI signal; first seen in working root .*\/edit\/room-tone\.wav on /);
   }, 60_000);
 
   it("exit codes: each --fail-on name fails on its findings, and an unreadable file alone exits 2", async () => {
@@ -123,7 +128,9 @@ describe.runIf(haveShared)("prov sweep on a fixture deliverables tree", () => {
     expect(await code("disclosed", "genai")).toBe(1);
     expect(await code("warning")).toBe(0);
     expect(await code("warning", "possibly-genai")).toBe(1);
-    expect(await code("warning", "unknown")).toBe(0);
+    // The remote-only manifest is a warning with no provenance of its own: --fail-on unknown catches it.
+    expect(await code("warning", "unknown")).toBe(1);
+    expect(await code("unknown", "unknown")).toBe(1); // swept before: still unknown
     expect(await code("ok")).toBe(0);
     expect(await code("error")).toBe(2);
     expect(await code("error", "unreadable")).toBe(1);

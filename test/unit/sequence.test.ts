@@ -1,7 +1,9 @@
 // Pure: frame-number parsing and grouping of numbered frame files into sequences.
 
 import { describe, expect, it } from "vitest";
-import { describeRange, groupSequences, parseFrameName, sampleFrames } from "../../src/domain/sequence.js";
+import sharp from "sharp";
+import { describeRange, groupFrames, groupSequences, notOneShot, parseFrameName, sampleFrames, type FrameShape } from "../../src/domain/sequence.js";
+import { shapeOf } from "../../src/app/ingest/frame-shape.js";
 
 const group = (names: string[]) => groupSequences(names.map((name) => ({ name, item: name })));
 
@@ -44,6 +46,72 @@ describe("groupSequences", () => {
 
   it("escapes % in the printf pattern", () => {
     expect(group(["50%.001.png", "50%.002.png", "50%.003.png"])[0]!.pattern).toBe("50%%.%03d.png");
+  });
+});
+
+describe("groupFrames: only frames of one shot", () => {
+  const hd: FrameShape = { width: 1920, height: 1080, format: "png" };
+  const at = (names: string[], shapes: Array<FrameShape | null>) => groupFrames(names.map((name, i) => ({ name, item: name, shape: shapes[i] ?? null })));
+
+  it("numbered stills of different sizes are not a sequence, and it says why", () => {
+    const r = at(["render_0001.png", "render_0002.png", "render_0003.png"], [hd, { ...hd, width: 1024 }, hd]);
+    expect(r.sequences).toEqual([]);
+    expect(r.notGrouped).toEqual([{ pattern: "render_%04d.png", files: 3, why: "frames differ in size or format (1920x1080 png ×2, 1024x1080 png ×1), so they are separate stills" }]);
+  });
+
+  it("the same extension holding another format is not one shot", () => {
+    const r = at(["a.0001.png", "a.0002.png", "a.0003.png"], [hd, hd, { ...hd, format: "jpeg" }]);
+    expect(r.sequences).toEqual([]);
+    expect(r.notGrouped[0]!.why).toMatch(/differ in size or format/);
+  });
+
+  it("numbers scattered over a wide range are separate stills (camera stills IMG_0012, IMG_0107, ...)", () => {
+    const r = at(["IMG_0012.jpg", "IMG_0107.jpg", "IMG_0355.jpg", "IMG_0901.jpg"], []);
+    expect(r.sequences).toEqual([]);
+    expect(r.notGrouped).toEqual([{ pattern: "IMG_%04d.jpg", files: 4, why: "numbering is not contiguous: 4 files spread over numbers 12-901, so they are separate stills" }]);
+  });
+
+  it("a shot with a few dropped frames is still one shot (its gaps are reported), and unread headers do not split it", () => {
+    const r = at(["s.1001.exr", "s.1002.exr", "s.1004.exr", "s.1005.exr"], [null, { ...hd, format: "exr" }, null, { ...hd, format: "exr" }]);
+    expect(r.notGrouped).toEqual([]);
+    expect(r.sequences[0]).toMatchObject({ pattern: "s.%04d.exr", gaps: [{ from: 1003, to: 1003 }] });
+    expect(notOneShot(2, 1, 4, [])).toBeNull(); // exactly half of the range
+    expect(notOneShot(2, 1, 5, [])).toMatch(/not contiguous/);
+  });
+});
+
+describe("shapeOf: a frame's size and format from its header", () => {
+  const make = (f: (s: ReturnType<typeof sharp>) => ReturnType<typeof sharp>) => f(sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 1, g: 2, b: 3 } } })).toBuffer();
+
+  it("reads PNG, JPEG and TIFF headers as written by sharp", async () => {
+    expect(shapeOf(await make((s) => s.png()))).toEqual({ format: "png", width: 40, height: 30 });
+    expect(shapeOf(await make((s) => s.jpeg()))).toEqual({ format: "jpeg", width: 40, height: 30 });
+    expect(shapeOf(await make((s) => s.tiff()))).toEqual({ format: "tiff", width: 40, height: 30 });
+  });
+
+  it("reads an OpenEXR dataWindow and a DPX image header", () => {
+    const attr = (name: string, type: string, value: Buffer) => {
+      const size = Buffer.alloc(4);
+      size.writeUInt32LE(value.length);
+      return Buffer.concat([Buffer.from(name + "\0" + type + "\0", "latin1"), size, value]);
+    };
+    const box = Buffer.alloc(16);
+    [0, 0, 2047, 857].forEach((v, i) => box.writeInt32LE(v, i * 4));
+    const head = Buffer.alloc(8);
+    head.writeUInt32LE(20000630, 0);
+    head.writeUInt32LE(2, 4);
+    const exr = Buffer.concat([head, attr("compression", "compression", Buffer.from([0])), attr("dataWindow", "box2i", box), Buffer.from([0])]);
+    expect(shapeOf(exr)).toEqual({ format: "exr", width: 2048, height: 858 });
+    const dpx = Buffer.alloc(2048);
+    dpx.write("SDPX", 0, "latin1");
+    dpx.writeUInt32BE(4096, 772);
+    dpx.writeUInt32BE(2160, 776);
+    expect(shapeOf(dpx)).toEqual({ format: "dpx", width: 4096, height: 2160 });
+  });
+
+  it("says nothing of a header it does not understand or that is cut short", () => {
+    expect(shapeOf(Buffer.from("not a picture"))).toBeNull();
+    expect(shapeOf(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00]))).toBeNull();
   });
 });
 

@@ -114,9 +114,52 @@ describe("judge()", () => {
     ]);
   });
 
-  it("no record before the sweep and no labels: unknown; recorded before: ok", () => {
+  it("no labels: unknown, and still unknown once prov recorded it (being recorded is not provenance)", () => {
     expect(file({ origin: "unknown" }).finding).toBe("unknown");
-    expect(file({ origin: "unknown", knownBefore: true }).finding).toBe("ok");
+    const again = file({ origin: "unknown", knownBefore: true });
+    expect(again.finding).toBe("unknown");
+    expect(again.noProvenance).toBe(true);
+    expect(again.reasons[0]).toMatch(/not first seen in a working root \(recorded by prov since 2026-11-01, which is not provenance\)/);
+  });
+
+  it("no labels but first seen in a working root: ok, saying where", () => {
+    const j = file({ origin: "unknown", knownBefore: true, workingRoot: { path: "/mnt/edit/plate.exr", at: "2026-10-02T09:00:00.000Z" } });
+    expect(j.finding).toBe("ok");
+    expect(j.noProvenance).toBe(false);
+    expect(j.reasons).toEqual(["no GenAI signal; first seen in working root /mnt/edit/plate.exr on 2026-10-02"]);
+  });
+
+  it("--fail-on unknown catches a file without provenance even when a warning outranks 'unknown'", () => {
+    const j = file({ origin: "unknown", knownBefore: true, uncompared: "it could not be decoded: corrupt" });
+    expect(j.finding).toBe("warning");
+    const row = { finding: j.finding, origin: "unknown" as const, disclosure: null, noProvenance: j.noProvenance };
+    expect(fails(row, ["unknown"])).toBe(true);
+    expect(fails(row, [])).toBe(false);
+  });
+
+  it("a picture that could not be decoded for comparison: a warning saying so, never a silent ok", () => {
+    const j = file({ origin: "not-genai", evidence: [capture], uncompared: "it could not be decoded: truncated or corrupt image data" });
+    expect(j.finding).toBe("warning");
+    expect(j.reasons[0]).toBe("could not be compared with the GenAI assets (perceptual fingerprint): it could not be decoded: truncated or corrupt image data");
+  });
+
+  it("the source of a GenAI edit (a look-alike it was made from) is not a violation, and the row says which way", () => {
+    const j = file({ origin: "not-genai", evidence: [capture], sourceOf: ["source of GenAI edit 58c0ad85b9d0: prov recorded this file first (2026-10-01, the edit 2026-11-01); perceptual distance 3 of 64 bits"] });
+    expect(j.finding).toBe("ok");
+    expect(j.reasons[0]).toMatch(/^perceptual look-alike, not a derivative: source of GenAI edit 58c0ad85b9d0: prov recorded this file first/);
+  });
+
+  it("own C2PA claim against a media-data twin's GenAI claim: a warning showing both, not a violation", () => {
+    const conflict: Evidence = {
+      source: "lineage",
+      field: "same media data as " + "f".repeat(64) + ": iptc XMP-iptcExt:DigitalSourceType",
+      value: "own C2PA claim: capture (digitalCapture); twin ffffffffffff claims genai-edited (x); neither wins",
+      signal: "possibly-genai",
+      detail: { conflict: true },
+    };
+    const j = file({ origin: "possibly-genai", evidence: [capture, conflict] });
+    expect(j.finding).toBe("warning");
+    expect(j.reasons).toEqual(["claims disagree: own C2PA claim: capture (digitalCapture); twin ffffffffffff claims genai-edited (x); neither wins: review it, then `prov tag` or `prov approve`"]);
   });
 
   it("labelled camera original: ok", () => {

@@ -528,7 +528,7 @@ describe("watcher lifecycle", () => {
       const delivered = path.join(sb.del, "grade_v3.jpg");
       fs.renameSync(out, delivered);
       const row = await expectBlocked(sb, delivered, sha256(graded));
-      expect(row.reason).toMatch(/^derived from temporary GenAI asset [0-9a-f]{12} \(genai, .*concept\.jpg\): perceptual distance \d+ of 64 bits$/);
+      expect(row.reason).toMatch(/^derived from temporary GenAI asset [0-9a-f]{12} \(genai, .*concept\.jpg\): perceptual distance \d+ of 64 bits \(a fully generated asset can only be the source of its look-alikes, so this one is derived from it\)$/);
       // A re-encode of the approved matte is not blocked.
       const matteCopy = await sharp(matte).png({ compressionLevel: 1 }).toBuffer();
       const put = write(path.join(sb.scratch, "matte_v2.png"), matteCopy);

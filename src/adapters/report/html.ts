@@ -300,7 +300,7 @@ const MEANING: Record<Finding, string> = {
   error: "could not be read or checked",
   warning: "needs a look: possibly GenAI, provenance lost, or C2PA only remote",
   disclosed: "approved GenAI: on the disclosure list",
-  unknown: "no provenance recorded and no labels",
+  unknown: "no provenance: no labels, no tag, not first seen in a working root",
   ok: "checked, nothing to report",
   skipped: "not checked (e.g. .DS_Store)",
 };

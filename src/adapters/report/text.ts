@@ -13,7 +13,7 @@ const SECTIONS: Array<{ section: Section; title: string }> = [
   { section: "error", title: "ERRORS (could not be checked)" },
   { section: "disclosure", title: "GENAI DISCLOSURE (approved GenAI in this delivery)" },
   { section: "warning", title: "WARNINGS (review)" },
-  { section: "unknown", title: "UNKNOWN (no provenance record and no labels)" },
+  { section: "unknown", title: "UNKNOWN (no provenance: no labels, no tag, not first seen in a working root)" },
 ];
 
 export function textReport(sink: Sink, opts: { verbose: boolean }): ReportWriter {
@@ -43,7 +43,7 @@ export function textReport(sink: Sink, opts: { verbose: boolean }): ReportWriter
           await sink.write(`\n${title}: ${section === "disclosure" ? s.disclosures : s.counts[section]}\n`);
           await sink.append(spool);
         }
-        if (!opts.verbose && s.counts.unknown > 0) await sink.write(`\n${s.counts.unknown} files have no provenance record and no labels (-v or --format csv lists them).\n`);
+        if (!opts.verbose && s.counts.unknown > 0) await sink.write(`\n${s.counts.unknown} files have no provenance: no labels, no tag, not first seen in a working root (-v or --format csv lists them).\n`);
         await sink.write(`\n${s.verdict}\n`);
         await sink.close();
       } finally {

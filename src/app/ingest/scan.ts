@@ -81,7 +81,7 @@ export interface ScanOptions {
   ignoreReason?: (p: string) => string;
   /** The watcher hands over paths that may have vanished since: skip those, don't fail. */
   skipMissingRoots?: boolean;
-  /** Group numbered frame files into image sequences and read metadata of a sample only (default true). */
+  /** Group numbered frame files into image sequences (default true): every frame's labels are read, a sample's with its media hash. */
   sequences?: boolean;
 }
 
@@ -192,7 +192,9 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
   const processChunk = async (files: Pending[], lastTry: boolean): Promise<void> => {
     // ExifTool reads the chunk while its files are hashed, and pictures are decoded for
     // their fingerprints as soon as their hashes say they need one.
-    const metasP = readLabels(deps.reader, files.map((f) => ({ path: f.path, size: f.size, skip: f.sampledOut })));
+    // Every file's labels are read, many per ExifTool call; a shot's frames outside its
+    // media-hash sample are read in calls of their own, without ImageDataHash.
+    const metasP = readChunkLabels(deps.reader, files);
     const hashes = await hashAll(files, opts.extraHash);
     const known = await store.assets.byShas(hashes.flatMap((h) => (h.ok ? [h.result.sha256] : [])));
     const prints: Array<Promise<Fingerprinted | null>> = deps.fingerprint
@@ -230,8 +232,6 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
             outcomes.push([f.slot, { kind: "error", path: f.path, reason }]);
           }
         } else {
-          // A frame outside the sample: known content keeps what was read of it; new content
-          // is recorded with no metadata read (its shot's sampled frames speak for it).
           const knownAsset = known.get(h.result.sha256);
           const metadata = metas[i] ?? (knownAsset ? null : notRead(f.path));
           // A frame left out on purpose says so (else every scan would backfill it), unless its content has fingerprints already.
@@ -254,7 +254,7 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
             now,
           );
           const out: FileOutcome = { kind: "recorded", ...r, stat: h.result.stat, extraHash: h.result.extraHash, content: h.result.content, ...("appended" in h.result ? { appended: h.result.appended ?? null } : {}) };
-          if (f.sampledOut !== undefined || f.noFingerprint !== undefined) {
+          if (f.labelsOnly !== undefined || f.noFingerprint !== undefined) {
             const dir = path.dirname(f.path);
             let list = framesOf.get(dir);
             if (!list) framesOf.set(dir, (list = []));
@@ -267,10 +267,10 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
     for (const [slot, o] of outcomes) order.fill(slot, o);
   };
 
-  /** Pixel signals of a still whose metadata is read (they are recorded with it); undefined: not looked. */
+  /** Pixel signals of a still whose metadata is read (they are recorded with it), not of the frames of a shot between its 5 sampled ones; undefined: not looked. */
   const pixelsFor = async (f: Pending, h: HashOutcome): Promise<PixelEvidence[] | undefined> => {
     const opts = deps.pixelSignals;
-    if (!opts || f.sampledOut || !h.ok || h.result.changedWhileReading || h.result.size === 0 || !wantsPixelSignals(f.path, h.result.content)) return undefined;
+    if (!opts || f.labelsOnly || !h.ok || h.result.changedWhileReading || h.result.size === 0 || !wantsPixelSignals(f.path, h.result.content)) return undefined;
     return decode(() => pixelEvidenceOf(f.path, opts)).catch((err: unknown) => {
       log.debug(`pixel signals not read from ${f.path}: ${errorMessage(err)}`);
       return undefined;
@@ -414,7 +414,7 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
         const inSeq = mayHoldFrames ? (await grouped())?.byPath.get(p) : undefined;
         if (inSeq && barrier < 0) barrier = order.reserve();
         if (inSeq) inSeq.seq.read = true;
-        chunk.push({ path: p, size: key.size, key, slot: order.reserve(), ...(inSeq && !inSeq.sampled ? { sampledOut: true } : {}), ...(inSeq && !inSeq.fingerprinted ? { noFingerprint: true } : {}) });
+        chunk.push({ path: p, size: key.size, key, slot: order.reserve(), ...(inSeq && !inSeq.sampled ? { labelsOnly: true } : {}), ...(inSeq && !inSeq.fingerprinted ? { noFingerprint: true } : {}) });
         chunkBytes += key.size;
         if (chunk.length >= CHUNK_FILES || chunkBytes >= CHUNK_BYTES) await flushChunk();
       }
@@ -426,6 +426,8 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
   async function afterFolder(batch: readonly WalkEntry[], barrier: number, grouped: (() => Promise<BatchSequences | null>) | null): Promise<void> {
     const dir = path.dirname(batch[0]!.path);
     const all = grouped ? await grouped() : !(await store.sequences.hasIn(dir)) ? await sequencesIn(batch, async (d, key) => (await store.sequences.byKey(d, key)) !== undefined) : null;
+    // Numbered files that are not one shot are left as stills; say why.
+    for (const n of all?.notGrouped ?? []) log.info(`not an image sequence: ${path.join(dir, n.pattern)} (${n.files} files): ${n.why}`);
     const found: FoundSequence[] = [];
     for (const q of all?.sequences ?? []) if (q.read || !(await store.sequences.byKey(q.found.dir, q.found.key))) found.push(q.found);
     const recordFound = async (): Promise<void> => {
@@ -520,7 +522,19 @@ async function* entriesOf(root: string, ignored: IgnoreMatcher): AsyncGenerator<
   else yield [{ type: "other", path: abs }];
 }
 
-/** The record of a frame whose metadata was not read (exiftool_version stays null: "not read"). */
+/** Labels of a chunk: the frames outside a shot's media-hash sample in a call of their own, without ImageDataHash. */
+async function readChunkLabels(reader: MetadataReader, files: readonly Pending[]): Promise<Array<MetadataResult | undefined>> {
+  const light = files.filter((f) => f.labelsOnly);
+  if (light.length === 0) return readLabels(reader, files.map((f) => ({ path: f.path, size: f.size })));
+  const [full, labels] = await Promise.all([
+    readLabels(reader, files.map((f) => ({ path: f.path, size: f.size, skip: f.labelsOnly === true }))),
+    reader.readMany(light.map((f) => ({ path: f.path, size: f.size, mediaHash: false }))),
+  ]);
+  let k = 0;
+  return files.map((f, i) => (f.labelsOnly ? labels[k++] : full[i]));
+}
+
+/** The record of a file whose metadata was not read (exiftool_version stays null: "not read"). */
 function notRead(p: string): MetadataResult {
   const ext = path.extname(p).slice(1).toUpperCase();
   return { ok: true, metadata: { tags: {}, fileType: ext || null, mimeType: null, mediaHash: null, warnings: [], error: null, exiftoolVersion: null } };

@@ -25,7 +25,7 @@ export async function showCommand(ctx: Context, arg: string): Promise<number> {
     }
     return ExitCode.ok;
   }
-  const report = { recorded: true, ...(await assetReport(store, t.asset)) };
+  const report = { recorded: true, ...(await assetReport(store, t.asset, ctx.perceptual())) };
   if (ctx.globals.json) {
     printJson(report);
     return ExitCode.ok;
@@ -52,6 +52,10 @@ export async function showCommand(ctx: Context, arg: string): Promise<number> {
   if (same.length > 0) {
     println("same media data (labels differ or were stripped):");
     for (const s of same) println(`  ${s.sha256}  ${s.origin}`);
+  }
+  if (report.genaiLookalikes.length > 0) {
+    println("looks like GenAI assets (perceptual fingerprints):");
+    for (const l of report.genaiLookalikes) println(`  ${l.way.padEnd(8)} ${l.sha256.slice(0, 12)}  ${l.origin}${l.status ? ` ${l.status}` : ""}, ${l.verdict} at distance ${l.distance}: ${l.why}`);
   }
   return ExitCode.ok;
 }

@@ -44,6 +44,7 @@ export async function sweepCommand(ctx: Context, dir: string, opts: SweepCommand
     const summary = await sweep(dir, deps, {
       quick: opts.quick === true,
       perceptual: ctx.perceptual(),
+      workingRoots: ctx.config().roots.working,
       failOn,
       writers: [report],
       exclude: opts.out ? [path.resolve(opts.out)] : [],

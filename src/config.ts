@@ -56,6 +56,11 @@ export interface Config {
    * it is reported for review.
    */
   fingerprint: { enabled: boolean; video: boolean; everySeconds: number; matchDistance: number; possibleDistance: number };
+  /**
+   * Who may make decisions (tag, approve, revoke, release): operating-system accounts and
+   * groups. null (the default): any account that can write the database.
+   */
+  approvers: { accounts: string[]; groups: string[] } | null;
 }
 
 export function defaultConfig(): Config {
@@ -70,6 +75,7 @@ export function defaultConfig(): Config {
     gate: { unknown: "allow", stableSeconds: 2 },
     watch: { polling: "auto", pollIntervalSeconds: 5, reconcileIntervalSeconds: 900 },
     fingerprint: { enabled: true, video: true, everySeconds: 2, matchDistance: MATCH_MAX, possibleDistance: POSSIBLE_MAX },
+    approvers: null,
   };
 }
 
@@ -231,7 +237,7 @@ export function parseConfig(file: string, text: string): Config {
   }
   const c = new Checker(file);
   const o = c.object(raw, "(top level)");
-  c.keys(o, "", ["$schema", "database", "folderRules", "scan", "exiftool", "budgets", "roots", "gate", "watch", "fingerprint"]);
+  c.keys(o, "", ["$schema", "database", "folderRules", "scan", "exiftool", "budgets", "roots", "gate", "watch", "fingerprint", "approvers"]);
   const config = defaultConfig();
   config.file = file;
   const dir = path.dirname(file);
@@ -270,6 +276,13 @@ export function parseConfig(file: string, text: string): Config {
     if (e["mediaHashMaxGiB"] !== undefined) {
       config.exiftool.mediaHashMaxBytes = c.number(e["mediaHashMaxGiB"], "exiftool.mediaHashMaxGiB", 0, 1024) * 1024 ** 3;
     }
+  }
+  if (o["approvers"] !== undefined) {
+    const a = c.object(o["approvers"], "approvers");
+    c.keys(a, "approvers", ["accounts", "groups"]);
+    const accounts = a["accounts"] !== undefined ? c.strings(a["accounts"], "approvers.accounts") : [];
+    const groups = a["groups"] !== undefined ? c.strings(a["groups"], "approvers.groups") : [];
+    config.approvers = { accounts, groups };
   }
   if (o["budgets"] !== undefined) {
     const b = c.object(o["budgets"], "budgets");

@@ -211,6 +211,10 @@ export async function main(argv: string[]): Promise<number> {
       .option("--doc <path>", "the approval document (its SHA-256 is recorded)")
       .option("--note <note>", "a note")
       .option("--sequence", "approve every frame of the image sequence this file is a frame of")
+      .option("--escalate <categories>", "escalation categories the studio rules name (comma-separated or repeated): talent, key-element, third-party-ip, personal-data", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+      .option("--consent <terms>", 'a performer\'s informed consent (needed with --escalate talent), repeated per performer: "performer=NAME,ref=REF,project=P,uses=U,expires=YYYY-MM-DD"', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+      .option("--expires <date>", "the last day the approval holds (YYYY-MM-DD); after it the sweep reports a violation")
+      .option("--deepfake", "the use is a deepfake in the EU AI Act Article 50 sense (disclosed as such)")
       .action(run(async () => (await import("./cli/commands/decisions.js")).approveCommand)),
   );
 

@@ -64,6 +64,11 @@ export interface Config {
    * with watermark the imwatermark dwtDct pass (tens of ms an image).
    */
   pixelSignals: { enabled: boolean; watermark: boolean };
+  /**
+   * Who may make decisions (tag, approve, revoke, release): operating-system accounts and
+   * groups. null (the default): any account that can write the database.
+   */
+  approvers: { accounts: string[]; groups: string[] } | null;
 }
 
 export function defaultConfig(): Config {
@@ -79,6 +84,7 @@ export function defaultConfig(): Config {
     watch: { polling: "auto", pollIntervalSeconds: 5, reconcileIntervalSeconds: 900 },
     fingerprint: { enabled: true, video: true, everySeconds: 2, matchDistance: MATCH_MAX, possibleDistance: POSSIBLE_MAX },
     pixelSignals: { enabled: true, watermark: true },
+    approvers: null,
   };
 }
 
@@ -241,7 +247,7 @@ export function parseConfig(file: string, text: string): Config {
   }
   const c = new Checker(file);
   const o = c.object(raw, "(top level)");
-  c.keys(o, "", ["$schema", "database", "folderRules", "scan", "exiftool", "budgets", "roots", "gate", "watch", "fingerprint", "pixelSignals"]);
+  c.keys(o, "", ["$schema", "database", "folderRules", "scan", "exiftool", "budgets", "roots", "gate", "watch", "fingerprint", "pixelSignals", "approvers"]);
   const config = defaultConfig();
   config.file = file;
   const dir = path.dirname(file);
@@ -280,6 +286,13 @@ export function parseConfig(file: string, text: string): Config {
     if (e["mediaHashMaxGiB"] !== undefined) {
       config.exiftool.mediaHashMaxBytes = c.number(e["mediaHashMaxGiB"], "exiftool.mediaHashMaxGiB", 0, 1024) * 1024 ** 3;
     }
+  }
+  if (o["approvers"] !== undefined) {
+    const a = c.object(o["approvers"], "approvers");
+    c.keys(a, "approvers", ["accounts", "groups"]);
+    const accounts = a["accounts"] !== undefined ? c.strings(a["accounts"], "approvers.accounts") : [];
+    const groups = a["groups"] !== undefined ? c.strings(a["groups"], "approvers.groups") : [];
+    config.approvers = { accounts, groups };
   }
   if (o["budgets"] !== undefined) {
     const b = c.object(o["budgets"], "budgets");

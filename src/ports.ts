@@ -97,6 +97,11 @@ export interface ApprovalRow {
   doc_path: string | null;
   doc_sha256: string | null;
   at: string;
+  /** The operating-system account and host that recorded it (null before prov recorded them). */
+  account: string | null;
+  host: string | null;
+  /** The approval's terms as JSON (src/domain/approval-terms.ts); null for a revocation or an older approval. */
+  terms: string | null;
 }
 
 export interface EventRow {

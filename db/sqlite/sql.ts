@@ -443,6 +443,9 @@ export class SqliteDb {
       doc_path: a.doc_path,
       doc_sha256: a.doc_sha256,
       at: a.at,
+      account: a.account,
+      host: a.host,
+      terms: a.terms,
     });
   }
 

@@ -9,6 +9,7 @@ import type { Evidence, Origin, Status } from "../domain/types.js";
 import { isGenAI } from "../domain/types.js";
 import type { AssetRow, Clock, Repos, Store } from "../ports.js";
 import { reclassifyFamily } from "./record.js";
+import { NO_TERMS, notAnApprover, refusal, type Actor, type ApprovalTerms, type Approvers } from "../domain/approval-terms.js";
 
 export interface TagRequest {
   genai: boolean;
@@ -31,7 +32,7 @@ export interface Decided {
  * labels: refused unless forced. Every asset is checked before anything is written, so a
  * refusal leaves nothing half-tagged.
  */
-export async function tag(store: Store, assets: ReadonlyArray<{ name: string; asset: AssetRow }>, req: TagRequest, clock: Clock): Promise<Decided[]> {
+export async function tag(store: Store, assets: ReadonlyArray<{ name: string; asset: AssetRow }>, req: TagRequest, actor: Actor, clock: Clock): Promise<Decided[]> {
   if (!req.genai && !req.note) throw new InputError('--not-genai needs --note "why" (it is recorded with the decision)');
   if (!req.genai && !req.force) {
     for (const { name, asset } of assets) {
@@ -45,7 +46,7 @@ export async function tag(store: Store, assets: ReadonlyArray<{ name: string; as
       }
     }
   }
-  const detail: Record<string, unknown> = { by: req.by };
+  const detail: Record<string, unknown> = { by: req.by, ...actorDetail(actor) };
   for (const k of ["tool", "model", "prompt", "note"] as const) if (req[k]) detail[k] = req[k];
   if (req.force) detail["force"] = true;
   const evidence: Evidence = { source: "manual", field: "prov tag", value: req.genai ? "genai" : "not-genai", signal: req.genai ? "genai" : "not-genai", detail };
@@ -85,17 +86,34 @@ export interface ApprovalRequest {
   note?: string | undefined;
   docPath?: string | null;
   docSha256?: string | null;
+  /** What the studio rules ask of it: escalations, consents, expiry, deepfake. */
+  terms?: ApprovalTerms;
+}
+
+/** The configuration's approvers refuse this account: a clear refusal before anything is written. */
+export function authorise(actor: Actor, approvers: Approvers | null): void {
+  const why = notAnApprover(actor, approvers);
+  if (why) throw new RefusedError(`${why}; nothing was recorded`);
+}
+
+/** Who decided, at the operating system, for an event's detail. */
+function actorDetail(actor: Actor): { account: string; host: string } {
+  return { account: actor.account, host: actor.host };
 }
 
 /** Record written approval for the assets (a decision: durable, with events). */
-export async function approve(store: Store, asset: AssetRow, ids: readonly number[], req: ApprovalRequest, clock: Clock): Promise<Decided> {
+export async function approve(store: Store, asset: AssetRow, ids: readonly number[], req: ApprovalRequest, actor: Actor, clock: Clock): Promise<Decided> {
+  const terms = req.terms ?? NO_TERMS;
+  const refused = refusal(terms, clock.iso().slice(0, 10));
+  if (refused) throw new RefusedError(`${refused}; nothing was approved`);
+  const termsJson = terms === NO_TERMS ? null : JSON.stringify(terms);
   return store.transaction(
     async (tx) => {
       const now = clock.iso();
       let mine: Decided | undefined;
       for (const id of ids) {
-        await tx.approvals.add({ asset_id: id, action: "approve", by: req.by, ref: req.ref, scope: req.scope ?? null, note: req.note ?? null, doc_path: req.docPath ?? null, doc_sha256: req.docSha256 ?? null, at: now });
-        await tx.events.add("approved", now, { assetId: id, detail: { by: req.by, ref: req.ref, scope: req.scope ?? null, doc_sha256: req.docSha256 ?? null } });
+        await tx.approvals.add({ asset_id: id, action: "approve", by: req.by, ref: req.ref, scope: req.scope ?? null, note: req.note ?? null, doc_path: req.docPath ?? null, doc_sha256: req.docSha256 ?? null, at: now, account: actor.account, host: actor.host, terms: termsJson });
+        await tx.events.add("approved", now, { assetId: id, detail: { by: req.by, ref: req.ref, scope: req.scope ?? null, doc_sha256: req.docSha256 ?? null, ...actorDetail(actor), ...(termsJson ? { terms } : {}) } });
         const r = await reclassifyFamily(tx, id, now, "approved");
         if (id === asset.id) mine = { sha256: asset.sha256, origin: r.origin, status: r.status };
       }
@@ -108,7 +126,7 @@ export async function approve(store: Store, asset: AssetRow, ids: readonly numbe
 }
 
 /** Revoke the approvals of those assets that have one; refused when none has. */
-export async function revoke(store: Store, asset: AssetRow, ids: readonly number[], req: { by: string; note: string; name: string }, clock: Clock): Promise<Decided & { revoked: number }> {
+export async function revoke(store: Store, asset: AssetRow, ids: readonly number[], req: { by: string; note: string; name: string }, actor: Actor, clock: Clock): Promise<Decided & { revoked: number }> {
   const approved: number[] = [];
   for (const id of ids) if ((await store.approvals.last(id))?.action === "approve") approved.push(id);
   if (approved.length === 0) throw new RefusedError(`${req.name} is not approved; nothing to revoke`);
@@ -116,8 +134,8 @@ export async function revoke(store: Store, asset: AssetRow, ids: readonly number
     async (tx) => {
       const now = clock.iso();
       for (const id of approved) {
-        await tx.approvals.add({ asset_id: id, action: "revoke", by: req.by, ref: null, scope: null, note: req.note, doc_path: null, doc_sha256: null, at: now });
-        await tx.events.add("revoked", now, { assetId: id, detail: { by: req.by, note: req.note } });
+        await tx.approvals.add({ asset_id: id, action: "revoke", by: req.by, ref: null, scope: null, note: req.note, doc_path: null, doc_sha256: null, at: now, account: actor.account, host: actor.host, terms: null });
+        await tx.events.add("revoked", now, { assetId: id, detail: { by: req.by, note: req.note, ...actorDetail(actor) } });
         await reclassifyFamily(tx, id, now, "revoked");
       }
       const r = await reclassifyFamily(tx, asset.id, now, "revoked");

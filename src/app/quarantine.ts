@@ -656,7 +656,7 @@ export class Quarantine {
    * before the move, so a running gate that sees the file arrive already knows it was
    * released; if the move fails the record is reverted (recover() does it after a crash).
    */
-  async release(row: QuarantineRow, to: string, f: { by: string; note: string | null; forced: boolean }): Promise<void> {
+  async release(row: QuarantineRow, to: string, f: { by: string; note: string | null; forced: boolean; account?: string; host?: string }): Promise<void> {
     await ensureDir(path.dirname(to));
     const at = this.clock.iso();
     await this.store.transaction((tx) => tx.quarantine.markReleased(row.id, { to, by: f.by, note: f.note, forced: f.forced, at }), { durable: true });
@@ -667,7 +667,7 @@ export class Quarantine {
       throw err;
     }
     await this.store.transaction(
-      (tx) => tx.events.add("released", this.clock.iso(), { assetId: row.asset_id, path: to, detail: { quarantine_id: row.id, by: f.by, note: f.note, forced: f.forced, from: row.quarantine_path } }).then(() => undefined),
+      (tx) => tx.events.add("released", this.clock.iso(), { assetId: row.asset_id, path: to, detail: { quarantine_id: row.id, by: f.by, note: f.note, forced: f.forced, from: row.quarantine_path, ...(f.account ? { account: f.account, host: f.host } : {}) } }).then(() => undefined),
       { durable: true },
     );
   }

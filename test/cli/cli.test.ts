@@ -2,6 +2,7 @@
 // stdout, messages on stderr. `npm test` builds first.
 
 import fs from "node:fs";
+import { hostname, userInfo } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { openStore as openDb } from "../../db/index.js";
@@ -247,7 +248,7 @@ describe.concurrent("prov CLI", () => {
         field: "prov tag",
         value: "genai",
         signal: "genai",
-        detail: { by: "alice", tool: "Midjourney", model: "v6.1", prompt: "colour bars, 1970s", note: "from the art dept" },
+        detail: { by: "alice", tool: "Midjourney", model: "v6.1", prompt: "colour bars, 1970s", note: "from the art dept", account: userInfo().username, host: hostname() },
       });
     });
 

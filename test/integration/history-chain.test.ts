@@ -50,7 +50,7 @@ describe("writing the chain", () => {
     const now = new Date().toISOString();
     await store.transaction(async (tx) => {
       await tx.events.add("seen", now, { assetId: asset, path: "/edit/a.png" });
-      await tx.approvals.add({ asset_id: asset, action: "approve", by: "Dana Post", ref: "R-1", scope: null, note: null, doc_path: null, doc_sha256: null, at: now });
+      await tx.approvals.add({ asset_id: asset, action: "approve", by: "Dana Post", ref: "R-1", scope: null, note: null, doc_path: null, doc_sha256: null, at: now, account: null, host: null, terms: null });
       await tx.events.add("approved", now, { assetId: asset, detail: { by: "Dana Post", ref: "R-1" } });
     });
     await store.events.add("scan", now, { detail: { files: 1 } }); // on its own: a transaction of its own
@@ -173,7 +173,7 @@ let n = 0;
 for (;;) {
   await store.transaction(async (tx) => {
     for (let i = 0; i < 25; i++) await tx.events.add("seen", new Date().toISOString(), { path: "/burst/" + n + "-" + i, detail: { i } });
-    if (n % 4 === 0) await tx.approvals.add({ asset_id: 1, action: "approve", by: "writer", ref: "R-" + n, scope: null, note: null, doc_path: null, doc_sha256: null, at: new Date().toISOString() });
+    if (n % 4 === 0) await tx.approvals.add({ asset_id: 1, action: "approve", by: "writer", ref: "R-" + n, scope: null, note: null, doc_path: null, doc_sha256: null, at: new Date().toISOString() , account: null, host: null, terms: null });
   });
   n++;
   process.stdout.write(n + "\\n");

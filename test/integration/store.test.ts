@@ -47,7 +47,7 @@ async function seed(store: Store): Promise<number> {
     );
     await tx.locations.upsert("/x/a.png", id, { dev: "1", ino: "2", size: 10, mtimeNs: "3", ctimeNs: "4" }, "present", null, now);
     await tx.events.add("seen", now, { assetId: id, path: "/x/a.png", detail: { note: "seed" } });
-    await tx.approvals.add({ asset_id: id, action: "approve", by: "alice", ref: "R-1", scope: null, note: null, doc_path: null, doc_sha256: null, at: now });
+    await tx.approvals.add({ asset_id: id, action: "approve", by: "alice", ref: "R-1", scope: null, note: null, doc_path: null, doc_sha256: null, at: now, account: null, host: null, terms: null });
     return id;
   });
 }

@@ -8,7 +8,9 @@ import { InputError } from "../../domain/errors.js";
 import { isGenAI } from "../../domain/types.js";
 import { describeFsError } from "../../errors.js";
 import { hashFile } from "../../adapters/fs/hash.js";
-import { approve, decisionTargets, revoke, tag } from "../../app/decisions.js";
+import { approve, authorise, decisionTargets, revoke, tag } from "../../app/decisions.js";
+import { currentActor } from "../../adapters/os-account.js";
+import { parseConsent, parseDate, parseEscalation, type ApprovalTerms } from "../../domain/approval-terms.js";
 import { log } from "../../log.js";
 import { ExitCode } from "../exit.js";
 import { printJson, println } from "../output.js";
@@ -28,10 +30,12 @@ export interface TagOptions {
 export async function tagCommand(ctx: Context, files: string[], o: TagOptions): Promise<number> {
   if (o.genai === o.notGenai) throw new InputError("say either --genai or --not-genai");
   if (o.notGenai && !o.note) throw new InputError('--not-genai needs --note "why" (it is recorded with the decision)');
+  const actor = currentActor();
+  authorise(actor, ctx.config().approvers);
   const store = await ctx.store({ create: true });
   const assets: Array<{ name: string; asset: AssetRow }> = [];
   for (const file of files) assets.push({ name: file, asset: requireAsset(await resolveTarget(ctx, file, { record: true }), file) });
-  const results = await tag(store, assets, { genai: o.genai === true, tool: o.tool, model: o.model, prompt: o.prompt, note: o.note, by: o.by ?? currentUser(), force: o.force }, ctx.clock);
+  const results = await tag(store, assets, { genai: o.genai === true, tool: o.tool, model: o.model, prompt: o.prompt, note: o.note, by: o.by ?? currentUser(), force: o.force }, actor, ctx.clock);
   const rows = results.map((r, i) => ({ file: files[i]!, ...r }));
   if (ctx.globals.json) printJson(rows);
   else for (const r of rows) println(`${r.origin}${r.status ? `/${r.status}` : ""}  ${r.sha256.slice(0, 12)}  ${r.file}`);
@@ -46,9 +50,22 @@ export interface ApproveOptions {
   note?: string;
   /** Approve every frame of the image sequence the file is a frame of. */
   sequence?: boolean;
+  escalate?: string[];
+  consent?: string[];
+  expires?: string;
+  deepfake?: boolean;
+}
+
+/** The terms typed on the command line, checked one by one (a bad value names the option). */
+function termsFrom(o: ApproveOptions): ApprovalTerms {
+  const escalations = [...new Set((o.escalate ?? []).flatMap((v) => v.split(",")).filter((v) => v.trim() !== "").map(parseEscalation))];
+  return { escalations, consents: (o.consent ?? []).map(parseConsent), expires: o.expires ? parseDate(o.expires, "--expires") : null, deepfake: o.deepfake === true };
 }
 
 export async function approveCommand(ctx: Context, arg: string, o: ApproveOptions): Promise<number> {
+  const actor = currentActor();
+  authorise(actor, ctx.config().approvers);
+  const terms = termsFrom(o);
   const store = await ctx.store({ create: true });
   const asset = requireAsset(await resolveTarget(ctx, arg, { record: true }), arg);
   let docSha: string | null = null;
@@ -63,18 +80,26 @@ export async function approveCommand(ctx: Context, arg: string, o: ApproveOption
   }
   if (!isGenAI(asset.origin)) log.warn(`${arg} is ${asset.origin}, not GenAI; the approval is recorded and applies if it is later found to be GenAI`);
   const targets = await decisionTargets(store, asset, arg, o.sequence === true);
-  const result = await approve(store, asset, targets.ids, { by: o.by, ref: o.ref, scope: o.scope, note: o.note, docPath, docSha256: docSha }, ctx.clock);
-  const out = { sha256: asset.sha256, origin: result.origin, status: result.status, by: o.by, ref: o.ref, scope: o.scope ?? null, docSha256: docSha, assets: targets.ids.length };
+  const result = await approve(store, asset, targets.ids, { by: o.by, ref: o.ref, scope: o.scope, note: o.note, docPath, docSha256: docSha, terms }, actor, ctx.clock);
+  const out = { sha256: asset.sha256, origin: result.origin, status: result.status, by: o.by, ref: o.ref, scope: o.scope ?? null, docSha256: docSha, account: actor.account, host: actor.host, terms, assets: targets.ids.length };
   if (ctx.globals.json) printJson(out);
-  else println(`approved ${targets.what} (${result.origin}${result.status ? `/${result.status}` : ""}) by ${o.by}, ref ${o.ref}`);
+  else {
+    println(`approved ${targets.what} (${result.origin}${result.status ? `/${result.status}` : ""}) by ${o.by} (account ${actor.account} on ${actor.host}), ref ${o.ref}`);
+    if (terms.escalations.length > 0) println(`  escalated: ${terms.escalations.join(", ")}`);
+    for (const c of terms.consents) println(`  consent: ${c.performer}, ref ${c.ref}${c.project ? `, project ${c.project}` : ""}${c.uses ? `, uses ${c.uses}` : ""}${c.expires ? `, until ${c.expires}` : ""}`);
+    if (terms.expires) println(`  expires: ${terms.expires} (after that the sweep reports it as a violation)`);
+    if (terms.deepfake) println("  deepfake (EU AI Act Art. 50): disclosed as such");
+  }
   return ExitCode.ok;
 }
 
 export async function revokeCommand(ctx: Context, arg: string, o: { by: string; note: string; sequence?: boolean }): Promise<number> {
+  const actor = currentActor();
+  authorise(actor, ctx.config().approvers);
   const store = await ctx.store({ create: true });
   const asset = requireAsset(await resolveTarget(ctx, arg, { record: false }), arg);
   const targets = await decisionTargets(store, asset, arg, o.sequence === true);
-  const result = await revoke(store, asset, targets.ids, { by: o.by, note: o.note, name: `${arg}${o.sequence ? "'s sequence" : ""}` }, ctx.clock);
+  const result = await revoke(store, asset, targets.ids, { by: o.by, note: o.note, name: `${arg}${o.sequence ? "'s sequence" : ""}` }, actor, ctx.clock);
   const out = { sha256: asset.sha256, origin: result.origin, status: result.status, by: o.by, note: o.note, assets: result.revoked };
   if (ctx.globals.json) printJson(out);
   else println(`revoked approval of ${targets.what}; it is now ${result.origin}${result.status ? `/${result.status}` : ""}`);

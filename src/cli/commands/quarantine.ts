@@ -10,6 +10,8 @@ import { describeFsError, errnoCode } from "../../errors.js";
 import { printJson, println, showPath, table } from "../output.js";
 import { exists, MoveError } from "../../adapters/fs/move.js";
 import { Quarantine } from "../../app/quarantine.js";
+import { currentActor } from "../../adapters/os-account.js";
+import { authorise } from "../../app/decisions.js";
 
 function rowJson(r: QuarantineRow) {
   return {
@@ -64,6 +66,8 @@ export interface ReleaseOptions {
 /** Put a file back only when the gate would now allow it (e.g. approved), or with --force and a note. */
 export async function releaseCommand(ctx: Context, idArg: string, o: ReleaseOptions, version: string): Promise<number> {
   const config = ctx.config();
+  const actor = currentActor();
+  authorise(actor, config.approvers);
   const store = await ctx.store({ create: true });
   const id = Number(idArg);
   if (!Number.isInteger(id) || id <= 0) throw new InputError(`${idArg} is not a quarantine id (see prov quarantine ls)`);
@@ -94,6 +98,8 @@ export async function releaseCommand(ctx: Context, idArg: string, o: ReleaseOpti
       by: o.by,
       note: o.note ?? null,
       forced: decision.action !== "allow",
+      account: actor.account,
+      host: actor.host,
     });
   } catch (err) {
     if (err instanceof ProvError) throw err;

@@ -147,6 +147,8 @@ export async function main(argv: string[]): Promise<number> {
       .option("--out <file>", "write the report to this file (atomically) instead of stdout")
       .option("--quick", "trust the stat cache: files unchanged since their last full hash are not read again")
       .option("--fail-on <names>", "also exit 1 on (comma-separated or repeated): genai (any GenAI, approved too), possibly-genai, unknown, unreadable", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+      .option("--disclosure <file>", "also write the GenAI disclosure list for the studio: .json or .csv (title, episode, reel, shot, class, tool, model, evidence, approval and consent references, deepfake)")
+      .option("--title <title>", "the production's title, for the report and the disclosure list")
       .option("--mhl", "write an ASC MHL v2 generation for the folder (ascmhl/)")
       .option("--mhl-hash <algorithm>", "hash for --mhl: xxh128 (default), xxh64, xxh3, md5, sha1, c4")
       .addHelpText("after", "\nExit codes: 0 clean; 1 violations (or what --fail-on names); 2 usage error, or some files could not be checked.")

@@ -13,7 +13,8 @@ import { inspectContainer, mayContain } from "./containers.js";
 import { InputError } from "../domain/errors.js";
 import { describeFsError, errnoCode } from "../errors.js";
 import type { ExtraHasher } from "../adapters/fs/hash.js";
-import { addToTally, exitCodeFor, FAIL_ON_RULES, judge, type RecordFacts, type SweepFacts, type Tally } from "../domain/sweep-policy.js";
+import { addToTally, exitCodeFor, FAIL_ON_RULES, judge, placeOf, type RecordFacts, type SweepFacts, type Tally } from "../domain/sweep-policy.js";
+import { termsOf } from "../domain/approval-terms.js";
 import { classify } from "../domain/classify.js";
 import { isGenAI, type Evidence } from "../domain/types.js";
 import { describeDerivationIn, loadGenAIFingerprints } from "./perceptual.js";
@@ -33,6 +34,8 @@ export interface SweepOptions {
   /** Files the sweep itself is writing inside the tree (the report): not part of the delivery. */
   exclude?: readonly string[];
   version: string;
+  /** The production's title, for the report and the disclosure list. */
+  title?: string | null;
   onProgress?: (counts: Readonly<Record<Finding, number>>, files: number, current: string) => void;
   /** After the rows, before the summary is written (the ASC MHL generation). */
   beforeSummary?: ((root: string, files: readonly SweptFile[]) => Promise<MhlOutcome>) | undefined;
@@ -189,7 +192,7 @@ export async function sweep(rootArg: string, deps: ScanDeps, opts: SweepOptions)
       labelEvidence: j.labelEvidence,
       firstSeen: asset?.first_seen ?? null,
       knownBefore: asset ? asset.first_seen < startedAt : false,
-      disclosure: j.disclosure,
+      disclosure: j.disclosure ? { ...j.disclosure, ...placeOf(rel(o.path)) } : null,
       noProvenance: j.noProvenance,
     });
   };
@@ -246,6 +249,7 @@ export async function sweep(rootArg: string, deps: ScanDeps, opts: SweepOptions)
     exitCode,
     verdict: verdictOf(exitCode, counts, tally, opts.failOn) + (mhl && "error" in mhl ? `; ASC MHL not written: ${mhl.error}` : ""),
     database: store.location,
+    ...(opts.title ? { title: opts.title } : {}),
     mhl,
   };
   await store.events.add("sweep", finishedAt, { path: root, detail: { ...summary, tool: undefined, schemaVersion: undefined } });
@@ -385,7 +389,8 @@ class Records {
       origin: asset.origin,
       status: asset.status,
       evidence,
-      approvals: approvals.map((a) => ({ action: a.action, by: a.by, ref: a.ref, scope: a.scope, note: a.note, at: a.at, docSha256: a.doc_sha256 })),
+      approvals: approvals.map((a) => ({ action: a.action, by: a.by, ref: a.ref, scope: a.scope, note: a.note, at: a.at, docSha256: a.doc_sha256, account: a.account, host: a.host, terms: termsOf(a.terms) })),
+      today: startedAt.slice(0, 10),
       metadataError: asset.metadata_error,
       firstSeen: asset.first_seen,
       knownBefore: asset.first_seen < startedAt,

@@ -8,6 +8,7 @@ import { classify } from "./classify.js";
 import { decide, OVER_BUDGET, type GateFacts } from "./gate-policy.js";
 import type { Evidence, Origin, Status } from "./types.js";
 import { isGenAI, isTemporaryGenAI } from "./types.js";
+import { lapsed, type ApprovalTerms } from "./approval-terms.js";
 import { FINDINGS, type Disclosure, type FailOn, type Finding, type SweepRow } from "./sweep-types.js";
 
 /** The sources that are the file's own labels (what travels inside the file). */
@@ -21,6 +22,10 @@ export interface Approval {
   note: string | null;
   at: string;
   docSha256: string | null;
+  /** The operating-system account and host that recorded it. */
+  account?: string | null;
+  host?: string | null;
+  terms?: ApprovalTerms;
 }
 
 export interface RecordFacts {
@@ -31,6 +36,8 @@ export interface RecordFacts {
   evidence: readonly Evidence[];
   /** Newest last. */
   approvals: readonly Approval[];
+  /** The day of the sweep (YYYY-MM-DD): an approval or consent that ended before it no longer holds. */
+  today?: string;
   /** ExifTool could not read the file's metadata (corrupt or truncated, or over its budget: OVER_BUDGET). */
   metadataError: string | null;
   firstSeen: string;
@@ -132,6 +139,9 @@ export function judge(f: SweepFacts): Judgement {
   if (r.metadataError) add("error", r.metadataError.startsWith(OVER_BUDGET) ? `metadata not read: ${r.metadataError}` : `metadata unreadable (corrupt or truncated?): ${r.metadataError}`);
   if (isGenAI(r.origin) && r.status === "approved" && last?.action === "approve") {
     add("disclosed", `approved GenAI (${r.origin}) by ${last.by}, ref ${last.ref ?? "none"}${last.scope ? `, scope: ${last.scope}` : ""}, ${day(last.at)}`);
+    // The studio rules: an approval, or a performer's consent, that has ended no longer covers the delivery.
+    const ended = r.today && last.terms ? lapsed(last.terms, r.today) : [];
+    if (ended.length > 0) add("violation", `approved GenAI whose approval no longer holds: ${ended.join("; ")} (ref ${last.ref ?? "none"}): renew it with \`prov approve\`, or take it out of the delivery`);
   }
   // A file's own C2PA claim and its media-data twin's GenAI claim disagree (lineage.ts twinEvidence): both are shown.
   const conflicts = r.evidence.filter((e) => e.source === "lineage" && e.detail?.["conflict"] === true);
@@ -222,7 +232,45 @@ function disclosureOf(r: RecordFacts, approval: Approval): Disclosure {
     scope: approval.scope,
     approvedAt: approval.at,
     approvalDocSha256: approval.docSha256,
+    approvedAccount: approval.account ? `${approval.account}@${approval.host ?? "?"}` : null,
+    evidence: [...new Set(classify(r.evidence).decidedBy.map((e) => e.source))],
+    escalations: approval.terms?.escalations ?? [],
+    consents: approval.terms?.consents ?? [],
+    approvalExpires: approval.terms?.expires ?? null,
+    deepfake: approval.terms?.deepfake ?? false,
   };
+}
+
+/**
+ * Where a delivered file sits in the production, from the names on its path as post names
+ * them: episode (`ep101`, `E01`, `S01E03`), reel (`reel2`, `R2`), shot (`sh042`, `shot_042`).
+ * The last match on the path wins (a shot folder inside an episode folder); null when none.
+ */
+export function placeOf(relPath: string): { episode: string | null; reel: string | null; shot: string | null } {
+  let episode: string | null = null;
+  let reel: string | null = null;
+  let shot: string | null = null;
+  for (const part of relPath.split("/")) {
+    const stem = part.replace(/\.[^.]*$/, "");
+    for (const word of stem.split(/[^A-Za-z0-9]+/)) {
+      const se = /^s(\d{1,2})e(\d{1,3})$/i.exec(word);
+      if (se) {
+        episode = `S${se[1]!.padStart(2, "0")}E${se[2]!.padStart(2, "0")}`;
+        continue;
+      }
+      // "ep101sh042": each name starts where digits end.
+      for (const token of word.split(/(?<=\d)(?=[A-Za-z])/)) {
+        const t = token.toLowerCase();
+        let m: RegExpExecArray | null;
+        if ((m = /^(?:ep|e|episode)(\d{1,4})$/.exec(t))) episode = m[1]!;
+        else if ((m = /^(?:reel|r)(\d{1,3})$/.exec(t))) reel = m[1]!;
+        else if ((m = /^(?:sh|shot)(\d{1,5})$/.exec(t))) shot = m[1]!;
+      }
+    }
+    const sh = /(?:^|[^a-z])(?:sh|shot)[_-](\d{1,5})(?![0-9])/i.exec(stem);
+    if (sh) shot = sh[1]!;
+  }
+  return { episode, reel, shot };
 }
 
 /** What the exit code depends on, counted over the whole sweep. */

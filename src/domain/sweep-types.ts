@@ -24,6 +24,22 @@ export interface Disclosure {
   scope: string | null;
   approvedAt: string;
   approvalDocSha256: string | null;
+  /** The operating-system account and host that recorded the approval (null before prov recorded them). */
+  approvedAccount: string | null;
+  /** Which kinds of evidence make it GenAI: c2pa, iptc, generator, folder, manual, lineage. */
+  evidence: string[];
+  /** The studio rules' escalation categories the approval names (talent, key-element, third-party-ip, personal-data). */
+  escalations: string[];
+  /** Each performer's consent to a digital replica: who, the signed consent's reference, project, uses, last day. */
+  consents: Array<{ performer: string; ref: string; project: string | null; uses: string | null; expires: string | null }>;
+  /** The last day the approval holds (YYYY-MM-DD), if it ends. */
+  approvalExpires: string | null;
+  /** A deepfake in the EU AI Act Article 50 sense (labelling duty). */
+  deepfake: boolean;
+  /** Where it sits in the production, read from its path (episode `ep101`/`S01E01`, reel `reel2`/`R2`, shot `sh042`); null when the path does not say. */
+  episode?: string | null;
+  reel?: string | null;
+  shot?: string | null;
 }
 
 export interface SweepRow {
@@ -78,6 +94,8 @@ export interface SweepSummary {
   exitCode: 0 | 1 | 2;
   verdict: string;
   database: string;
+  /** The production's title, as given with --title (null when not given). */
+  title?: string | null;
   /** The history chain's head when the report was made (the sweep's own event included): `prov verify --head HASH` checks it later. */
   history?: { row: number; hash: string } | null;
   /** With --mhl: the generation written (files that no longer match or are gone since an earlier one), or why none was. */

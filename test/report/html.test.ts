@@ -116,6 +116,7 @@ const DISCLOSURE: Disclosure = {
   scope: "Main titles only",
   approvedAt: "2024-05-02T12:00:00.000Z",
   approvalDocSha256: sha("approval.pdf"),
+  approvedAccount: null, evidence: ["c2pa"], escalations: [], consents: [], approvalExpires: null, deepfake: false,
 };
 
 const ROWS: SweepRow[] = [
@@ -150,6 +151,7 @@ const ROWS: SweepRow[] = [
       scope: null,
       approvedAt: "2024-06-01T00:00:00.000Z",
       approvalDocSha256: null,
+      approvedAccount: null, evidence: [], escalations: [], consents: [], approvalExpires: null, deepfake: false,
     },
   }),
   row(INJECTION, "unknown", { reasons: ["No provenance recorded and no labels."], knownBefore: false }),

@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from "vitest";
 import type { Evidence } from "../../src/domain/types.js";
-import { addToTally, exitCodeFor, fails, gateFactsOf, judge, type Approval, type RecordFacts } from "../../src/domain/sweep-policy.js";
+import { addToTally, exitCodeFor, fails, gateFactsOf, judge, placeOf, type Approval, type RecordFacts } from "../../src/domain/sweep-policy.js";
 import { decide } from "../../src/domain/gate-policy.js";
 
 const IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/";
@@ -85,7 +85,27 @@ describe("judge()", () => {
     expect(j.disclosure).toEqual({
       origin: "genai", tool: "Runway", model: "Gen-4", approvedBy: "Jo Supervisor", approvalRef: "APP-12", scope: "reel 2 matte",
       approvedAt: "2026-11-20T10:00:00.000Z", approvalDocSha256: "d".repeat(64),
+      approvedAccount: null, evidence: ["manual"], escalations: [], consents: [], approvalExpires: null, deepfake: false,
     });
+  });
+
+  it("an approval or consent that ended before the sweep's day is a violation; the last day still holds", () => {
+    const terms = { escalations: ["talent" as const], consents: [{ performer: "Ann Lee", ref: "C-1", project: null, uses: null, expires: "2026-12-05" }], expires: "2026-12-31", deepfake: true };
+    const facts = { origin: "genai" as const, status: "approved" as const, evidence: [generated, taggedGenai], approvals: [{ ...approve, account: "jo", host: "edit-02", terms }] };
+    const held = file({ ...facts, today: "2026-12-05" });
+    expect(held.finding).toBe("disclosed");
+    expect(held.disclosure).toMatchObject({ approvedAccount: "jo@edit-02", escalations: ["talent"], deepfake: true, approvalExpires: "2026-12-31" });
+    const ended = file({ ...facts, today: "2026-12-06" });
+    expect(ended.finding).toBe("violation");
+    expect(ended.reasons).toContain("approved GenAI whose approval no longer holds: Ann Lee's consent (C-1) expired 2026-12-05 (ref APP-12): renew it with `prov approve`, or take it out of the delivery");
+    expect(ended.disclosure).not.toBeNull(); // still on the list: it is in the delivery
+  });
+
+  it("placeOf() reads episode, reel and shot from the path as post names them", () => {
+    expect(placeOf("ep101/reel2/sh042_comp_v003.exr")).toEqual({ episode: "101", reel: "2", shot: "042" });
+    expect(placeOf("S01E03/R4/shot_0120/plate.dpx")).toEqual({ episode: "S01E03", reel: "4", shot: "0120" });
+    expect(placeOf("titles/main_title.png")).toEqual({ episode: null, reel: null, shot: null });
+    expect(placeOf("renders/shred_v2.mov")).toEqual({ episode: null, reel: null, shot: null });
   });
 
   it("approved GenAI whose labels were stripped: still disclosed, with a provenance-lost reason", () => {

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { disclosureReport } from "../../adapters/report/disclosure.js";
 import { pixelSignalOptions } from "../../app/pixel-evidence.js";
 import type { Context } from "../context.js";
 import { InputError } from "../../domain/errors.js";
@@ -19,6 +20,9 @@ export interface SweepCommandOptions {
   failOn?: string[];
   mhl?: boolean;
   mhlHash?: string;
+  /** Also write the GenAI disclosure list here (.json or .csv). */
+  disclosure?: string;
+  title?: string;
 }
 
 /** Exit 0 clean, 1 violations or a --fail-on finding, 2 usage error or files that could not be checked. */
@@ -27,6 +31,8 @@ export async function sweepCommand(ctx: Context, dir: string, opts: SweepCommand
   const failOn = parseFailOn(opts.failOn ?? []);
   const algorithm = parseAlgorithm(opts.mhlHash ?? "xxh128");
   if (opts.mhlHash && !opts.mhl) throw new InputError("--mhl-hash needs --mhl");
+  const disclosureFormat = opts.disclosure === undefined ? null : /\.json$/i.test(opts.disclosure) ? "json" : /\.csv$/i.test(opts.disclosure) ? "csv" : null;
+  if (opts.disclosure !== undefined && !disclosureFormat) throw new InputError(`--disclosure ${opts.disclosure}: name a .json or .csv file (the format follows the extension)`);
 
   // Arguments are checked before anything is created or written (database, report).
   await sweepRoot(dir);
@@ -35,6 +41,11 @@ export async function sweepCommand(ctx: Context, dir: string, opts: SweepCommand
   // The report's destination is checked (and claimed) before any work is done.
   const sink = await openSink(opts.out);
   const report = createReport(format, sink, { failOn, verbose: ctx.globals.verbose === true });
+  const disclosureSink = disclosureFormat ? await openSink(opts.disclosure).catch(async (err: unknown) => {
+    await sink.abort();
+    throw err;
+  }) : null;
+  const writers = disclosureSink ? [report, disclosureReport(disclosureSink, disclosureFormat!, opts.title ?? null)] : [report];
   const progress = new Progress(ctx.globals.quiet !== true);
   const started = Date.now();
   // On a terminal, the files to come are counted alongside (names only), for done/total and an estimate.
@@ -46,8 +57,9 @@ export async function sweepCommand(ctx: Context, dir: string, opts: SweepCommand
       perceptual: ctx.perceptual(),
       workingRoots: ctx.config().roots.working,
       failOn,
-      writers: [report],
-      exclude: opts.out ? [path.resolve(opts.out)] : [],
+      writers,
+      title: opts.title ?? null,
+      exclude: [opts.out, opts.disclosure].filter((o): o is string => o !== undefined).map((o) => path.resolve(o)),
       version,
       keepFiles: opts.mhl === true,
       // The MHL hash is computed in the same read as the SHA-256, not in a second pass.
@@ -67,6 +79,7 @@ export async function sweepCommand(ctx: Context, dir: string, opts: SweepCommand
     progress.done();
     await report.abort?.();
     await sink.abort();
+    await disclosureSink?.abort();
     throw err;
   }
 }

@@ -1,0 +1,54 @@
+// The GenAI disclosure list a vendor sends to the studio (`prov sweep --disclosure FILE`):
+// every approved GenAI file of the delivery with where it sits (title, episode, reel, shot),
+// its GenAI class, tool and model, the kind of evidence, the approval and consent
+// references and whether the use is a deepfake (EU AI Act Article 50). JSON or CSV by the
+// file's extension; written whole or not at all (the sink).
+
+import type { Disclosure, ReportWriter, SweepRow, SweepSummary } from "../../domain/sweep-types.js";
+import { cell } from "./csv.js";
+import type { Sink } from "./sink.js";
+
+export const DISCLOSURE_CSV_COLUMNS = [
+  "title", "episode", "reel", "shot", "path", "sha256", "genai_class", "tool", "model", "evidence",
+  "approved_by", "approved_account", "approval_ref", "approval_doc_sha256", "scope", "approved_at", "approval_expires",
+  "escalations", "consents", "deepfake", "finding",
+] as const;
+
+export type DisclosureFormat = "json" | "csv";
+
+export function disclosureReport(sink: Sink, format: DisclosureFormat, title: string | null): ReportWriter {
+  const rows: Array<{ path: string; sha256: string | null; finding: string; d: Disclosure }> = [];
+  return {
+    row(r: SweepRow) {
+      if (r.disclosure) rows.push({ path: r.path, sha256: r.sha256, finding: r.finding, d: r.disclosure });
+    },
+    async end(summary: SweepSummary) {
+      if (format === "json") {
+        const doc = {
+          disclosure: "prov GenAI disclosure list",
+          title,
+          root: summary.root,
+          madeAt: summary.finishedAt,
+          tool: summary.tool,
+          history: summary.history ?? null,
+          euAiActArticle50: "deepfake: true marks content that is a deepfake in the sense of Regulation (EU) 2024/1689, Article 50(4)",
+          files: rows.map(({ path, sha256, finding, d }) => ({ path, sha256, finding, title, ...d })),
+        };
+        await sink.write(JSON.stringify(doc, null, 2) + "\n");
+      } else {
+        await sink.write(DISCLOSURE_CSV_COLUMNS.join(",") + "\r\n");
+        for (const { path, sha256, finding, d } of rows) {
+          const cells = [
+            title, d.episode, d.reel, d.shot, path, sha256, d.origin, d.tool, d.model, d.evidence.join(" "),
+            d.approvedBy, d.approvedAccount, d.approvalRef, d.approvalDocSha256, d.scope, d.approvedAt, d.approvalExpires,
+            d.escalations.join(" "), d.consents.map((c) => [c.performer, c.ref, c.project, c.uses, c.expires && `until ${c.expires}`].filter(Boolean).join(" / ")).join("; "),
+            d.deepfake, finding,
+          ];
+          await sink.write(cells.map(cell).join(",") + "\r\n");
+        }
+      }
+      await sink.close();
+    },
+    abort: async () => undefined,
+  };
+}

@@ -8,6 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
+import { rng } from "../../bench/tree.js";
 import {
   contentIndex,
   disposeAll,
@@ -190,22 +191,11 @@ describe.each(MODES)("crash at each step of a quarantine move (%s)", (mode) => {
   });
 });
 
-/** A small seeded generator, so a failing run can be repeated (PROV_TEST_SEED). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe.each(MODES)("kill -9 at random moments during a burst of 50 moves (%s)", (mode) => {
   it("every file exists exactly once after each restart; the database agrees", async () => {
     const seed = Number(process.env["PROV_TEST_SEED"] ?? Date.now() % 1_000_000);
-    const random = prng(seed);
+    const random = rng(seed); // seeded, so a failing run can be repeated (PROV_TEST_SEED)
     const sb = await Sandbox.create({ mode, noWorking: true });
     const log: string[] = [];
     try {

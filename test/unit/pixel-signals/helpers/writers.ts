@@ -13,6 +13,7 @@ import sharp from "sharp";
 import { rgbBytes } from "../../../../src/domain/pixel-signals/novelai.js";
 import { pyDumps, pyLoads } from "../../../../src/domain/pixel-signals/pyjson.js";
 import type { RawPixels } from "../../../../src/domain/pixel-signals/types.js";
+import { rng } from "../../../../bench/tree.js";
 
 // ---------------------------------------------------------------- stealth pnginfo
 
@@ -133,17 +134,8 @@ export function writeNovelAI(px: RawPixels, commentJson: string, privateKey: Key
 
 // ---------------------------------------------------------------- images
 
-/** Deterministic PRNG (mulberry32), so test images are the same every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Deterministic PRNG (mulberry32, the benches' one), so test images are the same every run.
+export { rng };
 
 /**
  * A photo-like RGB picture: smooth colour fields, a few shapes, edges and fine noise, so

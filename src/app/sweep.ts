@@ -304,7 +304,7 @@ class Records {
     if (classify(evidence).decidedBy[0]?.source === "manual") return [];
     const probes = probesOf(prints ?? (await this.store.fingerprints.of(asset.id)));
     if (probes.length === 0) return [];
-    const near = probes.map((p) => (p.lowDetail ? [] : genai.near(p.hash, this.perceptual!.limits.possible)));
+    const near = probes.map((p) => (p.lowDetail ? [] : genai.near(p.hash, this.perceptual!.limits.possible, p.turns)));
     const found = derivations(lookalikes(probes, near, this.perceptual.limits, asset.id), (id) => genai.assets.get(id), this.perceptual.gap);
     const out: Array<{ verdict: "match" | "possible"; what: string }> = [];
     for (const d of found) out.push({ verdict: d.verdict, what: await describeDerivationIn(this.store, d, asset.id) });

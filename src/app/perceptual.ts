@@ -14,6 +14,7 @@ import {
   GenAIFingerprints,
   lookalikes,
   mergeTurned,
+  TURNED_MARGIN,
   turnedHashes,
   type AssetMatch,
   type Derivation,
@@ -252,11 +253,11 @@ export function notFingerprinted(p: string, why: string, now: string): Fingerpri
 
 /**
  * What is near each probe in the store's fingerprint index, as is or flipped and rotated
- * (turnedHashes): one indexed lookup per turned hash. The 7 turned lookups search within
- * `turnedMax` (default: the match limit, rounded up to what the same chunk radius finds:
- * 15 for 12), each probing a quarter as many chunk values as the search within 16 does:
- * a turned copy is found when it is a match, and the lookup costs about 3 times the
- * untouched one instead of 8 (bench/lookup.ts).
+ * (turnedHashes): one indexed lookup per turned hash. The 7 turned lookups search only
+ * within `turnedMax` (lookalikesIn: turnedSearch, 11 with the default limits), each probing
+ * 137 values per chunk instead of 2,517: every turned match is found (it needs
+ * TURNED_MARGIN more bits), and the 8 lookups cost about 1.4 times the untouched one
+ * instead of 8 (bench/lookup.ts).
  */
 export async function storeNear(store: Pick<Repos, "fingerprints">, probes: readonly Probe[], maxDistance: number, turnedMax = maxDistance): Promise<Near[]> {
   const out: Near[] = [];
@@ -275,9 +276,13 @@ export async function storeNear(store: Pick<Repos, "fingerprints">, probes: read
   return out;
 }
 
-/** The widest distance a chunk radius of floor(match / 4) finds every hash within (multi-index hashing). */
+/**
+ * How far the turned lookups search: the widest distance the chunk radius that finds every
+ * turned match (within match - TURNED_MARGIN) finds everything within (multi-index hashing:
+ * radius r finds all within 4r + 3). 11 for the default limits (12, margin 4: radius 2).
+ */
 export function turnedSearch(limits: Limits): number {
-  return 4 * Math.floor(limits.match / 4) + 3;
+  return 4 * Math.floor(Math.max(0, limits.match - TURNED_MARGIN) / 4) + 3;
 }
 
 /** The recorded assets a set of probes looks like, from the store's index. */

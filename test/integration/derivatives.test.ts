@@ -55,8 +55,8 @@ beforeAll(async () => {
   await copy("rot90")(still, path.join(deliver, "rotated.jpg"));
   await copy("letterbox")(still, path.join(deliver, "letterboxed.png"));
   await copy("truncated")(still, path.join(deliver, "cut-short.jpg"));
-  // Between the video's sampled frames (every 2 s by default): the camera has moved on.
-  await frameGrab(video, 3.0, path.join(deliver, "grab.png"));
+  // Half-way between two of the video's samples (every 0.25 s in a 6 s clip), nearly 1 s from the 2 s ones.
+  await frameGrab(video, 3.125, path.join(deliver, "grab.png"));
   fs.writeFileSync(path.join(deliver, "unrelated.png"), await stillPng(31337, [1280, 720]));
   for (const f of fs.readdirSync(deliver)) {
     const tags = JSON.parse(execFileSync(bundledExiftool, ["-j", "-XMP:all", path.join(deliver, f)], { encoding: "utf8" })) as Array<Record<string, unknown>>;

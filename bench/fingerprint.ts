@@ -31,7 +31,8 @@ import {
   neighbours16,
   verdictFor,
 } from "../src/adapters/decode/index.js";
-import { TRIM_SIZE } from "../src/domain/phash.js";
+import { DIHEDRAL, dihedralOfHash, TRIM_SIZE, unpackTurns } from "../src/domain/phash.js";
+import { fingerprintPath } from "../src/app/perceptual.js";
 import { DERIVATIVES, ffmpegRun, flatFrames, generateSet, stillPng, type GeneratedSet } from "./images.js";
 import { measure } from "./proc.js";
 import { frameGrab, LABEL_FREE, motionClip } from "./label-free.js";
@@ -672,6 +673,17 @@ async function labelFreeTable(o: Options, set: GeneratedSet, unrelated: readonly
   for (const k of kinds) lines.push(`  ${pad(k, 13)} ${engines.map((e) => pad(results[e.label]![k]!, 30)).join(" ")}`);
   for (const e of engines) lines.push(`  unrelated probes (${e.label}): with a false match/possible ${unrel[e.label]}`);
   for (const n of [...turnNotes, ...notes]) lines.push(`  note: ${n}`);
+  // Dihedral from bits: how far the turns derived from a stored hash alone (rows made before
+  // turns were stored) land from the exact ones made from the DCT coefficients.
+  const fromBits: number[] = [];
+  for (const f of set.originals) {
+    const fr = (await fingerprintPath(f, opts, now))?.frames[0];
+    const exact = fr ? unpackTurns(fr.hash, fr.turns) : null;
+    if (!fr || !exact) continue;
+    DIHEDRAL.forEach((g, k) => k > 0 && fromBits.push(hamming(dihedralOfHash(fr.hash, g), exact[k]!)));
+  }
+  fromBits.sort((a, b) => a - b);
+  if (fromBits.length > 0) lines.push(`  dihedral from bits (older rows): ${fromBits.length} turned hashes of the originals, off the exact ones by median ${quantile(fromBits, 0.5)}, p95 ${quantile(fromBits, 0.95)}, max ${fromBits.at(-1)} bits`);
   lines.push("");
   return lines;
 }

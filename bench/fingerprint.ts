@@ -31,8 +31,13 @@ import {
   neighbours16,
   verdictFor,
 } from "../src/adapters/decode/index.js";
+import { DIHEDRAL, dihedralOfHash, TRIM_SIZE, unpackTurns } from "../src/domain/phash.js";
+import { fingerprintPath } from "../src/app/perceptual.js";
 import { DERIVATIVES, ffmpegRun, flatFrames, generateSet, stillPng, type GeneratedSet } from "./images.js";
 import { measure } from "./proc.js";
+import { frameGrab, LABEL_FREE, motionClip } from "./label-free.js";
+import type { GenAIFingerprintRow } from "../src/ports.js";
+import type { Near, Probe } from "../src/domain/likeness.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const SET_VERSION = 3;
@@ -43,6 +48,9 @@ const USAGE = `usage: node dist/bench/fingerprint.js [options]
   --unrelated N        unrelated generated stills (default 200; the samples/ stills are added)
   --video-seconds N    length of the 1080p24 H.264 clip timed for the video cost (default 30)
   --skip-cost          no cost figures
+  --baseline DIST      a build (dist/) of the code before: its figures for the label-free copies are printed beside today's
+  --skip-label-free    no label-free copies table
+  --only-label-free    only the label-free copies table
   --clean              delete the set afterwards`;
 
 const progress = (msg: string): void => void process.stderr.write(`[bench fingerprint] ${msg}\n`);
@@ -54,6 +62,9 @@ interface Options {
   videoSeconds: number;
   skipCost: boolean;
   clean: boolean;
+  baseline: string | null;
+  skipLabelFree: boolean;
+  onlyLabelFree: boolean;
 }
 
 function options(argv: string[]): Options {
@@ -65,6 +76,9 @@ function options(argv: string[]): Options {
       unrelated: { type: "string", default: "200" },
       "video-seconds": { type: "string", default: "30" },
       "skip-cost": { type: "boolean", default: false },
+      baseline: { type: "string" },
+      "skip-label-free": { type: "boolean", default: false },
+      "only-label-free": { type: "boolean", default: false },
       clean: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -86,6 +100,9 @@ function options(argv: string[]): Options {
     videoSeconds: int("video-seconds", values["video-seconds"], 1),
     skipCost: values["skip-cost"],
     clean: values.clean,
+    baseline: values.baseline ? path.resolve(values.baseline) : null,
+    skipLabelFree: values["skip-label-free"],
+    onlyLabelFree: values["only-label-free"],
   };
 }
 
@@ -186,9 +203,10 @@ function distance(a: Uint32Array, b: Uint32Array): number {
   return d;
 }
 
-/** The same decode as src/fingerprint/image.ts, at any size. */
+/** The same decode as src/adapters/decode/image.ts (into TRIM_SIZE, then w x h), at any size; borders kept. */
 async function grey(file: string, w: number, h: number): Promise<Uint8Array> {
-  const { data } = await sharp(file, { failOn: "error" }).rotate().flatten({ background: "#000000" }).greyscale().resize(w, h, { fit: "fill" }).raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
+  const small = await sharp(file, { failOn: "error" }).rotate().flatten({ background: "#000000" }).greyscale().resize(TRIM_SIZE, TRIM_SIZE, { fit: "inside" }).raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
+  const data = await sharp(small.data, { raw: { width: small.info.width, height: small.info.height, channels: 1 } }).resize(w, h, { fit: "fill" }).toColourspace("b-w").raw({ depth: "uchar" }).toBuffer();
   return new Uint8Array(data.buffer, data.byteOffset, data.length);
 }
 
@@ -272,6 +290,10 @@ async function main(): Promise<void> {
   const set = await prepareSet(o);
   const samples = (await readdir(path.join(repo, "samples"))).filter((f) => /\.(jpe?g|png)$/i.test(f)).map((f) => path.join(repo, "samples", f));
   const unrelated = [...set.unrelated, ...samples];
+  if (o.onlyLabelFree) {
+    process.stdout.write((await labelFreeTable(o, set, unrelated)).join("\n") + "\n");
+    return;
+  }
   const kinds = [...DERIVATIVES.map((d) => d.kind), "h264-frame"];
   const derivativeFiles: Record<string, string[]> = { ...set.derivatives, "h264-frame": set.frames };
 
@@ -404,6 +426,8 @@ async function main(): Promise<void> {
   out(`  cuts found as 'scene' frames: ${cuts}/${set.clips.length}; their time vs the true cut: max error ${cutErrors.length ? (Math.max(...cutErrors) * 1000).toFixed(1) : "n/a"} ms`);
   out();
 
+  if (!o.skipLabelFree) for (const l of await labelFreeTable(o, set, unrelated)) out(l);
+
   // ----------------------------------------------------------- flat frames
   const flats = await flatFrames(path.join(o.dir, "flat"));
   const matchable = [...origHash, ...(await Promise.all(unrelated.map(async (f) => (await fingerprintImage(f)).hash)))];
@@ -517,6 +541,151 @@ async function main(): Promise<void> {
 
   process.stdout.write(lines.join("\n") + "\n");
   if (o.clean) await rm(o.dir, { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------------------------------
+// Label-free copies (issue 14): recall and false matches per kind of copy, through the
+// product's own path (fingerprintPath as ingest makes the rows, GenAIFingerprints.near as
+// the sweep compares), for today's code and, with --baseline, the code before.
+
+interface Engine {
+  label: string;
+  fingerprintPath: (p: string, opts: { video: boolean; everySeconds: number }, now: string) => Promise<{ info: { state: string; reason: string | null }; frames: Array<{ seconds: number | null; hash: string; lowDetail: boolean; turns?: string | null }> } | null>;
+  GenAIFingerprints: new (rows: GenAIFingerprintRow[]) => { near(hash: string, max: number, turns?: string | null): Near };
+  lookalikes: (probes: Probe[], near: Near[], limits: { match: number; possible: number }) => Array<{ assetId: number; distance: number; verdict: "match" | "possible"; turn?: string }>;
+}
+
+const CLIPS = 10;
+// Half-way between 0.25 s samples and nearly 1 s from the 2 s ones: the worst case for both.
+const GRABS = [1.125, 3.125, 5.125];
+const EVERY = 2; // the configuration's default fingerprint.everySeconds
+
+async function engineFrom(dist: string, label: string): Promise<Engine> {
+  const perceptual = (await import(path.join(dist, "src/app/perceptual.js"))) as Pick<Engine, "fingerprintPath">;
+  const likeness = (await import(path.join(dist, "src/domain/likeness.js"))) as Pick<Engine, "GenAIFingerprints" | "lookalikes">;
+  return { label, fingerprintPath: perceptual.fingerprintPath, GenAIFingerprints: likeness.GenAIFingerprints, lookalikes: likeness.lookalikes };
+}
+
+async function labelFreeTable(o: Options, set: GeneratedSet, unrelated: readonly string[]): Promise<string[]> {
+  const lfDir = path.join(o.dir, "label-free");
+  const copies: Record<string, string[]> = {};
+  for (const t of LABEL_FREE) {
+    await mkdir(path.join(lfDir, t.kind), { recursive: true });
+    copies[t.kind] = [];
+    for (let i = 0; i < set.originals.length; i++) {
+      const f = path.join(lfDir, t.kind, `still-${String(i).padStart(3, "0")}.${t.ext}`);
+      if (!existsSync(f)) await t.make(set.originals[i]!, f);
+      copies[t.kind]!.push(f);
+    }
+  }
+  progress("label-free copies made; GenAI motion clips and frame grabs");
+  const clips: string[] = [];
+  const grabs: Array<{ file: string; clip: number }> = [];
+  await mkdir(path.join(lfDir, "motion"), { recursive: true });
+  for (let j = 0; j < Math.min(CLIPS, set.originals.length); j++) {
+    const clip = path.join(lfDir, "motion", `clip-${j}.mp4`);
+    if (!existsSync(clip)) await motionClip(set.originals[j]!, clip);
+    clips.push(clip);
+    for (const t of GRABS) {
+      const g = path.join(lfDir, "motion", `clip-${j}-at-${t}s.png`);
+      if (!existsSync(g)) await frameGrab(clip, t, g);
+      grabs.push({ file: g, clip: j });
+    }
+  }
+  const engines: Engine[] = [];
+  if (o.baseline) engines.push(await engineFrom(o.baseline, "before"));
+  engines.push(await engineFrom(path.join(repo, "dist"), "today"));
+  const now = new Date().toISOString();
+  const opts = { video: true, everySeconds: EVERY };
+  const kinds = [...LABEL_FREE.map((t) => t.kind), "frame-grab"];
+  const results: Record<string, Record<string, string>> = {};
+  const unrel: Record<string, string> = {};
+  const notes: string[] = [];
+  const turnNotes: string[] = [];
+  const turned = new Map<string, number>();
+  const falseTurns = new Map<string, number>();
+  for (const e of engines) {
+    progress(`label-free: ${e.label}`);
+    const rows: GenAIFingerprintRow[] = [];
+    let id = 0;
+    const add = async (file: string, assetId: number): Promise<void> => {
+      const f = await e.fingerprintPath(file, opts, now);
+      for (const fr of f?.frames ?? []) rows.push({ id: ++id, asset_id: assetId, seconds: fr.seconds, hash: fr.hash, low_detail: fr.lowDetail ? 1 : 0, sha256: String(assetId), origin: "genai", status: null });
+    };
+    for (let i = 0; i < set.originals.length; i++) await add(set.originals[i]!, i + 1);
+    for (let j = 0; j < clips.length; j++) await add(clips[j]!, 1000 + j);
+    const genai = new e.GenAIFingerprints(rows);
+    // The GenAI assets the file looks like, by the product's rules (lookalikes: flat frames never match).
+    const probe = async (file: string): Promise<{ best: Map<number, { d: number; verdict: string; turn: string }>; state: string }> => {
+      const f = await e.fingerprintPath(file, opts, now);
+      const probes: Probe[] = (f?.frames ?? []).map((fr) => ({ seconds: fr.seconds, hash: fr.hash, lowDetail: fr.lowDetail, turns: fr.turns ?? null }));
+      const near = probes.map((p) => (p.lowDetail ? [] : genai.near(p.hash, POSSIBLE_MAX, p.turns)));
+      const best = new Map<number, { d: number; verdict: string; turn: string }>();
+      for (const m of e.lookalikes(probes, near, { match: MATCH_MAX, possible: POSSIBLE_MAX })) best.set(m.assetId, { d: m.distance, verdict: m.verdict, turn: m.turn ?? "as is" });
+      return { best, state: f ? f.info.state + (f.info.reason ? ` (${f.info.reason})` : "") : "null" };
+    };
+    results[e.label] = {};
+    for (const k of kinds) {
+      const cases = k === "frame-grab" ? grabs.map((g) => ({ file: g.file, want: 1000 + g.clip })) : copies[k]!.map((file, i) => ({ file, want: i + 1 }));
+      let match = 0;
+      let possible = 0;
+      let wrong = 0;
+      const ds: number[] = [];
+      for (const c of cases) {
+        const { best, state } = await probe(c.file);
+        const hit = best.get(c.want);
+        if (hit) ds.push(hit.d);
+        if (hit?.verdict === "match") match++;
+        if (hit) possible++;
+        if (hit && hit.turn !== "as is") turned.set(hit.turn, (turned.get(hit.turn) ?? 0) + 1);
+        for (const [a, v] of best) if (a !== c.want && v.verdict === "match") wrong++;
+        if (!state.startsWith("done") && notes.length < 6) notes.push(`${e.label} ${k}: ${path.basename(c.file)}: ${state}`);
+        if (state.startsWith("done (") && k.startsWith("truncated") && notes.length < 12 && !notes.some((n) => n.startsWith(`${e.label} ${k}`))) notes.push(`${e.label} ${k}: ${state}`);
+      }
+      ds.sort((a, b) => a - b);
+      results[e.label]![k] = `${match}/${possible}/${cases.length}${ds.length ? ` med ${quantile(ds, 0.5)}` : ""}${wrong ? ` +${wrong} wrong` : ""}`;
+      if (turned.size > 0) turnNotes.push(`${e.label} ${k}: found turned: ${[...turned].map(([t, n]) => `${t} ${n}`).join(", ")}`);
+      turned.clear();
+    }
+    let fm = 0;
+    let fp = 0;
+    let pairsM = 0;
+    let pairsP = 0;
+    for (const f of unrelated) {
+      const { best } = await probe(f);
+      const vs = [...best.values()];
+      if (vs.some((v) => v.verdict === "match")) fm++;
+      if (vs.length > 0) fp++;
+      pairsM += vs.filter((v) => v.verdict === "match").length;
+      pairsP += vs.length;
+      for (const v of vs) falseTurns.set(v.turn, (falseTurns.get(v.turn) ?? 0) + 1);
+    }
+    const nPairs = unrelated.length * (set.originals.length + clips.length);
+    unrel[e.label] = `${fm}/${fp} of ${unrelated.length} stills; pairs ${pairsM}/${pairsP} of ${nPairs} (${pct(pairsM, nPairs)}/${pct(pairsP, nPairs)})${falseTurns.size ? `; by turn: ${[...falseTurns].map(([t, n]) => `${t} ${n}`).join(", ")}` : ""}`;
+    falseTurns.clear();
+  }
+  const lines: string[] = [];
+  lines.push(`Label-free copies of ${set.originals.length} GenAI stills, found through the product path (fingerprintPath rows, GenAIFingerprints.near as the sweep and gate compare):`);
+  for (const t of LABEL_FREE) lines.push(`  ${pad(t.kind, 13)} ${t.what}`);
+  lines.push(`  ${pad("frame-grab", 13)} PNG frame at ${GRABS.join(", ")} s of ${clips.length} 6 s 1280x720 H.264 camera moves over a still (recorded as GenAI videos, sampled every ${EVERY} s as configured by default)`);
+  lines.push(`  cells: match/possible/of (match <= ${MATCH_MAX}, possible <= ${POSSIBLE_MAX}), median distance of those found, and copies also matching another GenAI asset`);
+  lines.push(`  ${pad("kind", 13)} ${engines.map((e) => pad(e.label, 30)).join(" ")}`);
+  for (const k of kinds) lines.push(`  ${pad(k, 13)} ${engines.map((e) => pad(results[e.label]![k]!, 30)).join(" ")}`);
+  for (const e of engines) lines.push(`  unrelated probes (${e.label}): with a false match/possible ${unrel[e.label]}`);
+  for (const n of [...turnNotes, ...notes]) lines.push(`  note: ${n}`);
+  // Dihedral from bits: how far the turns derived from a stored hash alone (rows made before
+  // turns were stored) land from the exact ones made from the DCT coefficients.
+  const fromBits: number[] = [];
+  for (const f of set.originals) {
+    const fr = (await fingerprintPath(f, opts, now))?.frames[0];
+    const exact = fr ? unpackTurns(fr.hash, fr.turns) : null;
+    if (!fr || !exact) continue;
+    DIHEDRAL.forEach((g, k) => k > 0 && fromBits.push(hamming(dihedralOfHash(fr.hash, g), exact[k]!)));
+  }
+  fromBits.sort((a, b) => a - b);
+  if (fromBits.length > 0) lines.push(`  dihedral from bits (older rows): ${fromBits.length} turned hashes of the originals, off the exact ones by median ${quantile(fromBits, 0.5)}, p95 ${quantile(fromBits, 0.95)}, max ${fromBits.at(-1)} bits`);
+  lines.push("");
+  return lines;
 }
 
 async function fileSize(file: string): Promise<number> {

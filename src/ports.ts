@@ -216,6 +216,8 @@ export interface FingerprintRow {
   seconds: number | null;
   hash: string;
   low_detail: 0 | 1;
+  /** The picture's 7 flips and rotations (phash.ts packTurns); read with the asset's own prints, null before 0008. */
+  turns?: string | null;
 }
 
 export interface FingerprintInput {
@@ -223,6 +225,8 @@ export interface FingerprintInput {
   hash: string;
   chunks: readonly [number, number, number, number];
   lowDetail: boolean;
+  /** The picture's 7 flips and rotations (phash.ts packTurns). */
+  turns?: string | null;
 }
 
 /** Evidence of another asset that travels to this one (same media data, or a frame of the same shot). */

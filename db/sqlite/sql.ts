@@ -767,8 +767,8 @@ export class SqliteDb {
   /** Replace an asset's fingerprints (derived data, recomputed at will) and say how they were made. */
   putFingerprints(assetId: number, info: Omit<FingerprintedRow, "asset_id">, frames: readonly FingerprintInput[]): void {
     this.q("DELETE FROM fingerprints WHERE asset_id = ?").run(assetId);
-    const ins = this.q("INSERT INTO fingerprints (asset_id, seconds, hash, c0, c1, c2, c3, low_detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    for (const f of frames) ins.run(assetId, f.seconds, f.hash, f.chunks[0], f.chunks[1], f.chunks[2], f.chunks[3], f.lowDetail ? 1 : 0);
+    const ins = this.q("INSERT INTO fingerprints (asset_id, seconds, hash, c0, c1, c2, c3, low_detail, turns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    for (const f of frames) ins.run(assetId, f.seconds, f.hash, f.chunks[0], f.chunks[1], f.chunks[2], f.chunks[3], f.lowDetail ? 1 : 0, f.turns ?? null);
     this.q(
       `INSERT INTO fingerprinted (asset_id, algo, state, reason, kind, width, height, duration, fps_num, fps_den, start_tc, at)
        VALUES (@asset_id, @algo, @state, @reason, @kind, @width, @height, @duration, @fps_num, @fps_den, @start_tc, @at)
@@ -788,7 +788,7 @@ export class SqliteDb {
   }
 
   fingerprintsOf(assetId: number): FingerprintRow[] {
-    return this.q("SELECT id, asset_id, seconds, hash, low_detail FROM fingerprints WHERE asset_id = ? ORDER BY seconds").all(assetId) as FingerprintRow[];
+    return this.q("SELECT id, asset_id, seconds, hash, low_detail, turns FROM fingerprints WHERE asset_id = ? ORDER BY seconds").all(assetId) as FingerprintRow[];
   }
 
   /**

@@ -112,7 +112,7 @@ async function stillFrame(d: FrameDeps, file: string): Promise<Answer> {
   const { store } = d;
   const abs = await regularFile(file);
   const { sha256, asset } = await identify(store, abs);
-  let probes: Probe[] = asset ? (await store.fingerprints.of(asset.id)).map((f) => ({ seconds: f.seconds, hash: f.hash, lowDetail: f.low_detail === 1 })) : [];
+  let probes: Probe[] = asset ? (await store.fingerprints.of(asset.id)).map((f) => ({ seconds: f.seconds, hash: f.hash, lowDetail: f.low_detail === 1, turns: f.turns ?? null })) : [];
   let fingerprint: Answer["fingerprint"];
   if (probes.length > 0) {
     fingerprint = { hash: probes[0]!.hash, lowDetail: probes[0]!.lowDetail };
@@ -122,7 +122,7 @@ async function stillFrame(d: FrameDeps, file: string): Promise<Answer> {
     if (made.info.state !== "done") {
       fingerprint = { error: `${file}: cannot fingerprint: ${made.info.reason}` };
     } else {
-      probes = made.frames.map((f) => ({ seconds: null, hash: f.hash, lowDetail: f.lowDetail }));
+      probes = made.frames.map((f) => ({ seconds: null, hash: f.hash, lowDetail: f.lowDetail, turns: f.turns ?? null }));
       fingerprint = { hash: probes[0]!.hash, lowDetail: probes[0]!.lowDetail };
     }
   }
@@ -143,7 +143,7 @@ async function videoFrame(d: FrameDeps, file: string, opts: FrameOptions, extra:
   try {
     const f = await fingerprintFrameAt(abs, point.seconds);
     fingerprint = { hash: f.hash, lowDetail: f.lowDetail };
-    probes = [{ seconds: null, hash: f.hash, lowDetail: f.lowDetail }];
+    probes = [{ seconds: null, hash: f.hash, lowDetail: f.lowDetail, turns: f.turns }];
   } catch (err) {
     fingerprint = { error: err instanceof Error ? err.message : String(err) };
   }

@@ -13,6 +13,9 @@ import {
   describeDerivation,
   GenAIFingerprints,
   lookalikes,
+  mergeTurned,
+  TURNED_MARGIN,
+  turnedHashes,
   type AssetMatch,
   type Derivation,
   type Limits,
@@ -30,6 +33,8 @@ import {
   isFingerprintableImage,
   probeVideo,
   SHARP_FORMATS,
+  SHORT_CLIP_SAMPLES,
+  type ImageFingerprint,
 } from "../adapters/decode/index.js";
 import { isRawFormat } from "../adapters/decode/rawdec.js";
 import { sniffFile, UNKNOWN, type ContentType } from "../adapters/containers/sniff.js";
@@ -170,13 +175,13 @@ async function decodeFor(
     case "sharp":
     case "raw": {
       const f = await fingerprintImage(p, picture.decoder === "raw" && isRawFormat(picture.format) ? picture.format : undefined, { timeoutSeconds });
-      return { info: { ...base, state: "done", width: f.width, height: f.height }, frames: [frame(null, f.hash, f.lowDetail)] };
+      return { info: { ...base, state: "done", reason: f.partial ?? null, width: f.width, height: f.height }, frames: stillFrames(f) };
     }
     case "ffmpeg": {
       // EXR, DPX and kin: one frame decoded by ffmpeg (about 0.2 s, mostly starting it).
       if (!findFfmpeg()) return { info: { ...base, state: "skipped", reason: FFMPEG_MISSING }, frames: [] };
       const f = await fingerprintFrameAt(p, 0, { signal });
-      return { info: { ...base, state: "done" }, frames: [frame(null, f.hash, f.lowDetail)] };
+      return { info: { ...base, state: "done" }, frames: [frame(null, f.hash, f.lowDetail, f.turns)] };
     }
     case "video":
       break;
@@ -184,7 +189,8 @@ async function decodeFor(
   if (!opts.video) return { info: { ...base, state: "skipped", reason: "video fingerprints are turned off (fingerprint.video)" }, frames: [] };
   if (!findFfmpeg()) return { info: { ...base, state: "skipped", reason: FFMPEG_MISSING }, frames: [] };
   if (opts.decodeSeconds !== undefined) minutes((await probeVideo(p, { signal })).duration / 60);
-  const v = await fingerprintVideo(p, { everySeconds: opts.everySeconds, signal });
+  // Short clips (GenAI video) sampled densely, so a frame grab lands near a sample.
+  const v = await fingerprintVideo(p, { everySeconds: opts.everySeconds, shortClipSamples: SHORT_CLIP_SAMPLES, signal });
   return {
     info: {
       ...base,
@@ -196,12 +202,23 @@ async function decodeFor(
       fps_den: v.info.fpsDen,
       start_tc: v.info.startTimecode,
     },
-    frames: v.frames.map((f) => frame(f.seconds, f.hash, f.lowDetail)),
+    frames: v.frames.map((f) => frame(f.seconds, f.hash, f.lowDetail, f.turns)),
   };
 }
 
-function frame(seconds: number | null, hash: string, lowDetail: boolean): FingerprintInput {
-  return { seconds, hash, chunks: chunks16(hash), lowDetail };
+/**
+ * A still's fingerprints: the whole picture, and the picture inside its uniform borders
+ * when it has any (a second row, so a letterboxed copy finds its original, and a copy of a
+ * letterboxed still recorded before borders were trimmed finds it by the whole).
+ */
+function stillFrames(f: ImageFingerprint): FingerprintInput[] {
+  const out = [frame(null, f.hash, f.lowDetail, f.turns)];
+  if (f.trimmed && f.trimmed.hash !== f.hash) out.push(frame(null, f.trimmed.hash, f.trimmed.lowDetail, f.trimmed.turns));
+  return out;
+}
+
+function frame(seconds: number | null, hash: string, lowDetail: boolean, turns: string): FingerprintInput {
+  return { seconds, hash, chunks: chunks16(hash), lowDetail, turns };
 }
 
 /** The fingerprint error's own reason, without the path it already names. */
@@ -234,16 +251,43 @@ export function notFingerprinted(p: string, why: string, now: string): Fingerpri
 
 // ------------------------------------------------------------------ lookups
 
-/** What is near each probe in the store's fingerprint index: one call per probe. */
-export async function storeNear(store: Pick<Repos, "fingerprints">, probes: readonly Probe[], maxDistance: number): Promise<Near[]> {
+/**
+ * What is near each probe in the store's fingerprint index, as is or flipped and rotated
+ * (turnedHashes): one indexed lookup per turned hash. The 7 turned lookups search only
+ * within `turnedMax` (lookalikesIn: turnedSearch, 11 with the default limits), each probing
+ * 137 values per chunk instead of 2,517: every turned match is found (it needs
+ * TURNED_MARGIN more bits), and the 8 lookups cost about 1.4 times the untouched one
+ * instead of 8 (bench/lookup.ts).
+ */
+export async function storeNear(store: Pick<Repos, "fingerprints">, probes: readonly Probe[], maxDistance: number, turnedMax = maxDistance): Promise<Near[]> {
   const out: Near[] = [];
-  for (const p of probes) out.push(p.lowDetail ? [] : await store.fingerprints.near(p.hash, maxDistance));
+  for (const p of probes) {
+    if (p.lowDetail) {
+      out.push([]);
+      continue;
+    }
+    const found: Near[] = [];
+    for (const t of turnedHashes(p.hash, p.turns)) {
+      const max = t.turn === "as is" ? maxDistance : Math.min(maxDistance, turnedMax);
+      found.push((await store.fingerprints.near(t.hash, max)).map((n) => ({ ...n, turn: t.turn })));
+    }
+    out.push(mergeTurned(found));
+  }
   return out;
+}
+
+/**
+ * How far the turned lookups search: the widest distance the chunk radius that finds every
+ * turned match (within match - TURNED_MARGIN) finds everything within (multi-index hashing:
+ * radius r finds all within 4r + 3). 11 for the default limits (12, margin 4: radius 2).
+ */
+export function turnedSearch(limits: Limits): number {
+  return 4 * Math.floor(Math.max(0, limits.match - TURNED_MARGIN) / 4) + 3;
 }
 
 /** The recorded assets a set of probes looks like, from the store's index. */
 export async function lookalikesIn(store: Pick<Repos, "fingerprints">, probes: readonly Probe[], limits: Limits, excludeAssetId?: number): Promise<AssetMatch[]> {
-  return lookalikes(probes, await storeNear(store, probes, limits.possible), limits, excludeAssetId);
+  return lookalikes(probes, await storeNear(store, probes, limits.possible, turnedSearch(limits)), limits, excludeAssetId);
 }
 
 /** The GenAI fingerprints, in memory, as they are now (a sweep loads them once). */
@@ -253,8 +297,11 @@ export async function loadGenAIFingerprints(store: Pick<Repos, "fingerprints">):
 
 /** One line naming the GenAI asset a content looks like: where each video runs, and where the GenAI asset was seen. */
 export async function describeDerivationIn(store: Pick<Repos, "fingerprints" | "locations">, d: Derivation, probeAssetId: number): Promise<string> {
-  const probeClock = d.ranges.length > 0 ? clockOf(await store.fingerprints.state(probeAssetId)) : null;
+  const probeState = await store.fingerprints.state(probeAssetId);
+  const probeClock = d.ranges.length > 0 ? clockOf(probeState) : null;
   const theirClock = d.theirSeconds !== null ? clockOf(await store.fingerprints.state(d.assetId)) : null;
   const seenAt = (await store.locations.ofAsset(d.assetId)).find((l) => l.state === "present")?.path;
-  return describeDerivation(d, probeClock, theirClock, seenAt);
+  // A fingerprint made from part of a damaged file says so (image.ts: what a viewer shows).
+  const partial = probeState?.state === "done" && probeState.reason ? probeState.reason : undefined;
+  return describeDerivation(d, probeClock, theirClock, seenAt, partial);
 }

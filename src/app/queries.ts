@@ -21,7 +21,7 @@ export async function genaiLookalikes(store: Store, facts: AssetFactsRow, eviden
   for (const m of await lookalikesIn(store, probes, matching.limits, facts.asset.id)) {
     const them = await store.assets.byId(m.assetId);
     if (!them || !isGenAI(them.origin)) continue;
-    const d = { assetId: them.id, sha256: them.sha256, origin: them.origin, status: them.status, distance: m.distance, verdict: m.verdict, ranges: [], theirSeconds: null };
+    const d = { assetId: them.id, sha256: them.sha256, origin: them.origin, status: them.status, distance: m.distance, verdict: m.verdict, ranges: [], theirSeconds: null, turn: m.turn };
     const way = await directionIn(store, { sha256: facts.asset.sha256, origin: facts.asset.origin, firstSeen: facts.asset.first_seen, mediaHash: facts.asset.media_hash, evidence }, d, them);
     out.push({ sha256: them.sha256, origin: them.origin, status: them.status, distance: m.distance, verdict: m.verdict, way: way.way, why: way.why });
   }

@@ -342,7 +342,7 @@ class Records {
     if (classify(evidence).decidedBy[0]?.source === "manual") return {};
     const probes = probesOf(prints ?? (await this.store.fingerprints.of(asset.id)));
     if (probes.length === 0) return { uncompared: await this.uncompared(asset, state) };
-    const near = probes.map((p) => (p.lowDetail ? [] : genai.near(p.hash, this.perceptual!.limits.possible)));
+    const near = probes.map((p) => (p.lowDetail ? [] : genai.near(p.hash, this.perceptual!.limits.possible, p.turns)));
     const found = derivations(lookalikes(probes, near, this.perceptual.limits, asset.id), (id) => genai.assets.get(id), this.perceptual.gap);
     const derived: Array<{ verdict: "match" | "possible"; what: string }> = [];
     const sourceOf: string[] = [];

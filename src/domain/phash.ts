@@ -123,16 +123,21 @@ export function hashGrey(pixels: ArrayLike<number>): PixelHash {
     coeffs[i] = acc;
   }
 
-  sorted.set(coeffs);
+  return { hash: threshold(coeffs), lowDetail };
+}
+
+/** One bit per coefficient: above their median. */
+function threshold(c: Float64Array): string {
+  sorted.set(c);
   sorted.sort();
   const median = (sorted[31]! + sorted[32]!) / 2;
   let hi = 0;
   let lo = 0;
   for (let i = 0; i < 32; i++) {
-    hi = (hi << 1) | (coeffs[i]! > median ? 1 : 0);
-    lo = (lo << 1) | (coeffs[i + 32]! > median ? 1 : 0);
+    hi = (hi << 1) | (c[i]! > median ? 1 : 0);
+    lo = (lo << 1) | (c[i + 32]! > median ? 1 : 0);
   }
-  return { hash: hex32(hi) + hex32(lo), lowDetail };
+  return hex32(hi) + hex32(lo);
 }
 
 function hex32(n: number): string {
@@ -229,4 +234,206 @@ export function neighbours16(chunk: number, radius: number): number[] {
   const out = new Array<number>(masks.length);
   for (let i = 0; i < masks.length; i++) out[i] = chunk ^ masks[i]!;
   return out;
+}
+
+// --------------------------------------------------------------------------- dihedral
+//
+// The 8 flips and rotations of a picture (the dihedral group of the square), as PDQ matches
+// under them: a mirrored or rotated copy hashes, once turned back, like its original. No
+// second decode is needed. On the HASH_SIZE grey square, mirroring left-right
+// (x -> N-1-x) multiplies DCT coefficient (u, v) by (-1)^v, flipping upside down by
+// (-1)^u, and transposing swaps (u, v) for (v, u); the picked frequencies (u + v = 1..10
+// less (5, 5)) are closed under the swap, so every one of the 8 is a signed permutation
+// of the same 64 coefficients. The grey square of a rotated W x H picture is the rotated
+// square of the picture (the reduction to N x N treats each axis alike), so this is the
+// hash of the rotated file, up to resampling.
+//
+// From the coefficients (dihedralHashes: the decoder has them) the 8 hashes are exact:
+// signs and order changed, then the median taken again. From a stored hash alone
+// (dihedralOfHash: the index and old rows hold only bits) the sign flip becomes a bit
+// flip, exact for every coefficient whose sign and side of the median agree; the median of
+// 64 centred AC coefficients is near 0, so the few near it may land on the wrong side
+// (measured in bench/fingerprint.ts, "dihedral from bits": median 3, p95 7, max 8 bits
+// off on the bench's generated stills; up to 15 on a strong ramp, test/unit/dihedral.test.ts).
+
+/** A flip or rotation: transpose first (when `t`), then flip upside down (`v`), then left-right (`h`). */
+export interface Dihedral {
+  readonly name: DihedralName;
+  readonly t: boolean;
+  readonly v: boolean;
+  readonly h: boolean;
+}
+
+export type DihedralName = "as is" | "mirrored" | "upside down" | "rotated 180°" | "transposed" | "rotated 90° clockwise" | "rotated 90° counter-clockwise" | "anti-transposed";
+
+/** The 8, identity first. Each is named by what it does to a picture. */
+export const DIHEDRAL: readonly Dihedral[] = [
+  { name: "as is", t: false, v: false, h: false },
+  { name: "mirrored", t: false, v: false, h: true },
+  { name: "upside down", t: false, v: true, h: false },
+  { name: "rotated 180°", t: false, v: true, h: true },
+  { name: "transposed", t: true, v: false, h: false },
+  // x' = N-1-y after the transpose: the top row becomes the right column.
+  { name: "rotated 90° clockwise", t: true, v: false, h: true },
+  { name: "rotated 90° counter-clockwise", t: true, v: true, h: false },
+  { name: "anti-transposed", t: true, v: true, h: true },
+];
+
+/** The transform that undoes `g` (rotations by 90° swap; the rest undo themselves). */
+export function inverseOf(g: Dihedral): Dihedral {
+  if (g.name === "rotated 90° clockwise") return DIHEDRAL[6]!;
+  if (g.name === "rotated 90° counter-clockwise") return DIHEDRAL[5]!;
+  return g;
+}
+
+/** Index of (u, v) in PICKED. */
+const INDEX_OF = new Map(PICKED.map(([u, v], i) => [u * FREQS + v, i]));
+/** For each transform: the source coefficient of each bit and whether its sign flips. */
+const SIGNED_PERMUTATIONS = DIHEDRAL.map((g) =>
+  PICKED.map(([u, v]) => {
+    // Coefficient (u, v) of g(picture) is +-coefficient of the picture at (v, u) when transposed.
+    const from = g.t ? INDEX_OF.get(v * FREQS + u)! : INDEX_OF.get(u * FREQS + v)!;
+    const negate = ((g.v ? u : 0) + (g.h ? v : 0)) % 2 === 1;
+    return { from, negate };
+  }),
+);
+
+const variant = new Float64Array(HASH_BITS);
+
+/**
+ * The hashes of the 8 flips and rotations of HASH_SIZE x HASH_SIZE grey pixels, in DIHEDRAL
+ * order (the first is hashGrey's): exactly what hashGrey gives for the transformed pixels,
+ * for the cost of one DCT.
+ */
+export function dihedralHashes(pixels: ArrayLike<number>): { hashes: string[]; lowDetail: boolean } {
+  const { hash, lowDetail } = hashGrey(pixels);
+  const base = Float64Array.from(coeffs);
+  const hashes = [hash];
+  for (let k = 1; k < DIHEDRAL.length; k++) {
+    const perm = SIGNED_PERMUTATIONS[k]!;
+    for (let i = 0; i < HASH_BITS; i++) variant[i] = perm[i]!.negate ? -base[perm[i]!.from]! : base[perm[i]!.from]!;
+    hashes.push(threshold(variant));
+  }
+  return { hashes, lowDetail };
+}
+
+const TURNS = /^(?:[0-9a-f]{16}){7}$/;
+
+/** The 7 turned hashes of dihedralHashes (all but the first) as one string, for the store. */
+export function packTurns(hashes: readonly string[]): string {
+  if (hashes.length !== DIHEDRAL.length) throw new RangeError(`packTurns: expected ${DIHEDRAL.length} hashes, got ${hashes.length}`);
+  return hashes.slice(1).join("");
+}
+
+/** The 8 hashes (identity first) from a hash and its packed turns; null when the turns are missing or malformed. */
+export function unpackTurns(hash: string, turns: string | null | undefined): string[] | null {
+  if (!turns || !TURNS.test(turns)) return null;
+  const out = [hash.toLowerCase()];
+  for (let i = 0; i < 7; i++) out.push(turns.slice(16 * i, 16 * i + 16));
+  return out;
+}
+
+/**
+ * The hash of `g` applied to the picture a stored hash was made from, from its bits alone
+ * (see above: a sign flip becomes a bit flip). Throws a RangeError on a malformed hash.
+ */
+export function dihedralOfHash(hex: string, g: Dihedral): string {
+  if (!HEX64.test(hex)) throw new RangeError(`not a 64-bit hash: ${JSON.stringify(hex)}`);
+  const k = DIHEDRAL.indexOf(g);
+  if (k <= 0) return hex.toLowerCase();
+  const perm = SIGNED_PERMUTATIONS[k]!;
+  const hiIn = half(hex, 0);
+  const loIn = half(hex, 8);
+  const bit = (i: number): number => (i < 32 ? (hiIn >>> (31 - i)) & 1 : (loIn >>> (63 - i)) & 1);
+  let hi = 0;
+  let lo = 0;
+  for (let i = 0; i < 32; i++) {
+    hi = (hi << 1) | (bit(perm[i]!.from) ^ (perm[i]!.negate ? 1 : 0));
+    lo = (lo << 1) | (bit(perm[i + 32]!.from) ^ (perm[i + 32]!.negate ? 1 : 0));
+  }
+  return hex32(hi) + hex32(lo);
+}
+
+// --------------------------------------------------------------------------- borders
+//
+// Letterbox and pillarbox bars (and a matte, and the grey filler a viewer shows for the
+// missing end of a truncated JPEG) are not the picture: a letterboxed copy of a GenAI
+// still hashes like the still once they are cut off. Found on a small grey reduction of
+// the picture (the decoders' TRIM_SIZE), from each side inwards: lines whose pixels are
+// all one colour (standard deviation at most BORDER_STDDEV) and that colour the edge line's
+// (within BORDER_TOLERANCE), so JPEG noise on a black bar is a bar and a sky is not cut.
+
+/** Side of the box the picture is reduced into (aspect kept) to find its borders. */
+export const TRIM_SIZE = 256;
+/** A line is uniform when its pixels' standard deviation is at most this (0..255 scale). */
+export const BORDER_STDDEV = 3;
+/** ... and its mean is within this of the outermost line's. */
+export const BORDER_TOLERANCE = 8;
+/** Fewest lines cut from a side (at TRIM_SIZE): one uniform edge line is no border. */
+export const BORDER_MIN_LINES = 2;
+/** Never keep less than this share of either side: a mostly flat picture is left whole. */
+export const BORDER_MIN_KEEP = 0.25;
+
+export interface Box {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * The picture inside uniform borders of `width` x `height` grey pixels (row-major, 0..255),
+ * or null when there are none worth cutting (or cutting them would leave less than
+ * `minKeep` of either side; 0 measures how much of a damaged file's picture decodes).
+ */
+export function borderBox(grey: ArrayLike<number>, width: number, height: number, minKeep = BORDER_MIN_KEEP): Box | null {
+  if (grey.length !== width * height) throw new RangeError(`borderBox: expected ${width * height} grey pixels, got ${grey.length}`);
+  if (width < 4 || height < 4) return null;
+  let top = 0;
+  let bottom = height; // exclusive
+  let left = 0;
+  let right = width; // exclusive
+  const row = (y: number): [number, number] => stats(grey, y * width + left, 1, right - left);
+  const col = (x: number): [number, number] => stats(grey, top * width + x, width, bottom - top);
+  // Bars top and bottom first (a letterbox is the common case), then the sides within
+  // them; a second round catches a windowbox whose sides were only uniform once cut.
+  for (let round = 0; round < 2; round++) {
+    top += cut((i) => row(top + i), bottom - top);
+    bottom -= cut((i) => row(bottom - 1 - i), bottom - top);
+    if (bottom - top < Math.max(1, height * minKeep)) return null;
+    left += cut((i) => col(left + i), right - left);
+    right -= cut((i) => col(right - 1 - i), right - left);
+    if (right - left < Math.max(1, width * minKeep)) return null;
+  }
+  const w = right - left;
+  const h = bottom - top;
+  if (w === width && h === height) return null;
+  if (w < width * minKeep || h < height * minKeep) return null;
+  return { left, top, width: w, height: h };
+}
+
+/** Uniform lines from an edge: how many, 0 when fewer than BORDER_MIN_LINES. */
+function cut(line: (i: number) => [mean: number, sd: number], lines: number): number {
+  const [edge, edgeSd] = line(0);
+  if (edgeSd > BORDER_STDDEV) return 0;
+  let n = 1;
+  while (n < lines) {
+    const [m, sd] = line(n);
+    if (sd > BORDER_STDDEV || Math.abs(m - edge) > BORDER_TOLERANCE) break;
+    n++;
+  }
+  return n >= BORDER_MIN_LINES ? n : 0;
+}
+
+/** Mean and standard deviation of `count` pixels from `start`, `step` apart. */
+function stats(px: ArrayLike<number>, start: number, step: number, count: number): [number, number] {
+  let sum = 0;
+  let sq = 0;
+  for (let i = 0, j = start; i < count; i++, j += step) {
+    const v = px[j]!;
+    sum += v;
+    sq += v * v;
+  }
+  const mean = sum / count;
+  return [mean, Math.sqrt(Math.max(0, sq / count - mean * mean))];
 }

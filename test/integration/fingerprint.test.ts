@@ -13,6 +13,7 @@ import {
   FfmpegMissingError,
   FingerprintError,
   MATCH_MAX,
+  PARTIAL_MIN_SHARE,
   POSSIBLE_MAX,
   chunks16,
   findFfmpeg,
@@ -228,14 +229,31 @@ describe("bad image input", () => {
     });
   }
 
-  it("a JPEG cut in half fails as truncated (not hashed from grey filler)", async () => {
-    const p = path.join(dir, "bad", "half.jpg");
+  it("a JPEG cut to a third fails as truncated (not hashed from grey filler): most of the picture is missing", async () => {
+    const p = path.join(dir, "bad", "third.jpg");
     fs.mkdirSync(path.dirname(p), { recursive: true });
     const full = await sharp(await stillPng(7, [640, 360])).jpeg({ quality: 90 }).toBuffer();
-    fs.writeFileSync(p, full.subarray(0, full.length >> 1));
+    fs.writeFileSync(p, full.subarray(0, Math.floor(full.length / 3)));
     const err = await rejection(fingerprintImage(p));
-    expect(err.reason).toBe("truncated or corrupt image data");
+    expect(err.reason).toMatch(/^truncated or corrupt image data \(about \d+% of the picture decodes\)$/);
+    expect(Number(/about (\d+)%/.exec(err.reason)![1])).toBeLessThan(PARTIAL_MIN_SHARE * 100);
     expect(err.message).toContain(p);
+  });
+
+  it("a JPEG or PNG missing its last 200 bytes is fingerprinted from what a viewer shows, and says so", async () => {
+    const whole = await fingerprintImage(set.originals[0]!);
+    for (const [name, bytes] of [
+      ["cut.jpg", await sharp(set.originals[0]!).jpeg({ quality: 90 }).toBuffer()],
+      ["cut.png", fs.readFileSync(set.originals[0]!)],
+    ] as const) {
+      const p = path.join(dir, "bad", name);
+      fs.mkdirSync(path.dirname(p), { recursive: true });
+      fs.writeFileSync(p, bytes.subarray(0, bytes.length - 200));
+      const f = await fingerprintImage(p);
+      expect(f.partial, name).toMatch(/^truncated or corrupt image data: fingerprinted what decodes \(about \d+% of the picture\), as a viewer shows it$/);
+      const best = Math.min(hamming(f.hash, whole.hash), f.trimmed ? hamming(f.trimmed.hash, whole.hash) : 64);
+      expect(best, name).toBeLessThanOrEqual(MATCH_MAX);
+    }
   });
 
   it("an unreadable file: permission denied (as user nobody when the tests run as root)", async () => {

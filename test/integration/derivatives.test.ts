@@ -78,10 +78,10 @@ describe.runIf(haveFfmpeg)("label-free copies of recorded GenAI pictures", () =>
     const row = (p: string): Row => report.files.find((f) => f.path === p)!;
     const derived = (p: string): string => row(p).reasons.find((x) => x.startsWith("derived from temporary GenAI asset")) ?? `${p}: ${row(p).finding}: ${row(p).reasons.join("; ")}`;
     for (const p of ["mirrored.jpg", "rotated.jpg", "letterboxed.png", "cut-short.jpg", "grab.png"]) expect(row(p).finding, `${p}: ${row(p).reasons.join("; ")}`).toBe("violation");
-    expect(derived("mirrored.jpg")).toMatch(/^derived from temporary GenAI asset [0-9a-f]{12} \(genai, [^)]*concept\.png\): perceptual distance \d+ of 64 bits \(mirrored\)$/);
-    expect(derived("rotated.jpg")).toMatch(/concept\.png\): perceptual distance \d+ of 64 bits \(rotated 90° clockwise\)$/);
-    expect(derived("letterboxed.png")).toMatch(/concept\.png\): perceptual distance \d+ of 64 bits$/);
-    expect(derived("cut-short.jpg")).toMatch(/concept\.png\): perceptual distance \d+ of 64 bits; this file: truncated or corrupt image data: fingerprinted what decodes \(about 100% of the picture\), as a viewer shows it$/);
+    expect(derived("mirrored.jpg")).toMatch(/^derived from temporary GenAI asset [0-9a-f]{12} \(genai, [^)]*concept\.png\): perceptual distance \d+ of 64 bits \(mirrored\) \(a fully generated asset can only be the source of its look-alikes, so this one is derived from it\)$/);
+    expect(derived("rotated.jpg")).toMatch(/concept\.png\): perceptual distance \d+ of 64 bits \(rotated 90° clockwise\) \(a fully generated asset can only be the source of its look-alikes, so this one is derived from it\)$/);
+    expect(derived("letterboxed.png")).toMatch(/concept\.png\): perceptual distance \d+ of 64 bits \(a fully generated asset can only be the source of its look-alikes, so this one is derived from it\)$/);
+    expect(derived("cut-short.jpg")).toMatch(/concept\.png\): perceptual distance \d+ of 64 bits; this file: truncated or corrupt image data: fingerprinted what decodes \(about 100% of the picture\), as a viewer shows it \(a fully generated asset can only be the source of its look-alikes, so this one is derived from it\)$/);
     expect(derived("grab.png")).toMatch(/gen-move\.mp4\): perceptual distance \d+ of 64 bits; its frame at /);
     expect(row("unrelated.png").finding).not.toBe("violation");
     expect(row("unrelated.png").reasons.join(" ")).not.toMatch(/derived from/);

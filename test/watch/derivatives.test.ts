@@ -21,10 +21,10 @@ describe("the gate and label-free copies of a GenAI still", () => {
       await waitFor(() => sb.db.get("SELECT 1 AS x FROM locations WHERE path = ? AND state = 'present'", concept), "the GenAI still to be recorded");
       expect((await sharp(concept).metadata()).width).toBeGreaterThan(0);
       for (const [kind, name, how] of [
-        ["mirror", "flop_v2.jpg", / \(mirrored\)$/],
-        ["rot90", "portrait_v1.jpg", / \(rotated 90° clockwise\)$/],
-        ["letterbox", "scope_v1.png", /perceptual distance \d+ of 64 bits$/],
-        ["truncated", "partial.jpg", /; this file: truncated or corrupt image data: fingerprinted what decodes \(about \d+% of the picture\), as a viewer shows it$/],
+        ["mirror", "flop_v2.jpg", / \(mirrored\) \(a fully generated asset can only be the source of its look-alikes, so this one is derived from it\)$/],
+        ["rot90", "portrait_v1.jpg", / \(rotated 90° clockwise\) \(a fully generated asset can only be the source of its look-alikes, so this one is derived from it\)$/],
+        ["letterbox", "scope_v1.png", /perceptual distance \d+ of 64 bits \(a fully generated asset can only be the source of its look-alikes, so this one is derived from it\)$/],
+        ["truncated", "partial.jpg", /; this file: truncated or corrupt image data: fingerprinted what decodes \(about \d+% of the picture\), as a viewer shows it \(a fully generated asset can only be the source of its look-alikes, so this one is derived from it\)$/],
       ] as const) {
         const made = path.join(sb.scratch, name);
         await make(kind)(concept, made);

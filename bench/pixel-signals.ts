@@ -23,8 +23,8 @@ import { ALL_SIGNALS, AUTHORS_VARIANT, CHEAP_SIGNALS, PAYLOADS, pixelEvidence, w
 import { novelaiEvidence } from "../src/domain/pixel-signals/novelai.js";
 import { stealthEvidence } from "../src/domain/pixel-signals/stealth.js";
 import type { RawPixels } from "../src/domain/pixel-signals/types.js";
-import { embedDwtDct } from "../test/unit/pixel-signals/helpers/wm-encoder.js";
-import { newEd25519, photoLike, toPng, withAlpha, writeNovelAI, writeStealth } from "../test/unit/pixel-signals/helpers/writers.js";
+import { embedDwtDct } from "./wm-encoder.js";
+import { newEd25519, photoLike, toPng, withAlpha, writeNovelAI, writeStealth } from "./pixel-writers.js";
 
 const { values: args } = parseArgs({ options: { runs: { type: "string", default: "7" }, files: { type: "string", default: "40" }, "scan-runs": { type: "string", default: "5" }, "skip-cost": { type: "boolean", default: false } } });
 const RUNS = Number(args.runs);

@@ -16,8 +16,8 @@ import { classify } from "../../src/domain/classify.js";
 import { folderMatcher } from "../../src/domain/folders.js";
 import { PAYLOADS } from "../../src/domain/pixel-signals/index.js";
 import { bundledExiftool, evidenceOfAsset, json, openStore, runCli, sha256Of, tempDir } from "../helpers/index.js";
-import { embedDwtDct } from "../unit/pixel-signals/helpers/wm-encoder.js";
-import { newEd25519, photoLike, toPng, writeNovelAI, writeStealth } from "../unit/pixel-signals/helpers/writers.js";
+import { embedDwtDct } from "../../bench/wm-encoder.js";
+import { newEd25519, photoLike, toPng, writeNovelAI, writeStealth } from "../../bench/pixel-writers.js";
 
 const A1111 = "a lighthouse at dusk\nNegative prompt: blurry\nSteps: 28, Sampler: DPM++ 2M Karras, CFG scale: 6.5, Seed: 1234, Size: 512x512, Model: sd_xl_base_1.0";
 

@@ -8,8 +8,8 @@ import { PIXEL_SIGNAL_FORMATS, pixelEvidenceOf, pixelSignalOptions, wantsPixelSi
 import { defaultConfig } from "../../../src/config.js";
 import { CHEAP_SIGNALS, PAYLOADS } from "../../../src/domain/pixel-signals/index.js";
 import { tempDir } from "../../helpers/index.js";
-import { embedDwtDct } from "./helpers/wm-encoder.js";
-import { photoLike, toPng, writeStealth } from "./helpers/writers.js";
+import { embedDwtDct } from "../../../bench/wm-encoder.js";
+import { photoLike, toPng, writeStealth } from "../../../bench/pixel-writers.js";
 
 const image = (format: string) => ({ kind: "image" as const, format, confidence: "magic" as const });
 

@@ -3,7 +3,7 @@ import sharp from "sharp";
 import { describe, expect, test } from "vitest";
 import { decodeStoredPixels, mayHoldStealth } from "../../../src/adapters/decode/pixels.js";
 import { readStealthPngInfo } from "../../../src/domain/pixel-signals/stealth.js";
-import { photoLike, toPng, writeStealth } from "./helpers/writers.js";
+import { photoLike, toPng, writeStealth } from "../../../bench/pixel-writers.js";
 
 /** The iCCP chunk (length, type, data, CRC) of a PNG, or null. */
 function iccpChunk(png: Buffer): Buffer | null {

@@ -14,8 +14,8 @@ import {
 } from "../../../src/domain/pixel-signals/imwatermark.js";
 import type { RawPixels } from "../../../src/domain/pixel-signals/types.js";
 import { haveShared, OWN, pythonBits, SHARED_MEDIA, SHARED_REAL, sharedCopy, SKIP_SHARED } from "./helpers/fixtures.js";
-import { embedDwtDct } from "./helpers/wm-encoder.js";
-import { flat, gradient, noise, photoLike, resized, toJpeg, toPng } from "./helpers/writers.js";
+import { embedDwtDct } from "../../../bench/wm-encoder.js";
+import { flat, gradient, noise, photoLike, resized, toJpeg, toPng } from "../../../bench/pixel-writers.js";
 
 const payload = (id: string) => {
   const p = PAYLOADS.find((q) => q.id === id);

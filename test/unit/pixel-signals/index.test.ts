@@ -4,8 +4,8 @@ import { decodeStoredPixels, mayHoldStealth } from "../../../src/adapters/decode
 import { CHEAP_SIGNALS, PAYLOADS, pixelEvidence } from "../../../src/domain/pixel-signals/index.js";
 import type { RawPixels } from "../../../src/domain/pixel-signals/types.js";
 import { haveShared, SHARED_MEDIA, SHARED_REAL, sharedCopy, SKIP_SHARED } from "./helpers/fixtures.js";
-import { embedDwtDct } from "./helpers/wm-encoder.js";
-import { newEd25519, photoLike, toPng, writeNovelAI, writeStealth } from "./helpers/writers.js";
+import { embedDwtDct } from "../../../bench/wm-encoder.js";
+import { newEd25519, photoLike, toPng, writeNovelAI, writeStealth } from "../../../bench/pixel-writers.js";
 
 const sd1 = PAYLOADS.find((p) => p.id === "sd1")?.bits ?? [];
 

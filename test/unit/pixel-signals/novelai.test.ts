@@ -12,7 +12,7 @@ import {
 } from "../../../src/domain/pixel-signals/novelai.js";
 import { readStealthPngInfo } from "../../../src/domain/pixel-signals/stealth.js";
 import { haveShared, OWN, own, pngTextChunks, SHARED_MEDIA, sharedCopy, SKIP_SHARED } from "./helpers/fixtures.js";
-import { newEd25519, noise, photoLike, toPng, withAlpha, writeNovelAI } from "./helpers/writers.js";
+import { newEd25519, noise, photoLike, toPng, withAlpha, writeNovelAI } from "../../../bench/pixel-writers.js";
 
 const COMMENT = JSON.stringify({
   prompt: "a cat in space, ünïcödé ☃",

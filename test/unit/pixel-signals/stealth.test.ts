@@ -4,7 +4,7 @@ import { decodeStoredPixels, mayHoldStealth } from "../../../src/adapters/decode
 import { readStealthPngInfo, stealthEvidence, stealthGenerator } from "../../../src/domain/pixel-signals/stealth.js";
 import type { RawPixels } from "../../../src/domain/pixel-signals/types.js";
 import { OWN, own } from "./helpers/fixtures.js";
-import { flat, noise, photoLike, rng, stealthBits, toJpeg, toPng, withAlpha, writeStealth } from "./helpers/writers.js";
+import { flat, noise, photoLike, rng, stealthBits, toJpeg, toPng, withAlpha, writeStealth } from "../../../bench/pixel-writers.js";
 
 const A1111_TEXT =
   "photo of a duck, ünïcödé 🦆\nNegative prompt: monochrome\nSteps: 15, Sampler: UniPC, CFG scale: 5, Seed: 235284042, Size: 512x400, Model hash: c0d1994c73, Model: realisticVisionV20";

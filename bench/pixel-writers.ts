@@ -10,10 +10,10 @@
 import { generateKeyPairSync, sign, type KeyObject } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import sharp from "sharp";
-import { rgbBytes } from "../../../../src/domain/pixel-signals/novelai.js";
-import { pyDumps, pyLoads } from "../../../../src/domain/pixel-signals/pyjson.js";
-import type { RawPixels } from "../../../../src/domain/pixel-signals/types.js";
-import { rng } from "../../../../bench/tree.js";
+import { rgbBytes } from "../src/domain/pixel-signals/novelai.js";
+import { pyDumps, pyLoads } from "../src/domain/pixel-signals/pyjson.js";
+import type { RawPixels } from "../src/domain/pixel-signals/types.js";
+import { rng } from "./tree.js";
 
 // ---------------------------------------------------------------- stealth pnginfo
 

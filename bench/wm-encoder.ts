@@ -13,7 +13,7 @@
 // vertical details swapped - which transposes each 2x2 block of U. It does not move the
 // approximation band, so it does not matter to decoding, but it is part of the image.
 
-import type { RawPixels } from "../../../../src/domain/pixel-signals/types.js";
+import type { RawPixels } from "../src/domain/pixel-signals/types.js";
 
 const HAAR = Math.SQRT1_2;
 const SCALE = 36;

@@ -22,7 +22,7 @@ export function defaultTimeoutMs(size: number): number {
   return 120_000 + Math.ceil(size / GiB) * 30_000;
 }
 
-function bindingVersion(): string {
+export function bindingVersion(): string {
   const require = createRequire(import.meta.url);
   const pkg = JSON.parse(readFileSync(require.resolve("@contentauth/c2pa-wasm/package.json"), "utf8")) as { version: string };
   return `@contentauth/c2pa-wasm@${pkg.version}`;

@@ -1,6 +1,7 @@
 // Compares one outcome of prov's C2PA adapter with the reference row (what c2pa-rs said of
 // the fixture in ../shared/fixtures/c2pa-validation.jsonl). Ported from the staged adapter's tests.
 
+import { X509Certificate } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { C2paOutcome } from "../../src/adapters/c2pa/index.js";
@@ -123,3 +124,28 @@ export const KNOWN_DIVERGENCES: Record<string, { ours: string; why: string }> = 
     why: "reference rejects the BMFF structure (moov before ftyp); 0.92 parses it and finds no manifest",
   },
 };
+
+/**
+ * The self-signed CA certificates embedded in the given files (COSE x5chain and time-stamp
+ * tokens carry DER certificates), as one PEM bundle: test anchors made from the fixtures
+ * themselves instead of shipping any. Test-only.
+ */
+export function writeRootsPem(files: readonly string[], out: string): number {
+  const roots = new Map<string, X509Certificate>();
+  for (const f of files) {
+    const buf = fs.readFileSync(f);
+    for (let i = 0; i + 4 < buf.length; i++) {
+      if (buf[i] !== 0x30 || buf[i + 1] !== 0x82) continue;
+      const len = buf.readUInt16BE(i + 2);
+      if (len < 200 || i + 4 + len > buf.length) continue;
+      try {
+        const c = new X509Certificate(buf.subarray(i, i + 4 + len));
+        if (c.ca && c.subject === c.issuer && c.checkIssued(c)) roots.set(c.fingerprint256, c);
+      } catch {
+        // not a certificate at this offset
+      }
+    }
+  }
+  fs.writeFileSync(out, [...roots.values()].map((c) => c.toString()).join(""));
+  return roots.size;
+}

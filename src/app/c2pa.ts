@@ -7,6 +7,7 @@ import { createC2paValidator, bindingVersion, type C2paOutcome, type C2paValidat
 import { prepareSettings } from "../adapters/c2pa/settings.js";
 import type { Config } from "../config.js";
 import { ConfigError, errorMessage } from "../domain/errors.js";
+import { describeFsError, errnoCode } from "../errors.js";
 import { hasC2paManifest, weighC2paEvidence, type C2paValidation } from "../domain/c2pa-validation.js";
 import { toEvidence } from "../domain/lineage.js";
 import type { Evidence } from "../domain/types.js";
@@ -34,7 +35,9 @@ export function c2paChecker(config: Pick<Config, "c2pa" | "file">, size = 2): C2
       (key ??= prepareSettings(trust).then(
         (s) => ({ binding: bindingVersion(), trustSha256: s.trust.sha256 }),
         (err: unknown) => {
-          throw new ConfigError(`${config.file ?? "configuration"}: c2pa.trust.anchors: ${errorMessage(err)}`, { cause: err });
+          const file = (err as { path?: unknown }).path;
+          const why = errnoCode(err) && typeof file === "string" ? `cannot read ${file}: ${describeFsError(err)}` : errorMessage(err);
+          throw new ConfigError(`${config.file ?? "configuration"}: c2pa.trust.anchors: ${why}`, { cause: err });
         },
       )),
     validate: async (file) => (validator ??= createC2paValidator({ trust, size })).validate(file),

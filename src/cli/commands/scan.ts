@@ -30,6 +30,7 @@ export async function scanCommand(ctx: Context, paths: string[], opts: ScanComma
   // Contents to validate once the scan has recorded them (C2PA, src/app/c2pa.ts): those read now
   // whose labels show a manifest store, and unchanged ones (validated before, or not yet).
   const c2pa = c2paChecker(config);
+  await c2pa?.key(); // unreadable trust anchors fail before any work is done
   const toValidate: Array<{ assetId: number; path: string }> = [];
   const onFile = (o: FileOutcome): void => {
     if (c2pa && ((o.kind === "recorded" && hasC2paManifest(o.facts.evidence)) || o.kind === "unchanged")) toValidate.push({ assetId: o.assetId, path: o.path });

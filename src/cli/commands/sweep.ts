@@ -53,6 +53,12 @@ export async function sweepCommand(ctx: Context, dir: string, opts: SweepCommand
   let total: number | null = null;
   if (progress.active) void countFiles([dir], () => false, () => true, true).then((n) => (total = n), () => undefined);
   const c2pa = c2paChecker(ctx.config());
+  await c2pa?.key().catch(async (err: unknown) => {
+    // Unreadable trust anchors fail before any work is done.
+    await sink.abort();
+    await disclosureSink?.abort();
+    throw err;
+  });
   try {
     const summary = await sweep(dir, deps, {
       quick: opts.quick === true,

@@ -11,14 +11,14 @@ CREATE TABLE c2pa_validations (
   validator TEXT NOT NULL,
   trust_sha256 TEXT NOT NULL,
   -- validated | no-manifest | remote-manifest | unreadable | not-checked
-  outcome TEXT NOT NULL,
+  outcome TEXT NOT NULL CHECK (outcome IN ('validated', 'no-manifest', 'remote-manifest', 'unreadable', 'not-checked')),
   -- The store's C2PA 2.x state when validated: invalid | valid | trusted
-  state TEXT,
+  state TEXT CHECK (state IN ('invalid', 'valid', 'trusted')),
   -- Why not validated (unreadable, not-checked), or the remote manifest's URL.
   detail TEXT,
   -- JSON: per manifest {label, active, state, wellFormed, success[], informational[], failure[]}
   manifests TEXT NOT NULL,
   validated_at TEXT NOT NULL,
   UNIQUE (asset_id, binding, trust_sha256)
-);
+) STRICT;
 CREATE INDEX c2pa_validations_asset ON c2pa_validations (asset_id, id);

@@ -81,7 +81,7 @@ export async function scanCommand(ctx: Context, paths: string[], opts: ScanComma
   }
   await store.events.add("scan", ctx.clock.iso(), { detail: { paths, ...summary } });
   if (json) {
-    process.stdout.write(`${first ? "" : "\n  "}],\n${c2pa ? `  "c2pa": ${JSON.stringify(validations)},\n` : ""}  "summary": ${JSON.stringify({ ...summary, unreadable, database: store.location })}\n}\n`);
+    process.stdout.write(`${first ? "" : "\n  "}],\n${validations.length > 0 ? `  "c2pa": ${JSON.stringify(validations)},\n` : ""}  "summary": ${JSON.stringify({ ...summary, unreadable, database: store.location })}\n}\n`);
   } else if (ctx.globals.quiet !== true) {
     log.info(summaryLine(summary, unreadable));
   }

@@ -106,6 +106,13 @@ export async function validateRecorded(store: Store, checker: C2paChecker, asset
   return { validation, changed, fresh: true };
 }
 
+/** Whether a recorded content has a manifest store not yet validated with this checker's validator and anchors. */
+export async function needsValidation(store: Store, checker: C2paChecker, assetId: number): Promise<boolean> {
+  if (!hasC2paManifest((await store.evidence.of(assetId)).map(toEvidence))) return false;
+  const key = await checker.key();
+  return (await store.c2pa.get(assetId, key.binding, key.trustSha256)) === undefined;
+}
+
 /** Re-weigh an asset's own evidence by its validation; reclassify when that changed it. */
 async function reweigh(tx: Repos, assetId: number, v: C2paValidation, now: string): Promise<boolean> {
   const own = (await tx.evidence.of(assetId)).filter((r) => METADATA_SOURCES.has(r.source)).map(toEvidence);

@@ -38,11 +38,12 @@ describe.runIf(haveShared)("C2PA validation through the CLI", () => {
     // A second scan validates nothing again (same validator, same anchors) and says nothing.
     const again = await prov(["scan", "media"]);
     expect(again.stdout).not.toMatch(/^c2pa /m);
-    // JSON lists every manifest's status (recorded before or now) beside the files.
-    const j = json(await prov(["--json", "scan", "media"]));
-    const tampered = j.c2pa.find((v: { path: string }) => v.path.endsWith("/tampered.jpg"));
-    expect(tampered).toMatchObject({ outcome: "validated", state: "invalid", validator: expect.stringMatching(/^c2pa-rs 0\.92\./) });
-    expect(tampered.manifests).toEqual([{ label: "contentauth:urn:uuid:04cdf4ec-f713-4e47-a8d6-7af56501ce4b", status: "invalid (assertion.dataHash.mismatch)" }]);
+    // JSON lists the validations this scan made, beside the files.
+    fs.copyFileSync(path.join(dir, "media/tampered.jpg"), path.join(dir, "tampered-copy.jpg"));
+    const j = json(await prov(["--json", "scan", "tampered-copy.jpg"]));
+    expect(j.c2pa).toHaveLength(1);
+    expect(j.c2pa[0]).toMatchObject({ outcome: "validated", state: "invalid", validator: expect.stringMatching(/^c2pa-rs 0\.92\./) });
+    expect(j.c2pa[0].manifests).toEqual([{ label: "contentauth:urn:uuid:04cdf4ec-f713-4e47-a8d6-7af56501ce4b", status: "invalid (assertion.dataHash.mismatch)" }]);
   });
 
   it("show says validated or invalid (codes), with the validator and trust bundle", async () => {

@@ -6,7 +6,7 @@ import { println, Progress, progressCount, showPath } from "../output.js";
 import { countFiles, ignoreMatcher } from "../../adapters/fs/walk.js";
 import path from "node:path";
 import { scan, type FileOutcome, type ScanSummary } from "../../app/ingest/scan.js";
-import { c2paChecker, validateMany } from "../../app/c2pa.js";
+import { c2paChecker, needsValidation, validateMany } from "../../app/c2pa.js";
 import { hasC2paManifest, manifestStatus, manifestStatuses } from "../../domain/c2pa-validation.js";
 
 export interface ScanCommandOptions {
@@ -32,8 +32,16 @@ export async function scanCommand(ctx: Context, paths: string[], opts: ScanComma
   const c2pa = c2paChecker(config);
   await c2pa?.key(); // unreadable trust anchors fail before any work is done
   const toValidate: Array<{ assetId: number; path: string }> = [];
+  // Unchanged contents are looked up as they come (a rescan of a million files keeps only those to validate).
+  let lookups: Promise<void> = Promise.resolve();
   const onFile = (o: FileOutcome): void => {
-    if (c2pa && ((o.kind === "recorded" && hasC2paManifest(o.facts.evidence)) || o.kind === "unchanged")) toValidate.push({ assetId: o.assetId, path: o.path });
+    if (c2pa && o.kind === "recorded" && hasC2paManifest(o.facts.evidence)) toValidate.push({ assetId: o.assetId, path: o.path });
+    if (c2pa && o.kind === "unchanged") {
+      const item = { assetId: o.assetId, path: o.path };
+      lookups = lookups.then(async () => {
+        if (await needsValidation(store, c2pa, item.assetId)) toValidate.push(item);
+      });
+    }
     if (o.kind === "error" || (o.kind === "recorded" && o.metadataError)) unreadable++;
     if (json) {
       if (o.kind === "skipped" && !verbose) return;
@@ -70,6 +78,7 @@ export async function scanCommand(ctx: Context, paths: string[], opts: ScanComma
   const validations: Array<Record<string, unknown>> = [];
   if (c2pa) {
     try {
+      await lookups;
       await validateMany(store, c2pa, toValidate, () => ctx.clock.iso(), ({ path: p }, v, fresh) => {
         const manifests = manifestStatuses(v, []);
         if (json) validations.push({ path: p, outcome: v.outcome, state: v.state, validator: v.validator, trustSha256: v.trustSha256, manifests });

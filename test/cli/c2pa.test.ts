@@ -80,6 +80,25 @@ describe.runIf(haveShared)("C2PA validation through the CLI", () => {
     expect(row("capture.jpg").c2pa[0].status).toMatch(/^validated \(valid/);
   });
 
+  it("the disclosure list carries each manifest's status (JSON and CSV)", async () => {
+    const own = tempDir();
+    const run = (args: string[]): Promise<CliResult> => runCli(args, { cwd: own, timeoutMs: 120_000 });
+    expect((await run(["init"])).code).toBe(0);
+    const file = copyFixture("DALL-E_cloud_surfing_puppy.webp", path.join(own, "deliver"), "sky.webp");
+    expect((await run(["scan", file])).code).toBe(0);
+    expect((await run(["approve", file, "--by", "Dana Post", "--ref", "APR-1"])).code).toBe(0);
+    expect((await run(["sweep", "deliver", "--disclosure", "list.json"])).code).toBe(0);
+    const list = JSON.parse(fs.readFileSync(path.join(own, "list.json"), "utf8"));
+    expect(list.files[0].c2pa).toEqual([
+      { label: "urn:uuid:4c27da49-3ecf-452d-b7a9-c433fad86d3a", status: expect.stringMatching(/^validated \(valid/) },
+      { label: "urn:uuid:8381c54c-77c0-48d7-b7dd-164db2456ccb", status: expect.stringMatching(/^validated \(valid/) },
+    ]);
+    expect((await run(["sweep", "deliver", "--disclosure", "list.csv"])).code).toBe(0);
+    const csv = fs.readFileSync(path.join(own, "list.csv"), "utf8").trim().split("\r\n");
+    expect(csv[0]).toMatch(/,finding,c2pa$/);
+    expect(csv[1]).toMatch(/,disclosed,"?urn:uuid:4c27da49-3ecf-452d-b7a9-c433fad86d3a: validated \(valid/);
+  });
+
   it("configured anchors make a signer trusted, recorded under the new trust bundle; a missing bundle is a clear error", async () => {
     const own = tempDir();
     const run = (args: string[]): Promise<CliResult> => runCli(args, { cwd: own, timeoutMs: 120_000 });

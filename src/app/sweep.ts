@@ -24,7 +24,7 @@ import { directionIn } from "./judge.js";
 import { describeRange, parseFrameName, sequenceKey } from "../domain/sequence.js";
 import { scan, type FileOutcome, type ScanDeps } from "./ingest/scan.js";
 import { validateRecorded, type C2paChecker } from "./c2pa.js";
-import type { C2paValidation } from "../domain/c2pa-validation.js";
+import { hasC2paManifest, type C2paValidation } from "../domain/c2pa-validation.js";
 import type { IgnoreMatcher } from "../adapters/fs/walk.js";
 import { FINDINGS, SWEEP_SCHEMA_VERSION, type MhlOutcome, type FailOn, type Finding, type ReportWriter, type SweepRow, type SweepSummary } from "../domain/sweep-types.js";
 
@@ -182,6 +182,9 @@ export async function sweep(rootArg: string, deps: ScanDeps, opts: SweepOptions)
   const validations = new Map<string, Promise<{ validation: C2paValidation | undefined; changed: boolean }>>();
   const validationOf = async (o: FileOutcome): Promise<{ validation: C2paValidation | undefined; changed: boolean }> => {
     if (o.kind !== "recorded" && o.kind !== "unchanged") return { validation: undefined, changed: false };
+    // Most files have no manifest store: say so from what is already in hand, without a query.
+    const own = o.kind === "recorded" ? o.facts.evidence : records.preloaded(o.assetId);
+    if (own && !hasC2paManifest(own)) return { validation: undefined, changed: false };
     if (opts.c2pa) return validateRecorded(store, opts.c2pa, o.assetId, o.path, () => new Date().toISOString());
     return { validation: await store.c2pa.latest(o.assetId), changed: false };
   };
@@ -348,6 +351,11 @@ class Records {
   /** Whether any GenAI fingerprint is recorded to compare files with. */
   comparesFingerprints(): boolean {
     return this.genaiPrints !== null && this.genaiPrints.size > 0;
+  }
+
+  /** The evidence preloaded for an asset (undefined: no preload, ask the store). */
+  preloaded(assetId: number): EvidenceRow[] | undefined {
+    return this.evidence ? (this.evidence.get(assetId) ?? []) : undefined;
   }
 
   /** Drop what was preloaded for an asset whose evidence changed since (it is read again). */

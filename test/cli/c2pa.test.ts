@@ -117,5 +117,13 @@ describe.runIf(haveShared)("C2PA validation through the CLI", () => {
     const j = json(await run(["--json", "show", "signed.jpg"]));
     expect(j.c2pa.manifests[0].status).toBe("validated (trusted)");
     expect(j.c2pa.validation.trustSha256).not.toBe(json(await prov(["--json", "show", "media/capture.jpg"])).c2pa.validation.trustSha256);
+    // New anchors where files were validated before: a scan validates the unchanged files again, under the new bundle.
+    const mainConfig = path.join(dir, "prov.config.json");
+    fs.copyFileSync(path.join(own, "anchors.pem"), path.join(dir, "anchors.pem"));
+    fs.writeFileSync(mainConfig, JSON.stringify({ ...JSON.parse(fs.readFileSync(mainConfig, "utf8")), c2pa: { trust: { anchors: ["anchors.pem"] } } }));
+    const rescan = await prov(["scan", "media"]);
+    expect(rescan.stdout).toMatch(/capture\.jpg: urn:c2pa:822f2ec0-ef27-4d95-88b4-74586c12873d: validated \(valid/);
+    expect(rescan.stdout).toMatch(/tampered\.jpg: .*invalid \(assertion\.dataHash\.mismatch\)/);
+    expect(rescan.stderr).toMatch(/ 3 unchanged/);
   });
 });

@@ -69,6 +69,12 @@ export interface Config {
    * groups. null (the default): any account that can write the database.
    */
   approvers: { accounts: string[]; groups: string[] } | null;
+  /**
+   * C2PA manifests validated with c2pa-rs (src/adapters/c2pa/) by scan and sweep, never by the
+   * gate. trust.anchors: PEM bundles (C2PA trust list, TSA list, interim CAI list, the
+   * facility's own); none are built in, so with none every signer is "valid", never "trusted".
+   */
+  c2pa: { validate: boolean; trust: { anchors: string[] } };
 }
 
 export function defaultConfig(): Config {
@@ -85,6 +91,7 @@ export function defaultConfig(): Config {
     fingerprint: { enabled: true, video: true, everySeconds: 2, matchDistance: MATCH_MAX, possibleDistance: POSSIBLE_MAX },
     pixelSignals: { enabled: true, watermark: true },
     approvers: null,
+    c2pa: { validate: true, trust: { anchors: [] } },
   };
 }
 
@@ -247,7 +254,7 @@ export function parseConfig(file: string, text: string): Config {
   }
   const c = new Checker(file);
   const o = c.object(raw, "(top level)");
-  c.keys(o, "", ["$schema", "database", "folderRules", "scan", "exiftool", "budgets", "roots", "gate", "watch", "fingerprint", "pixelSignals", "approvers"]);
+  c.keys(o, "", ["$schema", "database", "folderRules", "scan", "exiftool", "budgets", "roots", "gate", "watch", "fingerprint", "pixelSignals", "approvers", "c2pa"]);
   const config = defaultConfig();
   config.file = file;
   const dir = path.dirname(file);
@@ -285,6 +292,20 @@ export function parseConfig(file: string, text: string): Config {
     if (e["maxProcs"] !== undefined) config.exiftool.maxProcs = Math.round(c.number(e["maxProcs"], "exiftool.maxProcs", 1, 64));
     if (e["mediaHashMaxGiB"] !== undefined) {
       config.exiftool.mediaHashMaxBytes = c.number(e["mediaHashMaxGiB"], "exiftool.mediaHashMaxGiB", 0, 1024) * 1024 ** 3;
+    }
+  }
+  if (o["c2pa"] !== undefined) {
+    const v = c.object(o["c2pa"], "c2pa");
+    c.keys(v, "c2pa", ["validate", "trust"]);
+    const validate = v["validate"];
+    if (validate !== undefined) {
+      if (typeof validate === "boolean") config.c2pa.validate = validate;
+      else c.fail("c2pa.validate", "must be true or false");
+    }
+    if (v["trust"] !== undefined) {
+      const t = c.object(v["trust"], "c2pa.trust");
+      c.keys(t, "c2pa.trust", ["anchors"]);
+      if (t["anchors"] !== undefined) config.c2pa.trust.anchors = c.strings(t["anchors"], "c2pa.trust.anchors").map((p) => path.resolve(dir, p));
     }
   }
   if (o["approvers"] !== undefined) {

@@ -4,6 +4,7 @@
 // the clock below. The domain (src/domain) needs none of them.
 
 import type { ChainHead, ChainRow, Genesis } from "./domain/chain.js";
+import type { C2paValidation } from "./domain/c2pa-validation.js";
 import type { RawTags } from "./domain/evidence.js";
 import type { Evidence, Origin, Signal, Status } from "./domain/types.js";
 
@@ -441,6 +442,16 @@ export interface QuarantineRepo {
  * heartbeat, renewal and release names the holder's token and reports whether it still
  * holds the lease (false: another watcher took it over).
  */
+/** Recorded C2PA validations (db c2pa_validations): one per asset, validator binding and trust bundle. */
+export interface C2paRepo {
+  /** The latest validation of this content, whatever validator or anchors made it. */
+  latest(assetId: number): Promise<C2paValidation | undefined>;
+  /** The validation made with this binding and trust bundle, if any. */
+  get(assetId: number, binding: string, trustSha256: string): Promise<C2paValidation | undefined>;
+  /** Record (or replace) the validation for its asset, binding and trust bundle. */
+  put(assetId: number, v: C2paValidation): Promise<void>;
+}
+
 export interface WatcherRepo {
   row(): Promise<WatcherRow | undefined>;
   /** Check the holder and claim in one write transaction; `holds` judges the current row (synchronous). */
@@ -474,6 +485,7 @@ export interface Repos {
   readonly fingerprints: FingerprintRepo;
   readonly quarantine: QuarantineRepo;
   readonly watcher: WatcherRepo;
+  readonly c2pa: C2paRepo;
 }
 
 export interface TransactionOptions {

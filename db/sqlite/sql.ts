@@ -7,6 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import type { Evidence, Origin, Status } from "../../src/domain/types.js";
+import type { C2paValidation } from "../../src/domain/c2pa-validation.js";
 import type {
   ApprovalRow,
   AssetFactsRow,
@@ -965,6 +966,25 @@ export class SqliteDb {
     return (this.q("SELECT count(*) AS n FROM assets").get() as { n: number }).n;
   }
 
+  // ------------------------------------------------------------------ C2PA validations
+
+  latestC2pa(assetId: number): C2paValidation | undefined {
+    return c2paFromRow(this.q("SELECT * FROM c2pa_validations WHERE asset_id = ? ORDER BY validated_at DESC, id DESC LIMIT 1").get(assetId));
+  }
+
+  c2paFor(assetId: number, binding: string, trustSha256: string): C2paValidation | undefined {
+    return c2paFromRow(this.q("SELECT * FROM c2pa_validations WHERE asset_id = ? AND binding = ? AND trust_sha256 = ?").get(assetId, binding, trustSha256));
+  }
+
+  putC2pa(assetId: number, v: C2paValidation): void {
+    this.q(
+      `INSERT INTO c2pa_validations (asset_id, binding, validator, trust_sha256, outcome, state, detail, manifests, validated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (asset_id, binding, trust_sha256) DO UPDATE SET validator = excluded.validator, outcome = excluded.outcome,
+         state = excluded.state, detail = excluded.detail, manifests = excluded.manifests, validated_at = excluded.validated_at`,
+    ).run(assetId, v.binding, v.validator, v.trustSha256, v.outcome, v.state, v.detail, JSON.stringify(v.manifests), v.validatedAt);
+  }
+
   // ------------------------------------------------------------------ watcher lock and status
 
   watcherRow(): WatcherRow | undefined {
@@ -1023,4 +1043,30 @@ const ASSETS_UNDER = "SELECT asset_id FROM locations WHERE state = 'present' AND
 function pathRange(dir: string): [string, string] {
   const prefix = dir.endsWith("/") ? dir : dir + "/";
   return [prefix, prefix.slice(0, -1) + "0"];
+}
+
+interface C2paValidationRow {
+  binding: string;
+  validator: string;
+  trust_sha256: string;
+  outcome: C2paValidation["outcome"];
+  state: C2paValidation["state"];
+  detail: string | null;
+  manifests: string;
+  validated_at: string;
+}
+
+function c2paFromRow(row: unknown): C2paValidation | undefined {
+  if (!row) return undefined;
+  const r = row as C2paValidationRow;
+  return {
+    outcome: r.outcome,
+    state: r.state,
+    detail: r.detail,
+    validator: r.validator,
+    binding: r.binding,
+    trustSha256: r.trust_sha256,
+    manifests: JSON.parse(r.manifests) as C2paValidation["manifests"],
+    validatedAt: r.validated_at,
+  };
 }

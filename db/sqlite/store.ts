@@ -12,6 +12,7 @@ import { errnoCode } from "../../src/errors.js";
 import type {
   ApprovalRepo,
   AssetRepo,
+  C2paRepo,
   EventRepo,
   EvidenceRepo,
   FingerprintRepo,
@@ -148,7 +149,12 @@ function repos(db: () => SqliteDb, write: <T>(fn: (w: SqliteDb) => T) => Promise
     renew: w("watcher.renew", (d, token, now) => d.renewWatcher(token, now)),
     release: w("watcher.release", (d, token, now) => d.releaseWatcher(token, now)),
   };
-  return { assets, evidence, approvals, locations, events, sequences, fingerprints, quarantine, watcher };
+  const c2pa: C2paRepo = {
+    latest: r("c2pa.latest", (d, id) => d.latestC2pa(id)),
+    get: r("c2pa.get", (d, id, binding, trust) => d.c2paFor(id, binding, trust)),
+    put: w("c2pa.put", (d, id, v) => d.putC2pa(id, v)),
+  };
+  return { assets, evidence, approvals, locations, events, sequences, fingerprints, quarantine, watcher, c2pa };
 }
 
 export class SqliteStore implements Store {
@@ -162,6 +168,7 @@ export class SqliteStore implements Store {
   readonly fingerprints;
   readonly quarantine;
   readonly watcher;
+  readonly c2pa;
   readonly history: HistoryRepo;
 
   private readonly callCounts = new Map<string, number>();
@@ -195,6 +202,7 @@ export class SqliteStore implements Store {
     this.fingerprints = all.fingerprints;
     this.quarantine = all.quarantine;
     this.watcher = all.watcher;
+    this.c2pa = all.c2pa;
     const read = <T>(name: string, fn: () => T): Promise<T> => {
       count(name);
       try {

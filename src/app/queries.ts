@@ -1,6 +1,7 @@
 // Queries: what the front ends (CLI, desk) show, as plain data. Read-only.
 
 import { classify } from "../domain/classify.js";
+import { manifestStatuses } from "../domain/c2pa-validation.js";
 import { evidenceOf } from "../domain/lineage.js";
 import { probesOf, type Matching } from "../domain/likeness.js";
 import type { Evidence, Origin, Status } from "../domain/types.js";
@@ -52,7 +53,16 @@ export async function assetReport(store: Store, asset: AssetRow, matching?: Matc
     exiftoolVersion: asset.exiftool_version,
     firstSeen: asset.first_seen,
     genaiLookalikes: lookalikes,
+    ...(await c2paReport(store, asset.id, evidence)),
   };
+}
+
+/** Each C2PA manifest: "validated", "invalid (codes)" or "not checked", with the validation that says so (present only for a file with a manifest store). */
+async function c2paReport(store: Store, assetId: number, evidence: readonly Evidence[]) {
+  const v = await store.c2pa.latest(assetId);
+  const manifests = manifestStatuses(v, evidence);
+  if (manifests.length === 0) return {};
+  return { c2pa: { manifests, validation: v ?? null } };
 }
 
 export type AssetReport = Awaited<ReturnType<typeof assetReport>>;

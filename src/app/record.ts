@@ -5,6 +5,7 @@
 
 import { classify, statusFor } from "../domain/classify.js";
 import { evidenceFromTags } from "../domain/evidence.js";
+import { hasC2paManifest, weighC2paEvidence } from "../domain/c2pa-validation.js";
 import { c2paLinks, evidenceOf, toEvidence } from "../domain/lineage.js";
 import { PIXEL_FIELD_PREFIX } from "../domain/pixel-signals/types.js";
 import type { Evidence, Origin, Status } from "../domain/types.js";
@@ -155,7 +156,8 @@ export async function recordIdentified(tx: Repos, f: Identified, now: string): P
         },
         // Besides the labels, what C2PA says the file is and which files it was made from (lineage.ts lookalikeDirection),
         // and the marks in its pixels (read now, or recorded before when the pixels were not looked at again).
-        metadataEvidence: md ? [...evidenceFromTags(md.tags), ...c2paLinks(md.tags), ...(f.pixelEvidence ?? (await recordedPixelEvidence(tx, f.known ?? (await tx.assets.bySha(f.sha256)))))] : undefined,
+        // A no-GenAI claim from a manifest recorded invalid does not count (src/domain/c2pa-validation.ts).
+        metadataEvidence: md ? await weighedByRecordedC2pa(tx, f, [...evidenceFromTags(md.tags), ...c2paLinks(md.tags), ...(f.pixelEvidence ?? (await recordedPixelEvidence(tx, f.known ?? (await tx.assets.bySha(f.sha256)))))]) : undefined,
         folderEvidence: f.folderEvidence,
         fingerprints: f.fingerprints,
       },
@@ -182,6 +184,13 @@ export async function recordIdentified(tx: Repos, f: Identified, now: string): P
   if (metadataError && f.metadata !== null) await tx.events.add("read-error", now, { assetId, locationId, path: f.path, detail: { stage: "metadata", reason: metadataError } });
   const warnings = JSON.parse(c.facts.asset.warnings) as string[];
   return { path: f.path, sha256: f.sha256, assetId, origin: c.origin, status: c.status, change, metadataError, warnings, facts: c.facts };
+}
+
+/** Evidence read again, weighed by the C2PA validation recorded for this content (only asked when it has a manifest store). */
+async function weighedByRecordedC2pa(tx: Repos, f: Identified, evidence: Evidence[]): Promise<Evidence[]> {
+  if (!hasC2paManifest(evidence)) return evidence;
+  const asset = f.known ?? (await tx.assets.bySha(f.sha256));
+  return asset ? weighC2paEvidence(evidence, await tx.c2pa.latest(asset.id)) : evidence;
 }
 
 /** The pixel evidence recorded for a content: kept when its metadata is read again without a look at its pixels. */

@@ -23,6 +23,8 @@ import { evidenceOf, labelsRead, shotEvidence, toEvidence, twinEvidence } from "
 import { directionIn } from "./judge.js";
 import { describeRange, parseFrameName, sequenceKey } from "../domain/sequence.js";
 import { scan, type FileOutcome, type ScanDeps } from "./ingest/scan.js";
+import { validateRecorded, type C2paChecker } from "./c2pa.js";
+import { hasC2paManifest, type C2paValidation } from "../domain/c2pa-validation.js";
 import type { IgnoreMatcher } from "../adapters/fs/walk.js";
 import { FINDINGS, SWEEP_SCHEMA_VERSION, type MhlOutcome, type FailOn, type Finding, type ReportWriter, type SweepRow, type SweepSummary } from "../domain/sweep-types.js";
 
@@ -49,6 +51,8 @@ export interface SweepOptions {
   perceptual?: Matching | undefined;
   /** The working roots (roots.working): content first seen there has provenance; content only recorded by prov has none. */
   workingRoots?: readonly string[];
+  /** Validate C2PA manifest stores (src/app/c2pa.ts); absent: the recorded validation is reported, none is made. */
+  c2pa?: C2paChecker | null | undefined;
 }
 
 const ROW_BATCH = 256;
@@ -173,8 +177,25 @@ export async function sweep(rootArg: string, deps: ScanDeps, opts: SweepOptions)
   // its row goes to the writers; scan() waits while too many are not yet judged or written.
   let judging: Promise<void> = Promise.resolve();
   let unjudged = 0;
+  // C2PA validations start when a file is reported (the worker pool runs them side by side)
+  // and are awaited when it is judged, in walk order.
+  const validations = new Map<string, Promise<{ validation: C2paValidation | undefined; changed: boolean }>>();
+  const validationOf = async (o: FileOutcome): Promise<{ validation: C2paValidation | undefined; changed: boolean }> => {
+    if (o.kind !== "recorded" && o.kind !== "unchanged") return { validation: undefined, changed: false };
+    // Most files have no manifest store: say so from what is already in hand, without a query.
+    const own = o.kind === "recorded" ? o.facts.evidence : records.preloaded(o.assetId);
+    if (own && !hasC2paManifest(own)) return { validation: undefined, changed: false };
+    if (opts.c2pa) return validateRecorded(store, opts.c2pa, o.assetId, o.path, () => new Date().toISOString());
+    return { validation: await store.c2pa.latest(o.assetId), changed: false };
+  };
   const judgeFile = async (o: FileOutcome): Promise<void> => {
+    const pending = validations.get(o.path);
+    validations.delete(o.path);
+    const c2pa = pending ? await pending : { validation: undefined, changed: false };
+    // A validation that re-weighed the evidence leaves the facts read with the file stale.
+    if (c2pa.changed) o = await refreshed(store, records, o);
     const { facts, asset } = await factsOf(records, shots, o, startedAt);
+    if (facts.kind === "file" && c2pa.validation) facts.record.c2pa = c2pa.validation;
     const j = judge(facts);
     if (opts.keepFiles && asset && (o.kind === "recorded" || o.kind === "unchanged")) {
       const mtime = new Date(Number(BigInt(o.stat.mtimeNs) / 1_000_000n));
@@ -194,10 +215,16 @@ export async function sweep(rootArg: string, deps: ScanDeps, opts: SweepOptions)
       knownBefore: asset ? asset.first_seen < startedAt : false,
       disclosure: j.disclosure ? { ...j.disclosure, ...placeOf(rel(o.path)) } : null,
       noProvenance: j.noProvenance,
+      ...(j.c2pa && j.c2pa.length > 0 ? { c2pa: j.c2pa } : {}),
     });
   };
   const onFile = (o: FileOutcome): void => {
     if (o.kind === "skipped" && o.reason === SELF) return;
+    if (o.kind === "recorded" || o.kind === "unchanged") {
+      const v = validationOf(o);
+      v.catch(() => undefined); // awaited (and its failure reported) when the file is judged
+      validations.set(o.path, v);
+    }
     unjudged++;
     judging = judging
       .then(() => (writeError ? undefined : judgeFile(o)))
@@ -326,6 +353,16 @@ class Records {
     return this.genaiPrints !== null && this.genaiPrints.size > 0;
   }
 
+  /** The evidence preloaded for an asset (undefined: no preload, ask the store). */
+  preloaded(assetId: number): EvidenceRow[] | undefined {
+    return this.evidence ? (this.evidence.get(assetId) ?? []) : undefined;
+  }
+
+  /** Drop what was preloaded for an asset whose evidence changed since (it is read again). */
+  forget(assetId: number): void {
+    this.evidence?.delete(assetId);
+  }
+
   async preload(root: string): Promise<void> {
     this.evidence = group(await this.store.evidence.under(root));
     this.approvals = group(await this.store.approvals.under(root));
@@ -398,6 +435,20 @@ class Records {
       workingRoot: await this.workingRoot(asset),
     };
   }
+}
+
+/** The outcome with its facts read again (after a C2PA validation changed its evidence and class). */
+async function refreshed(store: Store, records: Records, o: FileOutcome): Promise<FileOutcome> {
+  if (o.kind === "recorded") {
+    const facts = await store.assets.facts(o.assetId);
+    return facts ? { ...o, facts, origin: facts.asset.origin, status: facts.asset.status } : o;
+  }
+  if (o.kind === "unchanged") {
+    records.forget(o.assetId);
+    const a = await store.assets.byId(o.assetId);
+    return a ? { ...o, asset: { ...o.asset, origin: a.origin, status: a.status }, origin: a.origin, status: a.status } : o;
+  }
+  return o;
 }
 
 function group<T extends { asset_id: number }>(rows: readonly T[]): Map<number, T[]> {

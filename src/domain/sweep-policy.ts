@@ -10,6 +10,7 @@ import type { Evidence, Origin, Status } from "./types.js";
 import { isGenAI, isTemporaryGenAI } from "./types.js";
 import { lapsed, type ApprovalTerms } from "./approval-terms.js";
 import { FINDINGS, type Disclosure, type FailOn, type Finding, type SweepRow } from "./sweep-types.js";
+import { c2paWarnings, manifestStatuses, type C2paValidation } from "./c2pa-validation.js";
 
 /** The sources that are the file's own labels (what travels inside the file). */
 const LABEL_SOURCES: ReadonlySet<Evidence["source"]> = new Set(["c2pa", "iptc", "generator", "exiftool"]);
@@ -56,6 +57,8 @@ export interface RecordFacts {
   uninspectable?: string | null;
   /** The image sequence this file is a frame of (the sweep sets it on a shot's first frame when it has gaps or duplicates). */
   sequence?: { pattern: string; frame: number; first: number; range: string; gaps: ReadonlyArray<{ from: number; to: number }>; duplicates: ReadonlyArray<{ frame: number; names: readonly string[] }> };
+  /** What c2pa-rs said of its C2PA manifest store (src/domain/c2pa-validation.ts); absent: not validated. */
+  c2pa?: C2paValidation;
 }
 
 export type SweepFacts =
@@ -73,6 +76,8 @@ export interface Judgement {
   disclosure: Disclosure | null;
   /** No label, tag, rule or working-root first sight gives it provenance. */
   noProvenance: boolean;
+  /** Each C2PA manifest: "validated", "invalid (codes)" or "not checked". */
+  c2pa?: Array<{ label: string; status: string }>;
 }
 
 const rank = (f: Finding): number => FINDINGS.indexOf(f);
@@ -158,6 +163,7 @@ export function judge(f: SweepFacts): Judgement {
   if (manual && !isGenAI(manual.signal) && isGenAI(labels.origin)) {
     add("warning", `its metadata says ${labels.origin} (${describe(labels.decidedBy)}) but it was tagged not-GenAI${by(manual)}`);
   }
+  for (const w of c2paWarnings(r.c2pa)) add("warning", w);
   const remote = r.evidence.find((e) => e.source === "c2pa" && e.field === "XMP-dcterms:Provenance");
   if (remote) add("warning", `C2PA manifest is present only remotely, not checked: ${remote.value.replace(/^remote manifest, not checked: /, "")}`);
 
@@ -179,7 +185,14 @@ export function judge(f: SweepFacts): Judgement {
     labelEvidence: labels.decidedBy.map(short),
     disclosure: isGenAI(r.origin) && r.status === "approved" && last?.action === "approve" ? disclosureOf(r, last) : null,
     noProvenance: r.origin === "unknown" && !r.workingRoot && (r.derived ?? []).length === 0,
+    ...c2paLines(r),
   };
+}
+
+/** Each C2PA manifest's status, present only when the file has a manifest store. */
+function c2paLines(r: RecordFacts): Pick<Judgement, "c2pa"> {
+  const lines = manifestStatuses(r.c2pa, r.evidence);
+  return lines.length > 0 ? { c2pa: lines } : {};
 }
 
 /**

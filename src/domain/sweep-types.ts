@@ -69,6 +69,8 @@ export interface SweepRow {
    * whatever its finding (a warning may outrank "unknown").
    */
   noProvenance?: boolean;
+  /** Each C2PA manifest of the file: "validated (...)", "invalid (codes)" or "not checked" (absent: none). */
+  c2pa?: Array<{ label: string; status: string }>;
 }
 
 export type MhlOutcome =

@@ -11,16 +11,16 @@ import type { Sink } from "./sink.js";
 export const DISCLOSURE_CSV_COLUMNS = [
   "title", "episode", "reel", "shot", "path", "sha256", "genai_class", "tool", "model", "evidence",
   "approved_by", "approved_account", "approval_ref", "approval_doc_sha256", "scope", "approved_at", "approval_expires",
-  "escalations", "consents", "deepfake", "finding",
+  "escalations", "consents", "deepfake", "finding", "c2pa",
 ] as const;
 
 export type DisclosureFormat = "json" | "csv";
 
 export function disclosureReport(sink: Sink, format: DisclosureFormat, title: string | null): ReportWriter {
-  const rows: Array<{ path: string; sha256: string | null; finding: string; d: Disclosure }> = [];
+  const rows: Array<{ path: string; sha256: string | null; finding: string; d: Disclosure; c2pa: NonNullable<SweepRow["c2pa"]> }> = [];
   return {
     row(r: SweepRow) {
-      if (r.disclosure) rows.push({ path: r.path, sha256: r.sha256, finding: r.finding, d: r.disclosure });
+      if (r.disclosure) rows.push({ path: r.path, sha256: r.sha256, finding: r.finding, d: r.disclosure, c2pa: r.c2pa ?? [] });
     },
     async end(summary: SweepSummary) {
       if (format === "json") {
@@ -32,17 +32,18 @@ export function disclosureReport(sink: Sink, format: DisclosureFormat, title: st
           tool: summary.tool,
           history: summary.history ?? null,
           euAiActArticle50: "deepfake: true marks content that is a deepfake in the sense of Regulation (EU) 2024/1689, Article 50(4)",
-          files: rows.map(({ path, sha256, finding, d }) => ({ path, sha256, finding, title, ...d })),
+          // c2pa: each C2PA manifest's "validated (...)", "invalid (codes)" or "not checked"; [] when it has none.
+          files: rows.map(({ path, sha256, finding, d, c2pa }) => ({ path, sha256, finding, title, ...d, c2pa })),
         };
         await sink.write(JSON.stringify(doc, null, 2) + "\n");
       } else {
         await sink.write(DISCLOSURE_CSV_COLUMNS.join(",") + "\r\n");
-        for (const { path, sha256, finding, d } of rows) {
+        for (const { path, sha256, finding, d, c2pa } of rows) {
           const cells = [
             title, d.episode, d.reel, d.shot, path, sha256, d.origin, d.tool, d.model, d.evidence.join(" "),
             d.approvedBy, d.approvedAccount, d.approvalRef, d.approvalDocSha256, d.scope, d.approvedAt, d.approvalExpires,
             d.escalations.join(" "), d.consents.map((c) => [c.performer, c.ref, c.project, c.uses, c.expires && `until ${c.expires}`].filter(Boolean).join(" / ")).join("; "),
-            d.deepfake, finding,
+            d.deepfake, finding, c2pa.map((m) => `${m.label}: ${m.status}`).join("; "),
           ];
           await sink.write(cells.map(cell).join(",") + "\r\n");
         }

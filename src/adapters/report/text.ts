@@ -79,6 +79,7 @@ function entry(r: SweepRow, asDisclosure: boolean): string {
     lines.push(`      approved by ${d.approvedBy}, ref ${d.approvalRef ?? "none"}${d.scope ? `, scope: ${d.scope}` : ""}, ${d.approvedAt}`);
   } else {
     for (const reason of r.reasons) lines.push(`      ${showPath(reason)}`);
+    for (const m of r.c2pa ?? []) lines.push(`      C2PA ${m.label}: ${m.status}`);
   }
   return lines.join("\n") + "\n";
 }

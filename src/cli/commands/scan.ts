@@ -6,6 +6,8 @@ import { println, Progress, progressCount, showPath } from "../output.js";
 import { countFiles, ignoreMatcher } from "../../adapters/fs/walk.js";
 import path from "node:path";
 import { scan, type FileOutcome, type ScanSummary } from "../../app/ingest/scan.js";
+import { c2paChecker, needsValidation, validateMany } from "../../app/c2pa.js";
+import { hasC2paManifest, manifestStatus, manifestStatuses } from "../../domain/c2pa-validation.js";
 
 export interface ScanCommandOptions {
   rehash?: boolean;
@@ -25,7 +27,21 @@ export async function scanCommand(ctx: Context, paths: string[], opts: ScanComma
   // JSON is streamed (one array element per file) so output memory stays flat too.
   let first = true;
   if (json) process.stdout.write('{\n  "files": [');
+  // Contents to validate once the scan has recorded them (C2PA, src/app/c2pa.ts): those read now
+  // whose labels show a manifest store, and unchanged ones (validated before, or not yet).
+  const c2pa = c2paChecker(config);
+  await c2pa?.key(); // unreadable trust anchors fail before any work is done
+  const toValidate: Array<{ assetId: number; path: string }> = [];
+  // Unchanged contents are looked up as they come (a rescan of a million files keeps only those to validate).
+  let lookups: Promise<void> = Promise.resolve();
   const onFile = (o: FileOutcome): void => {
+    if (c2pa && o.kind === "recorded" && hasC2paManifest(o.facts.evidence)) toValidate.push({ assetId: o.assetId, path: o.path });
+    if (c2pa && o.kind === "unchanged") {
+      const item = { assetId: o.assetId, path: o.path };
+      lookups = lookups.then(async () => {
+        if (await needsValidation(store, c2pa, item.assetId)) toValidate.push(item);
+      });
+    }
     if (o.kind === "error" || (o.kind === "recorded" && o.metadataError)) unreadable++;
     if (json) {
       if (o.kind === "skipped" && !verbose) return;
@@ -59,9 +75,22 @@ export async function scanCommand(ctx: Context, paths: string[], opts: ScanComma
     },
   });
   progress.done();
+  const validations: Array<Record<string, unknown>> = [];
+  if (c2pa) {
+    try {
+      await lookups;
+      await validateMany(store, c2pa, toValidate, () => ctx.clock.iso(), ({ path: p }, v, fresh) => {
+        const manifests = manifestStatuses(v, []);
+        if (json) validations.push({ path: p, outcome: v.outcome, state: v.state, validator: v.validator, trustSha256: v.trustSha256, manifests });
+        else if (fresh || verbose) for (const m of manifests.length > 0 ? manifests : [{ label: "(store)", status: manifestStatus(v, "") }]) println(`c2pa ${(m.status.split(" ")[0] ?? "").padEnd(19)} ${showPath(p)}: ${m.label}: ${m.status}`);
+      });
+    } finally {
+      await c2pa.close();
+    }
+  }
   await store.events.add("scan", ctx.clock.iso(), { detail: { paths, ...summary } });
   if (json) {
-    process.stdout.write(`${first ? "" : "\n  "}],\n  "summary": ${JSON.stringify({ ...summary, unreadable, database: store.location })}\n}\n`);
+    process.stdout.write(`${first ? "" : "\n  "}],\n${validations.length > 0 ? `  "c2pa": ${JSON.stringify(validations)},\n` : ""}  "summary": ${JSON.stringify({ ...summary, unreadable, database: store.location })}\n}\n`);
   } else if (ctx.globals.quiet !== true) {
     log.info(summaryLine(summary, unreadable));
   }

@@ -38,6 +38,11 @@ export async function showCommand(ctx: Context, arg: string): Promise<number> {
   const warnings = JSON.parse(a.warnings) as string[];
   if (warnings.length > 0) println(`exiftool warnings: ${warnings.join("; ")}`);
   printEvidence(report.evidence);
+  if (report.c2pa) {
+    const v = report.c2pa.validation;
+    println(`C2PA validation${v ? ` (${v.validator}, ${v.binding}, trust bundle sha256 ${v.trustSha256.slice(0, 16)}, ${v.validatedAt})` : ""}:`);
+    for (const m of report.c2pa.manifests) println(`  ${m.label}: ${m.status}`);
+  }
   const approvals = report.approvals as unknown as Array<Record<string, unknown>>;
   if (approvals.length > 0) {
     println("approvals:");

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { disclosureReport } from "../../adapters/report/disclosure.js";
 import { pixelSignalOptions } from "../../app/pixel-evidence.js";
+import { c2paChecker } from "../../app/c2pa.js";
 import type { Context } from "../context.js";
 import { InputError } from "../../domain/errors.js";
 import { log } from "../../log.js";
@@ -51,9 +52,17 @@ export async function sweepCommand(ctx: Context, dir: string, opts: SweepCommand
   // On a terminal, the files to come are counted alongside (names only), for done/total and an estimate.
   let total: number | null = null;
   if (progress.active) void countFiles([dir], () => false, () => true, true).then((n) => (total = n), () => undefined);
+  const c2pa = c2paChecker(ctx.config());
+  await c2pa?.key().catch(async (err: unknown) => {
+    // Unreadable trust anchors fail before any work is done.
+    await sink.abort();
+    await disclosureSink?.abort();
+    throw err;
+  });
   try {
     const summary = await sweep(dir, deps, {
       quick: opts.quick === true,
+      c2pa,
       perceptual: ctx.perceptual(),
       workingRoots: ctx.config().roots.working,
       failOn,
@@ -81,6 +90,8 @@ export async function sweepCommand(ctx: Context, dir: string, opts: SweepCommand
     await sink.abort();
     await disclosureSink?.abort();
     throw err;
+  } finally {
+    await c2pa?.close();
   }
 }
 

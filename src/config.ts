@@ -70,6 +70,12 @@ export interface Config {
    */
   approvers: { accounts: string[]; groups: string[] } | null;
   /**
+   * The command hook: a program (and its arguments, no shell) `prov watch` runs with one
+   * JSON notice on its standard input when a file is blocked or held, a move is stuck, the
+   * database refuses writes or a root is unmounted. null: none.
+   */
+  notify: { command: string[] } | null;
+  /**
    * C2PA manifests validated with c2pa-rs (src/adapters/c2pa/) by scan and sweep, never by the
    * gate. trust.anchors: PEM bundles (C2PA trust list, TSA list, interim CAI list, the
    * facility's own); none are built in, so with none every signer is "valid", never "trusted".
@@ -91,6 +97,7 @@ export function defaultConfig(): Config {
     fingerprint: { enabled: true, video: true, everySeconds: 2, matchDistance: MATCH_MAX, possibleDistance: POSSIBLE_MAX },
     pixelSignals: { enabled: true, watermark: true },
     approvers: null,
+    notify: null,
     c2pa: { validate: true, trust: { anchors: [] } },
   };
 }
@@ -254,7 +261,7 @@ export function parseConfig(file: string, text: string): Config {
   }
   const c = new Checker(file);
   const o = c.object(raw, "(top level)");
-  c.keys(o, "", ["$schema", "database", "folderRules", "scan", "exiftool", "budgets", "roots", "gate", "watch", "fingerprint", "pixelSignals", "approvers", "c2pa"]);
+  c.keys(o, "", ["$schema", "database", "folderRules", "scan", "exiftool", "budgets", "roots", "gate", "watch", "fingerprint", "pixelSignals", "approvers", "c2pa", "notify"]);
   const config = defaultConfig();
   config.file = file;
   const dir = path.dirname(file);
@@ -307,6 +314,16 @@ export function parseConfig(file: string, text: string): Config {
       c.keys(t, "c2pa.trust", ["anchors"]);
       if (t["anchors"] !== undefined) config.c2pa.trust.anchors = c.strings(t["anchors"], "c2pa.trust.anchors").map((p) => path.resolve(dir, p));
     }
+  }
+  if (o["notify"] !== undefined) {
+    const n = c.object(o["notify"], "notify");
+    c.keys(n, "notify", ["command"]);
+    const raw = n["command"];
+    const argv = typeof raw === "string" ? [raw] : c.strings(raw, "notify.command");
+    if (argv.length === 0 || argv[0] === "") throw new ConfigError(`${file}: notify.command: name the program to run (a path, or [program, arguments...])`);
+    // A program named by a relative path is found from the configuration's folder.
+    const program = argv[0]!.includes("/") ? path.resolve(dir, argv[0]!) : argv[0]!;
+    config.notify = { command: [program, ...argv.slice(1)] };
   }
   if (o["approvers"] !== undefined) {
     const a = c.object(o["approvers"], "approvers");

@@ -28,6 +28,7 @@ import { fsPath, hashOne, type FileRef } from "../src/app/identify.js";
 import { judgeEmpty, judgeEntry, judgeKnown, judgeRecorded, judgeUnrecorded, judgeWithoutStore, type JudgePolicy } from "../src/app/judge.js";
 import { decodesFast, fingerprintPath, needsFingerprint, sniffPicture, type FingerprintOptions } from "../src/app/perceptual.js";
 import type { Quarantine } from "../src/app/quarantine.js";
+import type { Notice } from "../src/adapters/notify/command.js";
 import { recordIdentified } from "../src/app/record.js";
 import type { AssetFactsRow, AssetRow, Clock, MetadataReader, MetadataResult, StatKey, Store } from "../src/ports.js";
 
@@ -47,6 +48,8 @@ export interface GateDeps {
   onError(what: string, err: unknown): void;
   /** A file was moved to quarantine (its move is then verified). */
   onMoved?(): void;
+  /** Something a person should hear of (the notify hook): a file blocked or held, a move stuck. */
+  onNotice?(n: Notice): void;
 }
 
 /** Files read by ExifTool in one call (labelled GenAI in a burst is read first). */
@@ -336,11 +339,12 @@ export class DeliverablesGate {
       if (stable) this.offlineAllowed.set(s.ref.path, key);
       return false;
     }
-    return this.d.quarantine.quarantineWithoutStore(
+    const kind = decision.action === "block" ? "blocked" : "held";
+    const moved = await this.d.quarantine.quarantineWithoutStore(
       {
         path: s.ref.path,
         raw: s.ref.raw,
-        kind: decision.action === "block" ? "blocked" : "held",
+        kind,
         reason: decision.reason,
         evidence: evidence.filter((e) => e.signal !== "info"),
         sha256: h.result.sha256,
@@ -350,6 +354,8 @@ export class DeliverablesGate {
       },
       storeError,
     );
+    if (moved) this.d.onNotice?.({ event: kind, path: s.ref.path, reason: decision.reason, detail: { sha256: h.result.sha256, withoutDatabase: storeError } });
+    return moved;
   }
 
   private movedWithoutStore(s: PathState): void {
@@ -644,6 +650,9 @@ export class DeliverablesGate {
     });
     this.storeFaults.delete(s.ref.path);
     s.read = null;
+    const detail = { quarantineId: row.id, quarantinePath: row.quarantine_path, sha256: row.sha256 };
+    if (row.state === "moved") this.d.onNotice?.({ event: row.kind, path: s.ref.path, reason: decision.reason, detail });
+    else if (row.state === "stuck") this.d.onNotice?.({ event: "stuck", path: s.ref.path, reason: `${row.kind} but still in deliverables: ${row.error ?? "the move could not be done yet"}`, detail: { ...detail, fault: row.fault, nextTryAt: row.next_try_at } });
     if (row.state === "moved") {
       this.d.onMoved?.();
     } else if (row.state === "rolled-back") {

@@ -16,6 +16,7 @@ import { fsTypeOf, isNetworkFsType } from "../src/adapters/fs/fsinfo.js";
 import { log } from "../src/log.js";
 import { exists } from "../src/adapters/fs/move.js";
 import { Quarantine, removeSideHeartbeat, writeSideHeartbeat } from "../src/app/quarantine.js";
+import { CommandNotifier } from "../src/adapters/notify/command.js";
 import { ignoreMatcher, walk, walkBatches } from "../src/adapters/fs/walk.js";
 import { lstat } from "node:fs/promises";
 import { statKey } from "../src/adapters/fs/hash.js";
@@ -88,6 +89,8 @@ export class WatchRuntime {
   private readonly ingest: WorkingIngest;
   private readonly ingestQueue: WorkQueue;
   private readonly quarantine: Quarantine;
+  /** The notify hook (config notify.command), or null. */
+  private readonly notifier: CommandNotifier | null;
   private readonly ignored: ReturnType<typeof ignoreMatcher>;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly vanishing = new Map<string, Set<string>>();
@@ -122,6 +125,7 @@ export class WatchRuntime {
     const matcher = folderMatcher(config.folderRules);
     const stableMs = config.gate.stableSeconds * 1000;
     // Every move starts only while the lease is ours (proved again after a pause).
+    this.notifier = config.notify ? new CommandNotifier(config.notify.command) : null;
     this.quarantine = new Quarantine(store, config.roots.quarantine ?? "", version, stableMs, clock, (tx) => this.lease.guard(tx), () => this.lease.lost);
     const fingerprint = fingerprintOptions(config.fingerprint, config.budgets.decodeSeconds);
     const matching = config.fingerprint.enabled ? matchingOf(config.fingerprint) : undefined;
@@ -138,6 +142,7 @@ export class WatchRuntime {
       onPath: (ref, what) => void this.directoryChanged("deliverables", ref.path, what).catch((err: unknown) => this.logError(`following ${ref.path}`, err)),
       onError: (what, err) => this.logError(what, err),
       onMoved: () => void this.settleMoved().catch((err: unknown) => this.logError("verifying quarantined files", err)),
+      onNotice: (n) => this.notifier?.notify(n),
     });
     this.settleDeps = { store, reader, quarantine: this.quarantine, folderMatcher: matcher, policy: { unknownPolicy: config.gate.unknown, matching }, fingerprint, stableMs, clock };
     this.ingest = new WorkingIngest({ store, reader, folderMatcher: matcher, stableMs, fingerprint, clock });
@@ -657,6 +662,7 @@ export class WatchRuntime {
     if (change.kind === "gone") {
       if (r.lastMount === null && r.unmounted !== null) return;
       log.warn(`${r.root}: ${change.unmounted}; its files are not marked missing; watching for it to come back`);
+      this.notifier?.notify({ event: "unmounted", path: r.root, reason: `${change.unmounted}; its files are not marked missing`, detail: { role: r.role } });
       r.unmounted = change.unmounted;
       r.suspectedUnmount = true;
       r.lastMount = null;
@@ -666,6 +672,7 @@ export class WatchRuntime {
     }
     r.lastMount = change.now;
     if (change.now.mountPoint !== "/" && change.unmounted === null) r.home = change.now;
+    if (change.unmounted !== null && r.unmounted === null) this.notifier?.notify({ event: "unmounted", path: r.root, reason: `${change.unmounted}; its files are not marked missing`, detail: { role: r.role } });
     r.unmounted = change.unmounted;
     r.suspectedUnmount = change.unmounted !== null;
     log.warn(
@@ -708,6 +715,7 @@ export class WatchRuntime {
         suspectedUnmount: r.suspectedUnmount,
         unmounted: r.unmounted,
       })),
+      notify: this.notifier?.status() ?? null,
       queue: { gate: this.gate.pending, ingest: this.ingestQueue.pending + this.ingestQueue.active },
       gate: { checks: this.gate.checks, stages: this.gate.stages() },
       exiftoolPids: this.reader.pids(),
@@ -738,6 +746,7 @@ export class WatchRuntime {
         await removeSideHeartbeat(this.config.roots.quarantine);
         this.sideHeartbeat = false;
         log.info("the database takes writes again");
+        this.notifier?.notify({ event: "database-takes-writes", path: this.store.location, reason: "the database takes writes again; the moves made without it are being recorded" });
       }
     } catch (err) {
       // A database that refuses writes cannot carry the heartbeat: `prov status` reads it
@@ -752,6 +761,9 @@ export class WatchRuntime {
 
   private async heartbeatWithoutStore(err: StoreError): Promise<void> {
     if (!this.config.roots.quarantine) return;
+    if (!this.sideHeartbeat) {
+      this.notifier?.notify({ event: "database-refuses-writes", path: this.store.location, reason: `${errorMessage(err)}: the gate goes on failing closed (each file judged on its own labels, moves journalled in the quarantine)` });
+    }
     this.sideHeartbeat = true;
     await writeSideHeartbeat(this.config.roots.quarantine, {
       pid: process.pid,
@@ -789,7 +801,7 @@ export class WatchRuntime {
     this.ingestQueue.close();
     // Work not started is dropped: the next start's reconcile finds it again.
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all([this.gate.idle(), this.ingestQueue.idle()]), new Promise((r) => (timer = setTimeout(r, 15_000)))]);
+    await Promise.race([Promise.all([this.gate.idle(), this.ingestQueue.idle()]).then(() => this.notifier?.idle()), new Promise((r) => (timer = setTimeout(r, 15_000)))]);
     clearTimeout(timer);
     await this.lease.release();
     log.info("stopped");

@@ -220,7 +220,9 @@ for (;;) {
     for (let i = 0; i < 400; i++) fs.writeFileSync(path.join(edit, `plate-${i}.png`), uniquePlainPng(`chain-kill-${i}`));
     const db = path.join(dir, "prov.db");
     expect((await runCli(["--db", db, "init"], { cwd: dir })).code).toBe(0);
-    const child = spawn(process.execPath, [cliPath, "--db", db, "scan", "edit"], { cwd: dir, stdio: ["ignore", "ignore", "ignore"] });
+    const child = spawn(process.execPath, [cliPath, "--db", db, "scan", "edit"], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     const events = (): number => {
       try {
@@ -237,7 +239,7 @@ for (;;) {
     const first = await Promise.race([waitFor(() => events() > 0 || null, "prov scan to record its first files", 120_000, 5), exited.then(() => null)]);
     child.kill("SIGKILL");
     await exited;
-    expect(first, "the scan was killed before it finished").not.toBeNull();
+    expect(first, `the scan was killed before it finished (its stderr: ${stderr})`).not.toBeNull();
     const mid = await runCli(["--db", db, "verify"], { cwd: dir });
     expect(mid.code, mid.stdout + mid.stderr).toBe(0);
     expect(mid.stdout).toMatch(/^history intact: \d+ rows/);

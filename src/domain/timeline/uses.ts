@@ -5,10 +5,11 @@
 // The matching rule, in order (names compared without regard to case):
 //   1. source file (EDL "* SOURCE FILE:", OTIO media reference target_url): its path,
 //      resolved against the cut's folder, is the delivered file, or its file name is the
-//      delivered file's name;
-//   2. clip name (EDL "* FROM CLIP NAME:" / "* TO CLIP NAME:", OTIO clip name): the delivered
+//      delivered file's name. An event that names a source file is matched by it alone
+//      (a clip named "A001.mov" over /media/A001_v2.mov is not A001.mov);
+//   2. without a source file: clip name (EDL "* FROM CLIP NAME:" / "* TO CLIP NAME:", OTIO clip name): the delivered
 //      file's name, or that name without its extension;
-//   3. reel (EDL source reel, OTIO metadata.cmx_3600.reel): the delivered file's name
+//   3. without a source file: reel (EDL source reel, OTIO metadata.cmx_3600.reel): the delivered file's name
 //      without its extension (AX and BL are never a file).
 // A file of the same name in two folders of a delivery matches the same events: a cut names
 // media by name, not by the delivery's folders.
@@ -54,6 +55,8 @@ export function matchClip(clip: Clipish, file: UsedFile, cutDir: string): Matche
     if (path.resolve(cutDir, src) === path.resolve(file.abs)) return "source file";
     // A cut made elsewhere may write Windows paths.
     if ((src.split(/[\\/]/).pop() ?? "").toLowerCase() === name) return "source file";
+    // The cut names its media: another file, whatever the clip or reel is called.
+    return null;
   }
   if (clip.name) {
     const n = clip.name.trim().toLowerCase();

@@ -72,7 +72,8 @@ describe("usesOf: cut.otio (global start 01:00:00:00)", async () => {
   });
   it("an upper track, and a sound file on an audio track (not the picture clip of the same reel)", () => {
     expect(usesOf(tl, { abs: "/x/VFX_010_v003.mov" }, "/cuts").map(brief)).toEqual([["VFX", [1], "source file", "01:00:02:12", "01:00:03:12", "00:00:00:00", "00:00:01:00"]]);
-    expect(usesOf(tl, { abs: "/x/A001.wav" }, "/cuts").map((u) => [u.track, u.clip])).toEqual([["A1", "A001 audio"]]);
+    // its source counted in samples at 48 kHz is shown at the cut's 24 fps
+    expect(usesOf(tl, { abs: "/x/A001.wav" }, "/cuts").map(brief)).toEqual([["A1", [1], "source file", "01:00:00:00", "01:00:02:00", "00:00:00:00", "00:00:02:00"]]);
   });
 });
 

@@ -129,17 +129,22 @@ export function usesOf(tl: Timeline, file: UsedFile, cutDir: string): CutUse[] {
     }
     merged.push({ ...s, events: [...s.events] });
   }
-  return merged.map((s) => ({
-    cut: tl.file,
-    track: s.track,
-    events: s.events,
-    clip: s.clip,
-    matchedBy: s.matchedBy,
-    recordIn: formatTimecode(s.recordIn, tl.rate),
-    recordOut: formatTimecode(s.recordOut, tl.rate),
-    sourceIn: formatTimecode(s.sourceIn, s.sourceRate),
-    sourceOut: formatTimecode(Math.max(0, s.sourceOut), s.sourceRate),
-  }));
+  return merged.map((s) => {
+    // Sound counted in samples (an OTIO audio clip at 48000) is shown at the cut's rate.
+    const samples = s.sourceRate.num / s.sourceRate.den > 120;
+    const src = (n: number): string => (samples ? formatTimecode(Math.max(0, rescaleFrames(n, s.sourceRate, tl.rate)), tl.rate) : formatTimecode(Math.max(0, n), s.sourceRate));
+    return {
+      cut: tl.file,
+      track: s.track,
+      events: s.events,
+      clip: s.clip,
+      matchedBy: s.matchedBy,
+      recordIn: formatTimecode(s.recordIn, tl.rate),
+      recordOut: formatTimecode(s.recordOut, tl.rate),
+      sourceIn: src(s.sourceIn),
+      sourceOut: src(s.sourceOut),
+    };
+  });
 }
 
 /** `b` carries on from `a`: same track, touching or overlapping in the record, the same source frames at the same place. */

@@ -149,6 +149,8 @@ export async function main(argv: string[]): Promise<number> {
       .option("--fail-on <names>", "also exit 1 on (comma-separated or repeated): genai (any GenAI, approved too), possibly-genai, unknown, unreadable", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
       .option("--disclosure <file>", "also write the GenAI disclosure list for the studio: .json or .csv (title, episode, reel, shot, class, tool, model, evidence, approval and consent references, deepfake)")
       .option("--title <title>", "the production's title, for the report and the disclosure list")
+      .option("--timeline <cut>", "a cut (EDL or OTIO; repeatable): the disclosure list gives each file's record and source timecodes in it", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+      .option("--fps <rate>", "the EDLs' frame rate for --timeline (default 24; an OTIO carries its own)")
       .option("--mhl", "write an ASC MHL v2 generation for the folder (ascmhl/)")
       .option("--mhl-hash <algorithm>", "hash for --mhl: xxh128 (default), xxh64, xxh3, md5, sha1, c4")
       .addHelpText("after", "\nExit codes: 0 clean; 1 violations (or what --fail-on names); 2 usage error, or some files could not be checked.")

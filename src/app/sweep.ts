@@ -26,7 +26,7 @@ import { scan, type FileOutcome, type ScanDeps } from "./ingest/scan.js";
 import { validateRecorded, type C2paChecker } from "./c2pa.js";
 import { hasC2paManifest, type C2paValidation } from "../domain/c2pa-validation.js";
 import type { IgnoreMatcher } from "../adapters/fs/walk.js";
-import { FINDINGS, SWEEP_SCHEMA_VERSION, type MhlOutcome, type FailOn, type Finding, type ReportWriter, type SweepRow, type SweepSummary } from "../domain/sweep-types.js";
+import { FINDINGS, SWEEP_SCHEMA_VERSION, type Disclosure, type MhlOutcome, type FailOn, type Finding, type ReportWriter, type SweepRow, type SweepSummary } from "../domain/sweep-types.js";
 
 export interface SweepOptions {
   /** Trust the stat cache (device, inode, size, mtime, ctime unchanged since the last full hash). */
@@ -53,6 +53,8 @@ export interface SweepOptions {
   workingRoots?: readonly string[];
   /** Validate C2PA manifest stores (src/app/c2pa.ts); absent: the recorded validation is reported, none is made. */
   c2pa?: C2paChecker | null | undefined;
+  /** The timecode fields of a disclosed file (src/app/disclosure-timecodes.ts). */
+  disclosureTimecodes?: ((abs: string, assetId: number | undefined) => Promise<Partial<Disclosure>>) | undefined;
 }
 
 const ROW_BATCH = 256;
@@ -213,7 +215,7 @@ export async function sweep(rootArg: string, deps: ScanDeps, opts: SweepOptions)
       labelEvidence: j.labelEvidence,
       firstSeen: asset?.first_seen ?? null,
       knownBefore: asset ? asset.first_seen < startedAt : false,
-      disclosure: j.disclosure ? { ...j.disclosure, ...placeOf(rel(o.path)) } : null,
+      disclosure: j.disclosure ? { ...j.disclosure, ...placeOf(rel(o.path)), ...(await opts.disclosureTimecodes?.(o.path, asset?.id)) } : null,
       noProvenance: j.noProvenance,
       ...(j.c2pa && j.c2pa.length > 0 ? { c2pa: j.c2pa } : {}),
     });

@@ -40,6 +40,14 @@ export interface Disclosure {
   episode?: string | null;
   reel?: string | null;
   shot?: string | null;
+  /**
+   * With `prov sweep --timeline CUT`: every stretch of each cut that shows the file (record
+   * in/out at the cut's rate, source in/out at the clip's; outs exclusive), matched by the
+   * rule in src/domain/timeline/uses.ts.
+   */
+  timecodes?: Array<{ cut: string; track: string; events: number[]; clip: string | null; matchedBy: string; recordIn: string; recordOut: string; sourceIn: string; sourceOut: string }>;
+  /** A video's own timecode, from when it was fingerprinted: first frame and the timecode after the last (null: not a video, or not fingerprinted). */
+  sourceTimecode?: { in: string; out: string; rate: string } | null;
 }
 
 export interface SweepRow {

@@ -136,7 +136,7 @@ describe.concurrent("the sweep and the studio rules", () => {
     const csv = await prov(["sweep", "deliverables", "--disclosure", "out/disclosure.csv"]);
     expect(csv.code, csv.stderr).toBe(0);
     const lines = fs.readFileSync(path.join(dir, "out/disclosure.csv"), "utf8").trim().split("\r\n");
-    expect(lines[0]).toBe("title,episode,reel,shot,path,sha256,genai_class,tool,model,evidence,approved_by,approved_account,approval_ref,approval_doc_sha256,scope,approved_at,approval_expires,escalations,consents,deepfake,finding,c2pa");
+    expect(lines[0]).toBe("title,episode,reel,shot,path,sha256,genai_class,tool,model,evidence,approved_by,approved_account,approval_ref,approval_doc_sha256,scope,approved_at,approval_expires,escalations,consents,deepfake,finding,c2pa,timecodes,source_timecode");
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain(",101,2,042,ep101/reel2/sh042_comp_v003.png,");
     expect(lines[1]).toContain("Ann Lee / SAG-CONSENT-17 / Harbour / de-ageing / until 2099-06-30,true,disclosed,");

@@ -399,3 +399,27 @@ describe("htmlReport: 20,000 rows stream through spools", () => {
     // (Not rendered in Chromium here: 12 MB of HTML takes it ~20 s on a 2-core runner.)
   });
 });
+
+describe("htmlReport: C2PA statuses and cut timecodes", () => {
+  it("shows each manifest's status in the row's reasons, and a disclosure's timecodes beside its path, as text", async () => {
+    const c2pa = [{ label: `urn:c2pa:<script>alert(1)</script>`, status: "invalid (assertion.dataHash.mismatch)" }, { label: "urn:c2pa:2", status: "not checked" }];
+    const rows = [
+      row("vfx/signed.jpg", "warning", { reasons: ["Possibly GenAI."], c2pa }),
+      row("gfx/approved.png", "disclosed", {
+        origin: "genai", c2pa: [{ label: "urn:c2pa:3", status: "validated (trusted)" }],
+        disclosure: {
+          ...DISCLOSURE,
+          timecodes: [{ cut: `cuts/<b>lock</b>.edl`, track: "V1", events: [1, 2], clip: "x", matchedBy: "clip name", recordIn: "01:00:00:00", recordOut: "01:00:00:10", sourceIn: "10:00:00:00", sourceOut: "10:00:00:10" }],
+          sourceTimecode: { in: "01:00:10:00", out: "01:00:10:12", rate: "24" },
+        },
+      }),
+    ];
+    const source = fs.readFileSync(await writeReport(rows, summaryFor(rows)), "utf8");
+    expect(source).toContain("C2PA urn:c2pa:&lt;script&gt;alert(1)&lt;/script&gt;: invalid (assertion.dataHash.mismatch)");
+    expect(source).toContain("C2PA urn:c2pa:2: not checked");
+    expect(source).toContain("C2PA urn:c2pa:3: validated (trusted)");
+    expect(source).not.toContain("<script>alert(1)");
+    expect(source).toContain("cuts/&lt;b&gt;lock&lt;/b&gt;.edl V1 event 1+2: record 01:00:00:00-01:00:00:10, source 10:00:00:00-10:00:00:10");
+    expect(source).toContain("own timecode 01:00:10:00-01:00:10:12 @ 24");
+  });
+});

@@ -5,7 +5,7 @@ import type { Sink } from "./sink.js";
 
 export const CSV_COLUMNS = [
   "path", "finding", "reasons", "size", "sha256", "origin", "status", "labels", "first_seen", "known_before",
-  "tool", "model", "approved_by", "approval_ref", "scope", "approved_at",
+  "tool", "model", "approved_by", "approval_ref", "scope", "approved_at", "c2pa",
 ] as const;
 
 export function csvReport(sink: Sink): ReportWriter {
@@ -22,6 +22,8 @@ export function csvReport(sink: Sink): ReportWriter {
       const cells = [
         r.path, r.finding, r.reasons.join("; "), r.size, r.sha256, r.origin, r.status, r.labels, r.firstSeen, r.knownBefore,
         d?.tool, d?.model, d?.approvedBy, d?.approvalRef, d?.scope, d?.approvedAt,
+        // As the text report words it: each manifest's "validated (...)", "invalid (codes)" or "not checked".
+        (r.c2pa ?? []).map((m) => `${m.label}: ${m.status}`).join("; "),
       ];
       await sink.write(cells.map(cell).join(",") + "\r\n");
     },

@@ -2,7 +2,8 @@
 // every approved GenAI file of the delivery with where it sits (title, episode, reel, shot),
 // its GenAI class, tool and model, the kind of evidence, the approval and consent
 // references and whether the use is a deepfake (EU AI Act Article 50). JSON or CSV by the
-// file's extension; written whole or not at all (the sink).
+// file's extension. With --timeline, where each file is used in the cuts (record and
+// source in/out) and a video's own timecode; written whole or not at all (the sink).
 
 import type { Disclosure, ReportWriter, SweepRow, SweepSummary } from "../../domain/sweep-types.js";
 import { cell } from "./csv.js";
@@ -12,7 +13,13 @@ export const DISCLOSURE_CSV_COLUMNS = [
   "title", "episode", "reel", "shot", "path", "sha256", "genai_class", "tool", "model", "evidence",
   "approved_by", "approved_account", "approval_ref", "approval_doc_sha256", "scope", "approved_at", "approval_expires",
   "escalations", "consents", "deepfake", "finding", "c2pa",
+  "timecodes", "source_timecode",
 ] as const;
+
+/** One use in a cut, for a CSV cell or an HTML line: "cut.edl V1 event 3: record 01:00:09:00-01:00:15:00, source 12:00:10:00-12:00:16:00". */
+export function describeUse(u: NonNullable<Disclosure["timecodes"]>[number]): string {
+  return `${u.cut} ${u.track} event ${u.events.join("+")}: record ${u.recordIn}-${u.recordOut}, source ${u.sourceIn}-${u.sourceOut}`;
+}
 
 export type DisclosureFormat = "json" | "csv";
 
@@ -44,6 +51,8 @@ export function disclosureReport(sink: Sink, format: DisclosureFormat, title: st
             d.approvedBy, d.approvedAccount, d.approvalRef, d.approvalDocSha256, d.scope, d.approvedAt, d.approvalExpires,
             d.escalations.join(" "), d.consents.map((c) => [c.performer, c.ref, c.project, c.uses, c.expires && `until ${c.expires}`].filter(Boolean).join(" / ")).join("; "),
             d.deepfake, finding, c2pa.map((m) => `${m.label}: ${m.status}`).join("; "),
+            (d.timecodes ?? []).map(describeUse).join("; "),
+            d.sourceTimecode ? `${d.sourceTimecode.in}-${d.sourceTimecode.out} @ ${d.sourceTimecode.rate}` : null,
           ];
           await sink.write(cells.map(cell).join(",") + "\r\n");
         }

@@ -13,6 +13,7 @@ import { InternalError } from "../../domain/errors.js";
 import { humanBytes } from "../../cli/output.js";
 import { FINDINGS, type Disclosure, type Finding, type MhlOutcome, type ReportWriter, type SweepRow, type SweepSummary } from "../../domain/sweep-types.js";
 import { Spool, type Sink } from "./sink.js";
+import { describeUse } from "./disclosure.js";
 
 /** A ReportWriter that can also give up: removes its spools and aborts the sink. */
 export interface HtmlReportWriter extends ReportWriter {
@@ -242,10 +243,24 @@ function sizeCell(size: number | null): string {
   return size === null ? `<td class="n none">—</td>` : `<td class="n" title="${group(size)} bytes">${humanBytes(size)}</td>`;
 }
 
-function reasonsCell(reasons: string[]): string {
-  if (reasons.length === 0) return `<td class="r none">—</td>`;
-  if (reasons.length === 1) return `<td class="r">${text(reasons[0] ?? "")}</td>`;
-  return `<td class="r"><ul>${reasons.map((r) => `<li>${text(r)}</li>`).join("")}</ul></td>`;
+function reasonsCell(reasons: string[], c2pa?: SweepRow["c2pa"]): string {
+  const manifests = c2paList(c2pa);
+  if (reasons.length === 0) return manifests ? `<td class="r">${manifests}</td>` : `<td class="r none">—</td>`;
+  if (reasons.length === 1) return `<td class="r">${text(reasons[0] ?? "")}${manifests}</td>`;
+  return `<td class="r"><ul>${reasons.map((r) => `<li>${text(r)}</li>`).join("")}</ul>${manifests}</td>`;
+}
+
+/** Each C2PA manifest's status, worded as in the text report; "" when the file has none. */
+function c2paList(c2pa: SweepRow["c2pa"]): string {
+  if (!c2pa || c2pa.length === 0) return "";
+  return `<ul class="sub c2pa">${c2pa.map((m) => `<li>C2PA ${text(m.label)}: ${text(m.status)}</li>`).join("")}</ul>`;
+}
+
+/** Where the file is used in the cuts (--timeline) and a video's own timecode; "" when neither is known. */
+function timecodeList(d: Disclosure): string {
+  const lines = (d.timecodes ?? []).map((u) => text(describeUse(u)));
+  if (d.sourceTimecode) lines.push(`own timecode ${text(d.sourceTimecode.in)}-${text(d.sourceTimecode.out)} @ ${text(d.sourceTimecode.rate)}`);
+  return lines.length > 0 ? `<ul class="sub tc">${lines.map((l) => `<li>${l}</li>`).join("")}</ul>` : "";
 }
 
 function badge(f: string): string {
@@ -253,25 +268,25 @@ function badge(f: string): string {
 }
 
 function problemRow(r: SweepRow): string {
-  return `<tr>${pathCell(r.path)}${reasonsCell(r.reasons)}${shaCell(r.sha256)}</tr>\n`;
+  return `<tr>${pathCell(r.path)}${reasonsCell(r.reasons, r.c2pa)}${shaCell(r.sha256)}</tr>\n`;
 }
 
 function errorRow(r: SweepRow): string {
-  return `<tr>${pathCell(r.path)}${reasonsCell(r.reasons)}${sizeCell(r.size)}${shaCell(r.sha256)}</tr>\n`;
+  return `<tr>${pathCell(r.path)}${reasonsCell(r.reasons, r.c2pa)}${sizeCell(r.size)}${shaCell(r.sha256)}</tr>\n`;
 }
 
 function warningRow(r: SweepRow): string {
   const evidence = r.labelEvidence.length > 0 ? `<ul class="sub">${r.labelEvidence.map((e) => `<li>${text(e)}</li>`).join("")}</ul>` : "";
-  return `<tr>${pathCell(r.path)}${reasonsCell(r.reasons)}<td>${val(r.labels)}${evidence}</td>${shaCell(r.sha256)}</tr>\n`;
+  return `<tr>${pathCell(r.path)}${reasonsCell(r.reasons, r.c2pa)}<td>${val(r.labels)}${evidence}</td>${shaCell(r.sha256)}</tr>\n`;
 }
 
 function disclosureRow(r: SweepRow, d: Disclosure): string {
   // A listed file whose finding is not "disclosed" (a warning, say) shows it beside its path.
   const note = r.finding === "disclosed" ? "" : ` ${badge(r.finding)}`;
-  const path = `<td class="p">${text(r.path)}${note}</td>`;
+  const path = `<td class="p">${text(r.path)}${note}${timecodeList(d)}</td>`;
   const doc = d.approvalDocSha256 ? `<div class="sub">document <code class="h" title="${esc(d.approvalDocSha256)}">${esc(d.approvalDocSha256)}</code></div>` : "";
   return (
-    `<tr>${path}<td>${val(d.origin)}</td><td>${val(d.tool)}</td><td>${val(d.model)}</td><td>${val(d.approvedBy)}</td>` +
+    `<tr>${path}<td>${val(d.origin)}${c2paList(r.c2pa)}</td><td>${val(d.tool)}</td><td>${val(d.model)}</td><td>${val(d.approvedBy)}</td>` +
     `<td>${val(d.approvalRef)}${doc}</td><td>${val(d.scope)}</td><td class="d">${val(d.approvedAt)}</td>${shaCell(r.sha256)}</tr>\n`
   );
 }
@@ -289,7 +304,7 @@ function allFilesRow(r: SweepRow): string {
   const firstSeen = r.firstSeen && !r.knownBefore ? `<td class="d">${text(r.firstSeen)} <span class="sub">new in this sweep</span></td>` : cell(r.firstSeen, "d");
   return (
     `<tr data-finding="${esc(r.finding)}">${pathCell(r.path)}<td>${esc(r.finding)}</td>${sizeCell(r.size)}` +
-    `${cell(r.origin)}${cell(r.status)}${labels}${firstSeen}${reasonsCell(r.reasons)}${shaCell(r.sha256)}</tr>\n`
+    `${cell(r.origin)}${cell(r.status)}${labels}${firstSeen}${reasonsCell(r.reasons, r.c2pa)}${shaCell(r.sha256)}</tr>\n`
   );
 }
 

@@ -12,6 +12,7 @@ import { openSink } from "../../adapters/report/sink.js";
 import { createMhlHasher } from "../../adapters/mhl/index.js";
 import { writeMhl, MHL_ALGORITHMS, type MhlAlgorithm } from "../../app/sweep-mhl.js";
 import { sweep, sweepRoot } from "../../app/sweep.js";
+import { disclosureTimecodes, loadCuts } from "../../app/disclosure-timecodes.js";
 import { FAIL_ON, type FailOn } from "../../domain/sweep-types.js";
 
 export interface SweepCommandOptions {
@@ -24,6 +25,10 @@ export interface SweepCommandOptions {
   /** Also write the GenAI disclosure list here (.json or .csv). */
   disclosure?: string;
   title?: string;
+  /** Cuts (EDL or OTIO) whose timecodes go in the disclosure list. */
+  timeline?: string[];
+  /** The EDLs' frame rate (default 24). */
+  fps?: string;
 }
 
 /** Exit 0 clean, 1 violations or a --fail-on finding, 2 usage error or files that could not be checked. */
@@ -37,6 +42,8 @@ export async function sweepCommand(ctx: Context, dir: string, opts: SweepCommand
 
   // Arguments are checked before anything is created or written (database, report).
   await sweepRoot(dir);
+  if (opts.fps !== undefined && !opts.timeline?.length) throw new InputError("--fps goes with --timeline (the EDLs' frame rate)");
+  const cuts = await loadCuts(opts.timeline ?? [], opts.fps);
   const store = await ctx.store({ create: true });
   const deps = { store, reader: await ctx.reader(), folderMatcher: ctx.folderMatcher(), fingerprint: ctx.fingerprint(), pixelSignals: pixelSignalOptions(ctx.config()), clock: ctx.clock };
   // The report's destination is checked (and claimed) before any work is done.
@@ -63,6 +70,7 @@ export async function sweepCommand(ctx: Context, dir: string, opts: SweepCommand
     const summary = await sweep(dir, deps, {
       quick: opts.quick === true,
       c2pa,
+      disclosureTimecodes: disclosureTimecodes(store, cuts),
       perceptual: ctx.perceptual(),
       workingRoots: ctx.config().roots.working,
       failOn,

@@ -95,7 +95,7 @@ describe.runIf(haveShared)("C2PA validation through the CLI", () => {
     ]);
     expect((await run(["sweep", "deliver", "--disclosure", "list.csv"])).code).toBe(0);
     const csv = fs.readFileSync(path.join(own, "list.csv"), "utf8").trim().split("\r\n");
-    expect(csv[0]).toMatch(/,finding,c2pa$/);
+    expect(csv[0]).toMatch(/,finding,c2pa,timecodes,source_timecode$/);
     expect(csv[1]).toMatch(/,disclosed,"?urn:uuid:4c27da49-3ecf-452d-b7a9-c433fad86d3a: validated \(valid/);
   });
 

@@ -1,0 +1,114 @@
+// XMP sidecars: `shot.xmp` (Adobe Camera Raw / Lightroom / Bridge: the media's name with its
+// extension replaced) and `shot.exr.xmp` (darktable, digiKam, RawTherapee: the whole name plus
+// .xmp) describe the file beside them. Their labels (IPTC DigitalSourceType, AI system, ...)
+// count for that file's content: read by ExifTool like the file's own, recorded with its
+// metadata evidence, each field prefixed "sidecar:" and the sidecar's path in the detail.
+// A sidecar with its media beside it is not recorded as a file of its own (it is not media);
+// the scan reports it skipped as "XMP sidecar of <name>". An .xmp with no media beside it stays
+// a file of its own, as before.
+
+import { lstatSync } from "node:fs";
+import path from "node:path";
+import { statKey } from "../adapters/fs/hash.js";
+import type { WalkEntry } from "../adapters/fs/walk.js";
+import { statKeyString } from "../domain/identity.js";
+import { evidenceFromTags } from "../domain/evidence.js";
+import type { Evidence } from "../domain/types.js";
+import type { MetadataResult } from "../ports.js";
+
+/** The field prefix of evidence read from a sidecar (and of the row saying which sidecar was read). */
+export const SIDECAR_FIELD_PREFIX = "sidecar:";
+const READ_FIELD = `${SIDECAR_FIELD_PREFIX}read`;
+/** Files that are never the media a sidecar describes. */
+const NOT_MEDIA = new Set(["xmp", "c2pa"]);
+
+const isXmp = (name: string): boolean => /\.xmp$/i.test(name);
+const extOf = (name: string): string => path.extname(name).slice(1).toLowerCase();
+
+/** Which XMP sidecars of a folder describe which of its files (one walk batch: a folder's entries). */
+export interface FolderSidecars {
+  /** media path → its sidecar paths (both conventions may be present). */
+  ofMedia: Map<string, string[]>;
+  /** sidecar path → the name of a media file it describes. */
+  describes: Map<string, string>;
+}
+
+export function xmpSidecarsIn(batch: readonly WalkEntry[]): FolderSidecars {
+  const ofMedia = new Map<string, string[]>();
+  const describes = new Map<string, string>();
+  const files = batch.filter((e) => e.type === "file");
+  if (!files.some((e) => isXmp(e.path))) return { ofMedia, describes };
+  const media = files.filter((e) => !NOT_MEDIA.has(extOf(e.path)));
+  const byName = new Map(media.map((e) => [path.basename(e.path).toLowerCase(), e.path]));
+  const byStem = new Map<string, string[]>();
+  for (const e of media) {
+    const n = path.basename(e.path);
+    const stem = n.slice(0, n.length - path.extname(n).length).toLowerCase();
+    byStem.set(stem, [...(byStem.get(stem) ?? []), e.path]);
+  }
+  for (const e of files) {
+    const name = path.basename(e.path);
+    if (!isXmp(name)) continue;
+    const bare = name.slice(0, -4).toLowerCase();
+    // "shot.exr.xmp" names its file exactly; "shot.xmp" every file named shot.* (a raw and its JPEG: both).
+    const whole = byName.get(bare);
+    const targets = whole ? [whole] : (byStem.get(bare) ?? []);
+    for (const t of targets) {
+      ofMedia.set(t, [...(ofMedia.get(t) ?? []), e.path]);
+      if (!describes.has(e.path)) describes.set(e.path, path.basename(t));
+    }
+  }
+  return { ofMedia, describes };
+}
+
+/** A sidecar's stat as recorded with its evidence (its change makes the media be read again). */
+export function sidecarStat(p: string): string | null {
+  try {
+    return statKeyString(statKey(lstatSync(p, { bigint: true })));
+  } catch {
+    return null;
+  }
+}
+
+/** Evidence a sidecar gives for the file it describes, and a row saying it was read (and in what state). */
+export function sidecarEvidence(sidecar: string, read: MetadataResult | undefined, stat: string | null): Evidence[] {
+  const detail = { sidecar, stat };
+  if (!read?.ok) {
+    return [{ source: "exiftool", field: READ_FIELD, value: `${path.basename(sidecar)}: not read (${read ? read.reason : "no answer"})`, signal: "info", detail }];
+  }
+  const own = evidenceFromTags(read.metadata.tags).map((e) => ({ ...e, field: `${SIDECAR_FIELD_PREFIX}${e.field}`, detail: { ...(e.detail ?? {}), sidecar } }));
+  return [...own, { source: "exiftool", field: READ_FIELD, value: path.basename(sidecar), signal: "info", detail }];
+}
+
+/** Whether a row came from a sidecar; its sidecar path. */
+export function sidecarOf(e: { field: string; detail?: Record<string, unknown> | undefined }): string | undefined {
+  if (!e.field.startsWith(SIDECAR_FIELD_PREFIX)) return undefined;
+  const s = e.detail?.["sidecar"];
+  return typeof s === "string" ? s : undefined;
+}
+
+/**
+ * Evidence of a content read again at `mediaPath`: the sidecars read now replace what was
+ * recorded from the sidecars this path could have (one deleted stops counting); what other
+ * copies' sidecars said is kept (labels count for the content, wherever it lies).
+ */
+export function mergeSidecarEvidence(mediaPath: string, recorded: readonly Evidence[], fresh: readonly Evidence[]): Evidence[] {
+  const mine = new Set(candidateSidecars(mediaPath).map((c) => c.toLowerCase()));
+  return [...recorded.filter((e) => {
+    const s = sidecarOf(e);
+    return s !== undefined && !mine.has(s.toLowerCase());
+  }), ...fresh];
+}
+
+/** Where a sidecar of this file would be, by both conventions (exact case of the media name). */
+export function candidateSidecars(mediaPath: string): string[] {
+  const dir = path.dirname(mediaPath);
+  const name = path.basename(mediaPath);
+  const stem = name.slice(0, name.length - path.extname(name).length);
+  return [path.join(dir, `${stem}.xmp`), `${mediaPath}.xmp`];
+}
+
+/** Whether the sidecars of a recorded content are the ones its record was made with (else it is read again). */
+export function sidecarsCurrent(recorded: ReadonlyArray<{ field: string; detail?: Record<string, unknown> | undefined }>, sidecars: readonly string[]): boolean {
+  return sidecars.every((s) => recorded.some((e) => e.field === READ_FIELD && e.detail?.["sidecar"] === s && e.detail?.["stat"] === sidecarStat(s)));
+}

@@ -7,14 +7,14 @@
 // the scan reports it skipped as "XMP sidecar of <name>". An .xmp with no media beside it stays
 // a file of its own, as before.
 
-import { lstatSync } from "node:fs";
+import { lstatSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { statKey } from "../adapters/fs/hash.js";
 import type { WalkEntry } from "../adapters/fs/walk.js";
 import { statKeyString } from "../domain/identity.js";
 import { evidenceFromTags } from "../domain/evidence.js";
 import type { Evidence } from "../domain/types.js";
-import type { MetadataResult } from "../ports.js";
+import type { MetadataReader, MetadataResult } from "../ports.js";
 
 /** The field prefix of evidence read from a sidecar (and of the row saying which sidecar was read). */
 export const SIDECAR_FIELD_PREFIX = "sidecar:";
@@ -111,4 +111,47 @@ export function candidateSidecars(mediaPath: string): string[] {
 /** Whether the sidecars of a recorded content are the ones its record was made with (else it is read again). */
 export function sidecarsCurrent(recorded: ReadonlyArray<{ field: string; detail?: Record<string, unknown> | undefined }>, sidecars: readonly string[]): boolean {
   return sidecars.every((s) => recorded.some((e) => e.field === READ_FIELD && e.detail?.["sidecar"] === s && e.detail?.["stat"] === sidecarStat(s)));
+}
+
+/**
+ * The XMP sidecars beside one file, found by name (two lstat calls, no listing) and read in one
+ * ExifTool call with the file's own labels when those are wanted too (`withFile`). For the
+ * gate, which judges one file at a time. undefined: no sidecar is there (nothing read).
+ */
+export async function readSidecarsOf(
+  reader: Pick<MetadataReader, "readMany">,
+  mediaPath: string,
+  withFile: { size: number } | null,
+): Promise<{ evidence: Evidence[]; file: MetadataResult | undefined } | undefined> {
+  if (isXmp(mediaPath) || NOT_MEDIA.has(extOf(mediaPath))) return undefined;
+  const found = candidateSidecars(mediaPath).filter((p) => {
+    try {
+      return lstatSync(p).isFile();
+    } catch {
+      return false;
+    }
+  });
+  if (found.length === 0) return undefined;
+  const stats = found.map(sidecarStat);
+  const asked = [...(withFile ? [{ path: mediaPath, size: withFile.size }] : []), ...found.map((p) => ({ path: p, size: 0, mediaHash: false }))];
+  const read = await reader.readMany(asked);
+  const own = withFile ? read.shift() : undefined;
+  return { evidence: found.flatMap((p, i) => sidecarEvidence(p, read[i], stats[i] ?? null)), file: own };
+}
+
+/**
+ * The media an .xmp at `p` describes, found in its folder's listing (asked only for .xmp
+ * files); undefined: not an XMP sidecar, or none of its media is there (a file of its own).
+ */
+export function mediaOfSidecar(p: string): string | undefined {
+  if (!isXmp(p)) return undefined;
+  const dir = path.dirname(p);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  const found = xmpSidecarsIn(names.map((n) => ({ type: "file" as const, path: path.join(dir, n) }))).describes.get(p);
+  return found;
 }

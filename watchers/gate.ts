@@ -402,9 +402,9 @@ export class DeliverablesGate {
     const key = statKey(st);
     if (st.isSymbolicLink()) return this.decided(s, judgeEntry("symlink", this.policy), null, key, null, []);
     if (!st.isFile()) return this.decided(s, judgeEntry("other", this.policy), null, key, null, []);
-    // An XMP sidecar with its media beside it is judged with that file (its labels count there), not on its own.
+    // A sidecar (.xmp, .c2pa) with its media beside it is judged with that file (its labels count there), not on its own.
     const describes = s.ref.raw ? undefined : mediaOfSidecar(s.ref.path);
-    if (describes) return this.decided(s, { action: "allow", reason: `XMP sidecar of ${describes}, judged with it` }, null, key, null, []);
+    if (describes) return this.decided(s, { action: "allow", reason: `${describes}, judged with it` }, null, key, null, []);
     const young = this.d.clock.now() - mtimeMs(key) < this.d.stableMs;
     if (key.size === 0) {
       // A file just created is usually about to be written: look again once it is quiet.

@@ -1,4 +1,4 @@
-// XMP sidecars: `shot.xmp` (Adobe Camera Raw / Lightroom / Bridge: the media's name with its
+// Sidecars. XMP: `shot.xmp` (Adobe Camera Raw / Lightroom / Bridge: the media's name with its
 // extension replaced) and `shot.exr.xmp` (darktable, digiKam, RawTherapee: the whole name plus
 // .xmp) describe the file beside them. Their labels (IPTC DigitalSourceType, AI system, ...)
 // count for that file's content: read by ExifTool like the file's own, recorded with its
@@ -6,6 +6,11 @@
 // A sidecar with its media beside it is not recorded as a file of its own (it is not media);
 // the scan reports it skipped as "XMP sidecar of <name>". An .xmp with no media beside it stays
 // a file of its own, as before.
+// C2PA: `shot.c2pa` (the C2PA spec's sidecar: the asset's name with .c2pa) holds the manifest
+// store of the file beside it, or the remote manifest its XMP dcterms:provenance points at,
+// saved by the user. Its evidence is recorded like an embedded store's (the same fields, so
+// the C2PA rules apply unchanged) with the sidecar's path in the detail, and scan and sweep
+// validate it against the asset (src/app/c2pa.ts).
 
 import { lstatSync, readdirSync } from "node:fs";
 import path from "node:path";
@@ -23,13 +28,14 @@ const READ_FIELD = `${SIDECAR_FIELD_PREFIX}read`;
 const NOT_MEDIA = new Set(["xmp", "c2pa"]);
 
 const isXmp = (name: string): boolean => /\.xmp$/i.test(name);
+const isC2pa = (name: string): boolean => /\.c2pa$/i.test(name);
 const extOf = (name: string): string => path.extname(name).slice(1).toLowerCase();
 
 /** Which XMP sidecars of a folder describe which of its files (one walk batch: a folder's entries). */
 export interface FolderSidecars {
   /** media path → its sidecar paths (both conventions may be present). */
   ofMedia: Map<string, string[]>;
-  /** sidecar path → the name of a media file it describes. */
+  /** sidecar path → what the scan says of it ("XMP sidecar of shot.exr"). */
   describes: Map<string, string>;
 }
 
@@ -37,7 +43,7 @@ export function xmpSidecarsIn(batch: readonly WalkEntry[]): FolderSidecars {
   const ofMedia = new Map<string, string[]>();
   const describes = new Map<string, string>();
   const files = batch.filter((e) => e.type === "file");
-  if (!files.some((e) => isXmp(e.path))) return { ofMedia, describes };
+  if (!files.some((e) => isXmp(e.path) || isC2pa(e.path))) return { ofMedia, describes };
   const media = files.filter((e) => !NOT_MEDIA.has(extOf(e.path)));
   const byName = new Map(media.map((e) => [path.basename(e.path).toLowerCase(), e.path]));
   const byStem = new Map<string, string[]>();
@@ -48,14 +54,15 @@ export function xmpSidecarsIn(batch: readonly WalkEntry[]): FolderSidecars {
   }
   for (const e of files) {
     const name = path.basename(e.path);
-    if (!isXmp(name)) continue;
-    const bare = name.slice(0, -4).toLowerCase();
+    const xmp = isXmp(name);
+    if (!xmp && !isC2pa(name)) continue;
+    const bare = name.slice(0, -(xmp ? 4 : 5)).toLowerCase();
     // "shot.exr.xmp" names its file exactly; "shot.xmp" every file named shot.* (a raw and its JPEG: both).
-    const whole = byName.get(bare);
+    const whole = xmp ? byName.get(bare) : undefined;
     const targets = whole ? [whole] : (byStem.get(bare) ?? []);
     for (const t of targets) {
       ofMedia.set(t, [...(ofMedia.get(t) ?? []), e.path]);
-      if (!describes.has(e.path)) describes.set(e.path, path.basename(t));
+      if (!describes.has(e.path)) describes.set(e.path, `${xmp ? "XMP sidecar" : "C2PA manifest store"} of ${path.basename(t)}`);
     }
   }
   return { ofMedia, describes };
@@ -76,13 +83,14 @@ export function sidecarEvidence(sidecar: string, read: MetadataResult | undefine
   if (!read?.ok) {
     return [{ source: "exiftool", field: READ_FIELD, value: `${path.basename(sidecar)}: not read (${read ? read.reason : "no answer"})`, signal: "info", detail }];
   }
-  const own = evidenceFromTags(read.metadata.tags).map((e) => ({ ...e, field: `${SIDECAR_FIELD_PREFIX}${e.field}`, detail: { ...(e.detail ?? {}), sidecar } }));
+  // A .c2pa store's evidence keeps the embedded store's field names (the C2PA rules read them); an XMP sidecar's is prefixed.
+  const prefix = isC2pa(sidecar) ? "" : SIDECAR_FIELD_PREFIX;
+  const own = evidenceFromTags(read.metadata.tags).map((e) => ({ ...e, field: `${prefix}${e.field}`, detail: { ...(e.detail ?? {}), sidecar } }));
   return [...own, { source: "exiftool", field: READ_FIELD, value: path.basename(sidecar), signal: "info", detail }];
 }
 
 /** Whether a row came from a sidecar; its sidecar path. */
 export function sidecarOf(e: { field: string; detail?: Record<string, unknown> | undefined }): string | undefined {
-  if (!e.field.startsWith(SIDECAR_FIELD_PREFIX)) return undefined;
   const s = e.detail?.["sidecar"];
   return typeof s === "string" ? s : undefined;
 }
@@ -105,7 +113,7 @@ export function candidateSidecars(mediaPath: string): string[] {
   const dir = path.dirname(mediaPath);
   const name = path.basename(mediaPath);
   const stem = name.slice(0, name.length - path.extname(name).length);
-  return [path.join(dir, `${stem}.xmp`), `${mediaPath}.xmp`];
+  return [path.join(dir, `${stem}.xmp`), `${mediaPath}.xmp`, path.join(dir, `${stem}.c2pa`)];
 }
 
 /** Whether the sidecars of a recorded content are the ones its record was made with (else it is read again). */
@@ -123,7 +131,7 @@ export async function readSidecarsOf(
   mediaPath: string,
   withFile: { size: number } | null,
 ): Promise<{ evidence: Evidence[]; file: MetadataResult | undefined } | undefined> {
-  if (isXmp(mediaPath) || NOT_MEDIA.has(extOf(mediaPath))) return undefined;
+  if (NOT_MEDIA.has(extOf(mediaPath))) return undefined;
   const found = candidateSidecars(mediaPath).filter((p) => {
     try {
       return lstatSync(p).isFile();
@@ -144,7 +152,7 @@ export async function readSidecarsOf(
  * files); undefined: not an XMP sidecar, or none of its media is there (a file of its own).
  */
 export function mediaOfSidecar(p: string): string | undefined {
-  if (!isXmp(p)) return undefined;
+  if (!isXmp(p) && !isC2pa(p)) return undefined;
   const dir = path.dirname(p);
   let names: string[];
   try {
@@ -154,4 +162,18 @@ export function mediaOfSidecar(p: string): string | undefined {
   }
   const found = xmpSidecarsIn(names.map((n) => ({ type: "file" as const, path: path.join(dir, n) }))).describes.get(p);
   return found;
+}
+
+/**
+ * How to validate a content's C2PA manifest store at `file`: its own (no option), a .c2pa
+ * sidecar's, or a downloaded remote manifest's (the URL its labels point at, served from the
+ * .c2pa beside it). Read from its recorded evidence.
+ */
+export function c2paSource(evidence: readonly { source: string; field: string; value: string; detail?: Record<string, unknown> | undefined }[]): { sidecar?: string; remoteManifests?: Record<string, string> } {
+  const stores = evidence.filter((e) => e.source === "c2pa" && e.field === "manifest store");
+  if (stores.length === 0 || stores.some((e) => sidecarOf(e) === undefined)) return {};
+  const sidecar = sidecarOf(stores[0]!)!;
+  const remote = evidence.find((e) => e.source === "c2pa" && e.field === "XMP-dcterms:Provenance" && sidecarOf(e) === undefined);
+  const url = remote ? /(https?:\/\/\S+)$/i.exec(remote.value)?.[1] : undefined;
+  return url ? { remoteManifests: { [url]: sidecar } } : { sidecar };
 }

@@ -389,10 +389,10 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
             break;
         }
         const p = entry.path;
-        // An XMP sidecar counts for the file it describes, not as a file of its own (src/app/sidecars.ts).
+        // A sidecar (.xmp, .c2pa) counts for the file it describes, not as a file of its own (src/app/sidecars.ts).
         const describes = xmp.describes.get(p);
         if (describes !== undefined) {
-          order.emit({ kind: "skipped", path: p, reason: `XMP sidecar of ${describes}`, cause: "other" });
+          order.emit({ kind: "skipped", path: p, reason: describes, cause: "other" });
           continue;
         }
         const sidecars = xmp.ofMedia.get(p);

@@ -28,15 +28,18 @@ afterAll(async () => {
   await reader.end();
 });
 
-describe("which .xmp describes which file", () => {
+describe("which sidecar describes which file", () => {
   it("pairs shot.xmp and shot.exr.xmp with shot.exr, and leaves a lone .xmp alone", () => {
     const f = (name: string) => ({ type: "file" as const, path: `/m/${name}` });
-    const s = xmpSidecarsIn([f("shot.exr"), f("shot.xmp"), f("shot.exr.xmp"), f("lone.xmp"), f("raw.CR2"), f("raw.jpg"), f("RAW.XMP")]);
-    expect(s.ofMedia.get("/m/shot.exr")).toEqual(["/m/shot.xmp", "/m/shot.exr.xmp"]);
+    const s = xmpSidecarsIn([f("shot.exr"), f("shot.xmp"), f("shot.exr.xmp"), f("shot.c2pa"), f("lone.xmp"), f("lone.c2pa"), f("raw.CR2"), f("raw.jpg"), f("RAW.XMP")]);
+    expect(s.ofMedia.get("/m/shot.exr")).toEqual(["/m/shot.xmp", "/m/shot.exr.xmp", "/m/shot.c2pa"]);
     expect(s.ofMedia.get("/m/raw.CR2")).toEqual(["/m/RAW.XMP"]);
     expect(s.ofMedia.get("/m/raw.jpg")).toEqual(["/m/RAW.XMP"]);
-    expect(s.describes.get("/m/shot.xmp")).toBe("shot.exr");
+    expect(s.describes.get("/m/shot.xmp")).toBe("XMP sidecar of shot.exr");
+    expect(s.describes.get("/m/shot.c2pa")).toBe("C2PA manifest store of shot.exr");
+    // Not media: a lone .xmp and a lone .c2pa describe nothing (and not each other).
     expect(s.describes.has("/m/lone.xmp")).toBe(false);
+    expect(s.describes.has("/m/lone.c2pa")).toBe(false);
   });
 });
 

@@ -132,13 +132,7 @@ export async function readSidecarsOf(
   withFile: { size: number } | null,
 ): Promise<{ evidence: Evidence[]; file: MetadataResult | undefined } | undefined> {
   if (NOT_MEDIA.has(extOf(mediaPath))) return undefined;
-  const found = candidateSidecars(mediaPath).filter((p) => {
-    try {
-      return lstatSync(p).isFile();
-    } catch {
-      return false;
-    }
-  });
+  const found = existing(candidateSidecars(mediaPath));
   if (found.length === 0) return undefined;
   const stats = found.map(sidecarStat);
   const asked = [...(withFile ? [{ path: mediaPath, size: withFile.size }] : []), ...found.map((p) => ({ path: p, size: 0, mediaHash: false }))];
@@ -176,4 +170,27 @@ export function c2paSource(evidence: readonly { source: string; field: string; v
   const remote = evidence.find((e) => e.source === "c2pa" && e.field === "XMP-dcterms:Provenance" && sidecarOf(e) === undefined);
   const url = remote ? /(https?:\/\/\S+)$/i.exec(remote.value)?.[1] : undefined;
   return url ? { remoteManifests: { [url]: sidecar } } : { sidecar };
+}
+
+/** The sidecars of one file named on its own (a scan of a single file): its own, or the media it describes. */
+export function sidecarsBeside(p: string): FolderSidecars {
+  const ofMedia = new Map<string, string[]>();
+  const describes = new Map<string, string>();
+  const of = mediaOfSidecar(p);
+  if (of !== undefined) describes.set(p, of);
+  else if (!NOT_MEDIA.has(extOf(p))) {
+    const found = existing(candidateSidecars(p));
+    if (found.length > 0) ofMedia.set(p, found);
+  }
+  return { ofMedia, describes };
+}
+
+function existing(paths: readonly string[]): string[] {
+  return paths.filter((p) => {
+    try {
+      return lstatSync(p).isFile();
+    } catch {
+      return false;
+    }
+  });
 }

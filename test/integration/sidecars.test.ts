@@ -90,3 +90,19 @@ describe("XMP sidecars in a scan", () => {
     expect(fourth.byPath.get(still)).toMatchObject({ kind: "recorded", origin: "not-genai" });
   });
 });
+
+describe("a file scanned on its own", () => {
+  it("still finds its sidecar, and a sidecar named on its own is skipped as one", async () => {
+    const dir = tempDir();
+    const store = await openStore(path.join(dir, "prov.db"));
+    const media = path.join(dir, "media");
+    const still = copySample("unlabelled-still.png", media, "plate.png");
+    const xmp = writeSidecar(path.join(media, "plate.png.xmp"));
+    const run = await runScan(store, reader, [still]);
+    expect(run.byPath.get(still)).toMatchObject({ kind: "recorded", origin: "genai" });
+    // Scanned again on its own after a rewrite of its content: its sidecar still counts.
+    fs.appendFileSync(still, Buffer.from([0]));
+    expect((await runScan(store, reader, [still])).byPath.get(still)).toMatchObject({ kind: "recorded", change: "changed", origin: "genai" });
+    expect((await runScan(store, reader, [xmp])).byPath.get(xmp)).toMatchObject({ kind: "skipped", reason: "XMP sidecar of plate.png" });
+  });
+});

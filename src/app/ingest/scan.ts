@@ -31,7 +31,7 @@ import { markVanished, recordIdentified, recordReadError, recordSequence, type F
 import { CHUNK_BYTES, CHUNK_FILES, countFrameNames, sequencesIn, type BatchSequences, type Pending } from "./batch.js";
 import { InOrder } from "./order.js";
 import { unpackCached } from "./stat-cache.js";
-import { sidecarEvidence, sidecarStat, sidecarsCurrent, xmpSidecarsIn } from "../sidecars.js";
+import { sidecarEvidence, sidecarsBeside, sidecarStat, sidecarsCurrent, xmpSidecarsIn } from "../sidecars.js";
 import { toEvidence } from "../../domain/lineage.js";
 import type { Evidence } from "../../domain/types.js";
 
@@ -228,7 +228,7 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
           outcomes.push([f.slot, { kind: "error", path: f.path, reason }]);
         } else if (h.result.changedWhileReading) {
           if (!lastTry) {
-            retries.push({ path: f.path, size: h.result.size, key: now0[i]!, slot: -1 });
+            retries.push({ path: f.path, size: h.result.size, key: now0[i]!, slot: -1, ...(f.sidecars ? { sidecars: f.sidecars } : {}) });
             outcomes.push([f.slot, null]);
           } else {
             const reason = "file kept changing while it was read (still being written?); scan it again when it is complete";
@@ -362,7 +362,8 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
       const grouped = async (): Promise<BatchSequences | null> =>
         (frames ??= await sequencesIn(batch, async (dir, key) => (await store.sequences.byKey(dir, key)) !== undefined));
       let barrier = -1;
-      const xmp = xmpSidecarsIn(batch);
+      // A folder's sidecars from its listing; a file named on its own looks beside itself.
+      const xmp = batch.length === 1 && batch[0]!.type === "file" && batch[0]!.path === path.resolve(root) ? sidecarsBeside(batch[0]!.path) : xmpSidecarsIn(batch);
       for (const entry of batch) {
         const wait = opts.backpressure?.();
         if (wait) await wait;

@@ -30,6 +30,7 @@ import { decodesFast, fingerprintPath, needsFingerprint, sniffPicture, type Fing
 import type { Quarantine } from "../src/app/quarantine.js";
 import type { Notice } from "../src/adapters/notify/command.js";
 import { recordIdentified } from "../src/app/record.js";
+import { mediaOfSidecar, readSidecarsOf } from "../src/app/sidecars.js";
 import type { AssetFactsRow, AssetRow, Clock, MetadataReader, MetadataResult, StatKey, Store } from "../src/ports.js";
 
 export interface GateDeps {
@@ -407,6 +408,9 @@ export class DeliverablesGate {
     const key = statKey(st);
     if (st.isSymbolicLink()) return this.decided(s, judgeEntry("symlink", this.policy), null, key, null, []);
     if (!st.isFile()) return this.decided(s, judgeEntry("other", this.policy), null, key, null, []);
+    // A sidecar (.xmp, .c2pa) with its media beside it is judged with that file (its labels count there), not on its own.
+    const describes = s.ref.raw ? undefined : mediaOfSidecar(s.ref.path);
+    if (describes) return this.decided(s, { action: "allow", reason: `${describes}, judged with it` }, null, key, null, []);
     const young = this.d.clock.now() - mtimeMs(key) < this.d.stableMs;
     if (key.size === 0) {
       // A file just created is usually about to be written: look again once it is quiet.
@@ -569,10 +573,13 @@ export class DeliverablesGate {
   }
 
   private async recordOnly(s: PathState, r: Hashed, meta: MetadataResult | null): Promise<AssetFactsRow> {
+    // An XMP sidecar beside it counts for it (src/app/sidecars.ts): one more ExifTool read, only when one is there.
+    const sidecars = s.ref.raw ? undefined : await readSidecarsOf(this.d.reader, s.ref.path, meta === null ? { size: r.hash.size } : null);
+    if (sidecars && meta === null) meta = sidecars.file ?? null;
     const rec = await this.d.store.transaction((tx) =>
       recordIdentified(
         tx,
-        { path: s.ref.path, stat: r.key, sha256: r.hash.sha256, mediaHash: r.hash.mediaHash, size: r.hash.size, metadata: meta, known: r.known, folderEvidence: this.folders(s.ref) },
+        { path: s.ref.path, stat: r.key, sha256: r.hash.sha256, mediaHash: r.hash.mediaHash, size: r.hash.size, metadata: meta, known: r.known, folderEvidence: this.folders(s.ref), ...(sidecars ? { sidecarEvidence: sidecars.evidence } : {}) },
         this.d.clock.iso(),
       ),
     );

@@ -13,6 +13,7 @@ import { toEvidence } from "../domain/lineage.js";
 import type { Evidence } from "../domain/types.js";
 import type { Repos, Store } from "../ports.js";
 import { reclassifyFamily } from "./record.js";
+import { c2paSource } from "./sidecars.js";
 
 /** Evidence sources read from the file's own bytes (replaced together: EvidenceRepo.replaceMetadata). */
 const METADATA_SOURCES: ReadonlySet<Evidence["source"]> = new Set(["c2pa", "iptc", "generator", "exiftool"]);
@@ -20,7 +21,8 @@ const METADATA_SOURCES: ReadonlySet<Evidence["source"]> = new Set(["c2pa", "iptc
 export interface C2paChecker {
   /** The binding and trust bundle a validation made now is recorded under. */
   key(): Promise<{ binding: string; trustSha256: string }>;
-  validate(file: string): Promise<C2paOutcome>;
+  /** `opts`: a .c2pa sidecar, or downloaded remote manifests (src/app/sidecars.ts c2paSource). */
+  validate(file: string, opts?: { sidecar?: string; remoteManifests?: Record<string, string> }): Promise<C2paOutcome>;
   close(): Promise<void>;
 }
 
@@ -40,7 +42,7 @@ export function c2paChecker(config: Pick<Config, "c2pa" | "file">, size = 2): C2
           throw new ConfigError(`${config.file ?? "configuration"}: c2pa.trust.anchors: ${why}`, { cause: err });
         },
       )),
-    validate: async (file) => (validator ??= createC2paValidator({ trust, size })).validate(file),
+    validate: async (file, opts) => (validator ??= createC2paValidator({ trust, size })).validate(file, opts),
     close: async () => {
       await validator?.close();
       validator = null;
@@ -93,7 +95,8 @@ export async function validateRecorded(store: Store, checker: C2paChecker, asset
   if (had) return { validation: had, changed: false, fresh: false };
   let outcome: C2paOutcome;
   try {
-    outcome = await checker.validate(file);
+    // A store from a .c2pa beside the file (or a remote one the user saved there) is validated against the file.
+    outcome = await checker.validate(file, c2paSource(evidence));
   } catch {
     // Gone or unreadable since it was recorded: nothing validated, nothing recorded ("not checked").
     return { validation: undefined, changed: false, fresh: false };

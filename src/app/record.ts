@@ -10,6 +10,7 @@ import { c2paLinks, evidenceOf, toEvidence } from "../domain/lineage.js";
 import { PIXEL_FIELD_PREFIX } from "../domain/pixel-signals/types.js";
 import type { Evidence, Origin, Status } from "../domain/types.js";
 import { isGenAI } from "../domain/types.js";
+import { mergeSidecarEvidence, sidecarOf } from "./sidecars.js";
 import type { AssetFactsRow, AssetRow, FingerprintedRow, FingerprintInput, MetadataResult, Repos, StatKey } from "../ports.js";
 
 export interface Classified {
@@ -115,6 +116,11 @@ export interface Identified {
    * signals skip), so what was recorded for this content stays.
    */
   pixelEvidence?: readonly Evidence[] | undefined;
+  /**
+   * Evidence from the XMP sidecars beside the file (src/app/sidecars.ts); [] when looked and
+   * none is there. Undefined: not looked (the gate), so what sidecars said stays recorded.
+   */
+  sidecarEvidence?: readonly Evidence[] | undefined;
 }
 
 export interface Recorded {
@@ -157,7 +163,7 @@ export async function recordIdentified(tx: Repos, f: Identified, now: string): P
         // Besides the labels, what C2PA says the file is and which files it was made from (lineage.ts lookalikeDirection),
         // and the marks in its pixels (read now, or recorded before when the pixels were not looked at again).
         // A no-GenAI claim from a manifest recorded invalid does not count (src/domain/c2pa-validation.ts).
-        metadataEvidence: md ? await weighedByRecordedC2pa(tx, f, [...evidenceFromTags(md.tags), ...c2paLinks(md.tags), ...(f.pixelEvidence ?? (await recordedPixelEvidence(tx, f.known ?? (await tx.assets.bySha(f.sha256)))))]) : undefined,
+        metadataEvidence: md ? await weighedByRecordedC2pa(tx, f, [...evidenceFromTags(md.tags), ...c2paLinks(md.tags), ...(f.pixelEvidence ?? (await recordedPixelEvidence(tx, f.known ?? (await tx.assets.bySha(f.sha256))))), ...(await withSidecars(tx, f))]) : undefined,
         folderEvidence: f.folderEvidence,
         fingerprints: f.fingerprints,
       },
@@ -197,6 +203,13 @@ async function weighedByRecordedC2pa(tx: Repos, f: Identified, evidence: Evidenc
 async function recordedPixelEvidence(tx: Repos, asset: AssetRow | undefined): Promise<Evidence[]> {
   if (!asset) return [];
   return (await tx.evidence.of(asset.id)).filter((r) => r.source === "generator" && r.field.startsWith(PIXEL_FIELD_PREFIX)).map(toEvidence);
+}
+
+/** Sidecar evidence to record with a content read again: its own sidecars read now, other copies' kept. */
+async function withSidecars(tx: Repos, f: Identified): Promise<Evidence[]> {
+  const asset = f.known ?? (await tx.assets.bySha(f.sha256));
+  const recorded = asset ? (await tx.evidence.of(asset.id)).map(toEvidence).filter((e) => sidecarOf(e) !== undefined) : [];
+  return f.sidecarEvidence === undefined ? recorded : mergeSidecarEvidence(f.path, recorded, f.sidecarEvidence);
 }
 
 /** Mark recorded locations missing (never deleted), with an event each. */

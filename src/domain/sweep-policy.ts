@@ -165,7 +165,8 @@ export function judge(f: SweepFacts): Judgement {
   }
   for (const w of c2paWarnings(r.c2pa)) add("warning", w);
   const remote = r.evidence.find((e) => e.source === "c2pa" && e.field === "XMP-dcterms:Provenance");
-  if (remote) add("warning", `C2PA manifest is present only remotely, not checked: ${remote.value.replace(/^remote manifest, not checked: /, "")}`);
+  // A remote manifest the user saved beside the file (src/app/sidecars.ts) is validated: it was checked.
+  if (remote && r.c2pa?.outcome !== "validated") add("warning", `C2PA manifest is present only remotely, not checked: ${remote.value.replace(/^remote manifest, not checked: /, "")}`);
 
   if (found.some(([, reason]) => /^(possibly )?derived from /.test(reason))) {
     // Its look-alike speaks for it; "no provenance" beside "derived from GenAI" misleads.

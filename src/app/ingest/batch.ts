@@ -33,6 +33,8 @@ export interface Pending {
   labelsOnly?: boolean;
   /** A frame of a sequence between the fingerprinted ones (one a second is enough to recognise a shot). */
   noFingerprint?: boolean;
+  /** XMP sidecars beside it (src/app/sidecars.ts): their labels are read and count for it. */
+  sidecars?: string[];
 }
 
 /** How many of a folder's names look like frames: a cheap test before grouping them. */

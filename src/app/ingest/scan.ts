@@ -31,6 +31,9 @@ import { markVanished, recordIdentified, recordReadError, recordSequence, type F
 import { CHUNK_BYTES, CHUNK_FILES, countFrameNames, sequencesIn, type BatchSequences, type Pending } from "./batch.js";
 import { InOrder } from "./order.js";
 import { unpackCached } from "./stat-cache.js";
+import { sidecarEvidence, sidecarsBeside, sidecarStat, sidecarsCurrent, xmpSidecarsIn } from "../sidecars.js";
+import { toEvidence } from "../../domain/lineage.js";
+import type { Evidence } from "../../domain/types.js";
 
 const MAX_IN_FLIGHT = 3;
 const TOUCH_BATCH = 2000;
@@ -195,13 +198,14 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
     // Every file's labels are read, many per ExifTool call; a shot's frames outside its
     // media-hash sample are read in calls of their own, without ImageDataHash.
     const metasP = readChunkLabels(deps.reader, files);
+    const sidecarsP = readSidecars(deps.reader, files);
     const hashes = await hashAll(files, opts.extraHash);
     const known = await store.assets.byShas(hashes.flatMap((h) => (h.ok ? [h.result.sha256] : [])));
     const prints: Array<Promise<Fingerprinted | null>> = deps.fingerprint
       ? await fingerprintsFor(files, hashes, known, deps.fingerprint)
       : files.map(async () => null);
     const pixelsP = Promise.all(files.map((f, i) => pixelsFor(f, hashes[i]!)));
-    const [metas, made, pixels] = await Promise.all([metasP, Promise.all(prints), pixelsP]);
+    const [metas, made, pixels, sidecars] = await Promise.all([metasP, Promise.all(prints), pixelsP, sidecarsP]);
     const now0 = await statNow(files);
     confirmUnchanged(
       hashes,
@@ -224,7 +228,7 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
           outcomes.push([f.slot, { kind: "error", path: f.path, reason }]);
         } else if (h.result.changedWhileReading) {
           if (!lastTry) {
-            retries.push({ path: f.path, size: h.result.size, key: now0[i]!, slot: -1 });
+            retries.push({ path: f.path, size: h.result.size, key: now0[i]!, slot: -1, ...(f.sidecars ? { sidecars: f.sidecars } : {}) });
             outcomes.push([f.slot, null]);
           } else {
             const reason = "file kept changing while it was read (still being written?); scan it again when it is complete";
@@ -250,6 +254,7 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
               folderEvidence: h.result.size > 0 ? deps.folderMatcher(f.path) : [],
               fingerprints: fp,
               pixelEvidence: pixels[i],
+              sidecarEvidence: sidecars[i],
             },
             now,
           );
@@ -357,6 +362,8 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
       const grouped = async (): Promise<BatchSequences | null> =>
         (frames ??= await sequencesIn(batch, async (dir, key) => (await store.sequences.byKey(dir, key)) !== undefined));
       let barrier = -1;
+      // A folder's sidecars from its listing; a file named on its own looks beside itself.
+      const xmp = batch.length === 1 && batch[0]!.type === "file" && batch[0]!.path === path.resolve(root) ? sidecarsBeside(batch[0]!.path) : xmpSidecarsIn(batch);
       for (const entry of batch) {
         const wait = opts.backpressure?.();
         if (wait) await wait;
@@ -383,6 +390,13 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
             break;
         }
         const p = entry.path;
+        // A sidecar (.xmp, .c2pa) counts for the file it describes, not as a file of its own (src/app/sidecars.ts).
+        const describes = xmp.describes.get(p);
+        if (describes !== undefined) {
+          order.emit({ kind: "skipped", path: p, reason: describes, cause: "other" });
+          continue;
+        }
+        const sidecars = xmp.ofMedia.get(p);
         if (extensions && !extensions.has(path.extname(p).slice(1).toLowerCase())) {
           order.emit({ kind: "skipped", path: p, reason: "not a media file type (scan.extensions)", cause: "extension" });
           continue;
@@ -395,7 +409,9 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
           await recordError(p, null, describeVanished(err));
           continue;
         }
-        const hit = opts.rehash ? undefined : cache ? unpackCached(cached, statKeyString(key)) : await locationHit(store, p, key);
+        let hit = opts.rehash ? undefined : cache ? unpackCached(cached, statKeyString(key)) : await locationHit(store, p, key);
+        // Unchanged, but a sidecar beside it is new or changed: read again with it.
+        if (hit && sidecars && !sidecarsCurrent((await store.evidence.of(hit.asset.id)).map(toEvidence), sidecars)) hit = undefined;
         if (hit) {
           const asset = hit.asset;
           if (opts.touchUnchanged !== false) {
@@ -414,7 +430,7 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
         const inSeq = mayHoldFrames ? (await grouped())?.byPath.get(p) : undefined;
         if (inSeq && barrier < 0) barrier = order.reserve();
         if (inSeq) inSeq.seq.read = true;
-        chunk.push({ path: p, size: key.size, key, slot: order.reserve(), ...(inSeq && !inSeq.sampled ? { labelsOnly: true } : {}), ...(inSeq && !inSeq.fingerprinted ? { noFingerprint: true } : {}) });
+        chunk.push({ path: p, size: key.size, key, slot: order.reserve(), ...(inSeq && !inSeq.sampled ? { labelsOnly: true } : {}), ...(inSeq && !inSeq.fingerprinted ? { noFingerprint: true } : {}), ...(sidecars ? { sidecars } : {}) });
         chunkBytes += key.size;
         if (chunk.length >= CHUNK_FILES || chunkBytes >= CHUNK_BYTES) await flushChunk();
       }
@@ -532,6 +548,16 @@ async function readChunkLabels(reader: MetadataReader, files: readonly Pending[]
   ]);
   let k = 0;
   return files.map((f, i) => (f.labelsOnly ? labels[k++] : full[i]));
+}
+
+/** Evidence from each file's XMP sidecars ([] for a file without), read in one ExifTool call per chunk. */
+async function readSidecars(reader: MetadataReader, files: readonly Pending[]): Promise<Evidence[][]> {
+  const wanted = [...new Set(files.flatMap((f) => f.sidecars ?? []))];
+  if (wanted.length === 0) return files.map(() => []);
+  const stats = new Map(wanted.map((p) => [p, sidecarStat(p)]));
+  const read = await reader.readMany(wanted.map((p) => ({ path: p, size: 0, mediaHash: false })));
+  const byPath = new Map(wanted.map((p, i) => [p, read[i]]));
+  return files.map((f) => (f.sidecars ?? []).flatMap((p) => sidecarEvidence(p, byPath.get(p), stats.get(p) ?? null)));
 }
 
 /** The record of a file whose metadata was not read (exiftool_version stays null: "not read"). */

@@ -167,7 +167,7 @@ export interface Derivative {
   make: (src: string, out: string) => Promise<void>;
 }
 
-async function dims(src: string): Promise<{ width: number; height: number }> {
+export async function dims(src: string): Promise<{ width: number; height: number }> {
   const m = await sharp(src).metadata();
   return { width: m.width, height: m.height };
 }

@@ -7,19 +7,10 @@
 
 import { readFile, writeFile } from "node:fs/promises";
 import sharp from "sharp";
-import { ffmpegRun } from "./images.js";
+import { dims, ffmpegRun, type Derivative } from "./images.js";
 
-export interface LabelFree {
-  kind: string;
-  what: string;
-  ext: string;
-  make: (src: string, out: string) => Promise<void>;
-}
-
-async function dims(src: string): Promise<{ width: number; height: number }> {
-  const m = await sharp(src).metadata();
-  return { width: m.width, height: m.height };
-}
+/** A label-free copy: made as a derivative is (kind, what, extension, how). */
+export type LabelFree = Derivative;
 
 /** Rec.601 luma of gamma-encoded RGB: what ffmpeg's gray, ImageMagick's -grayscale Rec601Luma and most "desaturate" buttons give. */
 const LUMA_601: [[number, number, number], [number, number, number], [number, number, number]] = [

@@ -12,7 +12,7 @@
 // the C2PA rules apply unchanged) with the sidecar's path in the detail, and scan and sweep
 // validate it against the asset (src/app/c2pa.ts).
 
-import { lstatSync, readdirSync } from "node:fs";
+import { closeSync, lstatSync, openSync, readdirSync, readSync } from "node:fs";
 import path from "node:path";
 import { statKey } from "../adapters/fs/hash.js";
 import type { WalkEntry } from "../adapters/fs/walk.js";
@@ -39,6 +39,28 @@ export interface FolderSidecars {
   describes: Map<string, string>;
 }
 
+/**
+ * Whether a file named as a sidecar holds what its name says: XMP text (a packet, an
+ * `x:xmpmeta` or RDF document) for `.xmp`, a JUMBF manifest store for `.c2pa`. A picture
+ * renamed `shot.xmp` beside `shot.png` is judged as the file it is, never waved through as
+ * a sidecar (in deliverables that would let GenAI pass by its name).
+ */
+export function holdsSidecarContent(p: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(p, "r");
+    const head = Buffer.alloc(64);
+    const n = readSync(fd, head, 0, head.length, 0);
+    if (isC2pa(p)) return n >= 8 && head.toString("latin1", 4, 8) === "jumb";
+    const text = head.subarray(0, n).toString("utf8").replace(/^\uFEFF/, "").trimStart();
+    return /^<(\?xpacket|x:xmpmeta|\?xml|rdf:RDF)/.test(text);
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 export function xmpSidecarsIn(batch: readonly WalkEntry[]): FolderSidecars {
   const ofMedia = new Map<string, string[]>();
   const describes = new Map<string, string>();
@@ -56,6 +78,7 @@ export function xmpSidecarsIn(batch: readonly WalkEntry[]): FolderSidecars {
     const name = path.basename(e.path);
     const xmp = isXmp(name);
     if (!xmp && !isC2pa(name)) continue;
+    if (!holdsSidecarContent(e.path)) continue; // named like a sidecar, but something else: a file of its own
     const bare = name.slice(0, -(xmp ? 4 : 5)).toLowerCase();
     // "shot.exr.xmp" names its file exactly; "shot.xmp" every file named shot.* (a raw and its JPEG: both).
     const whole = xmp ? byName.get(bare) : undefined;
@@ -188,7 +211,7 @@ export function sidecarsBeside(p: string): FolderSidecars {
 function existing(paths: readonly string[]): string[] {
   return paths.filter((p) => {
     try {
-      return lstatSync(p).isFile();
+      return lstatSync(p).isFile() && holdsSidecarContent(p);
     } catch {
       return false;
     }

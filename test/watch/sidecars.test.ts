@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { disposeAll, exiftoolBin, expectAllowed, expectBlocked, expectNoErrors, Sandbox, sha256, uniquePlainPng, type Watcher, write } from "./helpers.js";
+import { disposeAll, exiftoolBin, expectAllowed, expectBlocked, expectNoErrors, Sandbox, sha256, uniqueGenaiPng, uniquePlainPng, type Watcher, write } from "./helpers.js";
 
 afterAll(disposeAll);
 
@@ -41,5 +41,22 @@ describe("XMP sidecars at the gate", () => {
     const shown = await sb.cli(["show", sha256(g)]);
     expect(shown.stdout).toMatch(/genai +iptc +sidecar:XMP-iptcExt:DigitalSourceType: .*trainedAlgorithmicMedia/);
     await expectAllowed(sb, w, path.join(dir, "plate.png"), sha256(p));
+  });
+
+  it("a GenAI picture renamed like a sidecar (shot.xmp beside shot.png) is judged as the picture it is", async () => {
+    const dir = path.join(sb.del, "disguised");
+    const src = path.join(sb.scratch, "disguised");
+    fs.mkdirSync(src, { recursive: true });
+    const plate = uniquePlainPng("disguised-plate");
+    const g = uniqueGenaiPng("disguised-genai");
+    write(path.join(src, "shot.png"), plate);
+    write(path.join(src, "shot.xmp"), g);
+    const old = new Date(Date.now() - 3600_000);
+    for (const n of ["shot.png", "shot.xmp"]) fs.utimesSync(path.join(src, n), old, old);
+    fs.mkdirSync(dir);
+    for (const n of ["shot.png", "shot.xmp"]) fs.renameSync(path.join(src, n), path.join(dir, n));
+    const row = await expectBlocked(sb, path.join(dir, "shot.xmp"), sha256(g));
+    expect(row.kind).toBe("blocked");
+    await expectAllowed(sb, w, path.join(dir, "shot.png"), sha256(plate));
   });
 });

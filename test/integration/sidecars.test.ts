@@ -30,16 +30,31 @@ afterAll(async () => {
 
 describe("which sidecar describes which file", () => {
   it("pairs shot.xmp and shot.exr.xmp with shot.exr, and leaves a lone .xmp alone", () => {
-    const f = (name: string) => ({ type: "file" as const, path: `/m/${name}` });
-    const s = xmpSidecarsIn([f("shot.exr"), f("shot.xmp"), f("shot.exr.xmp"), f("shot.c2pa"), f("lone.xmp"), f("lone.c2pa"), f("raw.CR2"), f("raw.jpg"), f("RAW.XMP")]);
-    expect(s.ofMedia.get("/m/shot.exr")).toEqual(["/m/shot.xmp", "/m/shot.exr.xmp", "/m/shot.c2pa"]);
-    expect(s.ofMedia.get("/m/raw.CR2")).toEqual(["/m/RAW.XMP"]);
-    expect(s.ofMedia.get("/m/raw.jpg")).toEqual(["/m/RAW.XMP"]);
-    expect(s.describes.get("/m/shot.xmp")).toBe("XMP sidecar of shot.exr");
-    expect(s.describes.get("/m/shot.c2pa")).toBe("C2PA manifest store of shot.exr");
+    const dir = tempDir();
+    const xmp = '<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"/>';
+    const jumbf = Buffer.concat([Buffer.from([0, 0, 0, 16]), Buffer.from("jumbjumd", "latin1"), Buffer.alloc(4)]);
+    const f = (name: string, body: string | Buffer = "") => {
+      fs.writeFileSync(path.join(dir, name), body);
+      return { type: "file" as const, path: path.join(dir, name) };
+    };
+    const m = (name: string) => path.join(dir, name);
+    const s = xmpSidecarsIn([
+      f("shot.exr"), f("shot.xmp", xmp), f("shot.exr.xmp", "\uFEFF  " + xmp), f("shot.c2pa", jumbf), f("lone.xmp", xmp), f("lone.c2pa", jumbf),
+      f("raw.CR2"), f("raw.jpg"), f("RAW.XMP", xmp),
+      // Named like sidecars, but a picture and a text file: files of their own, never waved through.
+      f("fake.png"), f("fake.xmp", Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])), f("fake.c2pa", "not a manifest store"),
+    ]);
+    expect(s.ofMedia.get(m("shot.exr"))).toEqual([m("shot.xmp"), m("shot.exr.xmp"), m("shot.c2pa")]);
+    expect(s.ofMedia.get(m("raw.CR2"))).toEqual([m("RAW.XMP")]);
+    expect(s.ofMedia.get(m("raw.jpg"))).toEqual([m("RAW.XMP")]);
+    expect(s.describes.get(m("shot.xmp"))).toBe("XMP sidecar of shot.exr");
+    expect(s.describes.get(m("shot.c2pa"))).toBe("C2PA manifest store of shot.exr");
     // Not media: a lone .xmp and a lone .c2pa describe nothing (and not each other).
-    expect(s.describes.has("/m/lone.xmp")).toBe(false);
-    expect(s.describes.has("/m/lone.c2pa")).toBe(false);
+    expect(s.describes.has(m("lone.xmp"))).toBe(false);
+    expect(s.describes.has(m("lone.c2pa"))).toBe(false);
+    expect(s.ofMedia.has(m("fake.png"))).toBe(false);
+    expect(s.describes.has(m("fake.xmp"))).toBe(false);
+    expect(s.describes.has(m("fake.c2pa"))).toBe(false);
   });
 });
 

@@ -409,7 +409,7 @@ export class DeliverablesGate {
     if (st.isSymbolicLink()) return this.decided(s, judgeEntry("symlink", this.policy), null, key, null, []);
     if (!st.isFile()) return this.decided(s, judgeEntry("other", this.policy), null, key, null, []);
     // A sidecar (.xmp, .c2pa) with its media beside it is judged with that file (its labels count there), not on its own.
-    const describes = s.ref.raw ? undefined : mediaOfSidecar(s.ref.path);
+    const describes = s.ref.raw ? undefined : await mediaOfSidecar(s.ref.path);
     if (describes) return this.decided(s, { action: "allow", reason: `${describes}, judged with it` }, null, key, null, []);
     const young = this.d.clock.now() - mtimeMs(key) < this.d.stableMs;
     if (key.size === 0) {

@@ -12,7 +12,8 @@
 // the C2PA rules apply unchanged) with the sidecar's path in the detail, and scan and sweep
 // validate it against the asset (src/app/c2pa.ts).
 
-import { closeSync, lstatSync, openSync, readdirSync, readSync } from "node:fs";
+import { lstatSync } from "node:fs";
+import { lstat, open, readdir } from "node:fs/promises";
 import path from "node:path";
 import { statKey } from "../adapters/fs/hash.js";
 import type { WalkEntry } from "../adapters/fs/walk.js";
@@ -45,23 +46,23 @@ export interface FolderSidecars {
  * renamed `shot.xmp` beside `shot.png` is judged as the file it is, never waved through as
  * a sidecar (in deliverables that would let GenAI pass by its name).
  */
-export function holdsSidecarContent(p: string): boolean {
-  let fd: number | undefined;
+export async function holdsSidecarContent(p: string): Promise<boolean> {
+  let fh;
   try {
-    fd = openSync(p, "r");
+    fh = await open(p, "r");
     const head = Buffer.alloc(64);
-    const n = readSync(fd, head, 0, head.length, 0);
+    const { bytesRead: n } = await fh.read(head, 0, head.length, 0);
     if (isC2pa(p)) return n >= 8 && head.toString("latin1", 4, 8) === "jumb";
     const text = head.subarray(0, n).toString("utf8").replace(/^\uFEFF/, "").trimStart();
     return /^<(\?xpacket|x:xmpmeta|\?xml|rdf:RDF)/.test(text);
   } catch {
     return false;
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    await fh?.close();
   }
 }
 
-export function xmpSidecarsIn(batch: readonly WalkEntry[]): FolderSidecars {
+export async function xmpSidecarsIn(batch: readonly WalkEntry[]): Promise<FolderSidecars> {
   const ofMedia = new Map<string, string[]>();
   const describes = new Map<string, string>();
   const files = batch.filter((e) => e.type === "file");
@@ -78,7 +79,7 @@ export function xmpSidecarsIn(batch: readonly WalkEntry[]): FolderSidecars {
     const name = path.basename(e.path);
     const xmp = isXmp(name);
     if (!xmp && !isC2pa(name)) continue;
-    if (!holdsSidecarContent(e.path)) continue; // named like a sidecar, but something else: a file of its own
+    if (!(await holdsSidecarContent(e.path))) continue; // named like a sidecar, but something else: a file of its own
     const bare = name.slice(0, -(xmp ? 4 : 5)).toLowerCase();
     // "shot.exr.xmp" names its file exactly; "shot.xmp" every file named shot.* (a raw and its JPEG: both).
     const whole = xmp ? byName.get(bare) : undefined;
@@ -155,7 +156,7 @@ export async function readSidecarsOf(
   withFile: { size: number } | null,
 ): Promise<{ evidence: Evidence[]; file: MetadataResult | undefined } | undefined> {
   if (NOT_MEDIA.has(extOf(mediaPath))) return undefined;
-  const found = existing(candidateSidecars(mediaPath));
+  const found = await existing(candidateSidecars(mediaPath));
   if (found.length === 0) return undefined;
   const stats = found.map(sidecarStat);
   const asked = [...(withFile ? [{ path: mediaPath, size: withFile.size }] : []), ...found.map((p) => ({ path: p, size: 0, mediaHash: false }))];
@@ -168,17 +169,16 @@ export async function readSidecarsOf(
  * The media an .xmp at `p` describes, found in its folder's listing (asked only for .xmp
  * files); undefined: not an XMP sidecar, or none of its media is there (a file of its own).
  */
-export function mediaOfSidecar(p: string): string | undefined {
+export async function mediaOfSidecar(p: string): Promise<string | undefined> {
   if (!isXmp(p) && !isC2pa(p)) return undefined;
   const dir = path.dirname(p);
   let names: string[];
   try {
-    names = readdirSync(dir);
+    names = await readdir(dir);
   } catch {
     return undefined;
   }
-  const found = xmpSidecarsIn(names.map((n) => ({ type: "file" as const, path: path.join(dir, n) }))).describes.get(p);
-  return found;
+  return (await xmpSidecarsIn(names.map((n) => ({ type: "file" as const, path: path.join(dir, n) })))).describes.get(p);
 }
 
 /**
@@ -196,24 +196,19 @@ export function c2paSource(evidence: readonly { source: string; field: string; v
 }
 
 /** The sidecars of one file named on its own (a scan of a single file): its own, or the media it describes. */
-export function sidecarsBeside(p: string): FolderSidecars {
+export async function sidecarsBeside(p: string): Promise<FolderSidecars> {
   const ofMedia = new Map<string, string[]>();
   const describes = new Map<string, string>();
-  const of = mediaOfSidecar(p);
+  const of = await mediaOfSidecar(p);
   if (of !== undefined) describes.set(p, of);
   else if (!NOT_MEDIA.has(extOf(p))) {
-    const found = existing(candidateSidecars(p));
+    const found = await existing(candidateSidecars(p));
     if (found.length > 0) ofMedia.set(p, found);
   }
   return { ofMedia, describes };
 }
 
-function existing(paths: readonly string[]): string[] {
-  return paths.filter((p) => {
-    try {
-      return lstatSync(p).isFile() && holdsSidecarContent(p);
-    } catch {
-      return false;
-    }
-  });
+async function existing(paths: readonly string[]): Promise<string[]> {
+  const here = await Promise.all(paths.map(async (p) => (await lstat(p).then((st) => st.isFile(), () => false)) && (await holdsSidecarContent(p))));
+  return paths.filter((_, i) => here[i]);
 }

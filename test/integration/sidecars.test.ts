@@ -29,7 +29,7 @@ afterAll(async () => {
 });
 
 describe("which sidecar describes which file", () => {
-  it("pairs shot.xmp and shot.exr.xmp with shot.exr, and leaves a lone .xmp alone", () => {
+  it("pairs shot.xmp and shot.exr.xmp with shot.exr, and leaves a lone .xmp alone", async () => {
     const dir = tempDir();
     const xmp = '<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"/>';
     const jumbf = Buffer.concat([Buffer.from([0, 0, 0, 16]), Buffer.from("jumbjumd", "latin1"), Buffer.alloc(4)]);
@@ -38,7 +38,7 @@ describe("which sidecar describes which file", () => {
       return { type: "file" as const, path: path.join(dir, name) };
     };
     const m = (name: string) => path.join(dir, name);
-    const s = xmpSidecarsIn([
+    const s = await xmpSidecarsIn([
       f("shot.exr"), f("shot.xmp", xmp), f("shot.exr.xmp", "\uFEFF  " + xmp), f("shot.c2pa", jumbf), f("lone.xmp", xmp), f("lone.c2pa", jumbf),
       f("raw.CR2"), f("raw.jpg"), f("RAW.XMP", xmp),
       // Named like sidecars, but a picture and a text file: files of their own, never waved through.

@@ -363,7 +363,7 @@ export async function scan(roots: readonly string[], deps: ScanDeps, opts: ScanO
         (frames ??= await sequencesIn(batch, async (dir, key) => (await store.sequences.byKey(dir, key)) !== undefined));
       let barrier = -1;
       // A folder's sidecars from its listing; a file named on its own looks beside itself.
-      const xmp = batch.length === 1 && batch[0]!.type === "file" && batch[0]!.path === path.resolve(root) ? sidecarsBeside(batch[0]!.path) : xmpSidecarsIn(batch);
+      const xmp = batch.length === 1 && batch[0]!.type === "file" && batch[0]!.path === path.resolve(root) ? await sidecarsBeside(batch[0]!.path) : await xmpSidecarsIn(batch);
       for (const entry of batch) {
         const wait = opts.backpressure?.();
         if (wait) await wait;

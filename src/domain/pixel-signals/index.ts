@@ -6,7 +6,7 @@
 //   signature hashes every RGB byte (SHA-512 inside Ed25519): linear, tens of ms at 4K.
 // - "watermark": imwatermark dwtDct. Linear in pixels, per variant: the slow one. Skip it on
 //   a hot path, or narrow `watermark.variants`.
-// All need decoded pixels; decoding (sharp) usually costs more than any of them, and the
+// All need decoded pixels; decoding (the adapter's job) usually costs more than any of them, and the
 // stealth formats only exist in lossless files with the marks in the top-left corner
 // (`mayHoldStealth` in src/adapters/decode/pixels.ts probes that without a full decode).
 

@@ -1,7 +1,7 @@
 // Shared shapes for the pixel signals.
 //
-// Every decoder here is a pure function over decoded 8-bit pixels, stored as libvips and
-// sharp hand them over: row-major, channels interleaved (RGB or RGBA), top row first, in
+// Every decoder here is a pure function over decoded 8-bit pixels, as the image decoder
+// adapter (src/adapters/decode/pixels.ts) hands them over: row-major, channels interleaved (RGB or RGBA), top row first, in
 // the file's stored orientation (no EXIF rotation: the writers of these marks worked on the
 // stored pixel grid, and PIL/OpenCV readers do not rotate either).
 

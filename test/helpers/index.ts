@@ -63,6 +63,16 @@ function removeDir(dir: string): void {
  * A fresh directory under the OS temp dir. Inside a test it is removed when the test
  * finishes; outside one (beforeAll) it is removed after the test file.
  */
+/** A process that is running: it exists and is not a zombie (an init that does not reap keeps those). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
 export function tempDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "prov-test-"));
   try {

@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { copySample, json, runCli, tempDir, waitFor } from "../helpers/index.js";
+import { copySample, json, processAlive as alive, runCli, tempDir, waitFor } from "../helpers/index.js";
 import { bigTextPng, nestedXmp, nestedXmpPng } from "../helpers/hostile.js";
 import { fingerprintPath } from "../../src/app/perceptual.js";
 
@@ -125,14 +125,6 @@ describe("the decode budget", () => {
       }
     }
     const started = fs.readFileSync(pids, "utf8").trim().split("\n").map(Number);
-    const alive = (pid: number): boolean => {
-      try {
-        process.kill(pid, 0);
-        return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-      } catch {
-        return false;
-      }
-    };
     await waitFor(() => started.every((pid) => !alive(pid)), `the stand-in decoder (pids ${started.join(", ")}) to be ended`);
 
     const still = copySample("unlabelled-still.png", dir);

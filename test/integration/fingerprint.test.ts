@@ -29,7 +29,7 @@ import {
   verdictFor,
   type ImageFingerprint,
 } from "../../src/adapters/decode/index.js";
-import { waitFor } from "../helpers/index.js";
+import { processAlive as alive, waitFor } from "../helpers/index.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "prov-fingerprint-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -357,14 +357,6 @@ describe("video", () => {
     expect(err.reason).toMatch(/no progress for 0.5 s/);
     const started = fs.readFileSync(pids, "utf8").trim().split("\n").map(Number);
     expect(started.length).toBeGreaterThan(0);
-    const alive = (pid: number): boolean => {
-      try {
-        process.kill(pid, 0);
-        return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-      } catch {
-        return false;
-      }
-    };
     await waitFor(() => started.every((pid) => !alive(pid)), `the hung ffmpeg (pids ${started.join(", ")}) to be ended`);
   });
 });

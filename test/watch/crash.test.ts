@@ -6,9 +6,9 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import zlib from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { rng } from "../../bench/tree.js";
+import { pngChunk } from "../helpers/hostile.js";
 import {
   contentIndex,
   disposeAll,
@@ -264,12 +264,7 @@ function bigGenaiPng(seed: string, mb: number): Buffer {
   const iend = png.length - 12;
   const body = Buffer.alloc(mb * 1024 * 1024);
   for (let i = 0; i < body.length; i += 32) createHash("sha256").update(`${seed}:${i}`).digest().copy(body, i);
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(body.length);
-  const type = Buffer.from("prVt", "latin1");
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(zlib.crc32(Buffer.concat([type, body])) >>> 0);
-  return Buffer.concat([png.subarray(0, iend), len, type, body, crc, png.subarray(iend)]);
+  return Buffer.concat([png.subarray(0, iend), pngChunk("prVt", body), png.subarray(iend)]);
 }
 
 describe("kill -9 while large files are copied to a quarantine on another filesystem", () => {

@@ -3,6 +3,7 @@
 // real SQLite database, and assertions about what the deliverables gate did.
 // Nothing is mocked. Everything waits on conditions with deadlines, never on blind sleeps.
 
+import { pngChunk } from "../helpers/hostile.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
@@ -51,14 +52,6 @@ export const genaiPng = (tag: string | number): Buffer => variant("genai-a1111.p
 /** A distinct not-GenAI camera plate (EXIF camera data, DigitalSourceType digitalCapture). */
 export const plateJpg = (tag: string | number): Buffer => variant("camera-plate.jpg", String(tag));
 
-function pngChunk(type: string, data: Buffer): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(zlib.crc32(body) >>> 0);
-  return Buffer.concat([len, body, crc]);
-}
 
 /**
  * A PNG whose image data is unique to `seed`, so its ExifTool ImageDataHash is shared

@@ -2,6 +2,7 @@
 // src/adapters/exiftool.ts's READ_ARGS and the bundled ExifTool), turn the tags into
 // evidence and an origin, and locate the shared real files (real-dev, media).
 
+import { expect } from "vitest";
 import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -87,6 +88,21 @@ export async function analyse(dir: string, samples: Record<string, Buffer>, args
     out[n] = { file: files[i]!, tags: tags[i]!, evidence, origin: classify(evidence).origin };
   });
   return out;
+}
+
+/** The evidence item for `field` in sample `name`, or an error listing what there is. */
+export function itemOf(r: Record<string, Analysed>, name: string, field: string): Evidence {
+  const e = r[name]!.evidence.find((x) => x.field === field);
+  if (!e) throw new Error(`${name}: no evidence for ${field}; have ${r[name]!.evidence.map((x) => x.field).join(", ")}; tags ${Object.keys(r[name]!.tags).join(", ")}`);
+  return e;
+}
+
+/** Every sample was read without an ExifTool error, and no two of its items are ones prov's store would merge. */
+export function expectReadCleanly(r: Record<string, Analysed>): void {
+  for (const [name, a] of Object.entries(r)) {
+    expect(a.tags["ExifTool:Error"], name).toBeUndefined();
+    expect(collisions(a.evidence), name).toEqual([]);
+  }
 }
 
 export const GENAI_SIGNALS = new Set(["genai", "genai-edited", "possibly-genai"]);

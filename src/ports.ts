@@ -386,10 +386,11 @@ export interface FingerprintRepo {
   done(algo: string, retryReason: string | null): Promise<Set<number>>;
   of(assetId: number): Promise<FingerprintRow[]>;
   /**
-   * The matchable fingerprints within `maxDistance` bits of `hash`, each with its distance:
-   * one call, however the adapter finds them (SQLite: four 16-bit chunk indexes, multi-index hashing).
+   * The matchable fingerprints within each query's `maxDistance` bits of its `hash` (a
+   * picture and its flips and rotations), each with its distance, a list per query: one
+   * call, however the adapter finds them (SQLite: four 16-bit chunk indexes, multi-index hashing).
    */
-  near(hash: string, maxDistance: number): Promise<Array<{ row: FingerprintRow; distance: number }>>;
+  near(queries: ReadonlyArray<{ hash: string; maxDistance: number }>): Promise<Array<Array<{ row: FingerprintRow; distance: number }>>>;
   /** Every matchable fingerprint of a GenAI asset, with its asset. */
   genai(): Promise<GenAIFingerprintRow[]>;
   count(): Promise<number>;

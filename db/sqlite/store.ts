@@ -124,7 +124,7 @@ function repos(db: () => SqliteDb, write: <T>(fn: (w: SqliteDb) => T) => Promise
     put: w("fingerprints.put", (d, id, info, frames) => d.putFingerprints(id, info, frames)),
     done: r("fingerprints.done", (d, algo, retry) => d.fingerprintedAssets(algo, retry)),
     of: r("fingerprints.of", (d, id) => d.fingerprintsOf(id)),
-    near: r("fingerprints.near", (d, hash, max) => d.fingerprintsNear(hash, max)),
+    near: r("fingerprints.near", (d, queries) => queries.map((q) => d.fingerprintsNear(q.hash, q.maxDistance))),
     genai: r("fingerprints.genai", (d) => d.genaiFingerprints()),
     count: r("fingerprints.count", (d) => d.fingerprintCount()),
   };

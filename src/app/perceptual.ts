@@ -253,7 +253,7 @@ export function notFingerprinted(p: string, why: string, now: string): Fingerpri
 
 /**
  * What is near each probe in the store's fingerprint index, as is or flipped and rotated
- * (turnedHashes): one indexed lookup per turned hash. The 7 turned lookups search only
+ * (turnedHashes): one store call per probe, one indexed lookup per turned hash in it. The 7 turned lookups search only
  * within `turnedMax` (lookalikesIn: turnedSearch, 11 with the default limits), each probing
  * 137 values per chunk instead of 2,517: every turned match is found (it needs
  * TURNED_MARGIN more bits), and the 8 lookups cost about 1.4 times the untouched one
@@ -266,12 +266,9 @@ export async function storeNear(store: Pick<Repos, "fingerprints">, probes: read
       out.push([]);
       continue;
     }
-    const found: Near[] = [];
-    for (const t of turnedHashes(p.hash, p.turns)) {
-      const max = t.turn === "as is" ? maxDistance : Math.min(maxDistance, turnedMax);
-      found.push((await store.fingerprints.near(t.hash, max)).map((n) => ({ ...n, turn: t.turn })));
-    }
-    out.push(mergeTurned(found));
+    const turns = turnedHashes(p.hash, p.turns);
+    const near = await store.fingerprints.near(turns.map((t) => ({ hash: t.hash, maxDistance: t.turn === "as is" ? maxDistance : Math.min(maxDistance, turnedMax) })));
+    out.push(mergeTurned(near.map((rows, i) => rows.map((n) => ({ ...n, turn: turns[i]!.turn })))));
   }
   return out;
 }

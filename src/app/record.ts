@@ -103,7 +103,10 @@ export interface Identified {
   size: number;
   /** null: this content is already recorded (`known`) and its metadata was not read again. */
   metadata: MetadataResult | null;
-  /** The recorded asset with this SHA-256, when the caller already looked it up. */
+  /**
+   * The recorded asset with this SHA-256, as the caller found it (scan, sweep, the gate and
+   * settle look every hash up first): undefined is new content, with nothing kept to merge.
+   */
   known?: AssetRow | undefined;
   /** Media hash computed by prov itself (WAV data chunk), used when the metadata reader gave none. */
   mediaHash?: string | null;
@@ -162,8 +165,7 @@ export async function recordIdentified(tx: Repos, f: Identified, now: string): P
         },
         // Besides the labels, what C2PA says the file is and which files it was made from (lineage.ts lookalikeDirection),
         // and the marks in its pixels (read now, or recorded before when the pixels were not looked at again).
-        // A no-GenAI claim from a manifest recorded invalid does not count (src/domain/c2pa-validation.ts).
-        metadataEvidence: md ? await weighedByRecordedC2pa(tx, f, [...evidenceFromTags(md.tags), ...c2paLinks(md.tags), ...(f.pixelEvidence ?? (await recordedPixelEvidence(tx, f.known ?? (await tx.assets.bySha(f.sha256))))), ...(await withSidecars(tx, f))]) : undefined,
+        metadataEvidence: md ? await readAgain(tx, f, [...evidenceFromTags(md.tags), ...c2paLinks(md.tags)]) : undefined,
         folderEvidence: f.folderEvidence,
         fingerprints: f.fingerprints,
       },
@@ -192,24 +194,20 @@ export async function recordIdentified(tx: Repos, f: Identified, now: string): P
   return { path: f.path, sha256: f.sha256, assetId, origin: c.origin, status: c.status, change, metadataError, warnings, facts: c.facts };
 }
 
-/** Evidence read again, weighed by the C2PA validation recorded for this content (only asked when it has a manifest store). */
-async function weighedByRecordedC2pa(tx: Repos, f: Identified, evidence: Evidence[]): Promise<Evidence[]> {
-  if (!hasC2paManifest(evidence)) return evidence;
-  const asset = f.known ?? (await tx.assets.bySha(f.sha256));
-  return asset ? weighC2paEvidence(evidence, await tx.c2pa.latest(asset.id)) : evidence;
-}
-
-/** The pixel evidence recorded for a content: kept when its metadata is read again without a look at its pixels. */
-async function recordedPixelEvidence(tx: Repos, asset: AssetRow | undefined): Promise<Evidence[]> {
-  if (!asset) return [];
-  return (await tx.evidence.of(asset.id)).filter((r) => r.source === "generator" && r.field.startsWith(PIXEL_FIELD_PREFIX)).map(toEvidence);
-}
-
-/** Sidecar evidence to record with a content read again: its own sidecars read now, other copies' kept. */
-async function withSidecars(tx: Repos, f: Identified): Promise<Evidence[]> {
-  const asset = f.known ?? (await tx.assets.bySha(f.sha256));
-  const recorded = asset ? (await tx.evidence.of(asset.id)).map(toEvidence).filter((e) => sidecarOf(e) !== undefined) : [];
-  return f.sidecarEvidence === undefined ? recorded : mergeSidecarEvidence(f.path, recorded, f.sidecarEvidence);
+/**
+ * The evidence of a content whose metadata was read now, completed with what is kept from
+ * its record (its evidence read once, only when it is recorded already): the marks in its pixels when they were not looked at again (the gate),
+ * the sidecar evidence of its other copies, and weighed by its recorded C2PA validation.
+ */
+async function readAgain(tx: Repos, f: Identified, labels: Evidence[]): Promise<Evidence[]> {
+  const asset = f.known;
+  const recorded = asset ? (await tx.evidence.of(asset.id)).map(toEvidence) : [];
+  const pixels = f.pixelEvidence ?? recorded.filter((e) => e.source === "generator" && e.field.startsWith(PIXEL_FIELD_PREFIX));
+  const otherSidecars = recorded.filter((e) => sidecarOf(e) !== undefined);
+  const sidecars = f.sidecarEvidence === undefined ? otherSidecars : mergeSidecarEvidence(f.path, otherSidecars, f.sidecarEvidence);
+  const evidence = [...labels, ...pixels, ...sidecars];
+  // A no-GenAI claim from a manifest recorded invalid does not count (src/domain/c2pa-validation.ts).
+  return asset && hasC2paManifest(evidence) ? weighC2paEvidence(evidence, await tx.c2pa.latest(asset.id)) : evidence;
 }
 
 /** Mark recorded locations missing (never deleted), with an event each. */

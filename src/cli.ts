@@ -49,6 +49,8 @@ const EXAMPLES: Record<string, readonly string[]> = {
   "mhl info": ["prov mhl info deliverables", "prov -v mhl info deliverables"],
   verify: ["prov verify", "prov verify --export history.jsonl"],
   "export-history": ["prov export-history --out history.jsonl"],
+  "db export": ["prov db export host-a.prov-export.jsonl"],
+  "db import": ["PROV_DATABASE_URL=postgres://prov@db-host/prov prov db import host-a.prov-export.jsonl"],
 };
 
 function examples(name: string): string {
@@ -253,6 +255,23 @@ export async function main(argv: string[]): Promise<number> {
       .description("write the history chain as JSON lines with its head hash, for an auditor")
       .option("--out <file>", "write to this file (whole or not at all) instead of stdout")
       .action(run(async () => (await import("./cli/commands/export-history.js")).exportHistoryCommand)),
+  );
+
+  const db = command("db").description("move a store's whole history between databases (a host's SQLite file into the facility's PostgreSQL)");
+  withExamples(
+    command("export", db)
+      .description("write every row of the configured database's history to FILE (JSON lines, checksummed; never replaces a file)")
+      .argument("<file>")
+      .action(run(async () => {
+        const { dbExportCommand } = await import("./cli/commands/db.js");
+        return (c: Context, file: string) => dbExportCommand(c, file, version());
+      })),
+  );
+  withExamples(
+    command("import", db)
+      .description("load an export into the configured database, which must hold no history yet; all or nothing, then the chain is verified")
+      .argument("<file>")
+      .action(run(async () => (await import("./cli/commands/db.js")).dbImportCommand)),
   );
 
   let signals = 0;

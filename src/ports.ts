@@ -520,8 +520,43 @@ export interface Store extends Repos {
    * cannot prove it still holds it, writes nothing to the database its successor owns.
    */
   guardWrites(guard: (tx: Repos) => Promise<void>): void;
+  /**
+   * Every row of every table that holds history (all but the watcher leases), table by
+   * table in the order `load` takes them, from one consistent snapshot; values as JSON
+   * (bytes as `{ $bytes: base64 }`). For `prov db export`.
+   */
+  dump(visit: (table: string, row: Record<string, unknown>) => void | Promise<void>): Promise<Record<string, number>>;
+  /**
+   * The rows of a dump into this store, which must hold no history yet; ids, the identity,
+   * the history genesis and every chain link kept as they were; all or nothing (one
+   * transaction). For `prov db import`. Returns the rows written per table.
+   */
+  load(rows: AsyncIterable<DumpRow>): Promise<Record<string, number>>;
   close(): Promise<void>;
 }
+
+/** One row of a dump: its table and its columns (as `Store.dump` gives them). */
+export interface DumpRow {
+  table: string;
+  row: Record<string, unknown>;
+}
+
+/** The tables a dump holds, in the order they are loaded (every row's references come before it). */
+export const DUMP_TABLES = [
+  "store_identity",
+  "history_genesis",
+  "assets",
+  "locations",
+  "evidence",
+  "approvals",
+  "events",
+  "quarantine",
+  "fingerprinted",
+  "fingerprints",
+  "sequences",
+  "sequence_frames",
+  "c2pa_validations",
+] as const;
 
 // ------------------------------------------------------------------ metadata
 

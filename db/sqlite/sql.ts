@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import type { Evidence, Origin, Status } from "../../src/domain/types.js";
 import type { C2paValidation } from "../../src/domain/c2pa-validation.js";
+import { DUMP_TABLES } from "../../src/ports.js";
 import type {
   ApprovalRow,
   AssetFactsRow,
@@ -31,7 +32,7 @@ import type {
   WatcherClaim,
   WatcherRow,
 } from "../../src/ports.js";
-import { StoreError, errorMessage } from "../../src/domain/errors.js";
+import { RefusedError, StoreError, errorMessage } from "../../src/domain/errors.js";
 import { errnoCode } from "../../src/errors.js";
 import { fsTypeOf, isNetworkFsType } from "../../src/adapters/fs/fsinfo.js";
 import { chunks16, neighbours16 } from "../../src/domain/phash.js";
@@ -87,6 +88,18 @@ const STAT_CACHE_SELECT = `SELECT l.path, l.dev || ' ' || l.ino || ' ' || l.size
        FROM locations l JOIN assets a ON a.id = l.asset_id
        WHERE l.state = 'present' AND l.path >= ? AND l.path < ?
          AND l.dev IS NOT NULL AND l.ino IS NOT NULL AND l.size IS NOT NULL AND l.mtime_ns IS NOT NULL AND l.ctime_ns IS NOT NULL`;
+
+/** A dumped value back into a SQLite value: `{ $bytes }` to a Buffer, booleans to 0/1, objects to JSON text. */
+function sqliteValue(v: unknown): unknown {
+  if (v === undefined) return null;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (v !== null && typeof v === "object") {
+    const bytes = (v as { $bytes?: unknown }).$bytes;
+    if (typeof bytes === "string") return Buffer.from(bytes, "base64");
+    return JSON.stringify(v);
+  }
+  return v;
+}
 
 export class SqliteDb {
   constructor(
@@ -194,6 +207,92 @@ export class SqliteDb {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  // ------------------------------------------------------------------ dump and load (prov db export / import)
+
+  /**
+   * Every row of the history tables, table by table, from one snapshot: a read
+   * transaction on this connection (WAL: writers go on; this sees the state it began with).
+   * The visitor may be asynchronous (a file being written): nothing else uses a reader
+   * connection while a dump runs through it.
+   */
+  async dumpTables(visit: (table: string, row: Record<string, unknown>) => void | Promise<void>): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    this.db.exec("BEGIN");
+    try {
+      for (const table of DUMP_TABLES) {
+        let n = 0;
+        for (const row of this.db.prepare(`SELECT * FROM ${table} ORDER BY rowid`).iterate() as IterableIterator<Record<string, unknown>>) {
+          for (const [k, v] of Object.entries(row)) if (Buffer.isBuffer(v)) row[k] = { $bytes: v.toString("base64") };
+          await visit(table, row);
+          n++;
+        }
+        counts[table] = n;
+      }
+    } finally {
+      if (this.db.inTransaction) this.db.exec("COMMIT");
+    }
+    return counts;
+  }
+
+  /** History already here, by table: a load goes only into a store without any. */
+  historyRows(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const table of DUMP_TABLES) {
+      if (table === "store_identity" || table === "history_genesis") continue;
+      const n = (this.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+      if (n > 0) counts[table] = n;
+    }
+    return counts;
+  }
+
+  /**
+   * Write a dump's rows, in the caller's write transaction, into a store without history:
+   * its own identity and genesis (made when it was created) are replaced by the dump's, so
+   * every chain link still verifies. Ids are kept. A table or column this schema lacks is
+   * refused by name (the dump came from a newer prov).
+   */
+  async loadTables(rows: AsyncIterable<{ table: string; row: Record<string, unknown> }>): Promise<Record<string, number>> {
+    const have = this.historyRows();
+    if (Object.keys(have).length > 0) {
+      throw new RefusedError(
+        `database ${this.file} already holds history (${Object.entries(have).map(([t, n]) => `${n} ${t}`).join(", ")}); import only into a new, empty database`,
+      );
+    }
+    const known = new Set<string>(DUMP_TABLES);
+    const columns = new Map<string, Set<string>>();
+    const columnsOf = (table: string): Set<string> => {
+      let c = columns.get(table);
+      if (!c) {
+        c = new Set((this.db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map((r) => r.name));
+        columns.set(table, c);
+      }
+      return c;
+    };
+    // The genesis is written once; a load is the one time it is written again (it is the
+    // same history moving house), inside this transaction only.
+    this.db.exec("DROP TRIGGER IF EXISTS history_genesis_delete; DELETE FROM history_genesis; DELETE FROM store_identity;");
+    const counts: Record<string, number> = {};
+    const inserts = new Map<string, Database.Statement>();
+    for await (const { table, row } of rows) {
+      if (!known.has(table)) throw new StoreError(`the export has a table this prov does not know: ${JSON.stringify(table)} (was it written by a newer prov?)`);
+      const cols = Object.keys(row);
+      const ok = columnsOf(table);
+      const unknown = cols.find((c) => !ok.has(c));
+      if (unknown !== undefined) throw new StoreError(`the export's table ${table} has a column this database does not: ${JSON.stringify(unknown)} (was it written by a newer prov?)`);
+      const key = `${table}(${cols.join(",")})`;
+      let ins = inserts.get(key);
+      if (!ins) {
+        ins = this.db.prepare(`INSERT INTO ${table} (${cols.map((c) => `"${c}"`).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`);
+        inserts.set(key, ins);
+      }
+      ins.run(...cols.map((c) => sqliteValue(row[c])));
+      counts[table] = (counts[table] ?? 0) + 1;
+    }
+    this.db.exec("CREATE TRIGGER history_genesis_delete BEFORE DELETE ON history_genesis BEGIN SELECT RAISE(ABORT, 'the history genesis is written once'); END;");
+    if (!counts["store_identity"]) throw new StoreError("the export has no store identity row: it is not a whole prov export");
+    return counts;
   }
 
   /**

@@ -13,6 +13,7 @@ import type {
   ApprovalRepo,
   AssetRepo,
   C2paRepo,
+  DumpRow,
   EventRepo,
   EvidenceRepo,
   FingerprintRepo,
@@ -318,6 +319,37 @@ export class SqliteStore implements Store {
 
   guardWrites(guard: (tx: Repos) => Promise<void>): void {
     this.writeGuard = guard;
+  }
+
+  async dump(visit: (table: string, row: Record<string, unknown>) => void | Promise<void>): Promise<Record<string, number>> {
+    try {
+      return await this.reader.dumpTables(visit);
+    } catch (err) {
+      throw storeError(this.location, err);
+    }
+  }
+
+  load(rows: AsyncIterable<DumpRow>): Promise<Record<string, number>> {
+    const run = async (): Promise<Record<string, number>> => {
+      if (this.closed) throw new StoreError(`database ${this.location} is closed`);
+      const w = this.writerDb();
+      await this.lock(w, true);
+      try {
+        const counts = await w.loadTables(rows);
+        w.commit();
+        return counts;
+      } catch (err) {
+        try {
+          w.rollback();
+        } catch {
+          // the original error says more
+        }
+        throw storeError(this.location, err);
+      }
+    };
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
   }
 
   async close(): Promise<void> {

@@ -564,7 +564,9 @@ export class Sandbox {
    * and the heartbeat that says so was written after the last change plus the
    * stability window (so events and re-checks of young files have been handled).
    */
-  async waitIdle(w: Watcher, timeoutMs = 120_000, since = Date.now()): Promise<WatcherState> {
+  // (90 s, under the 120 s test timeout: a watcher that never idles fails with what it was
+  // doing, not with vitest's bare "test timed out".)
+  async waitIdle(w: Watcher, timeoutMs = 90_000, since = Date.now()): Promise<WatcherState> {
     const after = since + Math.max(400, this.stableMs + 300);
     return waitFor(
       () => {
@@ -580,7 +582,11 @@ export class Sandbox {
         const unsettled = this.db.get<{ n: number }>("SELECT count(*) AS n FROM quarantine WHERE state = 'moved' AND verified_at IS NULL AND fault IS NULL AND sha256 IS NOT NULL")!.n;
         return s.queue && s.queue.gate === 0 && s.queue.ingest === 0 && rootsDone && unsettled === 0 ? row : undefined;
       },
-      () => `the watcher to be idle (last state ${JSON.stringify(this.db.watcher()?.state.queue)})`,
+      () => {
+        const row = this.db.watcher();
+        const unsettled = this.db.all("SELECT id, state, original_path, fault, next_try_at FROM quarantine WHERE state NOT IN ('released', 'rolled-back') AND verified_at IS NULL");
+        return `the watcher to be idle (heartbeat ${row?.heartbeat_at}, ready ${row?.ready}, queue ${JSON.stringify(row?.state.queue)}, roots ${JSON.stringify((row?.state.roots ?? []).map((r) => ({ root: r.root, reconciling: r.reconciling, lastReconcile: r.lastReconcile })))}, unverified quarantine rows ${JSON.stringify(unsettled)})\nwatcher stderr (last 4 KB):\n${w.stderr.slice(-4096)}`;
+      },
       timeoutMs,
     ).then(async (row) => {
       // What `prov status` prints is this same heartbeat: confirm through the CLI.

@@ -180,7 +180,8 @@ export async function main(argv: string[]): Promise<number> {
       .option("--timeline <cut>", "a CMX 3600 EDL or OpenTimelineIO (.otio) cut; --at is then a record timecode")
       .option("--media-root <dir>", "with --timeline: where to look for source media by file, reel or clip name")
       .option("--track <name>", "with --timeline: ask this video track (default: the topmost with a clip there)")
-      .addHelpText("after", "\nExit codes: 0 with an answer, whatever it is; 2 when the file, timecode or cut cannot be read.")
+      .option("--format <format>", "with --timeline and no --at, the whole cut's report: text, json or csv")
+      .addHelpText("after", "\n--timeline CUT without --at reports every event of the cut with its media's provenance, flagged events first.\nA cut's media is opened only under the configured roots and --media-root (without any, the cut's folder): a source elsewhere is \"outside the roots\" and never read.\nExit codes: 0 with an answer, whatever it is; 2 when the file, timecode or cut cannot be read.")
       .action(run(async () => (await import("./cli/commands/frame.js")).frameCommand)),
   );
 

@@ -3,7 +3,7 @@
 // content first, then perceptual look-alikes, each with its provenance. Reads only: a
 // query records nothing. The CLI (prov frame) and the desk ask here.
 
-import { lstat, readdir } from "node:fs/promises";
+import { lstat, readdir, realpath } from "node:fs/promises";
 import path from "node:path";
 import type { AssetRow, Clock, Store } from "../ports.js";
 import { InputError } from "../domain/errors.js";
@@ -18,6 +18,7 @@ import { resolveAt, type Resolution } from "../domain/timeline/index.js";
 import { loadTimeline } from "./timeline.js";
 import { describeRange } from "../domain/sequence.js";
 import { assetReport, type AssetReport } from "./queries.js";
+import { rootOf } from "../domain/roots.js";
 
 export interface FrameOptions {
   at?: string;
@@ -85,6 +86,31 @@ export interface FrameDeps {
   /** The configured limits (a question is answered with them even when ingest makes no fingerprints). */
   matching: Matching;
   clock: Clock;
+  /**
+   * The folders a cut's media may be opened in (absolute): the configured roots,
+   * --media-root and the cut's own folder (mediaRoots). A source a cut names elsewhere
+   * (`/etc/shadow`, `../../`) is "outside the roots" and never read.
+   */
+  roots: readonly string[];
+}
+
+/** The roots a cut's media may come from: the configured ones, --media-root, and the cut's own folder. */
+export function mediaRoots(configured: readonly string[], mediaRoot: string | undefined, cut: string | undefined): string[] {
+  return [...configured, ...(mediaRoot ? [mediaRoot] : []), ...(cut ? [path.dirname(cut)] : [])].map((r) => path.resolve(r));
+}
+
+/**
+ * May prov open `p` for a cut? Inside a root by name, and still inside one once symbolic
+ * links are resolved (a link in a root pointing out of it is outside). Nothing is read to
+ * decide but the folders' names.
+ */
+export async function openableUnder(p: string, roots: readonly string[]): Promise<boolean> {
+  const abs = path.resolve(p);
+  if (rootOf(abs, roots) === null) return false;
+  const real = await realpath(abs).catch(() => null);
+  if (real === null) return true; // missing: nothing to open, the caller says so
+  const realRoots = await Promise.all(roots.map((r) => realpath(r).catch(() => r)));
+  return rootOf(real, realRoots) !== null;
 }
 
 /** Answer "where did this picture come from?" for a still, a video frame, or the frame under a cut's timecode. */
@@ -93,7 +119,7 @@ export async function frameQuestion(d: FrameDeps, file: string | undefined, opts
   if (picks > 1) throw new InputError("give one of --at, --frame, --seconds");
   if (opts.timeline) {
     if (file) throw new InputError("give either a FILE or --timeline CUT, not both");
-    if (!opts.at) throw new InputError("--timeline needs --at TIMECODE (a record timecode of the cut)");
+    if (!opts.at) throw new InputError("--timeline needs --at TIMECODE here (without --at, `prov frame --timeline CUT` reports the whole cut)");
     return timelineFrame(d, opts.timeline, opts);
   }
   if (!file) throw new InputError("name a FILE (a still or a video), or --timeline CUT --at TIMECODE");
@@ -167,7 +193,7 @@ async function timelineFrame(d: FrameDeps, cut: string, opts: FrameOptions): Pro
   const record = parseTimecode(opts.at!, tl.rate);
   const r = resolveAt(tl, record, opts.track ? { track: opts.track } : undefined);
   const timeline = describeResolution(tl.file, opts.at!, r);
-  const found = await findSource(store, r, cut, opts.mediaRoot);
+  const found = await findSource(d, r, cut, opts.mediaRoot);
   const query = { kind: "timeline", timeline: path.resolve(cut), at: opts.at, fps: tl.rate.label };
   if (!found.path) {
     return finish({
@@ -178,7 +204,11 @@ async function timelineFrame(d: FrameDeps, cut: string, opts: FrameOptions): Pro
       provenance: null,
       frame: null,
       sequences: [],
-      fingerprint: { error: `the source of this event was not found (tried ${found.tried.join("; ")}); give --media-root DIR` },
+      fingerprint: {
+        error: found.how === "outside the roots"
+          ? `the source this event names is outside the roots (${found.tried.join("; ")}); prov opens a cut's media only under the configured roots or --media-root`
+          : `the source of this event was not found (tried ${found.tried.join("; ")}); give --media-root DIR`,
+      },
       matches: [],
     });
   }
@@ -296,24 +326,38 @@ function describeResolution(file: string, at: string, r: Resolution): Record<str
  * file of that name (or named after the reel or clip), then a file of that name under
  * --media-root.
  */
-async function findSource(store: Store, r: Resolution, cut: string, mediaRoot: string | undefined): Promise<{ path: string | null; how: string; tried: string[] }> {
+export async function findSource(
+  d: Pick<FrameDeps, "store" | "roots">,
+  r: Pick<Resolution, "sourceFile" | "name" | "reel">,
+  cut: string,
+  mediaRoot: string | undefined,
+): Promise<{ path: string | null; how: string; tried: string[] }> {
+  const { store } = d;
+  const roots = d.roots.length > 0 ? d.roots : mediaRoots([], mediaRoot, cut);
   const tried: string[] = [];
+  let outside = false;
   if (r.sourceFile) {
     const p = path.resolve(path.dirname(cut), r.sourceFile);
-    tried.push(`source file ${p}`);
-    if (await isFile(p)) return { path: p, how: "source file named in the cut", tried };
+    if (!(await openableUnder(p, roots))) {
+      tried.push(`source file ${p}: outside the roots`);
+      outside = true;
+    } else {
+      tried.push(`source file ${p}`);
+      if (await isFile(p)) return { path: p, how: "source file named in the cut", tried };
+    }
   }
-  const names = [r.sourceFile ? path.basename(r.sourceFile) : null, r.name, r.reel].filter((n): n is string => !!n && n !== "AX" && n !== "BL");
+  const names = [r.sourceFile ? path.basename(r.sourceFile) : null, r.name, r.reel].filter((n): n is string => !!n && n !== "AX" && n !== "BL" && n !== "." && n !== "..");
   for (const name of names) {
     tried.push(`recorded files named ${name}`);
-    for (const l of await store.locations.presentNamed(name)) if (await isFile(l.path)) return { path: l.path, how: `recorded file named ${name}`, tried };
+    for (const l of await store.locations.presentNamed(name)) if ((await openableUnder(l.path, roots)) && (await isFile(l.path))) return { path: l.path, how: `recorded file named ${name}`, tried };
   }
+  if (outside && !mediaRoot) return { path: null, how: "outside the roots", tried };
   if (mediaRoot) {
     tried.push(`files named ${names.join(" or ")} under ${mediaRoot}`);
     const hit = await findUnder(mediaRoot, names);
     if (hit) return { path: hit, how: `found under --media-root ${mediaRoot}`, tried };
   }
-  return { path: null, how: "not found", tried };
+  return { path: null, how: outside ? "outside the roots" : "not found", tried };
 }
 
 async function isFile(p: string): Promise<boolean> {

@@ -198,6 +198,88 @@ describe("prov frame --timeline", () => {
     expect(still.provenance.origin).toBe("not-genai");
   });
 
+  it("without --at, reports every event of the cut with its media's provenance, flagged first, in text, JSON and CSV", async () => {
+    fs.writeFileSync(
+      path.join(dir, "whole.edl"),
+      [
+        "TITLE: WHOLE CUT",
+        "FCM: NON-DROP FRAME",
+        "",
+        "001  PLATE    V     C        00:00:00:00 00:00:02:00 01:00:00:00 01:00:02:00",
+        "* FROM CLIP NAME: camera-plate.jpg",
+        "002  CONCEPT  V     C        00:00:00:00 00:00:01:00 01:00:02:00 01:00:03:00",
+        "* FROM CLIP NAME: genai-concept-art.jpg",
+        "003  HALF     V     C        00:00:00:00 00:00:01:00 01:00:03:00 01:00:04:00",
+        "* FROM CLIP NAME: half-q50.jpg",
+        "* SOURCE FILE: deliver/half-q50.jpg",
+        "004  GONE     V     C        00:00:00:00 00:00:01:00 01:00:04:00 01:00:05:00",
+        "* FROM CLIP NAME: never-shot.mov",
+        "",
+      ].join("\n"),
+    );
+    const j = await prov(["frame", "--timeline", "whole.edl", "--fps", "25", "--format", "json"]);
+    expect(j.code, j.stderr).toBe(0);
+    const r = json(j);
+    expect(r).toMatchObject({ schemaVersion: 1, title: "WHOLE CUT", rate: "25", summary: { events: 4 } });
+    const byEvent = new Map<number, { flags: string[]; media: { path: string | null }; origin: string | null; status: string | null; derivedFrom: Array<{ sha256: string }> }>(
+      r.events.map((e: { event: number }) => [e.event, e]),
+    );
+    expect(byEvent.get(2)).toMatchObject({ flags: ["temporary-genai"], origin: "genai", status: "temporary", media: { path: path.join(edit, "genai-concept-art.jpg") } });
+    expect(byEvent.get(1)).toMatchObject({ flags: [], origin: "not-genai" });
+    // Not recorded itself (deliver/ was never scanned), but its picture is the GenAI still's.
+    expect(byEvent.get(3)!.flags).toEqual(["derived-from-genai", "not-recorded"]);
+    expect(byEvent.get(3)!.derivedFrom[0]!.sha256).toBe(conceptSha);
+    expect(byEvent.get(4)!.flags).toEqual(["not-found"]);
+    // Flagged events first, the worst first; the clean one last.
+    expect(r.events.map((e: { event: number }) => e.event)).toEqual([2, 3, 4, 1]);
+    expect(r.summary.flagged).toBe(3);
+
+    const t = await prov(["frame", "--timeline", "whole.edl", "--fps", "25"]);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/4 events, 3 flagged/);
+    expect(t.stdout.split("\n").find((l) => l.startsWith("temporary-genai"))).toMatch(/V1\s+2\s+01:00:02:00-01:00:03:00\s+genai-concept-art\.jpg/);
+    const c = await prov(["frame", "--timeline", "whole.edl", "--fps", "25", "--format", "csv"]);
+    expect(c.code, c.stderr).toBe(0);
+    const lines = c.stdout.trimEnd().split("\r\n");
+    expect(lines[0]).toMatch(/^flags,track,event,record_in,record_out/);
+    expect(lines).toHaveLength(5);
+    expect(lines[1]).toMatch(/^temporary-genai,V1,2,01:00:02:00,01:00:03:00/);
+  });
+
+  it("a cut that names media outside the roots (/etc/shadow, ../../) gets \"outside the roots\", and nothing there is read", async () => {
+    const outsideDir = tempDir();
+    const secret = path.join(outsideDir, "secret.png");
+    fs.copyFileSync(path.join(edit, "genai-concept-art.jpg"), secret);
+    const rel = path.relative(dir, secret);
+    fs.writeFileSync(
+      path.join(dir, "hostile.edl"),
+      [
+        "TITLE: HOSTILE",
+        "FCM: NON-DROP FRAME",
+        "",
+        "001  AX       V     C        00:00:00:00 00:00:01:00 01:00:00:00 01:00:01:00",
+        "* SOURCE FILE: /etc/shadow",
+        `002  AX       V     C        00:00:00:00 00:00:01:00 01:00:01:00 01:00:02:00`,
+        `* SOURCE FILE: ${rel}`,
+        "",
+      ].join("\n"),
+    );
+    // The file outside is readable to this user: only the roots keep prov from opening it
+    // (had it been read, its hash and the GenAI still it is would be in the answer).
+    const one = await prov(["--json", "frame", "--timeline", "hostile.edl", "--at", "01:00:01:10", "--fps", "25"]);
+    expect(one.code, one.stderr).toBe(0);
+    const a = json(one);
+    expect(a.source).toMatchObject({ path: null, how: "outside the roots" });
+    expect(a.fingerprint.error).toMatch(/outside the roots/);
+    expect(a.file).toBeNull();
+    const whole = json(await prov(["frame", "--timeline", "hostile.edl", "--fps", "25", "--format", "json"]));
+    expect(whole.events.map((e: { flags: string[] }) => e.flags)).toEqual([["outside-roots"], ["outside-roots"]]);
+    expect(whole.events.every((e: { sha256: string | null; derivedFrom: unknown[] }) => e.sha256 === null && e.derivedFrom.length === 0)).toBe(true);
+    // Named as a media root, the same file is fair game.
+    const ok = json(await prov(["--json", "frame", "--timeline", "hostile.edl", "--at", "01:00:01:10", "--fps", "25", "--media-root", outsideDir]));
+    expect(ok.source.path).toBe(secret);
+  });
+
   it("a malformed EDL names its line; a record timecode past the cut says where the cut runs", async () => {
     fs.writeFileSync(path.join(dir, "bad.edl"), "TITLE: X\n\n001  R V C 00:00:00:00 00:00:01:00 01:00:00:00\n");
     const bad = await prov(["frame", "--timeline", "bad.edl", "--at", "01:00:00:05"]);

@@ -5,17 +5,70 @@ import path from "node:path";
 import type { Context } from "../context.js";
 import { matchingOf } from "../../domain/likeness.js";
 import { ExitCode } from "../exit.js";
-import { printJson, println, showPath } from "../output.js";
-import { frameQuestion, type Answer, type FrameOptions } from "../../app/frame.js";
+import { printJson, println, showPath, table } from "../output.js";
+import { frameQuestion, mediaRoots, type Answer, type FrameOptions } from "../../app/frame.js";
+import { timelineReport, type TimelineReport } from "../../app/timeline-report.js";
+import { cell } from "../../adapters/report/csv.js";
+import { InputError } from "../../domain/errors.js";
 
 export type { FrameOptions };
 
-export async function frameCommand(ctx: Context, file: string | undefined, opts: FrameOptions): Promise<number> {
+export async function frameCommand(ctx: Context, file: string | undefined, opts: FrameOptions & { format?: string }): Promise<number> {
+  const format = opts.format ?? (ctx.globals.json ? "json" : "text");
+  if (!["text", "json", "csv"].includes(format)) throw new InputError(`--format ${format}: give text, json or csv`);
+  if (opts.format !== undefined && !(opts.timeline && opts.at === undefined)) throw new InputError("--format goes with --timeline CUT without --at (the whole cut's report)");
   const store = await ctx.store({ readonly: true });
-  const answer = await frameQuestion({ store, matching: matchingOf(ctx.config().fingerprint), clock: ctx.clock }, file, opts);
-  if (ctx.globals.json) printJson(answer);
+  const { roots } = ctx.config();
+  const deps = {
+    store,
+    matching: matchingOf(ctx.config().fingerprint),
+    clock: ctx.clock,
+    roots: mediaRoots([...roots.working, ...roots.deliverables, ...(roots.quarantine ? [roots.quarantine] : [])], opts.mediaRoot, opts.timeline),
+  };
+  if (opts.timeline && opts.at === undefined && file === undefined && opts.frame === undefined && opts.seconds === undefined) {
+    const report = await timelineReport(deps, opts.timeline, opts);
+    if (format === "json") printJson(report);
+    else if (format === "csv") printTimelineCsv(report);
+    else printTimeline(report);
+    return ExitCode.ok;
+  }
+  const answer = await frameQuestion(deps, file, opts);
+  if (format === "json") printJson(answer);
   else printAnswer(answer);
   return ExitCode.ok;
+}
+
+function printTimeline(r: TimelineReport): void {
+  println(`cut      ${showPath(r.cut)}${r.title ? ` (${r.title})` : ""}, ${r.rate} fps`);
+  const byFlag = Object.entries(r.summary.byFlag).map(([f, n]) => `${n} ${f}`).join(", ");
+  println(`summary  ${r.summary.events} events, ${r.summary.flagged} flagged${byFlag ? ` (${byFlag})` : ""}`);
+  println("");
+  const rows = r.events.map((e) => [
+    e.flags.length > 0 ? e.flags.join(",") : "ok",
+    e.track,
+    String(e.event),
+    `${e.recordIn}-${e.recordOut}`,
+    e.clip ?? e.reel ?? "",
+    e.media.path ? showPath(e.media.path) : e.sourceFile ?? "",
+    e.note,
+  ]);
+  process.stdout.write(table(rows, ["FLAG", "TRACK", "EVENT", "RECORD", "CLIP", "MEDIA", "PROVENANCE"]) + "\n");
+}
+
+const TIMELINE_CSV_COLUMNS = ["flags", "track", "event", "record_in", "record_out", "source_in", "source_out", "clip", "reel", "source_file", "media", "sha256", "origin", "status", "approved_by", "approval_ref", "derived_from", "note"] as const;
+
+function printTimelineCsv(r: TimelineReport): void {
+  const lines = [TIMELINE_CSV_COLUMNS.join(",")];
+  for (const e of r.events) {
+    const a = e.lastApproval?.action === "approve" ? e.lastApproval : null;
+    lines.push(
+      [
+        e.flags.join(" "), e.track, e.event, e.recordIn, e.recordOut, e.sourceIn, e.sourceOut, e.clip, e.reel, e.sourceFile, e.media.path, e.sha256, e.origin, e.status,
+        a?.by, a?.ref, e.derivedFrom.map((g) => `${g.sha256} (${g.way}, distance ${g.distance})`).join("; "), e.note,
+      ].map(cell).join(","),
+    );
+  }
+  process.stdout.write(lines.join("\r\n") + "\r\n");
 }
 
 function printAnswer(a: Answer): void {

@@ -72,7 +72,7 @@ export async function watchCommand(ctx: Context, version: string, opts: WatchCom
     }
     const code = outcome.err instanceof ProvError ? exitCodeOf(outcome.err) : ExitCode.internal;
     log.error(`stopping: ${outcome.what}: ${errorMessage(outcome.err)}${code === ExitCode.internal ? " (this is a bug in prov; please report it with this log)" : ""}`);
-    await runtime.stop().catch((err: unknown) => log.error(`while stopping: ${errorMessage(err)}`));
+    await runtime.stop(`${outcome.what}: ${errorMessage(outcome.err)}`).catch((err: unknown) => log.error(`while stopping: ${errorMessage(err)}`));
     return code;
   } finally {
     process.off("unhandledRejection", onRejection);

@@ -3,6 +3,8 @@
 // checks, secret files, and one channel's queue (tries, drops, a bounded close).
 import { createHmac } from "node:crypto";
 import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -13,6 +15,7 @@ import { redactIn, redactUrl } from "../../src/adapters/notify/redact.js";
 import { readSecretFile } from "../../src/adapters/notify/secret.js";
 import { signatureHeader, verifySignature } from "../../src/adapters/notify/signature.js";
 import { smtpRetryable } from "../../src/adapters/notify/smtp.js";
+import { WebhookTransport } from "../../src/adapters/notify/webhook.js";
 import { parseConfig } from "../../src/config.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "prov-notify-unit-"));
@@ -259,5 +262,49 @@ describe("a channel's queue", () => {
     await c.close(50);
     expect(c.status()).toMatchObject({ sent: 0, failed: 2, pending: 0 });
     expect(c.status().lastFailure?.error).toMatch(/the watcher stopped/);
+  });
+});
+
+describe("one webhook try, against a real receiver", () => {
+  it("user info in the URL becomes Basic authorization; 429 is retried after its Retry-After; 404 is not; a silent receiver times out", async () => {
+    const seen: http.IncomingHttpHeaders[] = [];
+    let answer: (res: http.ServerResponse) => void = (res) => void res.writeHead(204).end();
+    const server = http.createServer((req, res) => {
+      seen.push(req.headers);
+      req.resume().on("end", () => answer(res));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const t = new WebhookTransport({ url: `http://ops:p%40ss@127.0.0.1:${port}/hook?token=abc`, secret: "k", headers: {}, timeoutMs: 300, userAgent: "prov/test" });
+      expect(t.label).toBe(`webhook http://***@127.0.0.1:${port}/hook?token=***`);
+      const e = envelope({ event: "held", path: "/d/x.png", reason: "unknown" }, "id-w", new Date().toISOString(), "h");
+      await t.deliver(e, new AbortController().signal);
+      expect(seen[0]!.authorization).toBe(`Basic ${Buffer.from("ops:p@ss").toString("base64")}`);
+
+      answer = (res) => void res.writeHead(429, { "Retry-After": "7" }).end();
+      await expect(t.deliver(e, new AbortController().signal)).rejects.toMatchObject({ retryable: true, retryAfterMs: 7000, message: "HTTP 429 Too Many Requests" });
+      answer = (res) => void res.writeHead(404).end();
+      await expect(t.deliver(e, new AbortController().signal)).rejects.toMatchObject({ retryable: false, message: expect.stringContaining("HTTP 404 Not Found") });
+      answer = (res) => void res.writeHead(302, { Location: "http://elsewhere.example/" }).end();
+      await expect(t.deliver(e, new AbortController().signal)).rejects.toMatchObject({ retryable: false, message: expect.stringContaining("redirects are not followed") });
+      answer = () => undefined; // never answers
+      await expect(t.deliver(e, new AbortController().signal)).rejects.toMatchObject({ retryable: true, message: "no answer within 0.3 s" });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it("a receiver that is not there is retried, and the error names no secret", async () => {
+    const server = http.createServer();
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise((r) => server.close(r));
+    const t = new WebhookTransport({ url: `http://127.0.0.1:${port}/hook?token=sekrit-token-1`, secret: "k", headers: {}, timeoutMs: 2000, userAgent: "prov/test" });
+    const e = envelope({ event: "held", path: null, reason: "x" }, "id-x", new Date().toISOString(), "h");
+    const err = await t.deliver(e, new AbortController().signal).then(() => null, (x: unknown) => x as DeliveryError);
+    expect(err).toMatchObject({ retryable: true, message: expect.stringMatching(/ECONNREFUSED/) });
+    expect(err!.message).not.toContain("sekrit-token-1");
   });
 });

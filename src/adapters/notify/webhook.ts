@@ -32,12 +32,22 @@ function fetchFailure(err: unknown, timeoutMs: number): string {
 export class WebhookTransport implements Transport {
   readonly channel = "webhook";
   readonly label: string;
+  /** The URL fetch is given: fetch refuses user info in a URL, so it becomes a Basic Authorization header. */
+  private readonly target: string;
+  private readonly basic: Record<string, string> = {};
 
   constructor(
     private readonly o: WebhookOptions,
     private readonly now: () => number = Date.now,
   ) {
     this.label = `webhook ${redactUrl(o.url)}`;
+    const u = new URL(o.url);
+    if (u.username || u.password) {
+      this.basic = { authorization: `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString("base64")}` };
+      u.username = "";
+      u.password = "";
+    }
+    this.target = u.toString();
   }
 
   async deliver(e: Envelope, signal: AbortSignal): Promise<void> {
@@ -45,6 +55,7 @@ export class WebhookTransport implements Transport {
     // Signed at each try (a fresh timestamp, as Stripe does), the delivery id the same every time.
     const t = Math.floor(this.now() / 1000);
     const headers: Record<string, string> = {
+      ...this.basic,
       ...this.o.headers,
       "content-type": "application/json",
       "user-agent": this.o.userAgent,
@@ -54,7 +65,7 @@ export class WebhookTransport implements Transport {
     };
     let res: Response;
     try {
-      res = await fetch(this.o.url, { method: "POST", headers, body, redirect: "manual", signal: AbortSignal.any([signal, AbortSignal.timeout(this.o.timeoutMs)]) });
+      res = await fetch(this.target, { method: "POST", headers, body, redirect: "manual", signal: AbortSignal.any([signal, AbortSignal.timeout(this.o.timeoutMs)]) });
     } catch (err) {
       throw new DeliveryError(redactIn(fetchFailure(err, this.o.timeoutMs), this.o.url), !signal.aborted);
     }

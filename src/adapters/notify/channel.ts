@@ -92,7 +92,8 @@ export class Channel {
   }
 
   status(): ChannelStatus {
-    return { target: this.transport.label, ...this.state, pending: this.queue.length + (this.current ? 1 : 0) };
+    const s = this.state;
+    return { target: this.transport.label, sent: s.sent, failed: s.failed, pending: this.queue.length + (this.current ? 1 : 0), dropped: s.dropped, retries: s.retries, lastFailure: s.lastFailure, lastSentAt: s.lastSentAt };
   }
 
   /** Resolves when nothing is queued or being tried. */

@@ -273,6 +273,8 @@ describe("notices by webhook", () => {
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(`${sb.config}: notify.webhook.secretFile: ${secretFile} is readable by others than its owner (mode 0644)`);
       expect(r.stderr).not.toContain(SECRET);
+      // Refused before anything was opened: the quarantine was not claimed for the database.
+      expect(fs.existsSync(path.join(sb.q, ".prov-database"))).toBe(false);
     } finally {
       await sb.dispose();
     }

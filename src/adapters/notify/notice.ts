@@ -57,7 +57,6 @@ function baseName(p: string): string {
 
 /** One line, no control characters (a file name can hold a newline; a mail header must not). */
 function oneLine(s: string, max = 200): string {
-  // eslint-disable-next-line no-control-regex
   const flat = s.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

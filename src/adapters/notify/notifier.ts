@@ -15,6 +15,18 @@ import { WebhookTransport } from "./webhook.js";
 
 export type NotifyStatus = Record<ChannelName, ChannelStatus | null>;
 
+/**
+ * The secrets config.notify names (the webhook's key, the SMTP password), read from their
+ * files; throws ConfigError naming the file and key for one it refuses. `prov watch` calls
+ * it before it opens anything, so a bad secret file changes nothing.
+ */
+export function readNotifySecrets(n: NotifyConfig, configFile: string | null): { webhookSecret: string | null; smtpPassword: string | null } {
+  return {
+    webhookSecret: n.webhook ? readSecretFile(n.webhook.secretFile, "notify.webhook.secretFile", configFile) : null,
+    smtpPassword: n.smtp?.passwordFile ? readSecretFile(n.smtp.passwordFile, "notify.smtp.passwordFile", configFile) : null,
+  };
+}
+
 export class Notifier {
   private readonly channels: Channel[];
 
@@ -25,17 +37,17 @@ export class Notifier {
   /** The channels config.notify names (null: none). Throws ConfigError for a secret file it refuses. */
   static fromConfig(n: NotifyConfig, configFile: string | null, version: string): Notifier {
     const retry = { attempts: n.retry.attempts, firstDelayMs: n.retry.firstDelaySeconds * 1000, maxDelayMs: n.retry.maxDelaySeconds * 1000 };
+    const secrets = readNotifySecrets(n, configFile);
     const channels: Channel[] = [];
     const add = (t: Transport, attempts: number): void => void channels.push(new Channel(t, { policy: { ...retry, attempts }, queueMax: n.queueSize }));
     // The command hook is the facility's program: run once per notice, never retried.
     if (n.command) add(new CommandTransport(n.command), 1);
     if (n.webhook) {
-      const secret = readSecretFile(n.webhook.secretFile, "notify.webhook.secretFile", configFile);
-      add(new WebhookTransport({ url: n.webhook.url, secret, headers: n.webhook.headers, timeoutMs: n.webhook.timeoutSeconds * 1000, userAgent: `prov/${version}` }), retry.attempts);
+      add(new WebhookTransport({ url: n.webhook.url, secret: secrets.webhookSecret!, headers: n.webhook.headers, timeoutMs: n.webhook.timeoutSeconds * 1000, userAgent: `prov/${version}` }), retry.attempts);
     }
     if (n.smtp) {
       const s = n.smtp;
-      const auth = s.user !== null && s.passwordFile !== null ? { user: s.user, pass: readSecretFile(s.passwordFile, "notify.smtp.passwordFile", configFile) } : null;
+      const auth = s.user !== null && secrets.smtpPassword !== null ? { user: s.user, pass: secrets.smtpPassword } : null;
       add(new SmtpTransport({ host: s.host, port: s.port, secure: s.secure, starttls: s.starttls, from: s.from, to: s.to, auth, timeoutMs: s.timeoutSeconds * 1000 }), retry.attempts);
     }
     return new Notifier(channels);

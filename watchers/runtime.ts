@@ -17,6 +17,7 @@ import { log } from "../src/log.js";
 import { exists } from "../src/adapters/fs/move.js";
 import { Quarantine, removeSideHeartbeat, writeSideHeartbeat } from "../src/app/quarantine.js";
 import { Notifier } from "../src/adapters/notify/notifier.js";
+import { revokedNotices } from "../src/adapters/notify/revoked.js";
 import { ignoreMatcher, walk, walkBatches } from "../src/adapters/fs/walk.js";
 import { lstat } from "node:fs/promises";
 import { statKey } from "../src/adapters/fs/hash.js";
@@ -651,36 +652,14 @@ export class WatchRuntime {
     const after = this.lastEventId;
     this.lastEventId = events.at(-1)!.id;
     const assets = new Set(events.map((e) => e.asset_id).filter((a): a is number => a !== null));
-    if (this.notifier) void this.noticeRevoked(assets, after, this.lastEventId).catch((err: unknown) => this.logError("reading revoked approvals", err));
+    if (this.notifier) {
+      const notifier = this.notifier;
+      void revokedNotices(this.store, assets, after, this.lastEventId).then((ns) => ns.forEach((n) => notifier.notify(n)), (err: unknown) => this.logError("reading revoked approvals", err));
+    }
     for (const assetId of assets) {
       for (const loc of await this.store.locations.ofAsset(assetId)) {
         if (loc.state === "present" && this.roots.some((r) => r.role === "deliverables" && isUnder(loc.path, r.root))) this.gate.submit({ path: loc.path });
       }
-    }
-  }
-
-  /** One notice per revocation (a sequence revoked as a whole is one), among the decisions in (after, upTo]. */
-  private async noticeRevoked(assets: ReadonlySet<number>, after: number, upTo: number): Promise<void> {
-    const groups = new Map<string, { by: unknown; note: unknown; account: unknown; at: string; sha256: string | null; assetId: number; count: number }>();
-    for (const assetId of assets) {
-      for (const e of await this.store.events.list({ assetId, limit: 50 })) {
-        if (e.kind !== "revoked" || e.id <= after || e.id > upTo) continue;
-        const d = (e.detail ? JSON.parse(e.detail) : {}) as Record<string, unknown>;
-        const key = `${e.at}\0${String(d["by"])}\0${String(d["note"])}`;
-        const g = groups.get(key);
-        if (g) g.count++;
-        else groups.set(key, { by: d["by"], note: d["note"], account: d["account"], at: e.at, sha256: e.sha256 ?? null, assetId, count: 1 });
-      }
-    }
-    for (const g of groups.values()) {
-      const locs = await this.store.locations.ofAsset(g.assetId);
-      const where = locs.find((l) => l.state === "present") ?? locs[0];
-      this.notifier?.notify({
-        event: "revoked",
-        path: where?.path ?? null,
-        reason: `approval revoked by ${String(g.by)}${g.note ? `: ${String(g.note)}` : ""}${g.count > 1 ? ` (${g.count} assets)` : ""}; a copy in deliverables is judged again`,
-        detail: { sha256: g.sha256, by: g.by, note: g.note, account: g.account, revokedAt: g.at, assets: g.count },
-      });
     }
   }
 

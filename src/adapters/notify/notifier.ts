@@ -10,6 +10,7 @@ import { Channel, type ChannelName, type ChannelStatus, type Transport } from ".
 import { CommandTransport } from "./command.js";
 import { envelope, type Notice } from "./notice.js";
 import { readSecretFile } from "./secret.js";
+import { log } from "../../log.js";
 import { SmtpTransport } from "./smtp.js";
 import { WebhookTransport } from "./webhook.js";
 
@@ -29,6 +30,7 @@ export function readNotifySecrets(n: NotifyConfig, configFile: string | null): {
 
 export class Notifier {
   private readonly channels: Channel[];
+  private closed = false;
 
   constructor(channels: Channel[]) {
     this.channels = channels;
@@ -54,6 +56,7 @@ export class Notifier {
   }
 
   notify(n: Notice): void {
+    if (this.closed) return void log.warn(`a ${n.event} notice came after the notifier closed; not sent: ${n.reason}`);
     const e = envelope(n, randomUUID(), new Date().toISOString(), hostname());
     for (const c of this.channels) c.push(e);
   }
@@ -75,6 +78,7 @@ export class Notifier {
 
   /** Deliver what is queued within `ms` (each channel on its own), then give up on the rest. */
   close(ms: number): Promise<void> {
+    this.closed = true;
     return Promise.all(this.channels.map((c) => c.close(ms))).then(() => undefined);
   }
 }

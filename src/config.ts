@@ -70,11 +70,11 @@ export interface Config {
    */
   approvers: { accounts: string[]; groups: string[] } | null;
   /**
-   * The command hook: a program (and its arguments, no shell) `prov watch` runs with one
-   * JSON notice on its standard input when a file is blocked or held, a move is stuck, the
-   * database refuses writes or a root is unmounted. null: none.
+   * Notices from `prov watch` (a file blocked or held, a move stuck, an approval revoked, the
+   * watcher down, the database refusing writes, a root unmounted), by up to three channels
+   * (src/adapters/notify/). null: none configured.
    */
-  notify: { command: string[] } | null;
+  notify: NotifyConfig | null;
   /**
    * C2PA manifests validated with c2pa-rs (src/adapters/c2pa/) by scan and sweep, never by the
    * gate. trust.anchors: PEM bundles (C2PA trust list, TSA list, interim CAI list, the
@@ -82,6 +82,22 @@ export interface Config {
    */
   c2pa: { validate: boolean; trust: { anchors: string[] } };
 }
+
+export interface NotifyConfig {
+  /** The command hook: a program and its arguments (no shell), one JSON notice on its standard input. */
+  command: string[] | null;
+  /** POST of the JSON envelope, HMAC-signed with the key in secretFile (read by `prov watch`, owner-only). */
+  webhook: { url: string; secretFile: string; headers: Record<string, string>; timeoutSeconds: number } | null;
+  /** Plain-text mail; the password (if any) in passwordFile (owner-only). */
+  smtp: { host: string; port: number; secure: boolean; starttls: boolean; from: string; to: string[]; user: string | null; passwordFile: string | null; timeoutSeconds: number } | null;
+  /** For the webhook and mail (the command hook is never retried): tries in all, the first wait, the longest wait. */
+  retry: { attempts: number; firstDelaySeconds: number; maxDelaySeconds: number };
+  /** Notices waiting per channel beyond this are dropped, oldest first, and counted. */
+  queueSize: number;
+}
+
+/** Headers the webhook sets itself (or HTTP does): a configured one of these is refused. */
+const RESERVED_HEADERS = ["host", "content-type", "content-length", "transfer-encoding", "connection", "x-prov-signature", "x-prov-delivery", "x-prov-event"];
 
 export function defaultConfig(): Config {
   return {
@@ -244,6 +260,85 @@ export function validateRoots(config: Config): void {
   }
 }
 
+function parseNotify(c: Checker, file: string, dir: string, raw: unknown): NotifyConfig | null {
+  const n = c.object(raw, "notify");
+  c.keys(n, "notify", ["command", "webhook", "smtp", "retry", "queueSize"]);
+  const out: NotifyConfig = { command: null, webhook: null, smtp: null, retry: { attempts: 8, firstDelaySeconds: 1, maxDelaySeconds: 300 }, queueSize: 1000 };
+  const bool = (v: unknown, key: string): boolean => (typeof v === "boolean" ? v : c.fail(key, "must be true or false"));
+  const address = (v: unknown, key: string): string => {
+    const a = c.string(v, key);
+    if (!/^[^\s@<>]+@[^\s@<>]+$/.test(a) && !/^[^<>]*<[^\s@<>]+@[^\s@<>]+>$/.test(a)) c.fail(key, `${JSON.stringify(a)} is not a mail address (name@example.com, or "Name <name@example.com>")`);
+    return a;
+  };
+  if (n["command"] !== undefined) {
+    const cmd = n["command"];
+    const argv = typeof cmd === "string" ? [cmd] : c.strings(cmd, "notify.command");
+    if (argv.length === 0 || argv[0] === "") c.fail("notify.command", "name the program to run (a path, or [program, arguments...])");
+    // A program named by a relative path is found from the configuration's folder.
+    const program = argv[0]!.includes("/") ? path.resolve(dir, argv[0]!) : argv[0]!;
+    out.command = [program, ...argv.slice(1)];
+  }
+  if (n["webhook"] !== undefined) {
+    const w = c.object(n["webhook"], "notify.webhook");
+    c.keys(w, "notify.webhook", ["url", "secretFile", "headers", "timeoutSeconds"]);
+    const url = c.string(w["url"], "notify.webhook.url");
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      return c.fail("notify.webhook.url", "is not a URL (https://host/path)");
+    }
+    if (u.protocol !== "https:" && u.protocol !== "http:") c.fail("notify.webhook.url", `must be an http or https URL, not ${u.protocol}`);
+    if (w["secretFile"] === undefined) c.fail("notify.webhook.secretFile", "name the file holding the HMAC key the notices are signed with (readable only by its owner)");
+    const secretFile = path.resolve(dir, c.string(w["secretFile"], "notify.webhook.secretFile"));
+    const headers: Record<string, string> = {};
+    if (w["headers"] !== undefined) {
+      const h = c.object(w["headers"], "notify.webhook.headers");
+      for (const [k, v] of Object.entries(h)) {
+        const key = `notify.webhook.headers.${k}`;
+        if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k)) c.fail(key, "is not a header name");
+        if (RESERVED_HEADERS.includes(k.toLowerCase())) c.fail(key, "is set by prov itself");
+        const value = c.string(v, key);
+        if (/[\r\n\0]/.test(value)) c.fail(key, "must be one line");
+        headers[k] = value;
+      }
+    }
+    const timeoutSeconds = w["timeoutSeconds"] !== undefined ? c.number(w["timeoutSeconds"], "notify.webhook.timeoutSeconds", 0.1, 600) : 10;
+    out.webhook = { url, secretFile, headers, timeoutSeconds };
+  }
+  if (n["smtp"] !== undefined) {
+    const m = c.object(n["smtp"], "notify.smtp");
+    c.keys(m, "notify.smtp", ["host", "port", "secure", "starttls", "from", "to", "user", "passwordFile", "timeoutSeconds"]);
+    const host = c.string(m["host"], "notify.smtp.host");
+    const port0 = m["port"] !== undefined ? c.number(m["port"], "notify.smtp.port", 1, 65535) : null;
+    if (port0 !== null && !Number.isInteger(port0)) c.fail("notify.smtp.port", "must be a whole number");
+    const secure = m["secure"] !== undefined ? bool(m["secure"], "notify.smtp.secure") : port0 === 465;
+    const port = port0 ?? (secure ? 465 : 587);
+    const starttls = m["starttls"] !== undefined ? bool(m["starttls"], "notify.smtp.starttls") : true;
+    if (m["from"] === undefined) c.fail("notify.smtp.from", "name the sender (prov@example.com)");
+    const from = address(m["from"], "notify.smtp.from");
+    if (m["to"] === undefined) c.fail("notify.smtp.to", "name at least one recipient");
+    const to = typeof m["to"] === "string" ? [address(m["to"], "notify.smtp.to")] : c.strings(m["to"], "notify.smtp.to").map((a, i) => address(a, `notify.smtp.to[${i}]`));
+    if (to.length === 0) c.fail("notify.smtp.to", "name at least one recipient");
+    const user = m["user"] !== undefined ? c.string(m["user"], "notify.smtp.user") : null;
+    const passwordFile = m["passwordFile"] !== undefined ? path.resolve(dir, c.string(m["passwordFile"], "notify.smtp.passwordFile")) : null;
+    if (user !== null && passwordFile === null) c.fail("notify.smtp.passwordFile", "name the file holding the password of notify.smtp.user (readable only by its owner)");
+    if (user === null && passwordFile !== null) c.fail("notify.smtp.user", "name the account the password in notify.smtp.passwordFile is for");
+    const timeoutSeconds = m["timeoutSeconds"] !== undefined ? c.number(m["timeoutSeconds"], "notify.smtp.timeoutSeconds", 1, 600) : 30;
+    out.smtp = { host, port, secure, starttls, from, to, user, passwordFile, timeoutSeconds };
+  }
+  if (n["retry"] !== undefined) {
+    const r = c.object(n["retry"], "notify.retry");
+    c.keys(r, "notify.retry", ["attempts", "firstDelaySeconds", "maxDelaySeconds"]);
+    if (r["attempts"] !== undefined) out.retry.attempts = Math.round(c.number(r["attempts"], "notify.retry.attempts", 1, 30));
+    if (r["firstDelaySeconds"] !== undefined) out.retry.firstDelaySeconds = c.number(r["firstDelaySeconds"], "notify.retry.firstDelaySeconds", 0.05, 3600);
+    if (r["maxDelaySeconds"] !== undefined) out.retry.maxDelaySeconds = c.number(r["maxDelaySeconds"], "notify.retry.maxDelaySeconds", 0.05, 86400);
+    if (out.retry.maxDelaySeconds < out.retry.firstDelaySeconds) c.fail("notify.retry.maxDelaySeconds", `must not be less than notify.retry.firstDelaySeconds (${out.retry.firstDelaySeconds})`);
+  }
+  if (n["queueSize"] !== undefined) out.queueSize = Math.round(c.number(n["queueSize"], "notify.queueSize", 1, 100_000));
+  return out.command || out.webhook || out.smtp ? out : null;
+}
+
 function readText(file: string): string {
   try {
     return readFileSync(file, "utf8");
@@ -315,16 +410,7 @@ export function parseConfig(file: string, text: string): Config {
       if (t["anchors"] !== undefined) config.c2pa.trust.anchors = c.strings(t["anchors"], "c2pa.trust.anchors").map((p) => path.resolve(dir, p));
     }
   }
-  if (o["notify"] !== undefined) {
-    const n = c.object(o["notify"], "notify");
-    c.keys(n, "notify", ["command"]);
-    const raw = n["command"];
-    const argv = typeof raw === "string" ? [raw] : c.strings(raw, "notify.command");
-    if (argv.length === 0 || argv[0] === "") throw new ConfigError(`${file}: notify.command: name the program to run (a path, or [program, arguments...])`);
-    // A program named by a relative path is found from the configuration's folder.
-    const program = argv[0]!.includes("/") ? path.resolve(dir, argv[0]!) : argv[0]!;
-    config.notify = { command: [program, ...argv.slice(1)] };
-  }
+  if (o["notify"] !== undefined) config.notify = parseNotify(c, file, dir, o["notify"]);
   if (o["approvers"] !== undefined) {
     const a = c.object(o["approvers"], "approvers");
     c.keys(a, "approvers", ["accounts", "groups"]);

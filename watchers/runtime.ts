@@ -16,7 +16,8 @@ import { fsTypeOf, isNetworkFsType } from "../src/adapters/fs/fsinfo.js";
 import { log } from "../src/log.js";
 import { exists } from "../src/adapters/fs/move.js";
 import { Quarantine, removeSideHeartbeat, writeSideHeartbeat } from "../src/app/quarantine.js";
-import { CommandNotifier } from "../src/adapters/notify/command.js";
+import { Notifier } from "../src/adapters/notify/notifier.js";
+import { revokedNotices } from "../src/adapters/notify/revoked.js";
 import { ignoreMatcher, walk, walkBatches } from "../src/adapters/fs/walk.js";
 import { lstat } from "node:fs/promises";
 import { statKey } from "../src/adapters/fs/hash.js";
@@ -26,7 +27,7 @@ import { describeWatchError, watchRoot, type ChangeKind, type RootWatch } from "
 import { DeliverablesGate, EVENT_DELAY_MS } from "./gate.js";
 import { isUnder, WorkingIngest } from "./ingest.js";
 import { WorkQueue } from "./queue.js";
-import { pidAlive, WatcherLease } from "./lock.js";
+import { holderName, pidAlive, WatcherLease } from "./lock.js";
 import { compareMount, viewMount, type RootMount } from "./mounts.js";
 
 
@@ -38,6 +39,9 @@ const MAX_PENDING = 200_000;
 const RETRY_TICK_MS = 1000;
 /** A planned row this old that no move is carrying out was left by a failed write of its outcome. */
 const STALE_PLAN_MS = 10_000;
+/** How long a stop waits for notices still queued (a watcher going down: its own notice). */
+const NOTIFY_STOP_MS = 5_000;
+const NOTIFY_DOWN_MS = 10_000;
 
 type Role = "working" | "deliverables";
 
@@ -89,8 +93,8 @@ export class WatchRuntime {
   private readonly ingest: WorkingIngest;
   private readonly ingestQueue: WorkQueue;
   private readonly quarantine: Quarantine;
-  /** The notify hook (config notify.command), or null. */
-  private readonly notifier: CommandNotifier | null;
+  /** The notices' channels (config notify: command hook, webhook, mail), or null. */
+  private readonly notifier: Notifier | null;
   private readonly ignored: ReturnType<typeof ignoreMatcher>;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly vanishing = new Map<string, Set<string>>();
@@ -125,7 +129,7 @@ export class WatchRuntime {
     const matcher = folderMatcher(config.folderRules);
     const stableMs = config.gate.stableSeconds * 1000;
     // Every move starts only while the lease is ours (proved again after a pause).
-    this.notifier = config.notify ? new CommandNotifier(config.notify.command) : null;
+    this.notifier = config.notify ? Notifier.fromConfig(config.notify, config.file, version) : null;
     this.quarantine = new Quarantine(store, config.roots.quarantine ?? "", version, stableMs, clock, (tx) => this.lease.guard(tx), () => this.lease.lost);
     const fingerprint = fingerprintOptions(config.fingerprint, config.budgets.decodeSeconds);
     const matching = config.fingerprint.enabled ? matchingOf(config.fingerprint) : undefined;
@@ -219,6 +223,15 @@ export class WatchRuntime {
   private async startClaimed(previous: WatcherRow | undefined): Promise<void> {
     // The lease is proved from now on, also while recovery and the first walks run.
     this.every(HEARTBEAT_MS, () => this.heartbeat(), "heartbeat");
+    // The lease was taken over from a watcher that never said it stopped: it went down.
+    if (previous && !previous.stopped_at) {
+      this.notifier?.notify({
+        event: "watcher-down",
+        path: this.store.location,
+        reason: `the previous prov watch (${holderName(previous)}) stopped without saying so; its last heartbeat was ${previous.heartbeat_at}; this watcher took over and catches up with what was delivered meanwhile`,
+        detail: { pid: previous.pid, host: previous.host, lastHeartbeat: previous.heartbeat_at, takenOverBy: { pid: process.pid, host: hostname() } },
+      });
+    }
     for (const pid of this.reader.endOrphans(orphanedReaderPids(previous))) {
       log.warn(`ended ExifTool process ${pid} left by a watcher that was killed (pid ${previous?.pid})`);
     }
@@ -636,8 +649,13 @@ export class WatchRuntime {
   private async rejudgeChanged(): Promise<void> {
     const events = await this.store.events.decisionsAfter(this.lastEventId);
     if (events.length === 0) return;
+    const after = this.lastEventId;
     this.lastEventId = events.at(-1)!.id;
     const assets = new Set(events.map((e) => e.asset_id).filter((a): a is number => a !== null));
+    if (this.notifier) {
+      const notifier = this.notifier;
+      void revokedNotices(this.store, assets, after, this.lastEventId).then((ns) => ns.forEach((n) => notifier.notify(n)), (err: unknown) => this.logError("reading revoked approvals", err));
+    }
     for (const assetId of assets) {
       for (const loc of await this.store.locations.ofAsset(assetId)) {
         if (loc.state === "present" && this.roots.some((r) => r.role === "deliverables" && isUnder(loc.path, r.root))) this.gate.submit({ path: loc.path });
@@ -790,10 +808,17 @@ export class WatchRuntime {
     void Promise.all(this.roots.map((r) => r.watch?.close().catch(() => undefined)));
   }
 
-  /** Graceful stop: no new work, let running work finish (bounded), release the lock. */
-  async stop(): Promise<void> {
+  /**
+   * Graceful stop: no new work, let running work finish (bounded), deliver the notices still
+   * queued (bounded), release the lock. `down`: the reason it stops on an error it cannot go
+   * on with; a watcher-down notice goes out first.
+   */
+  async stop(down?: string): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    if (down !== undefined) {
+      this.notifier?.notify({ event: "watcher-down", path: this.store.location, reason: `prov watch (pid ${process.pid}) is stopping: ${down}; deliverables are not gated until it is started again`, detail: { pid: process.pid } });
+    }
     for (const t of this.timers) clearInterval(t);
     if (this.vanishTimer) clearTimeout(this.vanishTimer);
     await Promise.all(this.roots.map((r) => r.watch?.close().catch(() => undefined)));
@@ -801,8 +826,9 @@ export class WatchRuntime {
     this.ingestQueue.close();
     // Work not started is dropped: the next start's reconcile finds it again.
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all([this.gate.idle(), this.ingestQueue.idle()]).then(() => this.notifier?.idle()), new Promise((r) => (timer = setTimeout(r, 15_000)))]);
+    await Promise.race([Promise.all([this.gate.idle(), this.ingestQueue.idle()]), new Promise((r) => (timer = setTimeout(r, 15_000)))]);
     clearTimeout(timer);
+    await this.notifier?.close(down !== undefined ? NOTIFY_DOWN_MS : NOTIFY_STOP_MS);
     await this.lease.release();
     log.info("stopped");
   }

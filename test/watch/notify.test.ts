@@ -41,13 +41,13 @@ describe("the notify hook", () => {
       const file = write(path.join(sb.del, "gen.png"), data);
       const row = await waitBlocked(sb, file, sha256(data));
       const n = await waitFor(() => notices().find((x) => x.event === "blocked" && x.path === file), "the hook to get the blocked notice");
-      expect(n).toMatchObject({ notice: "prov", reason: expect.stringMatching(/genai/), detail: { quarantineId: row.id, quarantinePath: row.quarantine_path } });
+      expect(n).toMatchObject({ notice: "prov", kind: "blocked", schemaVersion: 1, id: expect.any(String), reason: expect.stringMatching(/genai/), detail: { quarantineId: row.id, quarantinePath: row.quarantine_path } });
       expect(Date.parse(n.at)).not.toBeNaN();
       const st = await waitFor(async () => {
-        const s = parseJson<{ notify: { sent: number; failed: number } | null }>(await sb.cli(["status", "--json"]));
-        return s.notify && s.notify.sent >= 1 ? s : null;
+        const s = parseJson<{ notify: { command: { sent: number; failed: number } | null; webhook: unknown; smtp: unknown } | null }>(await sb.cli(["status", "--json"]));
+        return s.notify?.command && s.notify.command.sent >= 1 ? s : null;
       }, "prov status to count the notice sent");
-      expect(st.notify).toMatchObject({ failed: 0 });
+      expect(st.notify).toMatchObject({ command: { failed: 0, pending: 0, target: "command /bin/sh" }, webhook: null, smtp: null });
       await w.stop();
     } finally {
       await sb.dispose();
@@ -65,7 +65,7 @@ describe("the notify hook", () => {
       }
       const st = await waitFor(async () => {
         const r = await sb.cli(["status"]);
-        return /notify hook: 0 sent, 2 failed; last failure .* \(blocked\): exit 3: mail server down/.test(r.stdout) ? r : null;
+        return /notify command \/bin\/sh: 0 sent, 2 failed; last failure .* \(blocked\): exit 3: mail server down/.test(r.stdout) ? r : null;
       }, "prov status to show the failed notices");
       expect(st.code).toBe(0);
       expect(w.logs().some((l) => l.level === "warn" && /notify command \/bin\/sh failed for a blocked notice: exit 3: mail server down/.test(l.msg))).toBe(true);

@@ -4,6 +4,7 @@ import { ExitCode } from "../exit.js";
 import { printJson, println, showPath } from "../output.js";
 import { holderName, liveWatcher, pidAlive, STALE_MS } from "../../../watchers/lock.js";
 import { readWithoutStore } from "../../app/quarantine.js";
+import { notifyStatusLines } from "./status-notify.js";
 
 export async function statusCommand(ctx: Context): Promise<number> {
   const config = ctx.config();
@@ -39,7 +40,7 @@ export async function statusCommand(ctx: Context): Promise<number> {
     unknownPolicy: config.gate.unknown,
     roots: (state["roots"] as unknown[] | undefined) ?? [],
     queue: state["queue"] ?? null,
-    /** The notify hook's deliveries (config notify.command): sent, failed, dropped, the last failure. */
+    /** Notices per channel (command, webhook, smtp; null: not configured): sent, failed, pending, dropped, the last failure. */
     notify: state["notify"] ?? null,
     counts: {
       blocked: q["blocked/moved"] ?? 0,
@@ -106,8 +107,7 @@ export async function statusCommand(ctx: Context): Promise<number> {
     if (r["note"]) println(`               ${String(r["note"])}`);
   }
   if (out.queue) println(`queue: ${JSON.stringify(out.queue)}`);
-  const nt = out.notify as { sent: number; failed: number; dropped: number; lastFailure: { at: string; event: string; error: string } | null } | null;
-  if (nt) println(`notify hook: ${nt.sent} sent, ${nt.failed} failed${nt.dropped ? `, ${nt.dropped} dropped (queue full)` : ""}${nt.lastFailure ? `; last failure ${nt.lastFailure.at} (${nt.lastFailure.event}): ${nt.lastFailure.error}` : ""}`);
+  for (const line of notifyStatusLines(out.notify)) println(line);
   println(`blocked ${out.counts.blocked}, held ${out.counts.held}, blocked but still present ${out.counts.blockedStillPresent}, released ${out.counts.released}, recorded assets ${out.counts.recorded}`);
   if (side.unrecorded > 0 && !sideLive) println(`${side.unrecorded} move(s) made while the database refused writes are in the quarantine's journal; the next prov watch records them`);
   for (const s of out.stuck) {

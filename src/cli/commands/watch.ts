@@ -7,6 +7,7 @@ import { nodeSupport } from "../../domain/node-support.js";
 import { ProvError, StoreError, errorMessage } from "../../domain/errors.js";
 import { readMarker, storeMismatch, writeMarker } from "../../app/store-marker.js";
 import { WatchRuntime } from "../../../watchers/runtime.js";
+import { readNotifySecrets } from "../../adapters/notify/notifier.js";
 
 export interface WatchCommandOptions {
   /** Start on a new, empty database although the quarantine was kept by another. */
@@ -26,6 +27,8 @@ export async function watchCommand(ctx: Context, version: string, opts: WatchCom
   if (support.warning) log.warn(support.warning);
   const config = ctx.config();
   validateRoots(config);
+  // A secret file refused (readable by others, missing) stops the start before anything is opened.
+  if (config.notify) readNotifySecrets(config.notify, config.file);
   const database = ctx.databasePath();
   const quarantine = config.roots.quarantine;
   const marker = quarantine ? await readMarker(quarantine) : null;
@@ -72,7 +75,7 @@ export async function watchCommand(ctx: Context, version: string, opts: WatchCom
     }
     const code = outcome.err instanceof ProvError ? exitCodeOf(outcome.err) : ExitCode.internal;
     log.error(`stopping: ${outcome.what}: ${errorMessage(outcome.err)}${code === ExitCode.internal ? " (this is a bug in prov; please report it with this log)" : ""}`);
-    await runtime.stop().catch((err: unknown) => log.error(`while stopping: ${errorMessage(err)}`));
+    await runtime.stop(`${outcome.what}: ${errorMessage(outcome.err)}`).catch((err: unknown) => log.error(`while stopping: ${errorMessage(err)}`));
     return code;
   } finally {
     process.off("unhandledRejection", onRejection);

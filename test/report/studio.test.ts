@@ -11,6 +11,8 @@ import os from "node:os";
 import path from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { printToPdf } from "../../src/adapters/report/pdf.js";
+import { printCss } from "../../src/adapters/report/print.js";
 import { parseConfig } from "../../src/config.js";
 import { CHROMIUM, NO_CHROMIUM } from "../helpers/chromium.js";
 import { bundledExiftool, cliPath, copySample, json, runCli, tempDir, type CliResult } from "../helpers/index.js";
@@ -220,8 +222,14 @@ function pdfPages(file: string): Array<{ width: number; height: number; text: st
   return sizes.map((s, i) => ({ ...s, text: execFileSync("pdftotext", ["-f", String(i + 1), "-l", String(i + 1), "-layout", file, "-"], { encoding: "utf8" }) }));
 }
 
-/** Each page rendered in grey at `dpi`: its rightmost `margin` columns, as the darkest value found there per page. */
-function darkestAtRightEdge(file: string, dpi: number, margin: number): number[] {
+/**
+ * Each page rendered in grey at `dpi`: the darkest value in its rightmost 13 mm (the 11 mm
+ * margin and the report's 2.5 mm gutter), above the bottom margin (the page number). A
+ * table that does not fit is clipped at the margin and inks the gutter.
+ */
+function darkestAtRightEdge(file: string, dpi: number): number[] {
+  const margin = Math.floor((13 / 25.4) * dpi);
+  const bottom = Math.ceil((14 / 25.4) * dpi);
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "prov-pdf-pages-"));
   try {
     execFileSync("pdftoppm", ["-gray", "-r", String(dpi), file, path.join(out, "p")]);
@@ -234,7 +242,7 @@ function darkestAtRightEdge(file: string, dpi: number, margin: number): number[]
       const h = Number(m[2]);
       const data = buf.subarray(m[0].length);
       let darkest = 255;
-      for (let y = 0; y < h; y++) for (let x = w - margin; x < w; x++) darkest = Math.min(darkest, data[y * w + x]!);
+      for (let y = 0; y < h - bottom; y++) for (let x = w - margin; x < w; x++) darkest = Math.min(darkest, data[y * w + x]!);
       return darkest;
     });
   } finally {
@@ -281,8 +289,7 @@ describe("--format pdf", () => {
   });
 
   it("cuts nothing off: the right edge of every page is blank paper, and every file of every table is in the text", () => {
-    // 11 mm right margin; the outer 6 mm (14 px at 60 dpi) must be untouched.
-    const darkest = darkestAtRightEdge(pdf, 60, 14);
+    const darkest = darkestAtRightEdge(pdf, 60);
     expect(darkest).toHaveLength(pages.length);
     for (const [i, d] of darkest.entries()) expect(d, `page ${i + 1}`).toBe(255);
     const text = squash(pages.map((p) => p.text).join("\n"));
@@ -291,6 +298,16 @@ describe("--format pdf", () => {
     const violations = pages.map((p) => p.text).join("\n");
     expect(squash(violations)).toContain(squash("temporary GenAI, not approved"));
   });
+
+  it("the right-edge check sees a table that is cut off (a control: a table wider than the paper, printed the same way)", async () => {
+    const work = tempDir();
+    const page = path.join(work, "wide.html");
+    fs.writeFileSync(page, `<!DOCTYPE html><html><head><meta charset="utf-8"><style>${printCss("a4", "control")}</style></head><body>` +
+      `<table style="width:400mm;border-collapse:collapse"><tr><td style="border:2px solid #000">far too wide</td></tr></table></body></html>`);
+    const out = path.join(work, "wide.pdf");
+    await printToPdf(CHROMIUM, page, out, path.join(work, "profile"));
+    expect(Math.min(...darkestAtRightEdge(out, 60))).toBeLessThan(128);
+  }, 60_000);
 
   it("prints on Letter with --paper letter", async () => {
     const letter = path.join(dir, "letter.pdf");

@@ -22,7 +22,8 @@ export function printCss(paper: Paper, footer: string): string {
 @page wide{size:${size} landscape}
 #violations,#errors,#disclosures,#warnings,#files{page:wide}
 @media print{
-  body{padding:0;max-width:none;font-size:8.5pt}
+  /* A gutter of blank paper before the right margin: a page that is cut off (content clipped at the margin) inks it. */
+  body{padding:0 2.5mm 0 0;max-width:none;font-size:8.5pt}
   nav,#filter,noscript{display:none!important}
   a{color:inherit;text-decoration:none}
   thead{display:table-header-group}

@@ -74,6 +74,53 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(deliver, "vfx/truncated_genai.png"), whole.subarray(0, 3000));
 }, 180_000);
 
+// What runs in the page (plain JavaScript: the tests are type-checked without the DOM library).
+
+interface Measured { scrollWidth: number; bodyWidth: number; inner: number; problems: string[]; cells: number; missing: number }
+
+/** The page's width, and every table cell that overflows or overlaps its neighbour; the summary blocks that overlap. */
+const MEASURE = `(() => {
+  const problems = [];
+  const box = (e) => e.getBoundingClientRect();
+  const intersects = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+  let cells = 0;
+  for (const tr of document.querySelectorAll("table tr")) {
+    const tds = Array.from(tr.children);
+    for (let i = 0; i < tds.length; i++) {
+      const c = tds[i];
+      cells++;
+      const r = box(c);
+      if (i > 0 && r.left < box(tds[i - 1]).right - 1) problems.push("cell overlaps its neighbour: " + c.textContent.slice(0, 60));
+      if (c.scrollWidth > c.clientWidth + 1) problems.push("content overflows its cell (" + c.scrollWidth + " > " + c.clientWidth + "): " + c.textContent.slice(0, 60));
+      for (const img of c.querySelectorAll("img,.nopic")) {
+        const ir = box(img);
+        if (ir.left < r.left - 0.5 || ir.right > r.right + 0.5 || ir.top < r.top - 0.5 || ir.bottom > r.bottom + 0.5) problems.push("a picture sticks out of its cell");
+      }
+    }
+  }
+  const blocks = ["#production", "#verdict", "#plain", "table.counts", "dl.meta"].map((s) => document.querySelector(s));
+  const rects = blocks.filter((b) => b !== null).map(box);
+  for (let i = 0; i < rects.length; i++) for (let j = i + 1; j < rects.length; j++) if (intersects(rects[i], rects[j])) problems.push("summary blocks " + i + " and " + j + " overlap");
+  for (const li of document.querySelectorAll("#plain li")) if (li.scrollWidth > li.clientWidth + 1) problems.push("a summary line overflows");
+  return { scrollWidth: document.documentElement.scrollWidth, bodyWidth: document.body.scrollWidth, inner: window.innerWidth, problems, cells, missing: blocks.filter((b) => !b).length };
+})()`;
+
+type Thumbs = Array<{ section: string; path: string; img: { loaded: boolean; w: number; h: number; src: string } | null; placeholder: string | null }>;
+
+/** Each flagged row of each section: its picture (loaded, natural size, how its src starts) or its placeholder's text. */
+const THUMBS = `["violations", "errors", "warnings", "disclosures"].flatMap((id) =>
+  Array.from(document.querySelectorAll("#" + id + " tbody tr")).map((tr) => {
+    const img = tr.querySelector("td.pic img.thumb");
+    const ph = tr.querySelector("td.pic .nopic");
+    return {
+      section: id,
+      path: tr.querySelector("td.p")?.getAttribute("title") ?? "",
+      img: img ? { loaded: img.complete && img.naturalWidth > 0, w: img.naturalWidth, h: img.naturalHeight, src: (img.getAttribute("src") || "").slice(0, 23) } : null,
+      placeholder: ph ? ph.textContent : null,
+    };
+  }),
+)`;
+
 function byPath(report: { files: Array<{ path: string; finding: string }> }): Map<string, string> {
   return new Map(report.files.map((f) => [f.path, f.finding]));
 }
@@ -116,32 +163,7 @@ describe("the HTML report in Chromium", () => {
       const page = await browser.newPage({ viewport: { width, height: 900 } });
       try {
         await page.goto("file://" + html);
-        const m = await page.evaluate(() => {
-          const problems: string[] = [];
-          const box = (e: Element): DOMRect => e.getBoundingClientRect();
-          const intersects = (a: DOMRect, b: DOMRect): boolean => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
-          let cells = 0;
-          for (const tr of Array.from(document.querySelectorAll("table tr"))) {
-            const tds = Array.from(tr.children);
-            for (let i = 0; i < tds.length; i++) {
-              const c = tds[i]!;
-              cells++;
-              const r = box(c);
-              if (i > 0 && r.left < box(tds[i - 1]!).right - 1) problems.push(`cell overlaps its neighbour: ${c.textContent?.slice(0, 60)}`);
-              if (c.scrollWidth > c.clientWidth + 1) problems.push(`content overflows its cell (${c.scrollWidth} > ${c.clientWidth}): ${c.textContent?.slice(0, 60)}`);
-              for (const img of Array.from(c.querySelectorAll("img,.nopic"))) {
-                const ir = box(img);
-                if (ir.left < r.left - 0.5 || ir.right > r.right + 0.5 || ir.top < r.top - 0.5 || ir.bottom > r.bottom + 0.5) problems.push("a picture sticks out of its cell");
-              }
-            }
-          }
-          const blocks = ["#production", "#verdict", "#plain", "table.counts", "dl.meta"].map((s) => document.querySelector(s));
-          const missing = blocks.filter((b) => !b).length;
-          const rects = blocks.filter((b): b is Element => b !== null).map(box);
-          for (let i = 0; i < rects.length; i++) for (let j = i + 1; j < rects.length; j++) if (intersects(rects[i]!, rects[j]!)) problems.push(`summary blocks ${i} and ${j} overlap`);
-          for (const li of Array.from(document.querySelectorAll("#plain li"))) if (li.scrollWidth > li.clientWidth + 1) problems.push("a summary line overflows");
-          return { scrollWidth: document.documentElement.scrollWidth, bodyWidth: document.body.scrollWidth, inner: window.innerWidth, problems, cells, missing };
-        });
+        const m = await page.evaluate<Measured>(MEASURE);
         expect(m.missing, "summary blocks present").toBe(0);
         expect(m.cells).toBeGreaterThan(100);
         expect(m.scrollWidth, "no horizontal scroll").toBeLessThanOrEqual(m.inner);
@@ -160,19 +182,7 @@ describe("the HTML report in Chromium", () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     try {
       await page.goto("file://" + html);
-      const rows = await page.evaluate(() =>
-        ["violations", "errors", "warnings", "disclosures"].flatMap((id) =>
-          Array.from(document.querySelectorAll(`#${id} tbody tr`)).map((tr) => {
-            const img = tr.querySelector("td.pic img.thumb") as HTMLImageElement | null;
-            return {
-              section: id,
-              path: tr.querySelector("td.p")?.getAttribute("title") ?? "",
-              img: img ? { loaded: img.complete && img.naturalWidth > 0, w: img.naturalWidth, h: img.naturalHeight, src: img.getAttribute("src")?.slice(0, 23) } : null,
-              placeholder: tr.querySelector("td.pic .nopic")?.textContent ?? null,
-            };
-          }),
-        ),
-      );
+      const rows = await page.evaluate<Thumbs>(THUMBS);
       const flagged = [...files].filter(([, f]) => f === "violation" || f === "warning" || f === "error" || f === "disclosed").map(([p]) => p);
       expect(new Set(rows.map((r) => r.path))).toEqual(new Set(flagged));
       for (const r of rows) expect(r.img !== null || r.placeholder !== null, `${r.section} ${r.path}`).toBe(true);
@@ -201,7 +211,7 @@ describe("the HTML report in Chromium", () => {
       expect(plain).toContain("Passed 1 approved GenAI file may ship, and is on the disclosure list for the studio: gfx/concept-art.jpg.");
       expect(plain).toContain("2 files were checked with nothing to report.");
       // The plain summary comes before the counts and the tables.
-      const order = await page.evaluate(() => ["verdict", "plain", "summary", "violations", "signoff", "files"].map((id) => document.documentElement.innerHTML.indexOf(`id="${id}"`)));
+      const order = await page.evaluate<number[]>(`["verdict", "plain", "summary", "violations", "signoff", "files"].map((id) => document.documentElement.innerHTML.indexOf('id="' + id + '"'))`);
       expect(order.every((x) => x > 0)).toBe(true);
       expect([...order].sort((a, b) => a - b)).toEqual(order);
       expect((await page.locator("#production").innerText()).replace(/\s+/g, " ")).toBe("Project: Northern Lights Episode: 101 Reel: 2");

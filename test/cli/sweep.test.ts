@@ -294,7 +294,7 @@ describe("prov sweep: bad input", () => {
 
   it("unknown --format or --fail-on names are usage errors", async () => {
     fs.mkdirSync(path.join(dir, "empty2"), { recursive: true });
-    expect((await prov(["sweep", "empty2", "--format", "pdf"])).stderr).toMatch(/unknown --format pdf/);
+    expect((await prov(["sweep", "empty2", "--format", "docx"])).stderr).toMatch(/unknown --format docx: use one of text, json, csv, html, junit, pdf/);
     const r = await prov(["sweep", "empty2", "--fail-on", "everything"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown --fail-on everything: use any of genai, possibly-genai, unknown, unreadable/);

@@ -61,3 +61,10 @@ describe("Redactor rows and summary", () => {
     expect(out.reasons).toEqual(["approved GenAI by Dana, checked on [host] by [account]"]);
   });
 });
+
+describe("Redactor places", () => {
+  it("a place that is the filesystem root names nothing: absolute paths outside the known folders keep only their last part", () => {
+    const r2 = new Redactor({ root: "/d/deliver", places: ["/", { path: "/home/jdoe", shown: "~" }], hosts: [], accounts: [] });
+    expect(r2.text("seen at /srv/x/a.png and /home/jdoe/b.png")).toBe("seen at …/a.png and ~/b.png");
+  });
+});

@@ -19,8 +19,8 @@ export interface RedactOptions {
   root: string;
   /** The database file (never shown). */
   database?: string | null | undefined;
-  /** Other folders of the facility (working roots, quarantine, the config's folder): shown by their last name. */
-  places?: readonly string[];
+  /** Other folders of the facility (working roots, quarantine, the config's folder): shown by their last name, or as given. */
+  places?: ReadonlyArray<string | { path: string; shown: string }>;
   hosts: readonly string[];
   accounts: readonly string[];
 }
@@ -55,7 +55,12 @@ export class Redactor {
     this.rootName = path.basename(root) || "(root)";
     if (opts.database) this.places.push({ prefix: path.resolve(opts.database), shown: "[database]" });
     this.places.push({ prefix: root, shown: "" });
-    for (const p of opts.places ?? []) if (p) this.places.push({ prefix: path.resolve(p), shown: path.basename(path.resolve(p)) });
+    for (const p of opts.places ?? []) {
+      const given = typeof p === "string" ? p : p.path;
+      const abs = given ? path.resolve(given) : "";
+      // "/" is no place to name (every absolute path is in it): the generic rule below handles those.
+      if (abs && path.basename(abs)) this.places.push({ prefix: abs, shown: typeof p === "string" ? path.basename(abs) : p.shown });
+    }
     // Longest first: a folder inside another is replaced as itself.
     this.places.sort((a, b) => b.prefix.length - a.prefix.length);
     for (const h of opts.hosts) this.addHost(h);

@@ -153,7 +153,7 @@ function redactorFor(root: string, dir: string, ctx: Context): Redactor {
   return new Redactor({
     root,
     database: c.database,
-    places: [path.resolve(dir), ...c.roots.working, ...c.roots.deliverables, ...(c.roots.quarantine ? [c.roots.quarantine] : []), ...(c.file ? [path.dirname(c.file)] : []), os.homedir(), os.tmpdir(), process.cwd()],
+    places: [path.resolve(dir), ...c.roots.working, ...c.roots.deliverables, ...(c.roots.quarantine ? [c.roots.quarantine] : []), ...(c.file ? [path.dirname(c.file)] : []), { path: os.homedir(), shown: "~" }, os.tmpdir(), process.cwd()],
     hosts: [os.hostname()],
     accounts: [currentUser(), ...(account ? [account] : []), ...(c.approvers?.accounts ?? [])],
   });

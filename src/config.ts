@@ -81,6 +81,12 @@ export interface Config {
    * facility's own); none are built in, so with none every signer is "valid", never "trusted".
    */
   c2pa: { validate: boolean; trust: { anchors: string[] } };
+  /**
+   * What the sweep's reports say of the production and how they print (src/adapters/report/):
+   * project, episode and reel on the HTML/PDF report; the lines a person signs; the paper
+   * the HTML prints on and the PDF is made for; a UTF-8 BOM on CSV (Excel).
+   */
+  report: { project: string | null; episode: string | null; reel: string | null; signoff: string[]; paper: "a4" | "letter"; csvBom: boolean };
 }
 
 export interface NotifyConfig {
@@ -115,6 +121,7 @@ export function defaultConfig(): Config {
     approvers: null,
     notify: null,
     c2pa: { validate: true, trust: { anchors: [] } },
+    report: { project: null, episode: null, reel: null, signoff: [], paper: "a4", csvBom: false },
   };
 }
 
@@ -356,7 +363,7 @@ export function parseConfig(file: string, text: string): Config {
   }
   const c = new Checker(file);
   const o = c.object(raw, "(top level)");
-  c.keys(o, "", ["$schema", "database", "folderRules", "scan", "exiftool", "budgets", "roots", "gate", "watch", "fingerprint", "pixelSignals", "approvers", "c2pa", "notify"]);
+  c.keys(o, "", ["$schema", "database", "folderRules", "scan", "exiftool", "budgets", "roots", "gate", "watch", "fingerprint", "pixelSignals", "approvers", "c2pa", "notify", "report"]);
   const config = defaultConfig();
   config.file = file;
   const dir = path.dirname(file);
@@ -411,6 +418,21 @@ export function parseConfig(file: string, text: string): Config {
     }
   }
   if (o["notify"] !== undefined) config.notify = parseNotify(c, file, dir, o["notify"]);
+  if (o["report"] !== undefined) {
+    const r = c.object(o["report"], "report");
+    c.keys(r, "report", ["project", "episode", "reel", "signoff", "paper", "csvBom"]);
+    for (const k of ["project", "episode", "reel"] as const) if (r[k] !== undefined && r[k] !== null) config.report[k] = c.string(r[k], `report.${k}`);
+    if (r["signoff"] !== undefined) config.report.signoff = c.strings(r["signoff"], "report.signoff");
+    if (r["paper"] !== undefined) {
+      const p = c.string(r["paper"], "report.paper").toLowerCase();
+      if (p !== "a4" && p !== "letter") return c.fail("report.paper", 'must be "a4" or "letter"');
+      config.report.paper = p;
+    }
+    if (r["csvBom"] !== undefined) {
+      if (typeof r["csvBom"] !== "boolean") return c.fail("report.csvBom", "must be true or false");
+      config.report.csvBom = r["csvBom"];
+    }
+  }
   if (o["approvers"] !== undefined) {
     const a = c.object(o["approvers"], "approvers");
     c.keys(a, "approvers", ["accounts", "groups"]);
@@ -503,10 +525,12 @@ export interface ToolEnv {
   PATHEXT?: string | undefined;
   PROV_FFMPEG?: string | undefined;
   PROV_FFPROBE?: string | undefined;
+  /** The Chromium that prints `prov sweep --format pdf` (default /usr/bin/chromium, else chromium on PATH). */
+  PROV_CHROMIUM?: string | undefined;
 }
 
 export function toolEnv(env: NodeJS.ProcessEnv = process.env): ToolEnv {
-  return { PATH: env["PATH"], PATHEXT: env["PATHEXT"], PROV_FFMPEG: env["PROV_FFMPEG"], PROV_FFPROBE: env["PROV_FFPROBE"] };
+  return { PATH: env["PATH"], PATHEXT: env["PATHEXT"], PROV_FFMPEG: env["PROV_FFMPEG"], PROV_FFPROBE: env["PROV_FFPROBE"], PROV_CHROMIUM: env["PROV_CHROMIUM"] };
 }
 
 /** Test hook (the crash tests): the step of a quarantine move at which the process kills itself. */

@@ -180,8 +180,9 @@ describe.runIf(haveShared)("prov sweep on a fixture deliverables tree", () => {
     const r = await prov(["sweep", "deliver", "--format", "html", "--out", out]);
     expect(r.code, r.stderr).toBe(1);
     const html = fs.readFileSync(out, "utf8");
-    // Nothing fetched: no external scripts, styles, images or frames (URLs in reasons are text).
-    expect(html).not.toMatch(/<link\b|<script\s+src|<img\b|<iframe\b|\bsrc=|url\(|@import/i);
+    // Nothing fetched: no external scripts, styles or frames (URLs in reasons are text); pictures are data: URIs.
+    expect(html).not.toMatch(/<link\b|<script\s+src|<iframe\b|url\(|@import/i);
+    for (const m of html.matchAll(/\bsrc="([^"]*)"/g)) expect(m[1]).toMatch(/^data:image\/jpeg;base64,/);
     const dom = await dumpDom(out);
     const text = visibleText(dom);
     expect(text).toMatch(/FAIL 4 violations; do not deliver/);
@@ -293,7 +294,7 @@ describe("prov sweep: bad input", () => {
 
   it("unknown --format or --fail-on names are usage errors", async () => {
     fs.mkdirSync(path.join(dir, "empty2"), { recursive: true });
-    expect((await prov(["sweep", "empty2", "--format", "pdf"])).stderr).toMatch(/unknown --format pdf/);
+    expect((await prov(["sweep", "empty2", "--format", "docx"])).stderr).toMatch(/unknown --format docx: use one of text, json, csv, html, junit, pdf/);
     const r = await prov(["sweep", "empty2", "--fail-on", "everything"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown --fail-on everything: use any of genai, possibly-genai, unknown, unreadable/);

@@ -200,8 +200,9 @@ describe("htmlReport", () => {
     expect(source.startsWith("<!DOCTYPE html>")).toBe(true);
     expect(source).toContain(`<meta charset="utf-8">`);
     expect(source).toContain(
-      `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">`,
+      `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">`,
     );
+    // Without the swept folder (no root given here) flagged files get a placeholder, not a picture.
     for (const bad of ["<script src", "<link", "http://", "https://", "<img", "<iframe", "<object", "<embed", "@import", "url(", " src="]) {
       expect(source.toLowerCase(), bad).not.toContain(bad);
     }
@@ -273,9 +274,11 @@ describe("htmlReport", () => {
     const text = visibleText(section(dom, "disclosures"));
     expect(text).toContain("GenAI disclosures (2)");
     for (const h of ["Path", "Origin", "Tool", "Model", "Approved by", "Approval reference", "Scope", "Date", "SHA-256"]) expect(text).toContain(h);
-    expect(text).toContain(`${DISCLOSED} genai Firefly Image 3 ${APPROVER} APPR-2024-017 document ${sha("approval.pdf")} Main titles only 2024-05-02T12:00:00.000Z ${sha(DISCLOSED)}`);
+    expect(text).toContain(`${DISCLOSED} genai Firefly Image 3 ${APPROVER} APPR-2024-017 document ${sha("approval.pdf")} Main titles only 2024-05-02 12:00:00Z ${sha(DISCLOSED)}`);
+    // The exact time is the cell's title.
+    expect(section(dom, "disclosures")).toContain(`<time datetime="2024-05-02T12:00:00.000Z" title="2024-05-02T12:00:00.000Z">`);
     // Listed whatever its finding, which shows beside the path; missing values are dashes.
-    expect(text).toContain(`${STRIPPED} warning genai Midjourney — Legal — — 2024-06-01T00:00:00.000Z ${sha(STRIPPED)}`);
+    expect(text).toContain(`${STRIPPED} warning genai Midjourney — Legal — — 2024-06-01 00:00:00Z ${sha(STRIPPED)}`);
     expect(text).not.toContain(HOSTILE);
   });
 

@@ -1,4 +1,6 @@
-// CSV report: one row per file (RFC 4180), for spreadsheets.
+// CSV report: one row per file (RFC 4180), for spreadsheets. With `bom` (--csv-bom,
+// report.csvBom) it starts with a UTF-8 byte order mark, without which Excel reads the
+// file as the system's legacy code page and garbles every non-ASCII name.
 
 import type { ReportWriter, SweepRow } from "../../domain/sweep-types.js";
 import type { Sink } from "./sink.js";
@@ -8,12 +10,15 @@ export const CSV_COLUMNS = [
   "tool", "model", "approved_by", "approval_ref", "scope", "approved_at", "c2pa",
 ] as const;
 
-export function csvReport(sink: Sink): ReportWriter {
+/** The UTF-8 byte order mark (EF BB BF once encoded). */
+export const BOM = "\ufeff";
+
+export function csvReport(sink: Sink, opts: { bom?: boolean } = {}): ReportWriter {
   let headed = false;
   const head = async (): Promise<void> => {
     if (headed) return;
     headed = true;
-    await sink.write(CSV_COLUMNS.join(",") + "\r\n");
+    await sink.write((opts.bom ? BOM : "") + CSV_COLUMNS.join(",") + "\r\n");
   };
   return {
     async row(r: SweepRow) {

@@ -6,7 +6,7 @@
 // source in/out) and a video's own timecode; written whole or not at all (the sink).
 
 import type { Disclosure, ReportWriter, SweepRow, SweepSummary } from "../../domain/sweep-types.js";
-import { cell } from "./csv.js";
+import { BOM, cell } from "./csv.js";
 import type { Sink } from "./sink.js";
 
 export const DISCLOSURE_CSV_COLUMNS = [
@@ -23,7 +23,14 @@ export function describeUse(u: NonNullable<Disclosure["timecodes"]>[number]): st
 
 export type DisclosureFormat = "json" | "csv";
 
-export function disclosureReport(sink: Sink, format: DisclosureFormat, title: string | null): ReportWriter {
+/**
+ * The disclosure JSON's `schemaVersion` (first key, as in the sweep's JSON report): it
+ * changes when a field changes meaning or goes away. 1: the list as it was before the
+ * envelope had a version, plus `schemaVersion`.
+ */
+export const DISCLOSURE_SCHEMA_VERSION = 1;
+
+export function disclosureReport(sink: Sink, format: DisclosureFormat, title: string | null, opts: { bom?: boolean } = {}): ReportWriter {
   const rows: Array<{ path: string; sha256: string | null; finding: string; d: Disclosure; c2pa: NonNullable<SweepRow["c2pa"]> }> = [];
   return {
     row(r: SweepRow) {
@@ -32,6 +39,7 @@ export function disclosureReport(sink: Sink, format: DisclosureFormat, title: st
     async end(summary: SweepSummary) {
       if (format === "json") {
         const doc = {
+          schemaVersion: DISCLOSURE_SCHEMA_VERSION,
           disclosure: "prov GenAI disclosure list",
           title,
           root: summary.root,
@@ -44,7 +52,7 @@ export function disclosureReport(sink: Sink, format: DisclosureFormat, title: st
         };
         await sink.write(JSON.stringify(doc, null, 2) + "\n");
       } else {
-        await sink.write(DISCLOSURE_CSV_COLUMNS.join(",") + "\r\n");
+        await sink.write((opts.bom ? BOM : "") + DISCLOSURE_CSV_COLUMNS.join(",") + "\r\n");
         for (const { path, sha256, finding, d, c2pa } of rows) {
           const cells = [
             title, d.episode, d.reel, d.shot, path, sha256, d.origin, d.tool, d.model, d.evidence.join(" "),

@@ -2,25 +2,55 @@
 // nothing fetched: a strict Content-Security-Policy says so) that a post supervisor opens
 // in a browser, prints, or sends on to the studio.
 //
-// Order: title, verdict and summary, violations, errors, the GenAI disclosure list,
-// warnings, then every file with a filter. Rows arrive one at a time (100,000+ of them)
+// Order: title and production, verdict, a plain-language summary a producer reads
+// ("3 files are GenAI material not approved for delivery and must not ship: ..."), counts
+// and how the sweep ran, violations, errors, the GenAI disclosure list, warnings (each
+// flagged file with a thumbnail: thumbnail.ts), the sign-off lines, then every file with a
+// filter. It fits a 1280 px window (long values wrap; a path's full text is also its
+// title) and prints cleanly (print.ts: paper, landscape tables, page numbers, repeated
+// table headers, rows never split). Rows arrive one at a time (100,000+ of them)
 // and wait in spools (temporary files, see sink.ts), not in memory; end() writes the head
 // and summary, then copies each spool into the sink. The all-files table is complete and
 // readable without JavaScript; the inline script only adds the filter, which also reads
 // its state from the URL: report.html#finding=violation,error&q=text.
 
+import path from "node:path";
 import { InternalError } from "../../domain/errors.js";
 import { humanBytes } from "../../cli/output.js";
+import { isGenAI } from "../../domain/types.js";
 import { FINDINGS, type Disclosure, type Finding, type MhlOutcome, type ReportWriter, type SweepRow, type SweepSummary } from "../../domain/sweep-types.js";
 import { Spool, type Sink } from "./sink.js";
 import { describeUse } from "./disclosure.js";
+import { printCss, type Paper } from "./print.js";
+import { makeThumbnail, type Thumbnail } from "./thumbnail.js";
+
+/** Who the report is for and who signs it (prov.config.json `report`). */
+export interface HtmlReportOptions {
+  /** The swept folder, absolute: thumbnails are made from it and each row's path. Absent: no thumbnails. */
+  root?: string | null | undefined;
+  project?: string | null | undefined;
+  episode?: string | null | undefined;
+  reel?: string | null | undefined;
+  /** The lines a person signs ("Post supervisor", ...). */
+  signoff?: readonly string[] | undefined;
+  paper?: Paper | undefined;
+  /** How long one thumbnail may take to decode (budgets.decodeSeconds). */
+  decodeSeconds?: number | undefined;
+  /** Paths and names were redacted (--redact): the footer says so. */
+  redacted?: boolean | undefined;
+}
+
+/** Flagged files that get a thumbnail; past this many, a placeholder says why not (the report stays openable). */
+export const MAX_THUMBNAILS = 2000;
+/** Thumbnails decoded side by side while rows stream in (order is kept). */
+const THUMB_CONCURRENCY = 2;
 
 /** A ReportWriter that can also give up: removes its spools and aborts the sink. */
 export interface HtmlReportWriter extends ReportWriter {
   abort(): Promise<void>;
 }
 
-export function htmlReport(sink: Sink): HtmlReportWriter {
+export function htmlReport(sink: Sink, opts: HtmlReportOptions = {}): HtmlReportWriter {
   const all = new SpooledTable();
   const violations = new SpooledTable();
   const errors = new SpooledTable();
@@ -28,40 +58,68 @@ export function htmlReport(sink: Sink): HtmlReportWriter {
   const warnings = new SpooledTable();
   const tables = [all, violations, errors, disclosures, warnings];
   let ended = false;
+  const plain = new PlainSummary();
+  // Rows wait here, in order, while their thumbnails are made (a few at a time).
+  const queue: Array<{ r: SweepRow; thumb: Promise<Thumbnail | null> }> = [];
+  let thumbs = 0;
 
   const dispose = async (): Promise<void> => {
     await Promise.allSettled(tables.map((t) => t.dispose()));
   };
 
+  const thumbnailOf = (r: SweepRow): Promise<Thumbnail | null> => {
+    if (!flagged(r)) return Promise.resolve(null);
+    if (!opts.root) return Promise.resolve({ reason: "no preview made" });
+    if (++thumbs > MAX_THUMBNAILS) return Promise.resolve({ reason: `not made: the report shows the first ${group(MAX_THUMBNAILS)} flagged files` });
+    return makeThumbnail(path.join(opts.root, r.path), { seconds: opts.decodeSeconds ?? 60 });
+  };
+
+  const emit = (r: SweepRow, thumb: Thumbnail | null): Promise<void> | undefined => {
+    const pending: Promise<void>[] = [];
+    const add = (t: SpooledTable, html: string): void => {
+      const p = t.add(html);
+      if (p) pending.push(p);
+    };
+    const pic = thumbCell(r.path, thumb);
+    add(all, allFilesRow(r));
+    if (r.finding === "violation") add(violations, problemRow(r, pic));
+    else if (r.finding === "error") add(errors, errorRow(r, pic));
+    else if (r.finding === "warning") add(warnings, warningRow(r, pic));
+    // Every approved GenAI asset is on the disclosure list, whatever its finding (as in
+    // summary.disclosures: a stripped label, say, makes one a warning).
+    if (r.disclosure) add(disclosures, disclosureRow(r, r.disclosure, pic));
+    return pending.length > 0 ? Promise.all(pending).then(() => {}) : undefined;
+  };
+
+  const drain = async (keep: number): Promise<void> => {
+    while (queue.length > keep) {
+      const { r, thumb } = queue.shift()!;
+      const p = emit(r, await thumb);
+      if (p) await p;
+    }
+  };
+
   return {
     row(r: SweepRow): void | Promise<void> {
       if (ended) throw new InternalError("HTML report: row() after end()");
-      const pending: Promise<void>[] = [];
-      const add = (t: SpooledTable, html: string): void => {
-        const p = t.add(html);
-        if (p) pending.push(p);
-      };
-      add(all, allFilesRow(r));
-      if (r.finding === "violation") add(violations, problemRow(r));
-      else if (r.finding === "error") add(errors, errorRow(r));
-      else if (r.finding === "warning") add(warnings, warningRow(r));
-      // Every approved GenAI asset is on the disclosure list, whatever its finding (as in
-      // summary.disclosures: a stripped label, say, makes one a warning).
-      if (r.disclosure) add(disclosures, disclosureRow(r, r.disclosure));
-      return pending.length > 0 ? Promise.all(pending).then(() => {}) : undefined;
+      plain.add(r);
+      if (queue.length === 0 && !flagged(r)) return emit(r, null);
+      queue.push({ r, thumb: thumbnailOf(r) });
+      return queue.length > THUMB_CONCURRENCY ? drain(THUMB_CONCURRENCY) : undefined;
     },
 
     async end(summary: SweepSummary): Promise<void> {
       if (ended) throw new InternalError("HTML report: end() called twice");
       ended = true;
       try {
+        await drain(0);
         for (const t of tables) await t.finish();
-        await sink.write(head(summary) + verdictAndSummary(summary) + nav(tables.map((t) => t.rows)));
+        await sink.write(head(summary, opts) + verdictAndSummary(summary, opts, plain) + nav(tables.map((t) => t.rows)));
         await section(sink, {
           id: "violations",
           title: "Violations",
           intro: "Must not be delivered as they are: temporary GenAI, symbolic links, revoked approvals.",
-          columns: ["Path", "Reasons", "SHA-256"],
+          columns: ["Picture", "Path", "Reasons", "SHA-256"],
           table: violations,
           none: "No violations.",
         });
@@ -69,7 +127,7 @@ export function htmlReport(sink: Sink): HtmlReportWriter {
           id: "errors",
           title: "Errors",
           intro: "Could not be read or checked: these files are neither cleared nor flagged.",
-          columns: ["Path", "Reasons", "Size", "SHA-256"],
+          columns: ["Picture", "Path", "Reasons", "Size", "SHA-256"],
           table: errors,
           none: "No errors.",
         });
@@ -77,7 +135,7 @@ export function htmlReport(sink: Sink): HtmlReportWriter {
           id: "disclosures",
           title: "GenAI disclosures",
           intro: "Approved GenAI assets in this delivery: the disclosure list for the studio.",
-          columns: ["Path", "Origin", "Tool", "Model", "Approved by", "Approval reference", "Scope", "Date", "SHA-256"],
+          columns: ["Picture", "Path", "Origin", "Tool", "Model", "Approved by", "Approval reference", "Scope", "Date", "SHA-256"],
           table: disclosures,
           none: "No approved GenAI assets.",
         });
@@ -85,13 +143,14 @@ export function htmlReport(sink: Sink): HtmlReportWriter {
           id: "warnings",
           title: "Warnings",
           intro: "Need a look before delivery: possibly GenAI, provenance lost, C2PA only remote.",
-          columns: ["Path", "Reasons", "Labels", "SHA-256"],
+          columns: ["Picture", "Path", "Reasons", "Labels", "SHA-256"],
           table: warnings,
           none: "No warnings.",
         });
+        await sink.write(signoff(opts.signoff ?? []));
         await sink.write(filesStart(summary.counts, all.rows));
         if (all.rows > 0) await sink.append(all.spool);
-        await sink.write(filesEnd(summary));
+        await sink.write(filesEnd(summary, opts));
         await sink.close();
       } finally {
         await dispose();
@@ -100,6 +159,7 @@ export function htmlReport(sink: Sink): HtmlReportWriter {
 
     async abort(): Promise<void> {
       ended = true;
+      await Promise.allSettled(queue.splice(0).map((q) => q.thumb));
       await dispose();
       await sink.abort();
     },
@@ -231,9 +291,34 @@ function humanSeconds(s: number): string {
 
 // ------------------------------------------------------------------ cells and rows
 
+/** A path wraps anywhere (never a sideways scroll); its full text is also its title. */
 function pathCell(p: string): string {
-  return `<td class="p">${text(p)}</td>`;
+  return `<td class="p" title="${esc(p)}">${text(p)}</td>`;
 }
+
+/** A time in a table: "2026-12-06 18:42:32Z" (it wraps between date and time); the exact ISO time is its title. */
+function stamp(iso: string | null | undefined): string {
+  if (!iso) return `<span class="none">—</span>`;
+  const m = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.\d+)?Z$/.exec(iso);
+  if (!m) return text(iso);
+  return `<time datetime="${esc(iso)}" title="${esc(iso)}">${m[1]} ${m[2]}Z</time>`;
+}
+
+/** Violations, errors, warnings and approved GenAI get a picture. */
+function flagged(r: SweepRow): boolean {
+  return r.finding === "violation" || r.finding === "error" || r.finding === "warning" || r.disclosure !== null;
+}
+
+/** The thumbnail (a data: URI: nothing is fetched), or a placeholder that says why there is none. */
+function thumbCell(p: string, t: Thumbnail | null): string {
+  if (!t) return `<td class="pic"></td>`;
+  if ("reason" in t) return `<td class="pic"><div class="nopic" role="img" aria-label="no preview: ${esc(t.reason)}">no preview<br><span>${esc(t.reason)}</span></div></td>`;
+  // Shown at half size: sharp on a 2x screen and on paper.
+  const w = Math.max(1, Math.round(t.width / 2));
+  const h = Math.max(1, Math.round(t.height / 2));
+  return `<td class="pic"><img class="thumb" src="${t.dataUri}" width="${w}" height="${h}" alt="preview of ${esc(p)}"></td>`;
+}
+
 
 function shaCell(sha: string | null): string {
   return sha ? `<td class="h"><code title="${esc(sha)}">${esc(sha)}</code></td>` : `<td class="h none">—</td>`;
@@ -267,27 +352,27 @@ function badge(f: string): string {
   return `<span class="f f-${esc(f)}">${esc(f)}</span>`;
 }
 
-function problemRow(r: SweepRow): string {
-  return `<tr>${pathCell(r.path)}${reasonsCell(r.reasons, r.c2pa)}${shaCell(r.sha256)}</tr>\n`;
+function problemRow(r: SweepRow, pic: string): string {
+  return `<tr>${pic}${pathCell(r.path)}${reasonsCell(r.reasons, r.c2pa)}${shaCell(r.sha256)}</tr>\n`;
 }
 
-function errorRow(r: SweepRow): string {
-  return `<tr>${pathCell(r.path)}${reasonsCell(r.reasons, r.c2pa)}${sizeCell(r.size)}${shaCell(r.sha256)}</tr>\n`;
+function errorRow(r: SweepRow, pic: string): string {
+  return `<tr>${pic}${pathCell(r.path)}${reasonsCell(r.reasons, r.c2pa)}${sizeCell(r.size)}${shaCell(r.sha256)}</tr>\n`;
 }
 
-function warningRow(r: SweepRow): string {
+function warningRow(r: SweepRow, pic: string): string {
   const evidence = r.labelEvidence.length > 0 ? `<ul class="sub">${r.labelEvidence.map((e) => `<li>${text(e)}</li>`).join("")}</ul>` : "";
-  return `<tr>${pathCell(r.path)}${reasonsCell(r.reasons, r.c2pa)}<td>${val(r.labels)}${evidence}</td>${shaCell(r.sha256)}</tr>\n`;
+  return `<tr>${pic}${pathCell(r.path)}${reasonsCell(r.reasons, r.c2pa)}<td class="w">${val(r.labels)}${evidence}</td>${shaCell(r.sha256)}</tr>\n`;
 }
 
-function disclosureRow(r: SweepRow, d: Disclosure): string {
+function disclosureRow(r: SweepRow, d: Disclosure, pic: string): string {
   // A listed file whose finding is not "disclosed" (a warning, say) shows it beside its path.
   const note = r.finding === "disclosed" ? "" : ` ${badge(r.finding)}`;
-  const path = `<td class="p">${text(r.path)}${note}${timecodeList(d)}</td>`;
+  const path = `${pic}<td class="p" title="${esc(r.path)}">${text(r.path)}${note}${timecodeList(d)}</td>`;
   const doc = d.approvalDocSha256 ? `<div class="sub">document <code class="h" title="${esc(d.approvalDocSha256)}">${esc(d.approvalDocSha256)}</code></div>` : "";
   return (
-    `<tr>${path}<td>${val(d.origin)}${c2paList(r.c2pa)}</td><td>${val(d.tool)}</td><td>${val(d.model)}</td><td>${val(d.approvedBy)}</td>` +
-    `<td>${val(d.approvalRef)}${doc}</td><td>${val(d.scope)}</td><td class="d">${val(d.approvedAt)}</td>${shaCell(r.sha256)}</tr>\n`
+    `<tr>${path}<td class="w">${val(d.origin)}${c2paList(r.c2pa)}</td><td class="w">${val(d.tool)}</td><td class="w">${val(d.model)}</td><td class="w">${val(d.approvedBy)}</td>` +
+    `<td class="w">${val(d.approvalRef)}${doc}</td><td class="w">${val(d.scope)}</td><td class="d">${stamp(d.approvedAt)}</td>${shaCell(r.sha256)}</tr>\n`
   );
 }
 
@@ -300,11 +385,11 @@ function cell(s: string | null, cls = ""): string {
 // The all-files table is the bulk of a large report (100,000+ rows), so its markup is
 // lean: the finding cell is styled from the row's data-finding, not with a badge.
 function allFilesRow(r: SweepRow): string {
-  const labels = r.labelEvidence.length > 0 ? `<td title="${esc(r.labelEvidence.join("\n"))}">${val(r.labels)}</td>` : cell(r.labels);
-  const firstSeen = r.firstSeen && !r.knownBefore ? `<td class="d">${text(r.firstSeen)} <span class="sub">new in this sweep</span></td>` : cell(r.firstSeen, "d");
+  const labels = r.labelEvidence.length > 0 ? `<td class="w" title="${esc(r.labelEvidence.join("\n"))}">${val(r.labels)}</td>` : cell(r.labels, "w");
+  const firstSeen = r.firstSeen ? `<td class="d">${stamp(r.firstSeen)}${r.knownBefore ? "" : ` <span class="sub">new in this sweep</span>`}</td>` : cell(null, "d");
   return (
     `<tr data-finding="${esc(r.finding)}">${pathCell(r.path)}<td>${esc(r.finding)}</td>${sizeCell(r.size)}` +
-    `${cell(r.origin)}${cell(r.status)}${labels}${firstSeen}${reasonsCell(r.reasons, r.c2pa)}${shaCell(r.sha256)}</tr>\n`
+    `${cell(r.origin, "w")}${cell(r.status, "w")}${labels}${firstSeen}${reasonsCell(r.reasons, r.c2pa)}${shaCell(r.sha256)}</tr>\n`
   );
 }
 
@@ -329,7 +414,8 @@ const SECTION_OF: Partial<Record<Finding, string>> = {
 
 const VERDICT_TAG = { 0: "PASS", 1: "FAIL", 2: "INCOMPLETE" } as const;
 
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'";
+/** Nothing is loaded from anywhere: pictures are data: URIs inside the file. */
+const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
 
 const CSS = `
 :root{color-scheme:light;--line:#d0d7de;--muted:#57606a;--head:#f6f8fa}
@@ -352,13 +438,31 @@ dl.meta dt{color:var(--muted)}
 dl.meta dd{margin:0;overflow-wrap:anywhere}
 table{border-collapse:collapse;width:100%;margin:.25rem 0 1rem}
 table.counts{width:auto}
-th,td{border:1px solid var(--line);padding:.25rem .45rem;text-align:left;vertical-align:top}
+th,td{border:1px solid var(--line);padding:.25rem .45rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 thead th{background:var(--head);position:sticky;top:0;z-index:1}
 tbody tr:nth-child(even){background:#fbfcfd}
-td.p{overflow-wrap:anywhere;unicode-bidi:isolate;min-width:14rem}
-td.n,th.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
-td.d{white-space:nowrap}
-td.r{min-width:14rem}
+td.p{overflow-wrap:anywhere;unicode-bidi:isolate;min-width:9rem}
+td.n,th.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums;overflow-wrap:normal}
+td.d{min-width:6.5em}
+td.w{min-width:7.5em}
+td.r{min-width:10rem}
+td.pic{width:88px;min-width:88px;padding:.2rem}
+img.thumb{display:block;max-width:80px;height:auto;border:1px solid var(--line);background:#fff}
+.nopic{width:80px;min-height:45px;padding:.2rem;border:1px dashed #8c959f;border-radius:3px;background:#f6f8fa;color:var(--muted);font-size:.72em;line-height:1.25;text-align:center;overflow-wrap:anywhere}
+.nopic span{font-size:.95em}
+header .production{display:flex;flex-wrap:wrap;gap:.2rem 1.5rem;margin:0 0 .75rem;color:var(--muted)}
+header .production b{color:#1f2328}
+#plain{border:1px solid var(--line);border-radius:6px;padding:.2rem 1rem .6rem;margin:0 0 1rem}
+#plain h2{margin-top:.6rem;border:0}
+#plain .lead{font-size:1.1rem;font-weight:600;margin:.2rem 0 .6rem}
+#plain h3{font-size:1rem;margin:.7rem 0 .2rem}
+#plain ul{padding-left:1.2rem}
+#plain li{margin:.15rem 0;overflow-wrap:anywhere}
+#plain .must h3{color:#a40e26}
+#plain .decide h3{color:#7d4e00}
+#plain .passed h3{color:#116329}
+table.signoff td{height:2.6rem}
+table.signoff th:first-child{width:28%}
 td.h code,code.h{display:inline-block;max-width:13ch;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;vertical-align:bottom;user-select:all;cursor:text}
 ul{margin:0;padding-left:1.1rem}
 .bad{color:#a40e26}
@@ -390,38 +494,125 @@ nav a{margin-right:1.2rem;white-space:nowrap}
 #filter label{white-space:nowrap}
 #filter output{color:var(--muted);margin-left:auto}
 footer{margin-top:2rem;font-size:.85em}
-@media print{
-  body{padding:0;max-width:none;font-size:8.5pt}
-  nav,#filter,noscript{display:none!important}
-  a{color:inherit;text-decoration:none}
-  thead{display:table-header-group}
-  thead th{position:static}
-  tr{break-inside:avoid}
-  h2{break-after:avoid}
-  td.h code,code.h{display:inline;max-width:none;white-space:normal;word-break:break-all;overflow:visible}
-  td.d{white-space:normal}
-  .verdict,.f,.cc,.verdict .tag,#files-table td{-webkit-print-color-adjust:exact;print-color-adjust:exact}
-}
 `;
 
-function head(s: SweepSummary): string {
+function head(s: SweepSummary, opts: HtmlReportOptions): string {
+  const footer = [opts.project, s.title, opts.episode && `episode ${opts.episode}`, opts.reel && `reel ${opts.reel}`].filter(Boolean).join(" · ") || `prov sweep: ${s.root}`;
   return (
     `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n` +
     `<meta http-equiv="Content-Security-Policy" content="${CSP}">\n` +
     `<meta name="referrer" content="no-referrer">\n` +
     `<meta name="viewport" content="width=device-width, initial-scale=1">\n` +
     `<meta name="generator" content="${esc(`${s.tool.name} ${s.tool.version}`)}">\n` +
-    `<title>prov sweep: ${esc(s.root)}</title>\n<style>${CSS}</style>\n</head>\n<body>\n`
+    `<title>prov sweep: ${esc(s.root)}</title>\n<style>${CSS}${printCss(opts.paper ?? "a4", footer)}</style>\n</head>\n<body>\n`
   );
 }
 
-function verdictAndSummary(s: SweepSummary): string {
+/** Project, title, episode and reel, when any is known. */
+function production(s: SweepSummary, opts: HtmlReportOptions): string {
+  const fields: Array<[string, string | null | undefined]> = [["Project", opts.project], ["Title", s.title], ["Episode", opts.episode], ["Reel", opts.reel]];
+  const shown = fields.filter(([, v]) => v);
+  if (shown.length === 0) return "";
+  return `<p class="production" id="production">${shown.map(([k, v]) => `<span>${k}: <b>${text(v!)}</b></span>`).join("")}</p>\n`;
+}
+
+/** The lines a person signs (prov.config.json report.signoff). */
+function signoff(lines: readonly string[]): string {
+  if (lines.length === 0) return "";
+  let html = `<section id="signoff">\n<h2>Sign-off</h2>\n<table class="signoff">\n<thead><tr><th scope="col">Role</th><th scope="col">Name</th><th scope="col">Signature</th><th scope="col">Date</th></tr></thead>\n<tbody>\n`;
+  for (const l of lines) html += `<tr><th scope="row">${text(l)}</th><td></td><td></td><td></td></tr>\n`;
+  return html + `</tbody>\n</table>\n</section>\n`;
+}
+
+// ------------------------------------------------------------------ the summary in plain words
+
+/** What a producer reads first: what must not ship, what needs a decision, what passed. */
+type Kind = "genai" | "revoked" | "lapsed" | "derived" | "link" | "other" | "error" | "warning" | "unknown" | "disclosed" | "ok" | "skipped";
+
+const WORDS: Record<Kind, { group: "must" | "decide" | "passed"; say: (n: string, one: boolean) => string }> = {
+  genai: { group: "must", say: (n, one) => `${n} ${one ? "file is" : "files are"} GenAI material not approved for delivery and must not ship` },
+  derived: { group: "must", say: (n, one) => `${n} ${one ? "file was" : "files were"} made from GenAI material that is not approved, and must not ship` },
+  revoked: { group: "must", say: (n, one) => `${n} GenAI ${one ? "file's approval was" : "files' approvals were"} withdrawn: ${one ? "it" : "they"} must not ship` },
+  lapsed: { group: "must", say: (n, one) => `${n} approved GenAI ${one ? "file's approval (or a performer's consent) has" : "files' approvals (or performers' consents) have"} ended: renew ${one ? "it" : "them"} or take ${one ? "it" : "them"} out` },
+  link: { group: "must", say: (n, one) => `${n} ${one ? "entry is a shortcut" : "entries are shortcuts"} (symbolic ${one ? "link" : "links"}), not ${one ? "a real file" : "real files"}, and must not ship` },
+  other: { group: "must", say: (n, one) => `${n} other ${one ? "file" : "files"} must not ship as ${one ? "it is" : "they are"}` },
+  error: { group: "decide", say: (n, one) => `${n} ${one ? "file" : "files"} could not be checked (unreadable or damaged): nobody can yet say ${one ? "it" : "they"} may ship` },
+  warning: { group: "decide", say: (n, one) => `${n} ${one ? "file needs" : "files need"} a person's decision before delivery: possibly GenAI, possibly made from GenAI, or ${one ? "its" : "their"} provenance is unclear` },
+  unknown: { group: "decide", say: (n, one) => `${n} ${one ? "file has" : "files have"} no recorded origin (no labels, not first seen in a working folder): nothing says ${one ? "it is" : "they are"} GenAI, nothing says where ${one ? "it" : "they"} came from` },
+  disclosed: { group: "passed", say: (n, one) => `${n} approved GenAI ${one ? "file may" : "files may"} ship, and ${one ? "is" : "are"} on the disclosure list for the studio` },
+  ok: { group: "passed", say: (n, one) => `${n} ${one ? "file was" : "files were"} checked with nothing to report` },
+  skipped: { group: "passed", say: (n, one) => `${n} system ${one ? "file was" : "files were"} ignored (not media)` },
+};
+
+const EXAMPLES = 5;
+
+class PlainSummary {
+  private readonly kinds = new Map<Kind, { n: number; examples: string[] }>();
+
+  add(r: SweepRow): void {
+    const k = kindOf(r);
+    if (k) this.bump(k, r.path);
+    if (r.disclosure && r.finding !== "violation") this.bump("disclosed", r.path);
+  }
+
+  private bump(k: Kind, p: string): void {
+    let e = this.kinds.get(k);
+    if (!e) this.kinds.set(k, (e = { n: 0, examples: [] }));
+    e.n++;
+    if (e.examples.length < EXAMPLES) e.examples.push(p);
+  }
+
+  html(s: SweepSummary): string {
+    const lead =
+      s.exitCode === 1 ? "Do not deliver this folder as it is." : s.exitCode === 2 ? "This delivery is not fully checked yet." : "Nothing found that stops this delivery.";
+    let html = `<section id="plain">\n<h2>In plain words</h2>\n<p class="lead">${esc(lead)} ${esc(`${group(s.files)} ${s.files === 1 ? "file was" : "files were"} looked at.`)}</p>\n`;
+    const heads = { must: "Must not ship", decide: "Needs a decision", passed: "Passed" } as const;
+    for (const g of ["must", "decide", "passed"] as const) {
+      const items = (Object.keys(WORDS) as Kind[]).filter((k) => WORDS[k].group === g && (this.kinds.get(k)?.n ?? 0) > 0);
+      if (items.length === 0) continue;
+      html += `<div class="${g}">\n<h3>${heads[g]}</h3>\n<ul>\n`;
+      for (const k of items) {
+        const { n, examples } = this.kinds.get(k)!;
+        // OK and skipped files are counted, not listed.
+        const list = k === "ok" || k === "skipped" ? "" : `: ${examples.map((p) => `<span class="p">${text(p)}</span>`).join(", ")}${n > examples.length ? `, and ${group(n - examples.length)} more` : ""}`;
+        html += `<li data-kind="${k}">${esc(WORDS[k].say(group(n), n === 1))}${list}.</li>\n`;
+      }
+      html += `</ul>\n</div>\n`;
+    }
+    if (s.files === 0) html += `<p>The folder is empty.</p>\n`;
+    return html + `</section>\n`;
+  }
+}
+
+function kindOf(r: SweepRow): Kind | null {
+  const first = r.reasons[0] ?? "";
+  switch (r.finding) {
+    case "violation":
+      if (/^symbolic link/.test(first)) return "link";
+      if (/approval was revoked/.test(first)) return "revoked";
+      if (r.reasons.some((x) => /approval no longer holds/.test(x))) return "lapsed";
+      if (/^derived from|temporary GenAI: .*derived/.test(first)) return "derived";
+      if (r.origin !== null && isGenAI(r.origin)) return "genai";
+      return "other";
+    case "error":
+    case "warning":
+    case "unknown":
+    case "ok":
+    case "skipped":
+      return r.finding;
+    case "disclosed":
+      return null; // counted from its disclosure
+  }
+}
+
+function verdictAndSummary(s: SweepSummary, opts: HtmlReportOptions, plain: PlainSummary): string {
   // The verdict usually starts with its own "FAIL: "; that becomes the coloured tag.
   const own = /^(PASS|FAIL|INCOMPLETE):\s*/.exec(s.verdict);
   const tag = own?.[1] ?? VERDICT_TAG[s.exitCode] ?? `EXIT ${s.exitCode}`;
   const verdict = own ? s.verdict.slice(own[0].length) : s.verdict;
-  let html = `<header>\n<h1>prov sweep: <span class="root">${text(s.root)}</span></h1>\n`;
+  let html = `<header>\n<h1>prov sweep: <span class="root">${text(s.root)}</span></h1>\n${production(s, opts)}`;
   html += `<p class="verdict x${s.exitCode}" id="verdict"><span class="tag">${esc(tag)}</span> ${text(verdict)}</p>\n</header>\n`;
+  html += plain.html(s);
 
   html += `<section id="summary">\n<h2>Summary</h2>\n<div class="grid">\n`;
   html += `<table class="counts">\n<thead><tr><th scope="col">Finding</th><th scope="col" class="n">Files</th><th scope="col">Meaning</th></tr></thead>\n<tbody>\n`;
@@ -496,10 +687,11 @@ function filesStart(counts: Readonly<Record<Finding, number>>, rows: number): st
   return html;
 }
 
-function filesEnd(s: SweepSummary): string {
+function filesEnd(s: SweepSummary, opts: HtmlReportOptions): string {
+  const redacted = opts.redacted ? " Redacted: paths are relative to the swept folder; no database path, host or account names." : "";
   return (
     `</tbody>\n</table>\n</section>\n` +
-    `<footer>Written by ${esc(`${s.tool.name} ${s.tool.version}`)} at ${text(s.finishedAt)}. This file is self-contained: it loads nothing from anywhere.</footer>\n` +
+    `<footer>Written by ${esc(`${s.tool.name} ${s.tool.version}`)} at ${text(s.finishedAt)}. This file is self-contained: it loads nothing from anywhere.${redacted}</footer>\n` +
     `<script>${SCRIPT}</script>\n</body>\n</html>\n`
   );
 }

@@ -20,6 +20,8 @@ export interface Sink {
   write(text: string): Promise<void>;
   /** Copy a spool's contents into the sink. */
   append(spool: Spool): Promise<void>;
+  /** Copy a file's bytes into the sink (the PDF Chromium printed). */
+  appendFile(file: string): Promise<void>;
   /** Finish: flush, fsync and rename into place (file), or just flush (stdout). */
   close(): Promise<void>;
   /** Give up: remove the temporary file; the destination is untouched. */
@@ -52,13 +54,18 @@ async function reporting<T>(what: string, fn: () => Promise<T>): Promise<T> {
 
 async function appendTo(stream: Writable, spool: Spool): Promise<void> {
   await spool.flush();
-  for await (const chunk of createReadStream(spool.file, { highWaterMark: BUFFER })) await writeTo(stream, chunk as Buffer);
+  await copyInto(stream, spool.file);
+}
+
+async function copyInto(stream: Writable, file: string): Promise<void> {
+  for await (const chunk of createReadStream(file, { highWaterMark: BUFFER })) await writeTo(stream, chunk as Buffer);
 }
 
 export function stdoutSink(): Sink {
   return {
     write: (text) => writeTo(process.stdout, text),
     append: (spool) => appendTo(process.stdout, spool),
+    appendFile: (file) => copyInto(process.stdout, file),
     close: async () => {},
     abort: async () => {},
   };
@@ -87,6 +94,7 @@ export async function fileSink(out: string): Promise<Sink> {
   return {
     write: (text) => reporting(what, () => writeTo(stream, text)),
     append: (spool) => reporting(what, () => appendTo(stream, spool)),
+    appendFile: (f) => reporting(what, () => copyInto(stream, f)),
     close: () => reporting(what, async () => {
       if (stream.errored) throw stream.errored;
       const done = once(stream, "finish");

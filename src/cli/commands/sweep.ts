@@ -1,5 +1,10 @@
+import os from "node:os";
 import path from "node:path";
 import { disclosureReport } from "../../adapters/report/disclosure.js";
+import { findChromium, pdfReport } from "../../adapters/report/pdf.js";
+import { PAPERS, type Paper } from "../../adapters/report/print.js";
+import { redacting, Redactor } from "../../adapters/report/redact.js";
+import { currentUser } from "../../config.js";
 import { pixelSignalOptions } from "../../app/pixel-evidence.js";
 import { c2paChecker } from "../../app/c2pa.js";
 import type { Context } from "../context.js";
@@ -29,11 +34,24 @@ export interface SweepCommandOptions {
   timeline?: string[];
   /** The EDLs' frame rate (default 24). */
   fps?: string;
+  /** HTML/PDF paper: a4 or letter (default: report.paper in the config). */
+  paper?: string;
+  /** No internal paths, database path, host or account names in any report. */
+  redact?: boolean;
+  /** CSV reports start with a UTF-8 BOM (default: report.csvBom in the config). */
+  csvBom?: boolean;
 }
 
 /** Exit 0 clean, 1 violations or a --fail-on finding, 2 usage error or files that could not be checked. */
 export async function sweepCommand(ctx: Context, dir: string, opts: SweepCommandOptions, version: string): Promise<number> {
-  const format = parseFormat(opts.format ?? (ctx.globals.json ? "json" : "text"));
+  // A report named .pdf is a PDF; otherwise the format is what --format says.
+  const format = parseFormat(opts.format ?? (opts.out && /\.pdf$/i.test(opts.out) ? "pdf" : ctx.globals.json ? "json" : "text"));
+  if (format === "pdf" && !opts.out) throw new InputError("--format pdf writes a file: give --out FILE.pdf");
+  if (opts.paper !== undefined && format !== "html" && format !== "pdf") throw new InputError("--paper goes with --format html or pdf");
+  const reportConfig = ctx.config().report;
+  const paper = parsePaper(opts.paper ?? reportConfig.paper);
+  // Chromium is looked for before any work is done: a missing one is a clear usage error.
+  const chromium = format === "pdf" ? findChromium() : null;
   const failOn = parseFailOn(opts.failOn ?? []);
   const algorithm = parseAlgorithm(opts.mhlHash ?? "xxh128");
   if (opts.mhlHash && !opts.mhl) throw new InputError("--mhl-hash needs --mhl");
@@ -41,19 +59,39 @@ export async function sweepCommand(ctx: Context, dir: string, opts: SweepCommand
   if (opts.disclosure !== undefined && !disclosureFormat) throw new InputError(`--disclosure ${opts.disclosure}: name a .json or .csv file (the format follows the extension)`);
 
   // Arguments are checked before anything is created or written (database, report).
-  await sweepRoot(dir);
+  const root = await sweepRoot(dir);
   if (opts.fps !== undefined && !opts.timeline?.length) throw new InputError("--fps goes with --timeline (the EDLs' frame rate)");
   const cuts = await loadCuts(opts.timeline ?? [], opts.fps);
   const store = await ctx.store({ create: true });
   const deps = { store, reader: await ctx.reader(), folderMatcher: ctx.folderMatcher(), fingerprint: ctx.fingerprint(), pixelSignals: pixelSignalOptions(ctx.config()), clock: ctx.clock };
   // The report's destination is checked (and claimed) before any work is done.
   const sink = await openSink(opts.out);
-  const report = createReport(format, sink, { failOn, verbose: ctx.globals.verbose === true });
+  const config = ctx.config();
+  const html = {
+    root,
+    project: reportConfig.project,
+    episode: reportConfig.episode,
+    reel: reportConfig.reel,
+    signoff: reportConfig.signoff,
+    paper,
+    decodeSeconds: config.budgets.decodeSeconds,
+    redacted: opts.redact === true,
+  };
+  const bom = opts.csvBom === true || reportConfig.csvBom;
+  const report = chromium
+    ? await pdfReport(sink, chromium, html).catch(async (err: unknown) => {
+        await sink.abort();
+        throw err;
+      })
+    : createReport(format as Exclude<typeof format, "pdf">, sink, { failOn, verbose: ctx.globals.verbose === true, bom, html });
   const disclosureSink = disclosureFormat ? await openSink(opts.disclosure).catch(async (err: unknown) => {
+    await report.abort?.();
     await sink.abort();
     throw err;
   }) : null;
-  const writers = disclosureSink ? [report, disclosureReport(disclosureSink, disclosureFormat!, opts.title ?? null)] : [report];
+  const unredacted = disclosureSink ? [report, disclosureReport(disclosureSink, disclosureFormat!, opts.title ?? null, { bom })] : [report];
+  const redactor = opts.redact ? redactorFor(root, dir, ctx) : null;
+  const writers = redactor ? unredacted.map((w) => redacting(w, redactor)) : unredacted;
   const progress = new Progress(ctx.globals.quiet !== true);
   const started = Date.now();
   // On a terminal, the files to come are counted alongside (names only), for done/total and an estimate.
@@ -101,6 +139,30 @@ export async function sweepCommand(ctx: Context, dir: string, opts: SweepCommand
   } finally {
     await c2pa?.close();
   }
+}
+
+/** What --redact takes out: the folders, database, host and accounts of this facility. */
+function redactorFor(root: string, dir: string, ctx: Context): Redactor {
+  const c = ctx.config();
+  let account: string | null = null;
+  try {
+    account = os.userInfo().username;
+  } catch {
+    account = null;
+  }
+  return new Redactor({
+    root,
+    database: c.database,
+    places: [path.resolve(dir), ...c.roots.working, ...c.roots.deliverables, ...(c.roots.quarantine ? [c.roots.quarantine] : []), ...(c.file ? [path.dirname(c.file)] : []), { path: os.homedir(), shown: "~" }, os.tmpdir(), process.cwd()],
+    hosts: [os.hostname()],
+    accounts: [currentUser(), ...(account ? [account] : []), ...(c.approvers?.accounts ?? [])],
+  });
+}
+
+function parsePaper(p: string): Paper {
+  const v = p.toLowerCase();
+  if ((PAPERS as readonly string[]).includes(v)) return v as Paper;
+  throw new InputError(`unknown --paper ${p}: use ${PAPERS.join(" or ")}`);
 }
 
 function parseFormat(f: string): Format {

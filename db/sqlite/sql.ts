@@ -149,6 +149,24 @@ export class SqliteDb {
     return store;
   }
 
+  /** The schema version of a database file, read without writing to it (`missingOk`: 0 for no file). */
+  static versionOf(file: string, missingOk = false): number {
+    const abs = path.resolve(file);
+    if (!existsSync(abs)) {
+      if (missingOk) return 0;
+      throw new StoreError(`no database at ${abs}: run \`prov init\` or \`prov scan\` first, or pass --db PATH`);
+    }
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(abs, { readonly: true, fileMustExist: true });
+      return db.pragma("user_version", { simple: true }) as number;
+    } catch (err) {
+      throw new StoreError(`cannot open database ${abs}: ${errorMessage(err)}`, { cause: err });
+    } finally {
+      db?.close();
+    }
+  }
+
   private migrate(migrations: Migration[], readonly: boolean): void {
     const current = this.schemaVersion();
     const latest = migrations.length;

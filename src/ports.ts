@@ -520,6 +520,13 @@ export interface Store extends Repos {
    * cannot prove it still holds it, writes nothing to the database its successor owns.
    */
   guardWrites(guard: (tx: Repos) => Promise<void>): void;
+  /**
+   * A wake-up when a decision (approve, revoke, tag, classification) is committed by any
+   * process, and after every reconnect of the adapter's listener; returns the unsubscribe.
+   * Only a wake-up: the caller catches up by id (events.decisionsAfter). Optional: an
+   * adapter without one (SQLite) is polled.
+   */
+  onDecision?(wake: () => void): () => void;
   close(): Promise<void>;
 }
 

@@ -251,6 +251,11 @@ export class WatchRuntime {
     if (this.roots.some((r) => r.role === "deliverables")) {
       every(this.config.watch.pollIntervalSeconds * 1000, () => this.listPolled(), "listing polled deliverables");
     }
+    // A decision committed anywhere wakes this watcher at once (PostgreSQL's NOTIFY); the
+    // heartbeat's poll stays, for missed wake-ups and for SQLite.
+    this.unsubscribeDecisions = this.store.onDecision?.(() => {
+      if (this.ready && !this.stopping) void this.rejudgeChanged().catch((err: unknown) => this.logError("re-judging after a decision", err));
+    }) ?? null;
     // Catch-up for everything that happened while stopped; deliverables first.
     this.scheduleReconcile();
   }
@@ -783,6 +788,7 @@ export class WatchRuntime {
    */
   private leaseLost(): void {
     this.stopping = true;
+    this.unsubscribeDecisions?.();
     for (const t of this.timers) clearInterval(t);
     if (this.vanishTimer) clearTimeout(this.vanishTimer);
     this.gate.close();
@@ -790,10 +796,14 @@ export class WatchRuntime {
     void Promise.all(this.roots.map((r) => r.watch?.close().catch(() => undefined)));
   }
 
+  /** Ends the decision wake-ups (onDecision), if the store gives them. */
+  private unsubscribeDecisions: (() => void) | null = null;
+
   /** Graceful stop: no new work, let running work finish (bounded), release the lock. */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.unsubscribeDecisions?.();
     for (const t of this.timers) clearInterval(t);
     if (this.vanishTimer) clearTimeout(this.vanishTimer);
     await Promise.all(this.roots.map((r) => r.watch?.close().catch(() => undefined)));

@@ -480,6 +480,29 @@ describe.each(engines)("Store contract on %s", (name, engine) => {
     }
   });
 
+  it.runIf(name === "postgres" && pgHere)("two stores (two hosts) writing at once: one writer at a time, one unbroken chain; BIGINT parsed as numbers on prov's pool only", async () => {
+    await open();
+    const other = await fresh.reopen();
+    try {
+      const a = await store.assets.record({ asset: asset(sha("a"), { size: 2 ** 40 }) }, NOW);
+      await Promise.all([
+        ...Array.from({ length: 20 }, (_, i) => store.events.add("scan", NOW, { detail: { host: "a", i } })),
+        ...Array.from({ length: 20 }, (_, i) => other.transaction(async (tx) => {
+          await tx.approvals.add(approval(a.id));
+          await tx.events.add("approved", NOW, { assetId: a.id, detail: { host: "b", i } });
+        })),
+      ]);
+      const report = await verifyHistory(other);
+      expect(report).toMatchObject({ intact: true, rows: 60, breakCount: 0 });
+      expect((await other.assets.byId(a.id))!.size).toBe(2 ** 40);
+      const { default: pg } = await import("pg");
+      expect(pg.types.getTypeParser(20)("5")).toBe("5"); // the global parser is untouched
+    } finally {
+      await other.close();
+      await close();
+    }
+  });
+
   it.runIf(name === "postgres" && pgHere)("errors name the database without its password; an empty database is not created without create", async () => {
     const db = await cluster!.createDatabase();
     const err = await storeError(openAny(cluster!.urlWithPassword(db), {}));

@@ -61,6 +61,12 @@ export interface PgCluster {
   createDatabase(prefix?: string): Promise<string>;
   /** Run SQL as the superuser on a database. */
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(database: string, text: string, values?: unknown[]): Promise<R[]>;
+  /**
+   * With startPostgres({ tls: true }): the CA that signed the server's certificate (for
+   * 127.0.0.1), and an account `tls_user` (password: `password`) that the server accepts
+   * over TLS only, so a connection that works as it proves TLS was used.
+   */
+  readonly tls: { ca: string; user: string } | null;
   stop(): Promise<void>;
 }
 
@@ -88,7 +94,7 @@ process.on("exit", () => {
 });
 
 /** Start a cluster (one per test file: call in beforeAll, stop in afterAll). */
-export async function startPostgres(): Promise<PgCluster> {
+export async function startPostgres(opts: { tls?: boolean } = {}): Promise<PgCluster> {
   const bin = postgresBinDir();
   if (!bin) throw new Error("PostgreSQL binaries not found");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "prov-pg-"));
@@ -109,10 +115,33 @@ export async function startPostgres(): Promise<PgCluster> {
   const init = asServerAccount([path.join(bin, "initdb"), "-D", data, "-U", "postgres", "--pwfile", pwfile, "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]);
   const r = spawnSync(init.cmd, init.args, { encoding: "utf8", cwd: dir });
   if (r.status !== 0) throw new Error(`initdb failed (${r.status}): ${r.stderr || r.stdout}`);
+  const tlsArgs: string[] = [];
+  let tls: PgCluster["tls"] = null;
+  if (opts.tls) {
+    // A CA and a server certificate for 127.0.0.1 (openssl), the key readable by the server only.
+    const ssl = (args: string[]): void => {
+      const o = spawnSync("openssl", args, { cwd: dir, encoding: "utf8" });
+      if (o.status !== 0) throw new Error(`openssl ${args.join(" ")}: ${o.stderr}`);
+    };
+    ssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=prov test CA"]);
+    ssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"]);
+    fs.writeFileSync(path.join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1\n");
+    ssl(["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "san.ext"]);
+    fs.chmodSync(path.join(dir, "server.key"), 0o600);
+    if (process.getuid?.() === 0) {
+      const st = fs.statSync(data);
+      for (const f of ["server.key", "server.pem"]) fs.chownSync(path.join(dir, f), st.uid, st.gid);
+    }
+    tlsArgs.push("-c", "ssl=on", "-c", `ssl_cert_file=${path.join(dir, "server.pem")}`, "-c", `ssl_key_file=${path.join(dir, "server.key")}`);
+    // tls_user is accepted over TLS only; everyone else as before.
+    const hba = path.join(data, "pg_hba.conf");
+    fs.writeFileSync(hba, "hostnossl all tls_user 127.0.0.1/32 reject\nhostssl all tls_user 127.0.0.1/32 scram-sha-256\n" + fs.readFileSync(hba, "utf8"));
+    tls = { ca: path.join(dir, "ca.pem"), user: "tls_user" };
+  }
   const port = await freePort();
   const srv = asServerAccount([
     path.join(bin, "postgres"), "-D", data, "-p", String(port), "-k", sock, "-c", "listen_addresses=127.0.0.1",
-    "-c", "fsync=off", "-c", "full_page_writes=off", "-c", "max_connections=200", "-c", "log_min_messages=fatal",
+    "-c", "fsync=off", "-c", "full_page_writes=off", "-c", "max_connections=200", "-c", "log_min_messages=fatal", ...tlsArgs,
   ]);
   const child = spawn(srv.cmd, srv.args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
   running.add(child);
@@ -142,8 +171,18 @@ export async function startPostgres(): Promise<PgCluster> {
     }
   }
 
+  if (tls) {
+    const c = await connect("postgres");
+    try {
+      await c.query("CREATE ROLE tls_user LOGIN SUPERUSER PASSWORD 'password'");
+    } finally {
+      await c.end();
+    }
+  }
+
   let n = 0;
   return {
+    tls,
     password,
     user,
     port,

@@ -7,6 +7,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import Database from "better-sqlite3";
+import fs from "node:fs";
 import path from "node:path";
 import { StoreError } from "../../src/domain/errors.js";
 import { chunks16 } from "../../src/domain/phash.js";
@@ -512,5 +513,35 @@ describe.each(engines)("Store contract on %s", (name, engine) => {
     const bad = await storeError(openAny(`postgres://postgres:wrong-${cluster!.password.slice(0, 4)}x@127.0.0.1:${cluster!.port}/${db}`, {}));
     expect(bad.message).toMatch(/password authentication failed/);
     expect(bad.message).not.toContain(`wrong-${cluster!.password.slice(0, 4)}x`);
+  });
+});
+
+describe.runIf(pgHere)("PostgreSQL over TLS", () => {
+  let tlsCluster: PgCluster;
+  beforeAll(async () => {
+    tlsCluster = await startPostgres({ tls: true });
+  });
+  afterAll(async () => {
+    await tlsCluster?.stop();
+  });
+
+  it("sslmode and databaseTls: verify-full with the CA connects over TLS; without the CA the certificate is refused; require encrypts without verifying", async () => {
+    const db = await tlsCluster.createDatabase();
+    const dir = tempDir();
+    const pw = path.join(dir, "pw");
+    fs.writeFileSync(pw, "password\n", { mode: 0o600 });
+    const base = `postgres://${tlsCluster.tls!.user}@127.0.0.1:${tlsCluster.port}/${db}`;
+    // tls_user is refused without TLS (pg_hba): each store that opens proves TLS was used.
+    await storeError(openAny(`${base}?sslmode=disable`, { create: true, postgres: { passwordFile: pw } }));
+    const verified = await openAny(base, { create: true, postgres: { passwordFile: pw, tls: { ca: tlsCluster.tls!.ca } } });
+    expect(await verified.schemaVersion()).toBe(1);
+    await verified.close();
+    const unverified = await storeError(openAny(`${base}?sslmode=verify-full`, { postgres: { passwordFile: pw } }));
+    expect(unverified.message).toMatch(/certificate/i);
+    const required = await openAny(`${base}?sslmode=require`, { postgres: { passwordFile: pw } });
+    expect(await required.assets.count()).toBe(0);
+    await required.close();
+    const missingCa = await storeError(openAny(base, { postgres: { passwordFile: pw, tls: { ca: path.join(dir, "nope.pem") } } }));
+    expect(missingCa.message).toContain(`databaseTls.ca ${path.join(dir, "nope.pem")}`);
   });
 });

@@ -162,27 +162,36 @@ export class PgSql {
   async assetFacts(id: number, at: string | null = null): Promise<AssetFactsRow | undefined> {
     const asset = await this.assetById(id);
     if (!asset) return undefined;
-    const sequenceIds = (
-      await this.all<{ id: number }>(
+    // Independent reads at once: on the pool they run side by side (a round trip each on a
+    // server, not a function call as on SQLite); a transaction's client queues them.
+    const [sequenceIds, evidence, twins, approvals, siblings, printState, prints, forced] = await Promise.all([
+      this.all<{ id: number }>(
         `SELECT DISTINCT sf.sequence_id AS id FROM locations l JOIN sequence_frames sf ON sf.location_id = l.id WHERE (l.asset_id = ? OR l.path = ?) AND l.state = 'present' ORDER BY 1`,
         id,
         at,
-      )
-    ).map((r) => r.id);
+      ).then((rows) => rows.map((r) => r.id)),
+      this.evidenceOf(id),
+      asset.media_hash ? this.genaiEvidenceByMediaHash(asset.media_hash, id, 50) : Promise.resolve([]),
+      this.approvalsOf(id),
+      asset.media_hash
+        ? this.all<{ id: number; origin: Origin }>("SELECT id, origin FROM assets WHERE media_hash = ? AND id <> ? AND origin <> 'genai' ORDER BY id LIMIT 1000", asset.media_hash, id)
+        : Promise.resolve([]),
+      this.fingerprintState(id),
+      this.fingerprintsOf(id),
+      at !== null ? this.forcedRelease(at, asset.sha256) : Promise.resolve(undefined),
+    ]);
     return {
       asset,
-      evidence: await this.evidenceOf(id),
-      twins: asset.media_hash ? await this.genaiEvidenceByMediaHash(asset.media_hash, id, 50) : [],
+      evidence,
+      twins,
       shot: sequenceIds.length > 0 ? await this.genaiEvidenceBySequence(id, 20, at) : [],
-      approvals: await this.approvalsOf(id),
-      siblings: asset.media_hash
-        ? await this.all<{ id: number; origin: Origin }>("SELECT id, origin FROM assets WHERE media_hash = ? AND id <> ? AND origin <> 'genai' ORDER BY id LIMIT 1000", asset.media_hash, id)
-        : [],
+      approvals,
+      siblings,
       sequenceIds,
-      printState: await this.fingerprintState(id),
-      prints: await this.fingerprintsOf(id),
+      printState,
+      prints,
       at,
-      forcedRelease: at !== null && (await this.forcedRelease(at, asset.sha256)) !== undefined,
+      forcedRelease: forced !== undefined,
     };
   }
 

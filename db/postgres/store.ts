@@ -535,6 +535,9 @@ export class PgStore implements Store {
       let broken: Error | undefined;
       let locked = false;
       try {
+        // The lock on its own, before BEGIN: a statement sent with it would take the
+        // transaction's snapshot before the lock is granted (missing the last writer's rows).
+        // COMMIT and the unlock go together (the unlock after the commit).
         await this.lock(client);
         locked = true;
         for (let attempt = 0; ; attempt++) {
@@ -545,17 +548,18 @@ export class PgStore implements Store {
           try {
             if (this.writeGuard) await this.writeGuard(tx);
             const result = await fn(tx);
-            await client.query("COMMIT");
+            await client.query(`COMMIT; SELECT pg_advisory_unlock(${WRITE_LOCK})`);
+            locked = false;
             return result;
           } catch (err) {
             await client.query("ROLLBACK").catch((e: unknown) => (broken = e as Error));
-            if (broken) throw err;
+            if (broken) throw this.storeError(err);
             if (RETRYABLE.has(pgCode(err) ?? pgCode((err as { cause?: unknown }).cause) ?? "") && attempt < MAX_RETRIES) {
               // Another host's transaction conflicted (only writers outside the write lock can: a migration, plain SQL): again, after a pause.
               await sleep(Math.min(1000, 5 * 2 ** attempt) * (0.5 + Math.random()));
               continue;
             }
-            throw err;
+            throw this.storeError(err);
           } finally {
             this.currentTx = null;
           }
@@ -566,7 +570,7 @@ export class PgStore implements Store {
         if (err instanceof StoreError && cause !== undefined && pgCode(cause) === undefined) broken ??= cause instanceof Error ? cause : new Error(String(cause));
         throw err;
       } finally {
-        if (locked && !broken) await client.query("SELECT pg_advisory_unlock($1)", [WRITE_LOCK]).catch((e: unknown) => (broken = e as Error));
+        if (locked && !broken) await client.query(`SELECT pg_advisory_unlock(${WRITE_LOCK})`).catch((e: unknown) => (broken = e as Error));
         client.release(broken);
       }
     };
@@ -580,13 +584,13 @@ export class PgStore implements Store {
   private async lock(client: pg.PoolClient): Promise<void> {
     const deadline = Date.now() + LOCK_WAIT_MS;
     for (let wait = 2; ; wait = Math.min(wait * 2, 100)) {
-      let r;
+      let ok: boolean;
       try {
-        r = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [WRITE_LOCK]);
+        ok = (await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${WRITE_LOCK}) AS ok`)).rows[0]?.ok === true;
       } catch (err) {
         throw this.dbError(err);
       }
-      if (r.rows[0]?.ok) return;
+      if (ok) return;
       if (Date.now() > deadline) throw new StoreError(`database ${this.location} is locked by another process (waited ${LOCK_WAIT_MS / 1000} s)`);
       await sleep(wait);
     }

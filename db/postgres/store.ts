@@ -7,10 +7,9 @@
 // retried with backoff on a serialization failure or deadlock. node-postgres errors become
 // StoreErrors that name the database by its URL without the password.
 
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { existsSync, readdirSync } from "node:fs";
 import pg from "pg";
 import { StoreError, errorMessage } from "../../src/domain/errors.js";
 import { redactDatabaseUrl } from "../../src/domain/database-url.js";

@@ -77,7 +77,17 @@ export class PgSql {
     private readonly db: Queryable,
     /** True for a client inside a write transaction (holding the write lock). */
     readonly inTransaction: boolean,
+    /** One client (a transaction, a snapshot): one query at a time; a pool runs them side by side. */
+    private readonly serial: boolean = inTransaction,
   ) {}
+
+  /** Independent reads: side by side on a pool, one after another on one client (node-postgres queues no more). */
+  private async each<T extends readonly unknown[]>(...thunks: { [K in keyof T]: () => Promise<T[K]> }): Promise<T> {
+    if (!this.serial) return (await Promise.all(thunks.map((t) => t()))) as unknown as T;
+    const out: unknown[] = [];
+    for (const t of thunks) out.push(await t());
+    return out as unknown as T;
+  }
 
   private async all<R>(text: string, ...params: unknown[]): Promise<R[]> {
     return (await this.db.query(sql(text), params)).rows as R[];
@@ -164,22 +174,26 @@ export class PgSql {
     if (!asset) return undefined;
     // Independent reads at once: on the pool they run side by side (a round trip each on a
     // server, not a function call as on SQLite); a transaction's client queues them.
-    const [sequenceIds, evidence, twins, approvals, siblings, printState, prints, forced] = await Promise.all([
-      this.all<{ id: number }>(
-        `SELECT DISTINCT sf.sequence_id AS id FROM locations l JOIN sequence_frames sf ON sf.location_id = l.id WHERE (l.asset_id = ? OR l.path = ?) AND l.state = 'present' ORDER BY 1`,
-        id,
-        at,
-      ).then((rows) => rows.map((r) => r.id)),
-      this.evidenceOf(id),
-      asset.media_hash ? this.genaiEvidenceByMediaHash(asset.media_hash, id, 50) : Promise.resolve([]),
-      this.approvalsOf(id),
-      asset.media_hash
-        ? this.all<{ id: number; origin: Origin }>("SELECT id, origin FROM assets WHERE media_hash = ? AND id <> ? AND origin <> 'genai' ORDER BY id LIMIT 1000", asset.media_hash, id)
-        : Promise.resolve([]),
-      this.fingerprintState(id),
-      this.fingerprintsOf(id),
-      at !== null ? this.forcedRelease(at, asset.sha256) : Promise.resolve(undefined),
-    ]);
+    const [sequenceIds, evidence, twins, approvals, siblings, printState, prints, forced] = await this.each<
+      [number[], EvidenceRow[], GenAIEvidenceRow[], ApprovalRow[], Array<{ id: number; origin: Origin }>, FingerprintedRow | undefined, FingerprintRow[], QuarantineRow | undefined]
+    >(
+      () =>
+        this.all<{ id: number }>(
+          `SELECT DISTINCT sf.sequence_id AS id FROM locations l JOIN sequence_frames sf ON sf.location_id = l.id WHERE (l.asset_id = ? OR l.path = ?) AND l.state = 'present' ORDER BY 1`,
+          id,
+          at,
+        ).then((rows) => rows.map((r) => r.id)),
+      () => this.evidenceOf(id),
+      () => (asset.media_hash ? this.genaiEvidenceByMediaHash(asset.media_hash, id, 50) : Promise.resolve([])),
+      () => this.approvalsOf(id),
+      () =>
+        asset.media_hash
+          ? this.all<{ id: number; origin: Origin }>("SELECT id, origin FROM assets WHERE media_hash = ? AND id <> ? AND origin <> 'genai' ORDER BY id LIMIT 1000", asset.media_hash, id)
+          : Promise.resolve([]),
+      () => this.fingerprintState(id),
+      () => this.fingerprintsOf(id),
+      () => (at !== null ? this.forcedRelease(at, asset.sha256) : Promise.resolve(undefined)),
+    );
     return {
       asset,
       evidence,
@@ -199,9 +213,11 @@ export class PgSql {
     const withAsset = async (l: LocationRow): Promise<LocationRow & { asset: AssetRow | undefined }> => ({ ...l, asset: l.asset_id !== null ? await this.assetById(l.asset_id) : undefined });
     const here = await this.locationByPath(p);
     const same = (await this.locationsByInode(dev, ino)).filter((l) => l.path !== p);
+    const sameInode: Array<LocationRow & { asset: AssetRow | undefined }> = [];
+    for (const l of same) sameInode.push(await withAsset(l));
     return {
       here: here ? await withAsset(here) : undefined,
-      sameInode: await Promise.all(same.map(withAsset)),
+      sameInode,
       stuck: await this.stuckAt(p),
     };
   }

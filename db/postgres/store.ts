@@ -260,7 +260,11 @@ function repos(db: () => PgSql, write: <T>(fn: (w: PgSql) => Promise<T>) => Prom
     put: w("fingerprints.put", (d, id, info, frames) => d.putFingerprints(id, info, frames)),
     done: r("fingerprints.done", (d, algo, retry) => d.fingerprintedAssets(algo, retry)),
     of: r("fingerprints.of", (d, id) => d.fingerprintsOf(id)),
-    near: r("fingerprints.near", (d, queries) => Promise.all(queries.map((q) => d.fingerprintsNear(q.hash, q.maxDistance)))),
+    near: r("fingerprints.near", async (d, queries) => {
+      const out = [];
+      for (const q of queries) out.push(await d.fingerprintsNear(q.hash, q.maxDistance));
+      return out;
+    }),
     genai: r("fingerprints.genai", (d) => d.genaiFingerprints()),
     count: r("fingerprints.count", (d) => d.fingerprintCount()),
   };
@@ -507,7 +511,7 @@ export class PgStore implements Store {
     try {
       await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       try {
-        const out = await fn(new PgSql(this.wrap(client), false));
+        const out = await fn(new PgSql(this.wrap(client), false, true));
         await client.query("COMMIT");
         return out;
       } catch (err) {

@@ -103,6 +103,7 @@ describe.runIf(pgHere)("the CLI on PostgreSQL", () => {
     expect(onPg.verify.stdout, onPg.verify.stdout).toMatch(/^history intact: /);
     expect(rows(onPg.verify)).toBe(rows(onSqlite.verify));
     expect(onPg.all).not.toContain(cluster!.password);
+    expect(onPg.all).not.toMatch(/DeprecationWarning|already executing a query/);
   });
 
   it("prov migrate brings an empty database to the schema (from → to); --check exits 1 while behind", async () => {

@@ -28,6 +28,7 @@ function version(): string {
  */
 const EXAMPLES: Record<string, readonly string[]> = {
   init: ["prov init --working edit --deliverables deliverables --quarantine quarantine"],
+  migrate: ["prov migrate", "prov migrate --check"],
   scan: ["prov scan edit", "prov scan --rehash edit/genai-a1111.png"],
   show: ["prov show edit/genai-concept-art.jpg", "prov --json show edit/genai-shot.mov"],
   ls: ["prov ls --origin genai", "prov ls --status temporary --json"],
@@ -85,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = new Command("prov")
     .description("Asset provenance for post-production media: identify files by content, detect GenAI, keep temporary GenAI out of deliverables.")
     .version(version())
-    .option("--db <path>", "SQLite database (default: from prov.config.json; env PROV_DB)")
+    .option("--db <path>", "SQLite database file, or a postgres:// URL without a password (default: from prov.config.json; env PROV_DB, PROV_DATABASE_URL)")
     .option("--config <path>", "config file (default: ./prov.config.json; env PROV_CONFIG)")
     .option("--json", "print data as JSON")
     .option("-q, --quiet", "print only errors on stderr")
@@ -128,7 +129,16 @@ export async function main(argv: string[]): Promise<number> {
       .option("--quarantine <dir>", "where the gate moves blocked files (needed with --deliverables)")
       .option("--unknown <policy>", "files with no provenance in deliverables: allow or hold", "allow")
       .option("--force", "overwrite an existing prov.config.json")
+      .option("--database <url>", "a PostgreSQL database for a facility: postgres://USER@HOST:PORT/DB (password from PGPASSWORD, PGPASSFILE or PROV_DATABASE_PASSWORD_FILE, never here)")
       .action(run(async () => (await import("./cli/commands/init.js")).initCommand)),
+  );
+
+  withExamples(
+    command("migrate")
+      .description("bring the database (SQLite or PostgreSQL) to the schema this prov needs; prints from → to")
+      .option("--check", "change nothing: exit 1 when the database is behind, 0 when current")
+      .addHelpText("after", "\nExit codes: 0 current (or brought current); 1 with --check when behind; 3 when the database is newer than this prov or cannot be reached.")
+      .action(run(async () => (await import("./cli/commands/migrate.js")).migrateCommand)),
   );
 
   withExamples(

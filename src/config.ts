@@ -6,6 +6,7 @@ import { userInfo } from "node:os";
 import path from "node:path";
 import type { FolderRule } from "./domain/folders.js";
 import { ConfigError, errorMessage } from "./domain/errors.js";
+import { isDatabaseUrl, redactDatabaseUrl, urlHasPassword } from "./domain/database-url.js";
 import { MATCH_MAX, POSSIBLE_MAX } from "./domain/phash.js";
 
 export const CONFIG_FILE = "prov.config.json";
@@ -38,7 +39,15 @@ export const DEFAULT_FOLDER_RULES: FolderRule[] = [
 export interface Config {
   /** Absolute path of the file read, or null when running on defaults. */
   file: string | null;
+  /** A SQLite file (absolute path) or a PostgreSQL URL (postgres://USER@HOST:PORT/DB, never with a password). */
   database: string | null;
+  /**
+   * PostgreSQL: a file holding the password (readable only by its owner; config
+   * databasePasswordFile or env PROV_DATABASE_PASSWORD_FILE), and TLS files (databaseTls).
+   * Without a file, libpq's PGPASSWORD and PGPASSFILE (~/.pgpass) apply.
+   */
+  databasePasswordFile: string | null;
+  databaseTls: { ca: string | null; cert: string | null; key: string | null } | null;
   folderRules: FolderRule[];
   scan: { extensions: string[] | "all"; ignore: string[] };
   exiftool: { maxProcs: number; mediaHashMaxBytes: number };
@@ -109,6 +118,8 @@ export function defaultConfig(): Config {
   return {
     file: null,
     database: null,
+    databasePasswordFile: null,
+    databaseTls: null,
     folderRules: DEFAULT_FOLDER_RULES.map((r) => ({ ...r })),
     scan: { extensions: [...DEFAULT_EXTENSIONS], ignore: [...DEFAULT_IGNORE] },
     exiftool: { maxProcs: 2, mediaHashMaxBytes: 0.25 * 1024 ** 3 },
@@ -191,9 +202,32 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   if (existsSync(file)) config = parseConfig(file, readText(file));
   else if (explicit) throw new ConfigError(`config file ${file} does not exist (run \`prov init\` to write one)`);
 
-  const db = opts.dbPath ?? env["PROV_DB"];
-  if (db) config.database = path.resolve(cwd, db);
+  if (opts.dbPath !== undefined) refusePasswordOnCommandLine(opts.dbPath);
+  const db = opts.dbPath ?? env["PROV_DATABASE_URL"] ?? env["PROV_DB"];
+  if (db) config.database = isDatabaseUrl(db) ? db : path.resolve(cwd, db);
+  config.databasePasswordFile = envPasswordFile(env, cwd) ?? config.databasePasswordFile;
   return config;
+}
+
+/** PROV_DATABASE_PASSWORD_FILE, resolved (it wins over the config's databasePasswordFile). */
+export function envPasswordFile(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string | null {
+  const f = env["PROV_DATABASE_PASSWORD_FILE"];
+  return f ? path.resolve(cwd, f) : null;
+}
+
+/** A password typed on the command line is in the shell's history and every `ps`: refused. */
+export function refusePasswordOnCommandLine(db: string): void {
+  if (isDatabaseUrl(db) && urlHasPassword(db)) {
+    throw new ConfigError(
+      `refusing --db ${redactDatabaseUrl(db)}: a database password on the command line is visible to every user (ps, shell history). ` +
+        `Give it in PGPASSWORD or a PGPASSFILE (~/.pgpass), or in a file readable only by you named by PROV_DATABASE_PASSWORD_FILE or the config's databasePasswordFile`,
+    );
+  }
+}
+
+/** The database as prov shows it: a path as it is, a URL without its password. */
+export function databaseShown(database: string): string {
+  return isDatabaseUrl(database) ? redactDatabaseUrl(database) : database;
 }
 
 function inside(child: string, parent: string): boolean {
@@ -205,7 +239,8 @@ function inside(child: string, parent: string): boolean {
 export function initTargets(opts: LoadOptions = {}): { configFile: string; database: string | undefined } {
   const env = opts.env ?? process.env;
   const cwd = opts.cwd ?? process.cwd();
-  return { configFile: path.resolve(cwd, opts.configPath ?? env["PROV_CONFIG"] ?? CONFIG_FILE), database: opts.dbPath ?? env["PROV_DB"] };
+  if (opts.dbPath !== undefined) refusePasswordOnCommandLine(opts.dbPath);
+  return { configFile: path.resolve(cwd, opts.configPath ?? env["PROV_CONFIG"] ?? CONFIG_FILE), database: opts.dbPath ?? env["PROV_DATABASE_URL"] ?? env["PROV_DB"] };
 }
 
 /**
@@ -260,7 +295,7 @@ export function validateRoots(config: Config): void {
       if (d !== other && overlaps(d, other)) throw new ConfigError(`${where}: deliverables roots overlap: ${shown(d)} is inside ${shown(other)}`);
     }
   }
-  if (config.database) {
+  if (config.database && !isDatabaseUrl(config.database)) {
     for (const root of [...working, ...deliverables]) {
       if (overlaps(config.database, root)) throw new ConfigError(`${where}: the database ${shown(config.database)} is inside the watched root ${shown(root)}; keep it outside`);
     }
@@ -363,12 +398,27 @@ export function parseConfig(file: string, text: string): Config {
   }
   const c = new Checker(file);
   const o = c.object(raw, "(top level)");
-  c.keys(o, "", ["$schema", "database", "folderRules", "scan", "exiftool", "budgets", "roots", "gate", "watch", "fingerprint", "pixelSignals", "approvers", "c2pa", "notify", "report"]);
+  c.keys(o, "", ["$schema", "database", "databasePasswordFile", "databaseTls", "folderRules", "scan", "exiftool", "budgets", "roots", "gate", "watch", "fingerprint", "pixelSignals", "approvers", "c2pa", "notify", "report"]);
   const config = defaultConfig();
   config.file = file;
   const dir = path.dirname(file);
 
-  if (o["database"] !== undefined) config.database = path.resolve(dir, c.string(o["database"], "database"));
+  if (o["database"] !== undefined) {
+    const db = c.string(o["database"], "database");
+    if (isDatabaseUrl(db)) {
+      // A config file is read by many: the password goes in a file of its own, or the environment.
+      if (urlHasPassword(db)) c.fail("database", `${redactDatabaseUrl(db)} carries a password; keep it out of the config: name a file readable only by its owner in databasePasswordFile (or PROV_DATABASE_PASSWORD_FILE), or use PGPASSWORD / PGPASSFILE`);
+      config.database = db;
+    } else config.database = path.resolve(dir, db);
+  }
+  if (o["databasePasswordFile"] !== undefined) config.databasePasswordFile = path.resolve(dir, c.string(o["databasePasswordFile"], "databasePasswordFile"));
+  if (o["databaseTls"] !== undefined) {
+    const t = c.object(o["databaseTls"], "databaseTls");
+    c.keys(t, "databaseTls", ["ca", "cert", "key"]);
+    const file = (k: "ca" | "cert" | "key"): string | null => (t[k] === undefined ? null : path.resolve(dir, c.string(t[k], `databaseTls.${k}`)));
+    config.databaseTls = { ca: file("ca"), cert: file("cert"), key: file("key") };
+    if ((config.databaseTls.cert === null) !== (config.databaseTls.key === null)) c.fail("databaseTls", "a client certificate (cert) needs its key (key), and a key its certificate");
+  }
   if (o["folderRules"] !== undefined) {
     if (!Array.isArray(o["folderRules"])) c.fail("folderRules", "must be an array of {pattern, origin, note}");
     config.folderRules = (o["folderRules"] as unknown[]).map((r, i) => {

@@ -532,6 +532,13 @@ export interface Store extends Repos {
    * transaction). For `prov db import`. Returns the rows written per table.
    */
   load(rows: AsyncIterable<DumpRow>): Promise<Record<string, number>>;
+  /**
+   * A wake-up when a decision (approve, revoke, tag, classification) is committed by any
+   * process, and after every reconnect of the adapter's listener; returns the unsubscribe.
+   * Only a wake-up: the caller catches up by id (events.decisionsAfter). Optional: an
+   * adapter without one (SQLite) is polled.
+   */
+  onDecision?(wake: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -557,6 +564,23 @@ export const DUMP_TABLES = [
   "sequence_frames",
   "c2pa_validations",
 ] as const;
+
+/** Each dumped table's rows in key order, so both engines dump one history identically. */
+export const DUMP_ORDER: Record<(typeof DUMP_TABLES)[number], readonly string[]> = {
+  store_identity: ["id"],
+  history_genesis: ["id"],
+  assets: ["id"],
+  locations: ["id"],
+  evidence: ["id"],
+  approvals: ["id"],
+  events: ["id"],
+  quarantine: ["id"],
+  fingerprinted: ["asset_id"],
+  fingerprints: ["id"],
+  sequences: ["id"],
+  sequence_frames: ["sequence_id", "location_id"],
+  c2pa_validations: ["id"],
+};
 
 // ------------------------------------------------------------------ metadata
 

@@ -264,6 +264,11 @@ export class WatchRuntime {
     if (this.roots.some((r) => r.role === "deliverables")) {
       every(this.config.watch.pollIntervalSeconds * 1000, () => this.listPolled(), "listing polled deliverables");
     }
+    // A decision committed anywhere wakes this watcher at once (PostgreSQL's NOTIFY); the
+    // heartbeat's poll stays, for missed wake-ups and for SQLite.
+    this.unsubscribeDecisions = this.store.onDecision?.(() => {
+      if (this.ready && !this.stopping) void this.rejudgeChanged().catch((err: unknown) => this.logError("re-judging after a decision", err));
+    }) ?? null;
     // Catch-up for everything that happened while stopped; deliverables first.
     this.scheduleReconcile();
   }
@@ -801,12 +806,16 @@ export class WatchRuntime {
    */
   private leaseLost(): void {
     this.stopping = true;
+    this.unsubscribeDecisions?.();
     for (const t of this.timers) clearInterval(t);
     if (this.vanishTimer) clearTimeout(this.vanishTimer);
     this.gate.close();
     this.ingestQueue.close();
     void Promise.all(this.roots.map((r) => r.watch?.close().catch(() => undefined)));
   }
+
+  /** Ends the decision wake-ups (onDecision), if the store gives them. */
+  private unsubscribeDecisions: (() => void) | null = null;
 
   /**
    * Graceful stop: no new work, let running work finish (bounded), deliver the notices still
@@ -819,6 +828,7 @@ export class WatchRuntime {
     if (down !== undefined) {
       this.notifier?.notify({ event: "watcher-down", path: this.store.location, reason: `prov watch (pid ${process.pid}) is stopping: ${down}; deliverables are not gated until it is started again`, detail: { pid: process.pid } });
     }
+    this.unsubscribeDecisions?.();
     for (const t of this.timers) clearInterval(t);
     if (this.vanishTimer) clearTimeout(this.vanishTimer);
     await Promise.all(this.roots.map((r) => r.watch?.close().catch(() => undefined)));

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import type { Evidence, Origin, Status } from "../../src/domain/types.js";
 import type { C2paValidation } from "../../src/domain/c2pa-validation.js";
-import { DUMP_TABLES } from "../../src/ports.js";
+import { DUMP_ORDER, DUMP_TABLES } from "../../src/ports.js";
 import type {
   ApprovalRow,
   AssetFactsRow,
@@ -162,6 +162,24 @@ export class SqliteDb {
     return store;
   }
 
+  /** The schema version of a database file, read without writing to it (`missingOk`: 0 for no file). */
+  static versionOf(file: string, missingOk = false): number {
+    const abs = path.resolve(file);
+    if (!existsSync(abs)) {
+      if (missingOk) return 0;
+      throw new StoreError(`no database at ${abs}: run \`prov init\` or \`prov scan\` first, or pass --db PATH`);
+    }
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(abs, { readonly: true, fileMustExist: true });
+      return db.pragma("user_version", { simple: true }) as number;
+    } catch (err) {
+      throw new StoreError(`cannot open database ${abs}: ${errorMessage(err)}`, { cause: err });
+    } finally {
+      db?.close();
+    }
+  }
+
   private migrate(migrations: Migration[], readonly: boolean): void {
     const current = this.schemaVersion();
     const latest = migrations.length;
@@ -223,7 +241,7 @@ export class SqliteDb {
     try {
       for (const table of DUMP_TABLES) {
         let n = 0;
-        for (const row of this.db.prepare(`SELECT * FROM ${table} ORDER BY rowid`).iterate() as IterableIterator<Record<string, unknown>>) {
+        for (const row of this.db.prepare(`SELECT * FROM ${table} ORDER BY ${DUMP_ORDER[table].join(", ")}`).iterate() as IterableIterator<Record<string, unknown>>) {
           for (const [k, v] of Object.entries(row)) if (Buffer.isBuffer(v)) row[k] = { $bytes: v.toString("base64") };
           await visit(table, row);
           n++;

@@ -49,7 +49,7 @@ export class Context {
     const db = this.config().database;
     if (!db) {
       throw new InputError(
-        "no database configured: run `prov init` here (writes prov.config.json and prov.db), or pass --db PATH, or set PROV_DB",
+        "no database configured: run `prov init` here (writes prov.config.json and prov.db), or pass --db PATH, or set PROV_DB (PostgreSQL: PROV_DATABASE_URL)",
       );
     }
     return db;
@@ -60,8 +60,14 @@ export class Context {
    * it read-write, so a database from an older prov is migrated rather than refused.
    */
   store(opts: { create?: boolean; readonly?: boolean } = {}): Promise<Store> {
-    this.st ??= import("../../db/index.js").then(({ openStore }) => openStore(this.databasePath(), { create: (opts.create ?? false) && !opts.readonly }));
+    this.st ??= import("../../db/index.js").then(({ openStore }) => openStore(this.databasePath(), { create: (opts.create ?? false) && !opts.readonly, postgres: this.postgresOptions() }));
     return this.st;
+  }
+
+  /** PostgreSQL's password file and TLS files from the config (a SQLite store ignores them). */
+  postgresOptions(): { passwordFile: string | null; tls: Config["databaseTls"] } {
+    const c = this.config();
+    return { passwordFile: c.databasePasswordFile, tls: c.databaseTls };
   }
 
   async reader(): Promise<MetadataReader> {

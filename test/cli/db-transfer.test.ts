@@ -6,8 +6,9 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliPath, copySample, json, runCli, tempDir, type CliResult } from "../helpers/index.js";
+import { postgresAvailable, startPostgres, type PgCluster } from "../helpers/postgres.js";
 
 let dir: string;
 let exported: string;
@@ -97,5 +98,55 @@ describe("prov db export / import (SQLite to SQLite)", () => {
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already exists: an export never replaces a file/);
     expect(fs.readFileSync(exported).equals(before)).toBe(true);
+  });
+});
+
+describe.runIf(postgresAvailable())("prov db export / import (SQLite to PostgreSQL and back)", () => {
+  let cluster: PgCluster;
+  beforeAll(async () => {
+    cluster = await startPostgres();
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+  const onPg = (url: string, args: string[]): Promise<CliResult> => runCli(["--db", url, ...args], { cwd: dir, env: { PGPASSWORD: cluster.password }, timeoutMs: 90_000 });
+
+  it("a host's SQLite history goes into PostgreSQL whole, and comes back out the same, row for row", async () => {
+    const url = cluster.url(await cluster.createDatabase("facility"));
+    const imp = await onPg(url, ["db", "import", "a.export.jsonl", "--json"]);
+    expect(imp.code, imp.stderr).toBe(0);
+    expect(json(imp)).toMatchObject({ intact: true, from: { dialect: "sqlite" } });
+    expect(imp.stdout + imp.stderr).not.toContain(cluster.password);
+    const pgExport = path.join(dir, "pg.export.jsonl");
+    const exp = await onPg(url, ["db", "export", "pg.export.jsonl"]);
+    expect(exp.code, exp.stderr).toBe(0);
+    expect(rowLines(pgExport)).toEqual(rowLines(exported));
+    // The use cases on PostgreSQL read what SQLite had: the history verifies to the same head, the same answers.
+    const va = json(await prov(["--db", "a.db", "verify", "--json"]));
+    const vp = json(await onPg(url, ["verify", "--json"]));
+    expect(vp).toMatchObject({ intact: true, head: va.head });
+    const sa = json(await prov(["--db", "a.db", "show", "edit/genai-a1111.png", "--json"]));
+    const sp = json(await onPg(url, ["show", "edit/genai-a1111.png", "--json"]));
+    expect(sp).toEqual(sa);
+    // New decisions on PostgreSQL continue the ids and the chain.
+    const appr = await onPg(url, ["approve", "edit/genai-a1111.png", "--by", "Dana Post", "--ref", "STUDIO-GENAI-0050"]);
+    expect(appr.code, appr.stderr).toBe(0);
+    const after = json(await onPg(url, ["verify", "--json"]));
+    expect(after.intact).toBe(true);
+    expect(after.head.row).toBeGreaterThan(va.head.row);
+    // Back into SQLite: the same rows again.
+    expect((await prov(["--db", "back.db", "db", "import", "pg.export.jsonl"])).code).toBe(0);
+    expect((await prov(["--db", "back.db", "db", "export", "back.export.jsonl"])).code).toBe(0);
+    expect(rowLines(path.join(dir, "back.export.jsonl"))).toEqual(rowLines(exported));
+  });
+
+  it("refuses a PostgreSQL database that already has history, and leaves it as it was", async () => {
+    const url = cluster.url(await cluster.createDatabase("busy"));
+    expect((await onPg(url, ["db", "import", "a.export.jsonl"])).code).toBe(0);
+    const before = json(await onPg(url, ["verify", "--json"]));
+    const again = await onPg(url, ["db", "import", "a.export.jsonl"]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already holds history/);
+    expect(json(await onPg(url, ["verify", "--json"])).head).toEqual(before.head);
   });
 });

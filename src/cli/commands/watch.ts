@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { validateRoots } from "../../config.js";
+import { databaseShown, validateRoots } from "../../config.js";
+import { isDatabaseUrl } from "../../domain/database-url.js";
 import type { Context } from "../context.js";
 import { ExitCode, exitCodeOf } from "../exit.js";
 import { log } from "../../log.js";
@@ -29,10 +30,12 @@ export async function watchCommand(ctx: Context, version: string, opts: WatchCom
   validateRoots(config);
   // A secret file refused (readable by others, missing) stops the start before anything is opened.
   if (config.notify) readNotifySecrets(config.notify, config.file);
-  const database = ctx.databasePath();
+  // A URL is shown (and kept in the quarantine's marker) without its password; a server's
+  // database always exists (an empty one is given prov's schema, and the marker's identity decides).
+  const database = databaseShown(ctx.databasePath());
   const quarantine = config.roots.quarantine;
   const marker = quarantine ? await readMarker(quarantine) : null;
-  const existed = existsSync(database);
+  const existed = isDatabaseUrl(database) || existsSync(database);
   const before = storeMismatch({ quarantine: quarantine ?? "", database, existed, marker, identity: null, newDatabase: opts.newDatabase === true });
   if (before) throw new StoreError(before);
   const store = await ctx.store({ create: true });

@@ -5,7 +5,7 @@
 // SQLite, and numbered ($1, $2, ...) once when first used.
 
 import type { QueryResultRow } from "pg";
-import type { Evidence, Origin, Status } from "../../src/domain/types.js";
+import { DECISION_EVENT_KINDS, type Evidence, type Origin, type Status } from "../../src/domain/types.js";
 import type { C2paValidation } from "../../src/domain/c2pa-validation.js";
 import type {
   ApprovalRow,
@@ -39,6 +39,8 @@ export interface Queryable {
   query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
 }
 
+/** The decision kinds as an SQL list (src/domain/types.ts keeps them). */
+const DECISION_KINDS_SQL = DECISION_EVENT_KINDS.map((k) => `'${k}'`).join(", ");
 const numbered = new Map<string, string>();
 /** `?` placeholders (as the SQLite adapter writes them) numbered for PostgreSQL. */
 function sql(text: string): string {
@@ -519,7 +521,7 @@ export class PgSql {
   }
 
   decisionEventsAfter(afterId: number): Promise<{ id: number; asset_id: number | null }[]> {
-    return this.all("SELECT id, asset_id FROM events WHERE id > ? AND kind IN ('approved', 'revoked', 'tagged', 'classified') ORDER BY id LIMIT 10000", afterId);
+    return this.all(`SELECT id, asset_id FROM events WHERE id > ? AND kind IN (${DECISION_KINDS_SQL}) ORDER BY id LIMIT 10000`, afterId);
   }
 
   async lastEventId(): Promise<number> {

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import type { Evidence, Origin, Status } from "../../src/domain/types.js";
+import { DECISION_EVENT_KINDS, type Evidence, type Origin, type Status } from "../../src/domain/types.js";
 import type { C2paValidation } from "../../src/domain/c2pa-validation.js";
 import { DUMP_ORDER, DUMP_TABLES } from "../../src/ports.js";
 import type {
@@ -39,6 +39,8 @@ import { chunks16, neighbours16 } from "../../src/domain/phash.js";
 import { halves, popcount } from "../../src/domain/likeness.js";
 import { CHAIN_COLUMNS, genesisHash, mergeByTime, nextLink, type ChainHead, type ChainRow, type ChainTable, type ChainValue, type Genesis } from "../../src/domain/chain.js";
 
+/** The decision kinds as an SQL list (src/domain/types.ts keeps them). */
+const DECISION_KINDS_SQL = DECISION_EVENT_KINDS.map((k) => `'${k}'`).join(", ");
 // db/sqlite/store.ts sits beside its migrations; dist/db/sqlite/store.js three levels below the root.
 const here = path.dirname(fileURLToPath(import.meta.url));
 const MIGRATIONS_DIR = [path.resolve(here, "migrations"), path.resolve(here, "../../../db/sqlite/migrations")].find((d) =>
@@ -1144,7 +1146,7 @@ export class SqliteDb {
   /** Decisions made since `afterId` (by other processes too), for the watcher to re-judge deliverables. */
   decisionEventsAfter(afterId: number): { id: number; asset_id: number | null }[] {
     return this.q(
-      "SELECT id, asset_id FROM events WHERE id > ? AND kind IN ('approved', 'revoked', 'tagged', 'classified') ORDER BY id LIMIT 10000",
+      `SELECT id, asset_id FROM events WHERE id > ? AND kind IN (${DECISION_KINDS_SQL}) ORDER BY id LIMIT 10000`,
     ).all(afterId) as { id: number; asset_id: number | null }[];
   }
 

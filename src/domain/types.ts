@@ -21,6 +21,13 @@ export interface Evidence {
 }
 
 export const STATUSES = ["temporary", "approved"] as const;
+
+/**
+ * The events after which a watcher judges an asset's delivered files again (a decision or
+ * a new classification, made by any process). The stores select them by these kinds; the
+ * PostgreSQL NOTIFY trigger (db/postgres/migrations/0001_init.sql) names the same four.
+ */
+export const DECISION_EVENT_KINDS = ["approved", "revoked", "tagged", "classified"] as const;
 export type Status = (typeof STATUSES)[number];
 
 export function isGenAI(origin: Origin | Signal): boolean {

@@ -1,15 +1,19 @@
 import { hostname } from "node:os";
 import type { Context } from "../context.js";
 import { ExitCode } from "../exit.js";
-import { printJson, println, showPath } from "../output.js";
-import { holderName, liveWatcher, pidAlive, STALE_MS } from "../../../watchers/lock.js";
+import { printJson, println, showPath, table } from "../output.js";
+import { holderName, holdsLease, pidAlive, STALE_MS } from "../../../watchers/lock.js";
+import type { WatcherRow } from "../../ports.js";
 import { readWithoutStore } from "../../app/quarantine.js";
 
 export async function statusCommand(ctx: Context): Promise<number> {
   const config = ctx.config();
   const store = await ctx.store({ readonly: true });
-  const row = await store.watcher.row();
-  const live = await liveWatcher(store);
+  // Every watcher in the facility (one per volume); the fields below describe the watcher
+  // without --volume, else the first one running (a facility of volume watchers only).
+  const rows = await store.watcher.rows();
+  const row = rows.find((r) => r.volume === "") ?? rows.find((r) => holdsLease(r)) ?? rows[0];
+  const live = row && holdsLease(row) ? { pid: row.pid, host: row.host } : null;
   const state = row ? (JSON.parse(row.state) as Record<string, unknown>) : {};
   /** Not stopped, but its heartbeat is older than STALE_MS: paused, hung or killed; another watcher may take its lease over. */
   const stale = row !== undefined && !row.stopped_at && live === null;
@@ -82,6 +86,8 @@ export async function statusCommand(ctx: Context): Promise<number> {
       })),
     ],
     database: store.location,
+    /** Every watcher that ever ran on this database, one per volume ('' : without --volume). */
+    watchers: rows.map((r) => watcherSummary(r)),
   };
   if (ctx.globals.json) {
     printJson(out);
@@ -96,6 +102,26 @@ export async function statusCommand(ctx: Context): Promise<number> {
     println(`watcher: not responding (${holderName(row)}, last heartbeat ${row.heartbeat_at}, over ${STALE_MS / 1000} s ago): its lease may be taken over by another prov watch`);
   else if (!live) println(`watcher: not running (last heartbeat ${row.heartbeat_at}${row.stopped_at ? `, stopped ${row.stopped_at}` : ", did not stop cleanly"})`);
   else println(`watcher: running, ${out.ready ? (out.reconciled ? "watching, reconciled" : "watching, reconciling (catching up with what changed while stopped)") : "starting"} (lease held by ${holderName(row)}, since ${row.started_at})`);
+  if (rows.some((r) => r.volume !== "")) {
+    println("watchers:");
+    println(
+      table(
+        out.watchers.map((w) => [
+          w.volume || "(none)",
+          w.host,
+          String(w.pid),
+          w.running ? (w.ready ? "ready" : "starting") : w.stale ? "NOT RESPONDING" : "stopped",
+          String(w.queue ?? 0),
+          w.heartbeatAgeSeconds === null ? "?" : `${w.heartbeatAgeSeconds}s`,
+          w.roots.map((r) => showPath(r.root)).join(", "),
+        ]),
+        ["  volume", "host", "pid", "state", "queue", "heartbeat", "roots"],
+      )
+        .split("\n")
+        .map((l, i) => (i === 0 ? l : `  ${l}`))
+        .join("\n"),
+    );
+  }
   println(`unknown provenance in deliverables: ${config.gate.unknown}`);
   for (const r of out.roots as Array<Record<string, unknown>>) {
     const flags = [
@@ -115,4 +141,27 @@ export async function statusCommand(ctx: Context): Promise<number> {
     println(`  ${what} (${s.id !== null ? `#${s.id}, ` : ""}${s.attempts} attempts, next try ${s.nextTryAt ?? "now"}): ${showPath(s.path)}: ${s.reason ?? s.fault ?? ""}`);
   }
   return ExitCode.ok;
+}
+
+/** One watcher's line in `prov status` (text and --json `watchers`). */
+function watcherSummary(r: WatcherRow, now = Date.now()) {
+  const state = JSON.parse(r.state) as Record<string, unknown>;
+  const running = holdsLease(r, now);
+  const roots = ((state["roots"] as Array<Record<string, unknown>> | undefined) ?? []).map((x) => ({ root: String(x["root"]), role: String(x["role"]), queue: Number(x["queue"] ?? 0), unmounted: (x["unmounted"] as string | null | undefined) ?? null }));
+  const q = state["queue"] as { gate?: number; ingest?: number } | undefined;
+  return {
+    volume: r.volume,
+    host: r.host,
+    pid: r.pid,
+    running,
+    ready: running && r.ready === 1,
+    /** Not stopped, but its heartbeat is too old: paused, hung or killed; its lease may be taken over. */
+    stale: !running && !r.stopped_at,
+    roots,
+    queue: q ? (q.gate ?? 0) + (q.ingest ?? 0) : null,
+    startedAt: r.started_at,
+    heartbeatAt: r.heartbeat_at,
+    heartbeatAgeSeconds: Number.isNaN(Date.parse(r.heartbeat_at)) ? null : Math.max(0, Math.round((now - Date.parse(r.heartbeat_at)) / 1000)),
+    stoppedAt: r.stopped_at,
+  };
 }

@@ -7,10 +7,14 @@ import { nodeSupport } from "../../domain/node-support.js";
 import { ProvError, StoreError, errorMessage } from "../../domain/errors.js";
 import { readMarker, storeMismatch, writeMarker } from "../../app/store-marker.js";
 import { WatchRuntime } from "../../../watchers/runtime.js";
+import { configForVolume, volumeOfRoot, volumeRefusal } from "../../app/volumes.js";
+import { SystemdNotifier } from "../../adapters/systemd.js";
 
 export interface WatchCommandOptions {
   /** Start on a new, empty database although the quarantine was kept by another. */
   newDatabase?: boolean;
+  /** Watch only the roots on this configured volume, holding its lease (`--volume`). */
+  volume?: string | undefined;
 }
 
 /**
@@ -24,7 +28,8 @@ export interface WatchCommandOptions {
 export async function watchCommand(ctx: Context, version: string, opts: WatchCommandOptions = {}): Promise<number> {
   const support = nodeSupport(process.version, new Date());
   if (support.warning) log.warn(support.warning);
-  const config = ctx.config();
+  // --volume: only the roots on that volume (without it, the roots on no volume), that volume's lease.
+  const config = configForVolume(ctx.config(), opts.volume);
   validateRoots(config);
   const database = ctx.databasePath();
   const quarantine = config.roots.quarantine;
@@ -45,7 +50,16 @@ export async function watchCommand(ctx: Context, version: string, opts: WatchCom
     }
   }
 
-  const runtime = new WatchRuntime(config, store, await ctx.reader(), version, ctx.clock);
+  const systemd = new SystemdNotifier();
+  const runtime = new WatchRuntime(config, store, await ctx.reader(), version, ctx.clock, {
+    volume: opts.volume ?? "",
+    rootRefusal: async (root) => {
+      const v = volumeOfRoot(config, root);
+      return v ? volumeRefusal(v) : null;
+    },
+    ownRowsOnly: config.volumes.length > 0,
+    onBeat: () => systemd.beat(),
+  });
   let fatal: (reason: { what: string; err: unknown }) => void = () => undefined;
   const failed = new Promise<{ what: string; err: unknown }>((resolve) => (fatal = resolve));
   runtime.onFatal = (what, err) => fatal({ what, err });
@@ -58,6 +72,8 @@ export async function watchCommand(ctx: Context, version: string, opts: WatchCom
   try {
     const stopped = ctx.takeSignals();
     await runtime.start();
+    // Ready: every root is watched and the gate judges what arrives (systemd's Type=notify waits for this).
+    await systemd.ready(`watching ${config.roots.deliverables.length + config.roots.working.length} root(s)${opts.volume ? ` on volume ${opts.volume}` : ""}`);
     const outcome = await Promise.race([stopped.then((signal) => ({ signal })), failed, runtime.lost.then((lost) => ({ lost }))]);
     if ("lost" in outcome) {
       // The lease was taken over: the runtime has stopped acting. The CLI prints the one line
@@ -67,10 +83,12 @@ export async function watchCommand(ctx: Context, version: string, opts: WatchCom
     }
     if ("signal" in outcome) {
       log.info(`${outcome.signal}: stopping`);
+      await systemd.stopping();
       await runtime.stop();
       return ExitCode.ok;
     }
     const code = outcome.err instanceof ProvError ? exitCodeOf(outcome.err) : ExitCode.internal;
+    await systemd.stopping();
     log.error(`stopping: ${outcome.what}: ${errorMessage(outcome.err)}${code === ExitCode.internal ? " (this is a bug in prov; please report it with this log)" : ""}`);
     await runtime.stop().catch((err: unknown) => log.error(`while stopping: ${errorMessage(err)}`));
     return code;

@@ -100,7 +100,7 @@ export interface RuntimeOptions {
    * settled here (several watchers share one database); absent: every row (one watcher).
    */
   ownRowsOnly?: boolean;
-  /** After each heartbeat written (the systemd watchdog). */
+  /** At each heartbeat tick, written or not (the systemd watchdog: the event loop is alive). */
   onBeat?: () => void;
 }
 
@@ -792,6 +792,9 @@ export class WatchRuntime {
   /** Every HEARTBEAT_MS: prove the lease (only our token's row is written) and publish the status. */
   private async heartbeat(): Promise<void> {
     if (this.stopping) return;
+    // The event loop is alive (the systemd watchdog): also while the database refuses writes,
+    // when the gate goes on failing closed and must not be restarted for it.
+    this.opts.onBeat?.();
     // Writes into a deleted or replaced database file are lost: stop, and say why.
     const gone = await this.store.health();
     if (gone) return this.logError("the database", new StoreError(`${gone}; stopping (restore it, or start over with prov watch --new-database)`, { cause: { code: "SQLITE_READONLY_DBMOVED" } }));
@@ -800,7 +803,6 @@ export class WatchRuntime {
     try {
       if (this.ready) await this.rejudgeChanged();
       await this.lease.beat(this.ready, await this.status());
-      this.opts.onBeat?.();
       if (this.sideHeartbeat && this.config.roots.quarantine) {
         await removeSideHeartbeat(this.config.roots.quarantine);
         this.sideHeartbeat = false;

@@ -1,5 +1,5 @@
 // Telling systemd how `prov watch` is doing (a Type=notify unit, contrib/systemd/): READY=1
-// once the gate is ready, WATCHDOG=1 with each heartbeat written, STOPPING=1 at a graceful
+// once the gate is ready, WATCHDOG=1 at each heartbeat tick, STOPPING=1 at a graceful
 // stop. Node cannot send on a unix datagram socket, so the messages go through systemd's
 // own `systemd-notify` (the unit sets NotifyAccess=all, since the sender is that helper,
 // not prov's pid). Without NOTIFY_SOCKET (not under systemd) nothing is sent.
@@ -15,6 +15,8 @@ export class SystemdNotifier {
   readonly watchdogMs: number | undefined;
   private lastFed = 0;
   private warned = false;
+  /** The watchdog is fed from READY=1 on (systemd arms it when the start is complete). */
+  private isReady = false;
 
   constructor(env: NodeJS.ProcessEnv = process.env) {
     const s = systemdEnv(env);
@@ -27,6 +29,7 @@ export class SystemdNotifier {
   }
 
   ready(status: string): Promise<void> {
+    this.isReady = true;
     return this.send(["READY=1", `STATUS=${status}`, `MAINPID=${process.pid}`]);
   }
 
@@ -34,9 +37,9 @@ export class SystemdNotifier {
     return this.send(["STOPPING=1", "STATUS=stopping"]);
   }
 
-  /** With each heartbeat written: the watchdog sees a watcher that still writes its heartbeat. */
+  /** At each heartbeat tick: the watchdog sees an event loop that still runs. */
   beat(): void {
-    if (this.watchdogMs === undefined) return;
+    if (this.watchdogMs === undefined || !this.isReady) return;
     const now = Date.now();
     if (now - this.lastFed < this.watchdogMs) return;
     this.lastFed = now;

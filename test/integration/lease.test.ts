@@ -184,3 +184,53 @@ describe("the watcher lease in the store", () => {
     expect(await a.events.lastId()).toBe(0);
   });
 });
+
+describe("a lease per volume (migration 0012)", () => {
+  it("watchers on two volumes hold their leases at once; a second claim on a volume is refused; rows() lists every one", async () => {
+    const [a, b] = await twoStores();
+    const now = Date.now();
+    expect((await a.watcher.claim("EDIT-A", { pid: process.pid, host, token: "a", now: iso(now) }, holds)).claimed).toBe(true);
+    expect((await b.watcher.claim("EDIT-B", { pid: process.pid, host: "edit-02", token: "b", now: iso(now) }, holds)).claimed).toBe(true);
+    expect((await b.watcher.claim("", { pid: process.pid, host, token: "none", now: iso(now) }, holds)).claimed).toBe(true);
+    const refused = await b.watcher.claim("EDIT-A", { pid: process.pid, host: "edit-03", token: "a2", now: iso(now) }, holds);
+    expect(refused.claimed).toBe(false);
+    if (!refused.claimed) expect(refused.holder).toMatchObject({ volume: "EDIT-A", token: "a" });
+    // Tokens are per volume: one volume's token proves nothing on another.
+    expect(await a.watcher.heartbeat("EDIT-B", "a", iso(now + 1), true, {})).toBe(false);
+    expect(await a.watcher.heartbeat("EDIT-A", "a", iso(now + 1), true, { roots: [] })).toBe(true);
+    expect(await b.watcher.renew("EDIT-A", "b", iso(now + 1))).toBe(false);
+    const rows = await a.watcher.rows();
+    expect(rows.map((r) => [r.volume, r.token, r.ready])).toEqual([
+      ["", "none", 0],
+      ["EDIT-A", "a", 1],
+      ["EDIT-B", "b", 0],
+    ]);
+    // The default volume keeps id 1 (what older tools read); named volumes never take it.
+    expect(rows.find((r) => r.volume === "")?.id).toBe(1);
+    expect(rows.filter((r) => r.volume !== "").every((r) => r.id >= 2)).toBe(true);
+    // A stale holder's volume may be taken; the others are untouched.
+    expect(await a.watcher.release("EDIT-A", "a", iso(now + 2))).toBe(true);
+    expect((await b.watcher.claim("EDIT-A", { pid: process.pid, host: "edit-03", token: "a2", now: iso(now + 3) }, holds)).claimed).toBe(true);
+    expect((await a.watcher.row("EDIT-B"))?.token).toBe("b");
+  });
+
+  it("a database from before 0012 keeps its watcher row as the default volume's", async () => {
+    const file = path.join(tempDir(), "prov.db");
+    await (await openStore(file)).close();
+    // Back to schema 11 with the single-row table, as an older prov left it.
+    const db = new Database(file);
+    db.exec(`DROP TABLE watcher;
+      CREATE TABLE watcher (id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL, host TEXT NOT NULL, started_at TEXT NOT NULL,
+        heartbeat_at TEXT NOT NULL, stopped_at TEXT, ready INTEGER NOT NULL DEFAULT 0, state TEXT NOT NULL DEFAULT '{}', token TEXT) STRICT;`);
+    db.prepare("INSERT INTO watcher VALUES (1, 4242, 'edit-01', ?, ?, NULL, 1, '{\"roots\":[]}', 'old')").run(iso(Date.now()), iso(Date.now()));
+    db.pragma("user_version = 11");
+    db.close();
+    const store = await openStore(file);
+    expect(await store.schemaVersion()).toBeGreaterThanOrEqual(12);
+    expect(await store.watcher.rows()).toEqual([expect.objectContaining({ id: 1, volume: "", pid: 4242, host: "edit-01", ready: 1, token: "old" })]);
+    // Its holder is still judged by its heartbeat: a claim on the default volume is refused, another volume's is not.
+    expect((await store.watcher.claim("", { pid: process.pid, host, token: "new", now: iso(Date.now()) }, holds)).claimed).toBe(false);
+    expect((await store.watcher.claim("EDIT-A", { pid: process.pid, host, token: "new", now: iso(Date.now()) }, holds)).claimed).toBe(true);
+    await store.close();
+  });
+});

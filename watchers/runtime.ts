@@ -28,6 +28,7 @@ import { isUnder, WorkingIngest } from "./ingest.js";
 import { WorkQueue } from "./queue.js";
 import { pidAlive, WatcherLease } from "./lock.js";
 import { compareMount, viewMount, type RootMount } from "./mounts.js";
+import { toStored } from "../src/domain/volumes.js";
 
 
 const HEARTBEAT_MS = 2000;
@@ -760,7 +761,8 @@ export class WatchRuntime {
       reconciled: this.reconciled,
       unknownPolicy: this.config.gate.unknown,
       roots: this.roots.map((r) => ({
-        root: r.root,
+        // Stored form on a volume (EDIT-A:/deliverables): `prov status` on any host shows it at that host's mount.
+        root: toStored(r.root, this.config.volumes),
         role: r.role,
         fsType: r.fsType,
         mode: r.mode,

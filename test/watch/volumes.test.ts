@@ -120,8 +120,10 @@ describe("two watchers on two volumes, one database", () => {
       ["EDIT-A", expectHost("host-a"), wa.pid, true],
       ["EDIT-B", expectHost("host-b"), wb.pid, true],
     ]);
-    // Host B does not mount EDIT-A: it sees host A's root in stored form.
-    expect(both[0]!.roots).toEqual([{ root: a.deliverables, role: "deliverables", queue: 0, unmounted: null }]);
+    // Host B does not mount EDIT-A: it sees host A's root in stored form; host A sees its own path.
+    expect(both[0]!.roots).toEqual([{ root: "EDIT-A:/deliverables", role: "deliverables", queue: 0, unmounted: null }]);
+    const fromA = parseJson<{ watchers: WatcherStatus[] }>(await cli(a.config, ["--json", "status"])).watchers;
+    expect(fromA.map((w) => w.roots.map((r) => r.root))).toEqual([[a.deliverables], ["EDIT-B:/deliverables"]]);
     const text = await cli(a.config, ["status"]);
     expect(text.stdout).toMatch(/^watchers:$/m);
     expect(text.stdout).toMatch(new RegExp(`EDIT-A\\s+${expectHost("host-a")}\\s+${wa.pid}\\s+ready`));

@@ -4,6 +4,7 @@ import { ExitCode } from "../exit.js";
 import { printJson, println, showPath, table } from "../output.js";
 import { holderName, holdsLease, pidAlive, STALE_MS } from "../../../watchers/lock.js";
 import type { WatcherRow } from "../../ports.js";
+import { toHost, type Volume } from "../../domain/volumes.js";
 import { readWithoutStore } from "../../app/quarantine.js";
 
 export async function statusCommand(ctx: Context): Promise<number> {
@@ -41,7 +42,8 @@ export async function statusCommand(ctx: Context): Promise<number> {
     heartbeatAt: row?.heartbeat_at ?? null,
     stoppedAt: row?.stopped_at ?? null,
     unknownPolicy: config.gate.unknown,
-    roots: (state["roots"] as unknown[] | undefined) ?? [],
+    // Heartbeats name a root on a volume in stored form: shown at this host's mount, if it mounts it.
+    roots: ((state["roots"] as Array<Record<string, unknown>> | undefined) ?? []).map((r) => ({ ...r, root: toHost(String(r["root"]), config.volumes) })),
     queue: state["queue"] ?? null,
     /** The notify hook's deliveries (config notify.command): sent, failed, dropped, the last failure. */
     notify: state["notify"] ?? null,
@@ -87,7 +89,7 @@ export async function statusCommand(ctx: Context): Promise<number> {
     ],
     database: store.location,
     /** Every watcher that ever ran on this database, one per volume ('' : without --volume). */
-    watchers: rows.map((r) => watcherSummary(r)),
+    watchers: rows.map((r) => watcherSummary(r, config.volumes)),
   };
   if (ctx.globals.json) {
     printJson(out);
@@ -144,10 +146,10 @@ export async function statusCommand(ctx: Context): Promise<number> {
 }
 
 /** One watcher's line in `prov status` (text and --json `watchers`). */
-function watcherSummary(r: WatcherRow, now = Date.now()) {
+function watcherSummary(r: WatcherRow, volumes: readonly Volume[], now = Date.now()) {
   const state = JSON.parse(r.state) as Record<string, unknown>;
   const running = holdsLease(r, now);
-  const roots = ((state["roots"] as Array<Record<string, unknown>> | undefined) ?? []).map((x) => ({ root: String(x["root"]), role: String(x["role"]), queue: Number(x["queue"] ?? 0), unmounted: (x["unmounted"] as string | null | undefined) ?? null }));
+  const roots = ((state["roots"] as Array<Record<string, unknown>> | undefined) ?? []).map((x) => ({ root: toHost(String(x["root"]), volumes), role: String(x["role"]), queue: Number(x["queue"] ?? 0), unmounted: (x["unmounted"] as string | null | undefined) ?? null }));
   const q = state["queue"] as { gate?: number; ingest?: number } | undefined;
   return {
     volume: r.volume,

@@ -41,7 +41,7 @@ const EXAMPLES: Record<string, readonly string[]> = {
   sweep: ["prov sweep deliverables", "prov sweep deliverables --format html --out sweep-report.html --mhl", "prov sweep deliverables --quick --fail-on unknown"],
   frame: ["prov frame edit/genai-a1111.png", "prov frame edit/genai-shot.mov --at 00:00:00:06"],
   watch: ["prov --log-format json watch"],
-  "volume init": ["prov volume init EDIT-A /mnt/edit-a"],
+  "volume init": ["prov volume init EDIT-A edit"],
   "volume ls": ["prov volume ls", "prov --json volume ls"],
   status: ["prov status", "prov status --json"],
   "quarantine ls": ["prov quarantine ls", "prov quarantine ls --all --json"],

@@ -34,13 +34,6 @@ export function holdsLease(row: WatcherRow, now = Date.now()): boolean {
   return !(row.host === hostname() && !pidAlive(row.pid));
 }
 
-/** Is another `prov watch` holding this volume's lease ('' : the watcher without --volume)? */
-export async function liveWatcher(store: Store, volume = ""): Promise<{ pid: number; host: string } | null> {
-  const row = await store.watcher.row(volume);
-  if (!row || !holdsLease(row)) return null;
-  return { pid: row.pid, host: row.host };
-}
-
 /** "pid 4242 on host edit-02". */
 export function holderName(row: Pick<WatcherRow, "pid" | "host">): string {
   return `pid ${row.pid} on host ${row.host}`;

@@ -61,11 +61,18 @@ export async function initVolume(name: string, root: string, now: string): Promi
   return marker;
 }
 
-/** Why the volume is not usable at its mount now (no marker, another volume's marker), or null. */
-export async function volumeRefusal(v: Volume): Promise<string | null> {
+/**
+ * Why the volume is not usable at its mount now (no marker, another volume's marker), or null.
+ * With `pinned` (a watcher's, kept from its start): the first uuid seen is remembered, and a
+ * marker with the same name but another uuid is refused too.
+ */
+export async function volumeRefusal(v: Volume, pinned?: Map<string, string>): Promise<string | null> {
   const file = path.join(v.mount, VOLUME_MARKER);
   try {
-    return markerProblem(v, await readVolumeMarker(v.mount), file);
+    const marker = await readVolumeMarker(v.mount);
+    const problem = markerProblem(v, marker, file, pinned?.get(v.name));
+    if (problem === null && marker && pinned && !pinned.has(v.name)) pinned.set(v.name, marker.uuid);
+    return problem;
   } catch (err) {
     return err instanceof Error ? err.message : String(err);
   }

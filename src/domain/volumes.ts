@@ -64,9 +64,11 @@ export function toHost(stored: string, volumes: readonly Volume[]): string {
 }
 
 /** Why the marker found at a volume's mount is not this volume's, in words (null: it is). */
-export function markerProblem(v: Volume, marker: VolumeMarker | null, markerFile: string): string | null {
+export function markerProblem(v: Volume, marker: VolumeMarker | null, markerFile: string, expectedUuid?: string): string | null {
   if (!marker) return `${markerFile} is missing: ${v.mount} does not hold volume ${v.name} (not mounted, or never marked: run \`prov volume init ${v.name} ${v.mount}\`)`;
   if (marker.name !== v.name) return `${v.mount} holds volume ${marker.name} (marker ${markerFile}, uuid ${marker.uuid}), not ${v.name}: another volume is mounted there`;
+  // The same name on another filesystem (a copy of the volume, a second volume marked alike).
+  if (expectedUuid !== undefined && marker.uuid !== expectedUuid) return `${v.mount} holds another volume named ${v.name} (uuid ${marker.uuid}, not ${expectedUuid} as when this watcher started)`;
   return null;
 }
 

@@ -57,6 +57,9 @@ describe("the marker at a volume's mount", () => {
       "/mnt/edit-a holds volume EDIT-B (marker /mnt/edit-a/.prov-volume.json, uuid u2), not EDIT-A: another volume is mounted there",
     );
     expect(markerProblem(v, null, "/mnt/edit-a/.prov-volume.json")).toContain("prov volume init EDIT-A /mnt/edit-a");
+    // Pinned to the uuid seen first: the same name on another filesystem is not the same volume.
+    expect(markerProblem(v, { name: "EDIT-A", uuid: "u", createdAt: "t" }, "/m", "u")).toBeNull();
+    expect(markerProblem(v, { name: "EDIT-A", uuid: "u3", createdAt: "t" }, "/m", "u")).toBe("/mnt/edit-a holds another volume named EDIT-A (uuid u3, not u as when this watcher started)");
   });
 });
 

@@ -51,11 +51,13 @@ export async function watchCommand(ctx: Context, version: string, opts: WatchCom
   }
 
   const systemd = new SystemdNotifier();
+  /** Each volume's uuid as first seen: another filesystem marked with the same name is refused too. */
+  const uuids = new Map<string, string>();
   const runtime = new WatchRuntime(config, store, await ctx.reader(), version, ctx.clock, {
     volume: opts.volume ?? "",
     rootRefusal: async (root) => {
       const v = volumeOfRoot(config, root);
-      return v ? volumeRefusal(v) : null;
+      return v ? volumeRefusal(v, uuids) : null;
     },
     ownRowsOnly: config.volumes.length > 0,
     onBeat: () => systemd.beat(),

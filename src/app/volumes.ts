@@ -4,14 +4,14 @@
 // watches. A different volume mounted at the same point is never taken for it.
 
 import { randomUUID } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
+import { readFile, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Config } from "../config.js";
 import { ConfigError, InputError } from "../domain/errors.js";
 import { markerProblem, VOLUME_MARKER, volumeNameProblem, volumeOfPath, type Volume, type VolumeMarker } from "../domain/volumes.js";
 import { describeFsError, errnoCode } from "../errors.js";
 import { writeDurable } from "../adapters/fs/durable.js";
-import { fsTypeOf, mountFor, parseMounts } from "../adapters/fs/fsinfo.js";
+import { fsTypeOf, parseMounts } from "../adapters/fs/fsinfo.js";
 
 /** The marker at a volume's root; null when there is none. A file that is not a marker is an error naming it. */
 export async function readVolumeMarker(root: string): Promise<VolumeMarker | null> {
@@ -100,11 +100,12 @@ export async function volumeInfos(config: Config, mountsText: string): Promise<V
   return Promise.all(
     config.volumes.map(async (v) => {
       const marker = await readVolumeMarker(v.mount).catch(() => null);
+      const real = await realpath(v.mount).catch(() => v.mount);
       const problem = await volumeRefusal(v);
       return {
         name: v.name,
         mount: v.mount,
-        mounted: mounts.some((m) => m.mountPoint === v.mount) || mountFor(v.mount, mounts)?.mountPoint === v.mount,
+        mounted: mounts.some((m) => m.mountPoint === v.mount || m.mountPoint === real),
         markerOk: problem === null,
         uuid: marker?.uuid ?? null,
         fsType: fsTypeOf(v.mount, mountsText || undefined),

@@ -154,9 +154,16 @@ export class SqliteDb {
     const latest = migrations.length;
     if (current >= latest) return; // newer databases are refused in open()
     if (readonly) throw new StoreError(`database ${this.file} needs migrating (version ${current} → ${latest}); run any writing command first`);
-    const pending = migrations.slice(current);
     this.retryBusy(() => this.begin(true));
     try {
+      // Read again under the write lock: another process opening the same new database at the
+      // same moment (two watchers started together) may have migrated it while we waited.
+      const now = this.schemaVersion();
+      if (now >= latest) {
+        this.rollback();
+        return;
+      }
+      const pending = migrations.slice(now);
       for (const m of pending) {
         this.db.exec(m.sql);
         if (m.name === "history_chain") this.chainExisting();

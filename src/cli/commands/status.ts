@@ -95,15 +95,17 @@ export async function statusCommand(ctx: Context): Promise<number> {
     printJson(out);
     return ExitCode.ok;
   }
+  /** The watcher the lines below describe: "watcher", or with volumes "watcher of volume EDIT-A". */
+  const who = row && row.volume !== "" ? `watcher of volume ${row.volume}` : "watcher";
   if (sideLive)
     println(
       `watcher: running (pid ${sideLive.pid} on ${sideLive.host}), but its DATABASE REFUSES WRITES (${sideLive.storeError}; last heartbeat in the quarantine ${sideLive.at}): it gates each file on its own labels and holds what it cannot judge; ${side.unrecorded} move(s) made without the database are recorded once it takes writes again`,
     );
   else if (!row) println("watcher: never started on this database");
   else if (!live && stale && row.host === hostname() && pidAlive(row.pid))
-    println(`watcher: not responding (${holderName(row)}, last heartbeat ${row.heartbeat_at}, over ${STALE_MS / 1000} s ago): its lease may be taken over by another prov watch`);
-  else if (!live) println(`watcher: not running (last heartbeat ${row.heartbeat_at}${row.stopped_at ? `, stopped ${row.stopped_at}` : ", did not stop cleanly"})`);
-  else println(`watcher: running, ${out.ready ? (out.reconciled ? "watching, reconciled" : "watching, reconciling (catching up with what changed while stopped)") : "starting"} (lease held by ${holderName(row)}, since ${row.started_at})`);
+    println(`${who}: not responding (${holderName(row)}, last heartbeat ${row.heartbeat_at}, over ${STALE_MS / 1000} s ago): its lease may be taken over by another prov watch`);
+  else if (!live) println(`${who}: not running (last heartbeat ${row.heartbeat_at}${row.stopped_at ? `, stopped ${row.stopped_at}` : ", did not stop cleanly"})`);
+  else println(`${who}: running, ${out.ready ? (out.reconciled ? "watching, reconciled" : "watching, reconciling (catching up with what changed while stopped)") : "starting"} (lease held by ${holderName(row)}, since ${row.started_at})`);
   if (rows.some((r) => r.volume !== "")) {
     println("watchers:");
     println(
@@ -117,10 +119,10 @@ export async function statusCommand(ctx: Context): Promise<number> {
           w.heartbeatAgeSeconds === null ? "?" : `${w.heartbeatAgeSeconds}s`,
           w.roots.map((r) => showPath(r.root)).join(", "),
         ]),
-        ["  volume", "host", "pid", "state", "queue", "heartbeat", "roots"],
+        ["volume", "host", "pid", "state", "queue", "heartbeat", "roots"],
       )
         .split("\n")
-        .map((l, i) => (i === 0 ? l : `  ${l}`))
+        .map((l) => `  ${l}`)
         .join("\n"),
     );
   }

@@ -90,7 +90,7 @@ interface PlacedAt {
 
 /**
  * A move between volumes (a copy to another volume and a delete, in either order), in stored
- * form. `changed`: the location that just appeared (state present) or just went missing;
+ * form; both ends on (different) volumes. `changed`: the location that just appeared (state present) or just went missing;
  * `others`: the same content's other locations. Appeared: the most recently gone location
  * on another volume, gone within MOVE_WINDOW_MS (markMissing sets last_seen). Went missing:
  * the newest location on another volume that appeared within the window. Each pair is
@@ -98,8 +98,10 @@ interface PlacedAt {
  */
 export function crossVolumeMove<T extends PlacedAt>(changed: T, others: readonly T[], nowMs: number): { from: T; to: T } | null {
   const vol = volumeKey(changed.path);
+  // Both ends on volumes: a file leaving a volume for a folder on none (the quarantine) is not this.
+  if (vol === "") return null;
   const recent = (iso: string): boolean => nowMs - Date.parse(iso) <= MOVE_WINDOW_MS;
-  const elsewhere = others.filter((o) => o.id !== changed.id && volumeKey(o.path) !== vol);
+  const elsewhere = others.filter((o) => o.id !== changed.id && volumeKey(o.path) !== "" && volumeKey(o.path) !== vol);
   if (changed.state === "present") {
     const gone = elsewhere.filter((o) => o.state === "missing" && recent(o.last_seen)).sort((a, b) => b.last_seen.localeCompare(a.last_seen))[0];
     return gone ? { from: gone, to: changed } : null;

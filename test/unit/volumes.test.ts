@@ -83,5 +83,8 @@ describe("a move between volumes", () => {
     expect(crossVolumeMove(loc(2, "EDIT-B:/x.png", "present", t0, t0), [loc(1, "EDIT-A:/x.png", "missing", 0, t0 - MOVE_WINDOW_MS - 1)], t0)).toBeNull();
     expect(crossVolumeMove(loc(1, "EDIT-A:/x.png", "missing", 0, t0), [loc(2, "EDIT-B:/x.png", "present", t0 - MOVE_WINDOW_MS - 1, t0)], t0)).toBeNull();
     expect(crossVolumeMove(loc(2, "/srv/b/x.png", "present", t0, t0), [loc(1, "/srv/a/x.png", "missing", 0, t0 - 1000)], t0)).toBeNull();
+    // Off every volume at either end (the quarantine is a folder on none): not a move between volumes.
+    expect(crossVolumeMove(loc(2, "/srv/quarantine/1-x.png", "present", t0, t0), [loc(1, "EDIT-A:/x.png", "missing", 0, t0 - 1000)], t0)).toBeNull();
+    expect(crossVolumeMove(loc(1, "EDIT-A:/x.png", "missing", 0, t0), [loc(2, "/srv/quarantine/1-x.png", "present", t0 - 1000, t0)], t0)).toBeNull();
   });
 });

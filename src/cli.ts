@@ -42,6 +42,8 @@ const EXAMPLES: Record<string, readonly string[]> = {
   sweep: ["prov sweep deliverables", "prov sweep deliverables --format html --out sweep-report.html --mhl", "prov sweep deliverables --quick --fail-on unknown"],
   frame: ["prov frame edit/genai-a1111.png", "prov frame edit/genai-shot.mov --at 00:00:00:06"],
   watch: ["prov --log-format json watch"],
+  "volume init": ["prov volume init EDIT-A edit"],
+  "volume ls": ["prov volume ls", "prov --json volume ls"],
   status: ["prov status", "prov status --json"],
   "quarantine ls": ["prov quarantine ls", "prov quarantine ls --all --json"],
   release: ['prov release 1 --by "Dana Post" --to deliverables/approved/sh010_v003.jpg'],
@@ -293,10 +295,26 @@ export async function main(argv: string[]): Promise<number> {
     command("watch")
       .description("run the watcher and the deliverables gate until stopped (SIGINT/SIGTERM)")
       .option("--new-database", "start on a new, empty database although the quarantine was kept by another (deleted or lost); its records are not carried over")
+      .option("--volume <name>", "watch only the roots on this configured volume, holding its lease (one watcher per volume, any number of volumes at once)")
       .action(run(async () => {
         const { watchCommand } = await import("./cli/commands/watch.js");
-        return (c: Context, opts: { newDatabase?: boolean }) => watchCommand(c, version(), opts);
+        return (c: Context, opts: { newDatabase?: boolean; volume?: string }) => watchCommand(c, version(), opts);
       })),
+  );
+
+  // Storage volumes (config `volumes`): src/cli/commands/volume.ts.
+  const volume = command("volume").description("storage volumes: mark a volume's root, list the configured volumes");
+  withExamples(
+    command("init", volume)
+      .description("mark PATH as the root of volume NAME (writes .prov-volume.json: its name and a random uuid)")
+      .argument("<name>")
+      .argument("<path>")
+      .action(run(async () => (await import("./cli/commands/volume.js")).volumeInitCommand)),
+  );
+  withExamples(
+    command("ls", volume)
+      .description("the configured volumes: mounted, marker ok, filesystem type, roots on each")
+      .action(run(async () => (await import("./cli/commands/volume.js")).volumeLsCommand)),
   );
 
   withExamples(

@@ -8,6 +8,7 @@ import type { FolderRule } from "./domain/folders.js";
 import { ConfigError, errorMessage } from "./domain/errors.js";
 import { isDatabaseUrl, redactDatabaseUrl, urlHasPassword } from "./domain/database-url.js";
 import { MATCH_MAX, POSSIBLE_MAX } from "./domain/phash.js";
+import { volumeNameProblem, type Volume } from "./domain/volumes.js";
 
 export const CONFIG_FILE = "prov.config.json";
 
@@ -96,6 +97,12 @@ export interface Config {
    * the HTML prints on and the PDF is made for; a UTF-8 BOM on CSV (Excel).
    */
   report: { project: string | null; episode: string | null; reel: string | null; signoff: string[]; paper: "a4" | "letter"; csvBom: boolean };
+  /**
+   * Storage volumes and where this host mounts them (`{ "EDIT-A": { "mount": "/mnt/edit-a" } }`):
+   * locations on a volume are stored as volume + path within it (src/app/volume-paths.ts), and
+   * `prov watch --volume NAME` watches only the roots on it. Empty: paths are stored as they are.
+   */
+  volumes: Volume[];
 }
 
 export interface NotifyConfig {
@@ -133,6 +140,7 @@ export function defaultConfig(): Config {
     notify: null,
     c2pa: { validate: true, trust: { anchors: [] } },
     report: { project: null, episode: null, reel: null, signoff: [], paper: "a4", csvBom: false },
+    volumes: [],
   };
 }
 
@@ -398,7 +406,7 @@ export function parseConfig(file: string, text: string): Config {
   }
   const c = new Checker(file);
   const o = c.object(raw, "(top level)");
-  c.keys(o, "", ["$schema", "database", "databasePasswordFile", "databaseTls", "folderRules", "scan", "exiftool", "budgets", "roots", "gate", "watch", "fingerprint", "pixelSignals", "approvers", "c2pa", "notify", "report"]);
+  c.keys(o, "", ["$schema", "database", "databasePasswordFile", "databaseTls", "folderRules", "scan", "exiftool", "budgets", "roots", "gate", "watch", "fingerprint", "pixelSignals", "approvers", "c2pa", "notify", "report", "volumes"]);
   const config = defaultConfig();
   config.file = file;
   const dir = path.dirname(file);
@@ -543,6 +551,7 @@ export function parseConfig(file: string, text: string): Config {
       c.fail("fingerprint.possibleDistance", `must be at least fingerprint.matchDistance (${config.fingerprint.matchDistance})`);
     }
   }
+  if (o["volumes"] !== undefined) config.volumes = parseVolumes(c, c.object(o["volumes"], "volumes"), dir);
   if (o["pixelSignals"] !== undefined) {
     const ps = c.object(o["pixelSignals"], "pixelSignals");
     c.keys(ps, "pixelSignals", ["enabled", "watermark"]);
@@ -554,6 +563,23 @@ export function parseConfig(file: string, text: string): Config {
     }
   }
   return config;
+}
+
+function parseVolumes(c: Checker, v: Json, dir: string): Volume[] {
+  const out: Volume[] = [];
+  for (const [name, spec] of Object.entries(v)) {
+    const key = `volumes.${name}`;
+    const problem = volumeNameProblem(name);
+    if (problem) c.fail(key, problem);
+    const o = c.object(spec, key);
+    c.keys(o, key, ["mount"]);
+    const mount = path.resolve(dir, c.string(o["mount"], `${key}.mount`));
+    if (mount === "/") c.fail(`${key}.mount`, "a volume cannot be mounted at /");
+    const other = out.find((x) => x.mount === mount || inside(mount, x.mount) || inside(x.mount, mount));
+    if (other) c.fail(`${key}.mount`, `${mount} overlaps volume ${other.name} (${other.mount}); each volume has its own mount point`);
+    out.push({ name, mount });
+  }
+  return out;
 }
 
 /** The operating-system account running prov (the default `--by` of a tag): $USER, else the account name. */
@@ -586,4 +612,13 @@ export function toolEnv(env: NodeJS.ProcessEnv = process.env): ToolEnv {
 /** Test hook (the crash tests): the step of a quarantine move at which the process kills itself. */
 export function failpointName(env: NodeJS.ProcessEnv = process.env): string | undefined {
   return env["PROV_FAILPOINT"];
+}
+
+/** systemd's notify socket and watchdog interval (Type=notify units), when prov runs under systemd. */
+export function systemdEnv(env: NodeJS.ProcessEnv = process.env): { notifySocket: string | undefined; watchdogUsec: number | undefined } {
+  const usec = env["WATCHDOG_USEC"] ? Number(env["WATCHDOG_USEC"]) : NaN;
+  const pid = env["WATCHDOG_PID"] ? Number(env["WATCHDOG_PID"]) : NaN;
+  // WATCHDOG_PID names the process the watchdog is meant for; another's is not ours to feed.
+  const ours = Number.isNaN(pid) || pid === process.pid;
+  return { notifySocket: env["NOTIFY_SOCKET"] || undefined, watchdogUsec: Number.isFinite(usec) && usec > 0 && ours ? usec : undefined };
 }

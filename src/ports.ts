@@ -153,7 +153,10 @@ export interface QuarantineRow {
 }
 
 export interface WatcherRow {
-  id: 1;
+  /** 1 for the default volume's row (the one row before migration 0012). */
+  id: number;
+  /** The volume whose lease this is (config `volumes`); '' for `prov watch` without --volume. */
+  volume: string;
   pid: number;
   host: string;
   started_at: string;
@@ -438,11 +441,6 @@ export interface QuarantineRepo {
   markReleased(id: number, f: { to: string; by: string; note: string | null; forced: boolean; at: string }): Promise<void>;
 }
 
-/**
- * The watcher lease: at most one `prov watch` per database. Claimed atomically; every
- * heartbeat, renewal and release names the holder's token and reports whether it still
- * holds the lease (false: another watcher took it over).
- */
 /** Recorded C2PA validations (db c2pa_validations): one per asset, validator binding and trust bundle. */
 export interface C2paRepo {
   /** The latest validation of this content, whatever validator or anchors made it. */
@@ -453,13 +451,21 @@ export interface C2paRepo {
   put(assetId: number, v: C2paValidation): Promise<void>;
 }
 
+/**
+ * The watcher leases, one per volume ('' : `prov watch` without --volume): at most one
+ * watcher per volume per database, any number of volumes at once. Claimed atomically; every
+ * heartbeat, renewal and release names the volume and the holder's token and reports
+ * whether it still holds the lease (false: another watcher took it over).
+ */
 export interface WatcherRepo {
-  row(): Promise<WatcherRow | undefined>;
+  row(volume: string): Promise<WatcherRow | undefined>;
+  /** Every volume's row (running, stopped or stale), by volume. */
+  rows(): Promise<WatcherRow[]>;
   /** Check the holder and claim in one write transaction; `holds` judges the current row (synchronous). */
-  claim(c: { pid: number; host: string; token: string; now: string }, holds: (row: WatcherRow) => boolean): Promise<WatcherClaim>;
-  heartbeat(token: string, now: string, ready: boolean, state: Record<string, unknown>): Promise<boolean>;
-  renew(token: string, now: string): Promise<boolean>;
-  release(token: string, now: string): Promise<boolean>;
+  claim(volume: string, c: { pid: number; host: string; token: string; now: string }, holds: (row: WatcherRow) => boolean): Promise<WatcherClaim>;
+  heartbeat(volume: string, token: string, now: string, ready: boolean, state: Record<string, unknown>): Promise<boolean>;
+  renew(volume: string, token: string, now: string): Promise<boolean>;
+  release(volume: string, token: string, now: string): Promise<boolean>;
 }
 
 /**

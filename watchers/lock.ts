@@ -34,13 +34,6 @@ export function holdsLease(row: WatcherRow, now = Date.now()): boolean {
   return !(row.host === hostname() && !pidAlive(row.pid));
 }
 
-/** Is another `prov watch` holding this database? */
-export async function liveWatcher(store: Store): Promise<{ pid: number; host: string } | null> {
-  const row = await store.watcher.row();
-  if (!row || !holdsLease(row)) return null;
-  return { pid: row.pid, host: row.host };
-}
-
 /** "pid 4242 on host edit-02". */
 export function holderName(row: Pick<WatcherRow, "pid" | "host">): string {
   return `pid ${row.pid} on host ${row.host}`;
@@ -68,7 +61,14 @@ export class WatcherLease {
     private readonly onLost: (err: LeaseError) => void,
     private readonly now: () => number = Date.now,
     private readonly pid = process.pid,
+    /** The volume whose lease this is ('' : `prov watch` without --volume). */
+    readonly volume = "",
   ) {}
+
+  /** "the watcher lease of volume EDIT-A of DB" or "the watcher lease of DB". */
+  private what(): string {
+    return `the watcher lease${this.volume ? ` of volume ${this.volume}` : ""} of ${this.store.location}`;
+  }
 
   get lost(): LeaseError | null {
     return this.lostError;
@@ -79,20 +79,20 @@ export class WatcherLease {
     const at = this.now();
     let r;
     try {
-      r = await this.store.watcher.claim({ pid: this.pid, host: this.host, token: this.token, now: new Date(at).toISOString() }, (row) => holdsLease(row, this.now()));
+      r = await this.store.watcher.claim(this.volume, { pid: this.pid, host: this.host, token: this.token, now: new Date(at).toISOString() }, (row) => holdsLease(row, this.now()));
     } catch (err) {
       // Another process kept the write lock for the whole wait: typically a watcher frozen
       // (SIGSTOP, a frozen VM) in the middle of a write. Nobody can write until it resumes
       // or is killed, so the lease cannot be claimed now: say so and who it may be.
       if (!(err instanceof StoreError && errnoCode(err.cause) === "SQLITE_BUSY")) throw err;
-      const row = await this.store.watcher.row().catch(() => undefined);
+      const row = await this.store.watcher.row(this.volume).catch(() => undefined);
       const who = row && !row.stopped_at ? ` (the watcher lease names ${holderName(row)}, last heartbeat ${row.heartbeat_at}; a paused watcher keeps the lock until it is resumed or killed)` : "";
-      throw new LeaseError(`cannot claim the watcher lease of ${this.store.location}: the database is locked by another process${who}; try again later`, { cause: err });
+      throw new LeaseError(`cannot claim ${this.what()}: the database is locked by another process${who}; try again later`, { cause: err });
     }
     if (!r.claimed) {
       throw new LeaseError(
-        `another prov watch (${holderName(r.holder)}, last heartbeat ${r.holder.heartbeat_at}) holds the watcher lease of ${this.store.location}; ` +
-          `only one watcher may run per database: stop it first, or wait until its heartbeat is ${STALE_MS / 1000} s old`,
+        `another prov watch (${holderName(r.holder)}, last heartbeat ${r.holder.heartbeat_at}) holds ${this.what()}; ` +
+          `only one watcher may run per ${this.volume ? "volume" : "database (without --volume)"}: stop it first, or wait until its heartbeat is ${STALE_MS / 1000} s old`,
       );
     }
     this.provenAt = at;
@@ -104,7 +104,7 @@ export class WatcherLease {
   async beat(ready: boolean, state: Record<string, unknown>): Promise<void> {
     if (this.lostError) throw this.lostError;
     const at = this.now();
-    const ok = await this.store.watcher.heartbeat(this.token, new Date(at).toISOString(), ready, state);
+    const ok = await this.store.watcher.heartbeat(this.volume, this.token, new Date(at).toISOString(), ready, state);
     if (ok) this.provenAt = at;
     else await this.found();
   }
@@ -120,8 +120,8 @@ export class WatcherLease {
     if (tx) {
       // Inside a write transaction: prove it there (the store runs one transaction at a time).
       const at = this.now();
-      if (await tx.watcher.renew(this.token, new Date(at).toISOString())) this.provenAt = at;
-      else await this.found(await tx.watcher.row());
+      if (await tx.watcher.renew(this.volume, this.token, new Date(at).toISOString())) this.provenAt = at;
+      else await this.found(await tx.watcher.row(this.volume));
       return;
     }
     const since = this.now() - this.provenAt;
@@ -139,8 +139,8 @@ export class WatcherLease {
     const since = this.now() - this.provenAt;
     if (since <= this.pauseMs && since >= 0) return;
     const at = this.now();
-    if (await tx.watcher.renew(this.token, new Date(at).toISOString())) this.provenAt = at;
-    else await this.found(await tx.watcher.row());
+    if (await tx.watcher.renew(this.volume, this.token, new Date(at).toISOString())) this.provenAt = at;
+    else await this.found(await tx.watcher.row(this.volume));
   }
 
   /** Prove the lease again now (one renewal naming our token); concurrent callers share it. */
@@ -148,7 +148,7 @@ export class WatcherLease {
     this.verifying ??= (async () => {
       try {
         const at = this.now();
-        if (await this.store.watcher.renew(this.token, new Date(at).toISOString())) this.provenAt = at;
+        if (await this.store.watcher.renew(this.volume, this.token, new Date(at).toISOString())) this.provenAt = at;
         else await this.found();
       } finally {
         this.verifying = null;
@@ -160,14 +160,14 @@ export class WatcherLease {
   /** Give the lease up at a graceful stop (nothing when it was lost). */
   async release(): Promise<void> {
     if (this.lostError || !this.held) return;
-    await this.store.watcher.release(this.token, new Date(this.now()).toISOString());
+    await this.store.watcher.release(this.volume, this.token, new Date(this.now()).toISOString());
     this.held = false;
   }
 
   /** The lease is not ours any more: say to whom, once, and throw. */
   private async found(row?: WatcherRow): Promise<never> {
     if (!this.lostError) {
-      const holder = row ?? (await this.store.watcher.row().catch(() => undefined));
+      const holder = row ?? (await this.store.watcher.row(this.volume).catch(() => undefined));
       const to = holder && holder.token !== this.token && !holder.stopped_at ? holderName(holder) : "nobody (the lease row was removed or marked stopped)";
       this.lostError = new LeaseError(`lost the watcher lease to ${to}: stopping`);
       this.onLost(this.lostError);

@@ -9,8 +9,8 @@ import type { Config } from "../src/config.js";
 import { folderMatcher } from "../src/domain/folders.js";
 import { fingerprintOptions, matchingOf } from "../src/domain/likeness.js";
 import { settle } from "../src/app/settle.js";
-import type { Clock, MetadataReader, Store, WatcherRow } from "../src/ports.js";
-import { errorMessage, StoreError, type LeaseError } from "../src/domain/errors.js";
+import type { Clock, MetadataReader, QuarantineRow, Store, WatcherRow } from "../src/ports.js";
+import { ConfigError, errorMessage, StoreError, type LeaseError } from "../src/domain/errors.js";
 import { errnoCode } from "../src/errors.js";
 import { fsTypeOf, isNetworkFsType } from "../src/adapters/fs/fsinfo.js";
 import { log } from "../src/log.js";
@@ -29,6 +29,7 @@ import { isUnder, WorkingIngest } from "./ingest.js";
 import { WorkQueue } from "./queue.js";
 import { holderName, pidAlive, WatcherLease } from "./lock.js";
 import { compareMount, viewMount, type RootMount } from "./mounts.js";
+import { toStored } from "../src/domain/volumes.js";
 
 
 const HEARTBEAT_MS = 2000;
@@ -62,6 +63,8 @@ interface RootState {
   lastMount: RootMount | null;
   /** Why the root's share is taken for unmounted (its files are then never marked missing). */
   unmounted: string | null;
+  /** Why the root's volume is refused now (marker missing or another volume's), or null. */
+  refused: string | null;
   /** A look at the mount in flight (the heartbeat's and a vanish's share it). */
   mountCheck: Promise<void> | null;
 }
@@ -85,6 +88,25 @@ function orphanedReaderPids(row: WatcherRow | undefined): number[] {
   } catch {
     return [];
   }
+}
+
+/** What a `prov watch --volume` (or one under systemd) adds to the runtime. */
+export interface RuntimeOptions {
+  /** The volume whose lease this watcher holds ('' or absent: the watcher without --volume). */
+  volume?: string;
+  /**
+   * Why a root may not be watched now (its volume's marker is missing or names another
+   * volume), or null: asked at start (refused) and on each mount check (the root is paused
+   * as if unmounted: nothing under it is marked missing).
+   */
+  rootRefusal?: (root: string) => Promise<string | null>;
+  /**
+   * Only quarantine rows for files from this watcher's own roots are recovered, retried and
+   * settled here (several watchers share one database); absent: every row (one watcher).
+   */
+  ownRowsOnly?: boolean;
+  /** At each heartbeat tick, written or not (the systemd watchdog: the event loop is alive). */
+  onBeat?: () => void;
 }
 
 export class WatchRuntime {
@@ -117,20 +139,21 @@ export class WatchRuntime {
     private readonly reader: MetadataReader,
     version: string,
     private readonly clock: Clock,
+    private readonly opts: RuntimeOptions = {},
   ) {
     let lost!: (err: LeaseError) => void;
     this.lost = new Promise((r) => (lost = r));
     this.lease = new WatcherLease(store, PAUSE_MS, (err) => {
       this.leaseLost();
       lost(err);
-    });
+    }, Date.now, process.pid, opts.volume ?? "");
     // The store's fence: no write once the lease is lost, and none after a pause before it is proved.
     store.guardWrites((tx) => this.lease.guardWrite(tx));
     const matcher = folderMatcher(config.folderRules);
     const stableMs = config.gate.stableSeconds * 1000;
     // Every move starts only while the lease is ours (proved again after a pause).
     this.notifier = config.notify ? Notifier.fromConfig(config.notify, config.file, version) : null;
-    this.quarantine = new Quarantine(store, config.roots.quarantine ?? "", version, stableMs, clock, (tx) => this.lease.guard(tx), () => this.lease.lost);
+    this.quarantine = new Quarantine(store, config.roots.quarantine ?? "", version, stableMs, clock, (tx) => this.lease.guard(tx), () => this.lease.lost, (row) => this.owns(row));
     const fingerprint = fingerprintOptions(config.fingerprint, config.budgets.decodeSeconds);
     const matching = config.fingerprint.enabled ? matchingOf(config.fingerprint) : undefined;
     this.gate = new DeliverablesGate({
@@ -173,6 +196,12 @@ export class WatchRuntime {
     ];
   }
 
+  /** Is this quarantine row this watcher's to finish, retry and settle (its file came from one of our roots)? */
+  private owns(row: Pick<QuarantineRow, "original_path">): boolean {
+    if (!this.opts.ownRowsOnly) return true;
+    return this.config.roots.deliverables.some((root) => row.original_path === root || isUnder(row.original_path, root));
+  }
+
   private rootState(root: string, role: Role): RootState {
     const fsType = fsTypeOf(root);
     const network = fsType !== null && isNetworkFsType(fsType);
@@ -193,12 +222,18 @@ export class WatchRuntime {
       home: null,
       lastMount: null,
       unmounted: null,
+      refused: null,
       mountCheck: null,
     };
   }
 
   /** Refused (LeaseError) when another watcher holds the database's lease. */
   async start(): Promise<void> {
+    // A root on a volume whose marker is missing or another volume's is refused before the lease is claimed.
+    for (const r of this.roots) {
+      const refusal = await this.opts.rootRefusal?.(r.root);
+      if (refusal) throw new ConfigError(`cannot watch ${r.root}: ${refusal}`);
+    }
     // The check of the holder and the claim are one transaction: of two watchers started
     // at once, one gets the lease and the other is refused here.
     const previous = await this.lease.claim();
@@ -581,7 +616,7 @@ export class WatchRuntime {
         });
         if (imported > 0) void this.settleMoved().catch((err: unknown) => this.logError("verifying quarantined files", err));
       }
-      const rows = await this.store.quarantine.faulted();
+      const rows = (await this.store.quarantine.faulted()).filter((row) => this.owns(row));
       const cache = new Map<string, Promise<unknown>>();
       const live = new Set<number>();
       for (const row of rows) {
@@ -613,6 +648,7 @@ export class WatchRuntime {
       // finished or rolled back here, not only at the next start.
       for (const row of await this.store.quarantine.rows(["planned"])) {
         if (this.stopping) return;
+        if (!this.owns(row)) continue;
         if (this.clock.now() - Date.parse(row.planned_at) < STALE_PLAN_MS) continue;
         const after = await this.quarantine.resume(row);
         if (after?.state === "rolled-back") this.gate.submit({ path: row.original_path, ...(row.original_raw ? { raw: row.original_raw } : {}) });
@@ -637,6 +673,7 @@ export class WatchRuntime {
         this.settleAgain = false;
         for (const row of await this.store.quarantine.unsettled()) {
           if (this.stopping) return;
+          if (!this.owns(row)) continue;
           await this.lease.guard(); // settling writes receipts and may put a file back
           const r = await settle(this.settleDeps, row).catch((err: unknown) => {
             this.logError(`verifying quarantine ${row.id}`, err);
@@ -680,6 +717,27 @@ export class WatchRuntime {
 
   private async lookAtMount(r: RootState): Promise<void> {
     if (this.stopping) return;
+    // The volume at the mount must be the one named in the config: another volume mounted at
+    // the same point (or none) pauses the root as if unmounted; the right one back resumes it.
+    const refusal = (await this.opts.rootRefusal?.(r.root)) ?? null;
+    if (refusal !== null) {
+      if (r.refused === refusal) return;
+      log.warn(`${r.root}: paused: ${refusal}; its files are not marked missing`);
+      this.notifier?.notify({ event: "unmounted", path: r.root, reason: `${refusal}; its files are not marked missing`, detail: { role: r.role } });
+      r.refused = refusal;
+      r.unmounted = refusal;
+      r.suspectedUnmount = true;
+      r.lastMount = null;
+      await r.watch?.close().catch(() => undefined);
+      r.watch = null;
+      return;
+    }
+    if (r.refused !== null) {
+      log.info(`${r.root}: its volume is back (marker matches): watching it again and reconciling`);
+      r.refused = null;
+      r.unmounted = null;
+      r.suspectedUnmount = false;
+    }
     const change = compareMount(r.root, r.home, r.lastMount, await viewMount(r.root));
     if (change.kind === "same") return;
     if (change.kind === "gone") {
@@ -721,11 +779,13 @@ export class WatchRuntime {
     }
     return {
       pid: process.pid,
+      volume: this.opts.volume ?? "",
       ready: this.ready,
       reconciled: this.reconciled,
       unknownPolicy: this.config.gate.unknown,
       roots: this.roots.map((r) => ({
-        root: r.root,
+        // Stored form on a volume (EDIT-A:/deliverables): `prov status` on any host shows it at that host's mount.
+        root: toStored(r.root, this.config.volumes),
         role: r.role,
         fsType: r.fsType,
         mode: r.mode,
@@ -757,6 +817,9 @@ export class WatchRuntime {
   /** Every HEARTBEAT_MS: prove the lease (only our token's row is written) and publish the status. */
   private async heartbeat(): Promise<void> {
     if (this.stopping) return;
+    // The event loop is alive (the systemd watchdog): also while the database refuses writes,
+    // when the gate goes on failing closed and must not be restarted for it.
+    this.opts.onBeat?.();
     // Writes into a deleted or replaced database file are lost: stop, and say why.
     const gone = await this.store.health();
     if (gone) return this.logError("the database", new StoreError(`${gone}; stopping (restore it, or start over with prov watch --new-database)`, { cause: { code: "SQLITE_READONLY_DBMOVED" } }));

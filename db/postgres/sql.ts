@@ -789,34 +789,45 @@ export class PgSql {
 
   // ------------------------------------------------------------------ the watcher lease
 
-  watcherRow(): Promise<WatcherRow | undefined> {
-    return this.get("SELECT * FROM watcher WHERE id = 1");
+  /** The lease row of one volume ('' : the watcher without --volume). */
+  watcherRow(volume: string): Promise<WatcherRow | undefined> {
+    return this.get("SELECT * FROM watcher WHERE volume = ?", volume);
   }
 
-  /** In the caller's write transaction (under the write lock): check the holder and claim, one step. */
-  async claimWatcher(c: { pid: number; host: string; token: string; now: string }, holds: (row: WatcherRow) => boolean): Promise<WatcherClaim> {
+  /** Every watcher's row (every volume), for `prov status`. */
+  watcherRows(): Promise<WatcherRow[]> {
+    return this.all("SELECT * FROM watcher ORDER BY volume COLLATE \"C\"");
+  }
+
+  /**
+   * In the caller's write transaction (under the write lock): check the volume's holder
+   * and claim, one step. The default volume ('') keeps id 1; a named volume's row gets the
+   * next id from 2.
+   */
+  async claimWatcher(volume: string, c: { pid: number; host: string; token: string; now: string }, holds: (row: WatcherRow) => boolean): Promise<WatcherClaim> {
     if (!this.inTransaction) throw new Error("claimWatcher must run in a write transaction");
-    const previous = await this.get<WatcherRow>("SELECT * FROM watcher WHERE id = 1 FOR UPDATE");
+    const previous = await this.get<WatcherRow>("SELECT * FROM watcher WHERE volume = ? FOR UPDATE", volume);
     if (previous && !previous.stopped_at && holds(previous)) return { claimed: false, holder: previous };
     await this.run(
-      `INSERT INTO watcher (id, pid, host, started_at, heartbeat_at, stopped_at, ready, state, token) VALUES (1, ?, ?, ?, ?, NULL, 0, '{}', ?)
-       ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, host = excluded.host, started_at = excluded.started_at,
+      `INSERT INTO watcher (id, volume, pid, host, started_at, heartbeat_at, stopped_at, ready, state, token)
+       VALUES (CASE WHEN ? = '' THEN 1 ELSE (SELECT GREATEST(2, coalesce(max(id), 0) + 1) FROM watcher) END, ?, ?, ?, ?, ?, NULL, 0, '{}', ?)
+       ON CONFLICT (volume) DO UPDATE SET pid = excluded.pid, host = excluded.host, started_at = excluded.started_at,
          heartbeat_at = excluded.heartbeat_at, stopped_at = NULL, ready = 0, state = '{}', token = excluded.token`,
-      c.pid, c.host, c.now, c.now, c.token,
+      volume, volume, c.pid, c.host, c.now, c.now, c.token,
     );
     return { claimed: true, previous };
   }
 
-  async heartbeat(token: string, now: string, ready: boolean, state: Record<string, unknown>): Promise<boolean> {
-    return (await this.run("UPDATE watcher SET heartbeat_at = ?, ready = ?, state = ? WHERE id = 1 AND token = ? AND stopped_at IS NULL", now, ready ? 1 : 0, JSON.stringify(state), token)) === 1;
+  async heartbeat(volume: string, token: string, now: string, ready: boolean, state: Record<string, unknown>): Promise<boolean> {
+    return (await this.run("UPDATE watcher SET heartbeat_at = ?, ready = ?, state = ? WHERE volume = ? AND token = ? AND stopped_at IS NULL", now, ready ? 1 : 0, JSON.stringify(state), volume, token)) === 1;
   }
 
-  async renewWatcher(token: string, now: string): Promise<boolean> {
-    return (await this.run("UPDATE watcher SET heartbeat_at = ? WHERE id = 1 AND token = ? AND stopped_at IS NULL", now, token)) === 1;
+  async renewWatcher(volume: string, token: string, now: string): Promise<boolean> {
+    return (await this.run("UPDATE watcher SET heartbeat_at = ? WHERE volume = ? AND token = ? AND stopped_at IS NULL", now, volume, token)) === 1;
   }
 
-  async releaseWatcher(token: string, now: string): Promise<boolean> {
-    return (await this.run("UPDATE watcher SET stopped_at = ?, ready = 0 WHERE id = 1 AND token = ? AND stopped_at IS NULL", now, token)) === 1;
+  async releaseWatcher(volume: string, token: string, now: string): Promise<boolean> {
+    return (await this.run("UPDATE watcher SET stopped_at = ?, ready = 0 WHERE volume = ? AND token = ? AND stopped_at IS NULL", now, volume, token)) === 1;
   }
 }
 

@@ -187,9 +187,16 @@ export class SqliteDb {
     const latest = migrations.length;
     if (current >= latest) return; // newer databases are refused in open()
     if (readonly) throw new StoreError(`database ${this.file} needs migrating (version ${current} → ${latest}); run any writing command first`);
-    const pending = migrations.slice(current);
     this.retryBusy(() => this.begin(true));
     try {
+      // Read again under the write lock: another process opening the same new database at the
+      // same moment (two watchers started together) may have migrated it while we waited.
+      const now = this.schemaVersion();
+      if (now >= latest) {
+        this.rollback();
+        return;
+      }
+      const pending = migrations.slice(now);
       for (const m of pending) {
         this.db.exec(m.sql);
         if (m.name === "history_chain") this.chainExisting();
@@ -1106,41 +1113,49 @@ export class SqliteDb {
 
   // ------------------------------------------------------------------ watcher lock and status
 
-  watcherRow(): WatcherRow | undefined {
-    return this.q("SELECT * FROM watcher WHERE id = 1").get() as WatcherRow | undefined;
+  /** The lease row of one volume ('' : the watcher without --volume). */
+  watcherRow(volume: string): WatcherRow | undefined {
+    return this.q("SELECT * FROM watcher WHERE volume = ?").get(volume) as WatcherRow | undefined;
+  }
+
+  /** Every watcher's row (every volume), for `prov status`. */
+  watcherRows(): WatcherRow[] {
+    return this.q("SELECT * FROM watcher ORDER BY volume").all() as WatcherRow[];
   }
 
   /**
-   * Claim the watcher lease, in the caller's write transaction (BEGIN IMMEDIATE): the check
-   * of the current holder and the claim are one step, so of two watchers started at the
-   * same instant exactly one wins. `holds(row)` says whether the row's holder still has the
-   * lease (a fresh heartbeat, and on this host a live pid). Refused: the holder's row.
+   * Claim a volume's watcher lease, in the caller's write transaction (BEGIN IMMEDIATE): the
+   * check of the current holder and the claim are one step, so of two watchers started at
+   * the same instant exactly one wins. `holds(row)` says whether the row's holder still has
+   * the lease (a fresh heartbeat, and on this host a live pid). Refused: the holder's row.
+   * The default volume ('') keeps id 1; a named volume's row gets the next id from 2.
    */
-  claimWatcher(c: { pid: number; host: string; token: string; now: string }, holds: (row: WatcherRow) => boolean): WatcherClaim {
+  claimWatcher(volume: string, c: { pid: number; host: string; token: string; now: string }, holds: (row: WatcherRow) => boolean): WatcherClaim {
     if (!this.db.inTransaction) throw new Error("claimWatcher must run in a write transaction");
-    const previous = this.watcherRow();
+    const previous = this.watcherRow(volume);
     if (previous && !previous.stopped_at && holds(previous)) return { claimed: false, holder: previous };
     this.q(
-      `INSERT INTO watcher (id, pid, host, started_at, heartbeat_at, stopped_at, ready, state, token) VALUES (1, ?, ?, ?, ?, NULL, 0, '{}', ?)
-       ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, host = excluded.host, started_at = excluded.started_at,
+      `INSERT INTO watcher (id, volume, pid, host, started_at, heartbeat_at, stopped_at, ready, state, token)
+       VALUES (CASE WHEN @volume = '' THEN 1 ELSE (SELECT max(2, coalesce(max(id), 0) + 1) FROM watcher) END, @volume, @pid, @host, @now, @now, NULL, 0, '{}', @token)
+       ON CONFLICT (volume) DO UPDATE SET pid = excluded.pid, host = excluded.host, started_at = excluded.started_at,
          heartbeat_at = excluded.heartbeat_at, stopped_at = NULL, ready = 0, state = '{}', token = excluded.token`,
-    ).run(c.pid, c.host, c.now, c.now, c.token);
+    ).run({ volume, pid: c.pid, host: c.host, now: c.now, token: c.token });
     return { claimed: true, previous };
   }
 
   /** The lease holder's heartbeat: only the row that carries our token. False: the lease is lost. */
-  heartbeat(token: string, now: string, ready: boolean, state: Record<string, unknown>): boolean {
-    return this.q("UPDATE watcher SET heartbeat_at = ?, ready = ?, state = ? WHERE id = 1 AND token = ? AND stopped_at IS NULL").run(now, ready ? 1 : 0, JSON.stringify(state), token).changes === 1;
+  heartbeat(volume: string, token: string, now: string, ready: boolean, state: Record<string, unknown>): boolean {
+    return this.q("UPDATE watcher SET heartbeat_at = ?, ready = ?, state = ? WHERE volume = ? AND token = ? AND stopped_at IS NULL").run(now, ready ? 1 : 0, JSON.stringify(state), volume, token).changes === 1;
   }
 
   /** Prove the lease again (after a pause): the heartbeat's time only. False: the lease is lost. */
-  renewWatcher(token: string, now: string): boolean {
-    return this.q("UPDATE watcher SET heartbeat_at = ? WHERE id = 1 AND token = ? AND stopped_at IS NULL").run(now, token).changes === 1;
+  renewWatcher(volume: string, token: string, now: string): boolean {
+    return this.q("UPDATE watcher SET heartbeat_at = ? WHERE volume = ? AND token = ? AND stopped_at IS NULL").run(now, volume, token).changes === 1;
   }
 
   /** Give the lease up (graceful stop); a lease already lost is left to its new holder. */
-  releaseWatcher(token: string, now: string): boolean {
-    return this.q("UPDATE watcher SET stopped_at = ?, ready = 0 WHERE id = 1 AND token = ? AND stopped_at IS NULL").run(now, token).changes === 1;
+  releaseWatcher(volume: string, token: string, now: string): boolean {
+    return this.q("UPDATE watcher SET stopped_at = ?, ready = 0 WHERE volume = ? AND token = ? AND stopped_at IS NULL").run(now, volume, token).changes === 1;
   }
 
   /** Decisions made since `afterId` (by other processes too), for the watcher to re-judge deliverables. */

@@ -144,11 +144,12 @@ function repos(db: () => SqliteDb, write: <T>(fn: (w: SqliteDb) => T) => Promise
     markReleased: w("quarantine.markReleased", (d, id, f) => d.markReleased(id, f)),
   };
   const watcher: WatcherRepo = {
-    row: r("watcher.row", (d) => d.watcherRow()),
-    claim: w("watcher.claim", (d, c, holds) => d.claimWatcher(c, holds)),
-    heartbeat: w("watcher.heartbeat", (d, token, now, ready, state) => d.heartbeat(token, now, ready, state)),
-    renew: w("watcher.renew", (d, token, now) => d.renewWatcher(token, now)),
-    release: w("watcher.release", (d, token, now) => d.releaseWatcher(token, now)),
+    row: r("watcher.row", (d, volume) => d.watcherRow(volume)),
+    rows: r("watcher.rows", (d) => d.watcherRows()),
+    claim: w("watcher.claim", (d, volume, c, holds) => d.claimWatcher(volume, c, holds)),
+    heartbeat: w("watcher.heartbeat", (d, volume, token, now, ready, state) => d.heartbeat(volume, token, now, ready, state)),
+    renew: w("watcher.renew", (d, volume, token, now) => d.renewWatcher(volume, token, now)),
+    release: w("watcher.release", (d, volume, token, now) => d.releaseWatcher(volume, token, now)),
   };
   const c2pa: C2paRepo = {
     latest: r("c2pa.latest", (d, id) => d.latestC2pa(id)),

@@ -154,6 +154,8 @@ export class Quarantine {
     private readonly guard: ActGuard = async () => undefined,
     /** Without a store the lease cannot be proved: a move goes ahead only while it is not known to be lost. */
     private readonly leaseLost: () => Error | null = () => null,
+    /** Rows this watcher finishes at recovery (several watchers share a database: each its own roots' rows). */
+    private readonly owns: (row: QuarantineRow) => boolean = () => true,
   ) {}
 
   private journalDir(): string {
@@ -551,6 +553,7 @@ export class Quarantine {
   async recover(): Promise<void> {
     await this.importJournal();
     for (const row of await this.store.quarantine.rows(["planned", "stuck"])) {
+      if (!this.owns(row)) continue;
       try {
         await this.finish(row);
       } catch (err) {
@@ -675,6 +678,7 @@ export class Quarantine {
   /** A release recorded but not carried out (crash between the two): back to quarantine state. */
   private async recoverReleases(): Promise<void> {
     for (const row of await this.store.quarantine.rows(["released"])) {
+      if (!this.owns(row)) continue;
       if (!row.released_to || (await this.store.events.list({ path: row.released_to })).some((e) => e.kind === "released")) continue;
       const inQuarantine = await exists(row.quarantine_path);
       const atTarget = await exists(row.released_to);

@@ -6,6 +6,7 @@ import { folderMatcher, type FolderMatcher } from "../domain/folders.js";
 import { InputError } from "../domain/errors.js";
 import { fingerprintOptions, matchingOf, type FingerprintOptions, type Matching } from "../domain/likeness.js";
 import { systemClock, type Clock, type MetadataReader, type Store } from "../ports.js";
+import { withVolumes } from "../app/volume-paths.js";
 
 export interface GlobalOptions {
   db?: string | undefined;
@@ -60,7 +61,10 @@ export class Context {
    * it read-write, so a database from an older prov is migrated rather than refused.
    */
   store(opts: { create?: boolean; readonly?: boolean } = {}): Promise<Store> {
-    this.st ??= import("../../db/index.js").then(({ openStore }) => openStore(this.databasePath(), { create: (opts.create ?? false) && !opts.readonly, postgres: this.postgresOptions() }));
+    this.st ??= import("../../db/index.js")
+      .then(({ openStore }) => openStore(this.databasePath(), { create: (opts.create ?? false) && !opts.readonly, postgres: this.postgresOptions() }))
+      // Locations on a configured volume are stored as volume + path (src/app/volume-paths.ts).
+      .then((store) => withVolumes(store, this.config().volumes));
     return this.st;
   }
 

@@ -8,7 +8,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { cliPath, copySample, json, runCli, samplesDir, tempDir, waitFor, type CliResult } from "../helpers/index.js";
 
-const COMMANDS = ["init", "scan", "show", "ls", "tag", "approve", "revoke", "log", "sweep", "frame", "watch", "status", "quarantine ls", "release", "verify", "export-history", "migrate"];
+const COMMANDS = ["init", "scan", "show", "ls", "tag", "approve", "revoke", "log", "sweep", "frame", "watch", "status", "quarantine ls", "release", "verify", "export-history", "migrate", "volume init", "volume ls"];
 
 beforeAll(() => {
   if (!fs.existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` (npm test does) before the CLI tests`);
@@ -161,6 +161,9 @@ describe("every example in the help runs as written", () => {
     await example("verify", 1);
     expect((await example("migrate", 0)).stdout).toMatch(/already current/);
     expect((await example("migrate", 1)).stdout).toMatch(/current$/m);
+    expect((await example("volume ls", 0)).stdout).toMatch(/^no volumes configured/);
+    expect((await example("volume init", 0)).stdout).toMatch(/is volume EDIT-A \(uuid /);
+    expect(json(await example("volume ls", 1))).toEqual([]);
 
     const listed = [...all].flatMap(([name, ex]) => ex.map((_, i) => `${name}#${i}`));
     expect(listed.filter((e) => !ran.has(e)), "examples not run by this test").toEqual([]);

@@ -7,8 +7,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cliPath, copySample, json, runCli, tempDir, type CliResult } from "../helpers/index.js";
+import { cliPath, copySample, json, repoRoot, runCli, tempDir, type CliResult } from "../helpers/index.js";
 import { postgresAvailable, startPostgres, type PgCluster } from "../helpers/postgres.js";
+
+/** The PostgreSQL schema this prov writes: its number of migrations. */
+const PG_SCHEMA_VERSION = fs.readdirSync(path.join(repoRoot, "db/postgres/migrations")).filter((f) => /^\d{4}_.*\.sql$/.test(f)).length;
 
 const pgHere = postgresAvailable();
 let cluster: PgCluster | null = null;
@@ -86,7 +89,7 @@ describe.runIf(pgHere)("the CLI on PostgreSQL", () => {
     const onPg = await session({ initArgs: ["--database", url], env: { PGPASSWORD: cluster!.password } });
     const onSqlite = await session({ initArgs: [], env: {} });
 
-    expect(onPg.init.stdout).toContain(`database ${url} (PostgreSQL, schema version 1)`);
+    expect(onPg.init.stdout).toContain(`database ${url} (PostgreSQL, schema version ${PG_SCHEMA_VERSION})`);
     expect(onPg.scan).toEqual(onSqlite.scan);
     expect(onPg.scan).toMatchObject({ files: 5, new: 5, errors: 0 });
     expect(onPg.show).toEqual(onSqlite.show);
@@ -97,7 +100,7 @@ describe.runIf(pgHere)("the CLI on PostgreSQL", () => {
     expect(onPg.sweep).toBe(1); // a temporary GenAI still in the deliverables
     expect(onPg.sweepVerdict).toEqual(onSqlite.sweepVerdict);
     expect([onPg.check.code, onSqlite.check.code]).toEqual([0, 0]);
-    expect(onPg.check.stdout).toMatch(/schema version 1, current/);
+    expect(onPg.check.stdout).toMatch(new RegExp(`schema version ${PG_SCHEMA_VERSION}, current`));
     expect([onPg.verify.code, onSqlite.verify.code]).toEqual([0, 0]);
     const rows = (r: CliResult): string | undefined => /history intact: (\d+) rows?/.exec(r.stdout)?.[1];
     expect(onPg.verify.stdout, onPg.verify.stdout).toMatch(/^history intact: /);
@@ -112,16 +115,16 @@ describe.runIf(pgHere)("the CLI on PostgreSQL", () => {
     const env = { PGPASSWORD: cluster!.password, PROV_DATABASE_URL: cluster!.url(db) };
     const before = await runCli(["migrate", "--check"], { cwd: ws, env });
     expect(before.code, before.stderr).toBe(1);
-    expect(before.stdout).toContain("schema version 0, this prov needs 1");
+    expect(before.stdout).toContain(`schema version 0, this prov needs ${PG_SCHEMA_VERSION}`);
     const m = await runCli(["migrate"], { cwd: ws, env });
     expect(m.code, m.stderr).toBe(0);
-    expect(m.stdout).toContain(`database ${cluster!.url(db)}: schema version 0 → 1`);
+    expect(m.stdout).toContain(`database ${cluster!.url(db)}: schema version 0 → ${PG_SCHEMA_VERSION}`);
     expect((await runCli(["migrate", "--check"], { cwd: ws, env })).code).toBe(0);
     expect((await runCli(["migrate"], { cwd: ws, env })).stdout).toContain("already current");
     await cluster!.query(db, "UPDATE prov_schema SET version = 7");
     const newer = await runCli(["migrate", "--check"], { cwd: ws, env });
     expect(newer.code).toBe(3);
-    expect(newer.stderr).toMatch(/schema version 7, newer than this prov understands \(1\)/);
+    expect(newer.stderr).toMatch(new RegExp(`schema version 7, newer than this prov understands \\(${PG_SCHEMA_VERSION}\\)`));
     expect((await runCli(["migrate"], { cwd: ws, env })).code).toBe(3);
   });
 

@@ -15,8 +15,11 @@ import { verifyHistory } from "../../src/app/history.js";
 import type { AssetInput, Store, StatKey } from "../../src/ports.js";
 import type { C2paValidation } from "../../src/domain/c2pa-validation.js";
 import { openStore as openAny } from "../../db/index.js";
-import { tempDir, waitFor } from "../helpers/index.js";
+import { repoRoot, tempDir, waitFor } from "../helpers/index.js";
 import { postgresAvailable, startPostgres, type PgCluster } from "../helpers/postgres.js";
+
+/** The PostgreSQL schema this prov writes: its number of migrations. */
+const PG_SCHEMA_VERSION = fs.readdirSync(path.join(repoRoot, "db/postgres/migrations")).filter((f) => /^\d{4}_.*\.sql$/.test(f)).length;
 
 interface Engine {
   name: "sqlite" | "postgres";
@@ -356,23 +359,31 @@ describe.each(engines)("Store contract on %s", (name, engine) => {
     }
   });
 
-  it.runIf(run)("watcher lease: claimed once, refused while held, token-checked heartbeat, renew, release", async () => {
+  it.runIf(run)("watcher leases, one per volume: claimed once, refused while held, token-checked heartbeat, renew, release; every volume listed", async () => {
     await open();
     try {
-      expect(await store.watcher.row()).toBeUndefined();
-      const c1 = await store.transaction((tx) => tx.watcher.claim({ pid: 1, host: "h", token: "t1", now: NOW }, () => true));
+      expect(await store.watcher.row("")).toBeUndefined();
+      const c1 = await store.transaction((tx) => tx.watcher.claim("", { pid: 1, host: "h", token: "t1", now: NOW }, () => true));
       expect(c1).toEqual({ claimed: true, previous: undefined });
-      const c2 = await store.watcher.claim({ pid: 2, host: "h", token: "t2", now: NOW }, () => true);
+      const c2 = await store.watcher.claim("", { pid: 2, host: "h", token: "t2", now: NOW }, () => true);
       expect(c2).toMatchObject({ claimed: false, holder: { token: "t1", pid: 1 } });
-      expect(await store.watcher.heartbeat("t1", LATER, true, { q: 1 })).toBe(true);
-      expect(await store.watcher.heartbeat("t2", LATER, true, {})).toBe(false);
-      expect(await store.watcher.row()).toMatchObject({ heartbeat_at: LATER, ready: 1, state: '{"q":1}' });
-      expect(await store.watcher.renew("t1", LATER)).toBe(true);
-      const c3 = await store.watcher.claim({ pid: 3, host: "h", token: "t3", now: LATER }, () => false);
+      expect(await store.watcher.heartbeat("", "t1", LATER, true, { q: 1 })).toBe(true);
+      expect(await store.watcher.heartbeat("", "t2", LATER, true, {})).toBe(false);
+      expect(await store.watcher.row("")).toMatchObject({ id: 1, volume: "", heartbeat_at: LATER, ready: 1, state: '{"q":1}' });
+      expect(await store.watcher.renew("", "t1", LATER)).toBe(true);
+      // Another volume's lease is its own: claimed beside the first, with its own id.
+      const a = await store.watcher.claim("EDIT-A", { pid: 5, host: "h2", token: "ta", now: NOW }, () => true);
+      expect(a).toEqual({ claimed: true, previous: undefined });
+      expect(await store.watcher.heartbeat("EDIT-A", "t1", LATER, true, {})).toBe(false);
+      expect(await store.watcher.heartbeat("EDIT-A", "ta", LATER, true, {})).toBe(true);
+      expect((await store.watcher.rows()).map((r) => [r.volume, r.token])).toEqual([["", "t1"], ["EDIT-A", "ta"]]);
+      expect((await store.watcher.row("EDIT-A"))!.id).toBeGreaterThanOrEqual(2);
+      const c3 = await store.watcher.claim("", { pid: 3, host: "h", token: "t3", now: LATER }, () => false);
       expect(c3).toMatchObject({ claimed: true, previous: { token: "t1" } });
-      expect(await store.watcher.release("t1", LATER)).toBe(false);
-      expect(await store.watcher.release("t3", LATER)).toBe(true);
-      expect(await store.watcher.row()).toMatchObject({ token: "t3", stopped_at: LATER, ready: 0 });
+      expect(await store.watcher.release("", "t1", LATER)).toBe(false);
+      expect(await store.watcher.release("", "t3", LATER)).toBe(true);
+      expect(await store.watcher.row("")).toMatchObject({ token: "t3", stopped_at: LATER, ready: 0 });
+      expect(await store.watcher.row("EDIT-A")).toMatchObject({ token: "ta", stopped_at: null });
     } finally {
       await close();
     }
@@ -421,7 +432,7 @@ describe.each(engines)("Store contract on %s", (name, engine) => {
       let guarded = 0;
       store.guardWrites(async (tx) => {
         guarded++;
-        if ((await tx.watcher.row()) === undefined) throw new Error("no lease");
+        if ((await tx.watcher.row("")) === undefined) throw new Error("no lease");
       });
       await expect(store.events.add("scan", NOW, {})).rejects.toThrow("no lease");
       expect(guarded).toBe(1);
@@ -534,7 +545,7 @@ describe.runIf(pgHere)("PostgreSQL over TLS", () => {
     // tls_user is refused without TLS (pg_hba): each store that opens proves TLS was used.
     await storeError(openAny(`${base}?sslmode=disable`, { create: true, postgres: { passwordFile: pw } }));
     const verified = await openAny(base, { create: true, postgres: { passwordFile: pw, tls: { ca: tlsCluster.tls!.ca } } });
-    expect(await verified.schemaVersion()).toBe(1);
+    expect(await verified.schemaVersion()).toBe(PG_SCHEMA_VERSION);
     await verified.close();
     const unverified = await storeError(openAny(`${base}?sslmode=verify-full`, { postgres: { passwordFile: pw } }));
     expect(unverified.message).toMatch(/certificate/i);

@@ -1,16 +1,21 @@
 import { hostname } from "node:os";
 import type { Context } from "../context.js";
 import { ExitCode } from "../exit.js";
-import { printJson, println, showPath } from "../output.js";
-import { holderName, liveWatcher, pidAlive, STALE_MS } from "../../../watchers/lock.js";
+import { printJson, println, showPath, table } from "../output.js";
+import { holderName, holdsLease, pidAlive, STALE_MS } from "../../../watchers/lock.js";
+import type { WatcherRow } from "../../ports.js";
+import { toHost, type Volume } from "../../domain/volumes.js";
 import { readWithoutStore } from "../../app/quarantine.js";
 import { notifyStatusLines } from "./status-notify.js";
 
 export async function statusCommand(ctx: Context): Promise<number> {
   const config = ctx.config();
   const store = await ctx.store({ readonly: true });
-  const row = await store.watcher.row();
-  const live = await liveWatcher(store);
+  // Every watcher in the facility (one per volume); the fields below describe the watcher
+  // without --volume, else the first one running (a facility of volume watchers only).
+  const rows = await store.watcher.rows();
+  const row = rows.find((r) => r.volume === "") ?? rows.find((r) => holdsLease(r)) ?? rows[0];
+  const live = row && holdsLease(row) ? { pid: row.pid, host: row.host } : null;
   const state = row ? (JSON.parse(row.state) as Record<string, unknown>) : {};
   /** Not stopped, but its heartbeat is older than STALE_MS: paused, hung or killed; another watcher may take its lease over. */
   const stale = row !== undefined && !row.stopped_at && live === null;
@@ -38,7 +43,8 @@ export async function statusCommand(ctx: Context): Promise<number> {
     heartbeatAt: row?.heartbeat_at ?? null,
     stoppedAt: row?.stopped_at ?? null,
     unknownPolicy: config.gate.unknown,
-    roots: (state["roots"] as unknown[] | undefined) ?? [],
+    // Heartbeats name a root on a volume in stored form: shown at this host's mount, if it mounts it.
+    roots: ((state["roots"] as Array<Record<string, unknown>> | undefined) ?? []).map((r) => ({ ...r, root: toHost(String(r["root"]), config.volumes) })),
     queue: state["queue"] ?? null,
     /** Notices per channel (command, webhook, smtp; null: not configured): sent, failed, pending, dropped, the last failure. */
     notify: state["notify"] ?? null,
@@ -83,20 +89,44 @@ export async function statusCommand(ctx: Context): Promise<number> {
       })),
     ],
     database: store.location,
+    /** Every watcher that ever ran on this database, one per volume ('' : without --volume). */
+    watchers: rows.map((r) => watcherSummary(r, config.volumes)),
   };
   if (ctx.globals.json) {
     printJson(out);
     return ExitCode.ok;
   }
+  /** The watcher the lines below describe: "watcher", or with volumes "watcher of volume EDIT-A". */
+  const who = row && row.volume !== "" ? `watcher of volume ${row.volume}` : "watcher";
   if (sideLive)
     println(
       `watcher: running (pid ${sideLive.pid} on ${sideLive.host}), but its DATABASE REFUSES WRITES (${sideLive.storeError}; last heartbeat in the quarantine ${sideLive.at}): it gates each file on its own labels and holds what it cannot judge; ${side.unrecorded} move(s) made without the database are recorded once it takes writes again`,
     );
   else if (!row) println("watcher: never started on this database");
   else if (!live && stale && row.host === hostname() && pidAlive(row.pid))
-    println(`watcher: not responding (${holderName(row)}, last heartbeat ${row.heartbeat_at}, over ${STALE_MS / 1000} s ago): its lease may be taken over by another prov watch`);
-  else if (!live) println(`watcher: not running (last heartbeat ${row.heartbeat_at}${row.stopped_at ? `, stopped ${row.stopped_at}` : ", did not stop cleanly"})`);
-  else println(`watcher: running, ${out.ready ? (out.reconciled ? "watching, reconciled" : "watching, reconciling (catching up with what changed while stopped)") : "starting"} (lease held by ${holderName(row)}, since ${row.started_at})`);
+    println(`${who}: not responding (${holderName(row)}, last heartbeat ${row.heartbeat_at}, over ${STALE_MS / 1000} s ago): its lease may be taken over by another prov watch`);
+  else if (!live) println(`${who}: not running (last heartbeat ${row.heartbeat_at}${row.stopped_at ? `, stopped ${row.stopped_at}` : ", did not stop cleanly"})`);
+  else println(`${who}: running, ${out.ready ? (out.reconciled ? "watching, reconciled" : "watching, reconciling (catching up with what changed while stopped)") : "starting"} (lease held by ${holderName(row)}, since ${row.started_at})`);
+  if (rows.some((r) => r.volume !== "")) {
+    println("watchers:");
+    println(
+      table(
+        out.watchers.map((w) => [
+          w.volume || "(none)",
+          w.host,
+          String(w.pid),
+          w.running ? (w.ready ? "ready" : "starting") : w.stale ? "NOT RESPONDING" : "stopped",
+          String(w.queue ?? 0),
+          w.heartbeatAgeSeconds === null ? "?" : `${w.heartbeatAgeSeconds}s`,
+          w.roots.map((r) => showPath(r.root)).join(", "),
+        ]),
+        ["volume", "host", "pid", "state", "queue", "heartbeat", "roots"],
+      )
+        .split("\n")
+        .map((l) => `  ${l}`)
+        .join("\n"),
+    );
+  }
   println(`unknown provenance in deliverables: ${config.gate.unknown}`);
   for (const r of out.roots as Array<Record<string, unknown>>) {
     const flags = [
@@ -115,4 +145,27 @@ export async function statusCommand(ctx: Context): Promise<number> {
     println(`  ${what} (${s.id !== null ? `#${s.id}, ` : ""}${s.attempts} attempts, next try ${s.nextTryAt ?? "now"}): ${showPath(s.path)}: ${s.reason ?? s.fault ?? ""}`);
   }
   return ExitCode.ok;
+}
+
+/** One watcher's line in `prov status` (text and --json `watchers`). */
+function watcherSummary(r: WatcherRow, volumes: readonly Volume[], now = Date.now()) {
+  const state = JSON.parse(r.state) as Record<string, unknown>;
+  const running = holdsLease(r, now);
+  const roots = ((state["roots"] as Array<Record<string, unknown>> | undefined) ?? []).map((x) => ({ root: toHost(String(x["root"]), volumes), role: String(x["role"]), queue: Number(x["queue"] ?? 0), unmounted: (x["unmounted"] as string | null | undefined) ?? null }));
+  const q = state["queue"] as { gate?: number; ingest?: number } | undefined;
+  return {
+    volume: r.volume,
+    host: r.host,
+    pid: r.pid,
+    running,
+    ready: running && r.ready === 1,
+    /** Not stopped, but its heartbeat is too old: paused, hung or killed; its lease may be taken over. */
+    stale: !running && !r.stopped_at,
+    roots,
+    queue: q ? (q.gate ?? 0) + (q.ingest ?? 0) : null,
+    startedAt: r.started_at,
+    heartbeatAt: r.heartbeat_at,
+    heartbeatAgeSeconds: Number.isNaN(Date.parse(r.heartbeat_at)) ? null : Math.max(0, Math.round((now - Date.parse(r.heartbeat_at)) / 1000)),
+    stoppedAt: r.stopped_at,
+  };
 }

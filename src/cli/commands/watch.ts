@@ -9,10 +9,14 @@ import { ProvError, StoreError, errorMessage } from "../../domain/errors.js";
 import { readMarker, storeMismatch, writeMarker } from "../../app/store-marker.js";
 import { WatchRuntime } from "../../../watchers/runtime.js";
 import { readNotifySecrets } from "../../adapters/notify/notifier.js";
+import { configForVolume, volumeOfRoot, volumeRefusal } from "../../app/volumes.js";
+import { SystemdNotifier } from "../../adapters/systemd.js";
 
 export interface WatchCommandOptions {
   /** Start on a new, empty database although the quarantine was kept by another. */
   newDatabase?: boolean;
+  /** Watch only the roots on this configured volume, holding its lease (`--volume`). */
+  volume?: string | undefined;
 }
 
 /**
@@ -26,7 +30,8 @@ export interface WatchCommandOptions {
 export async function watchCommand(ctx: Context, version: string, opts: WatchCommandOptions = {}): Promise<number> {
   const support = nodeSupport(process.version, new Date());
   if (support.warning) log.warn(support.warning);
-  const config = ctx.config();
+  // --volume: only the roots on that volume (without it, the roots on no volume), that volume's lease.
+  const config = configForVolume(ctx.config(), opts.volume);
   validateRoots(config);
   // A secret file refused (readable by others, missing) stops the start before anything is opened.
   if (config.notify) readNotifySecrets(config.notify, config.file);
@@ -51,7 +56,18 @@ export async function watchCommand(ctx: Context, version: string, opts: WatchCom
     }
   }
 
-  const runtime = new WatchRuntime(config, store, await ctx.reader(), version, ctx.clock);
+  const systemd = new SystemdNotifier();
+  /** Each volume's uuid as first seen: another filesystem marked with the same name is refused too. */
+  const uuids = new Map<string, string>();
+  const runtime = new WatchRuntime(config, store, await ctx.reader(), version, ctx.clock, {
+    volume: opts.volume ?? "",
+    rootRefusal: async (root) => {
+      const v = volumeOfRoot(config, root);
+      return v ? volumeRefusal(v, uuids) : null;
+    },
+    ownRowsOnly: config.volumes.length > 0,
+    onBeat: () => systemd.beat(),
+  });
   let fatal: (reason: { what: string; err: unknown }) => void = () => undefined;
   const failed = new Promise<{ what: string; err: unknown }>((resolve) => (fatal = resolve));
   runtime.onFatal = (what, err) => fatal({ what, err });
@@ -64,6 +80,8 @@ export async function watchCommand(ctx: Context, version: string, opts: WatchCom
   try {
     const stopped = ctx.takeSignals();
     await runtime.start();
+    // Ready: every root is watched and the gate judges what arrives (systemd's Type=notify waits for this).
+    await systemd.ready(`watching ${config.roots.deliverables.length + config.roots.working.length} root(s)${opts.volume ? ` on volume ${opts.volume}` : ""}`);
     const outcome = await Promise.race([stopped.then((signal) => ({ signal })), failed, runtime.lost.then((lost) => ({ lost }))]);
     if ("lost" in outcome) {
       // The lease was taken over: the runtime has stopped acting. The CLI prints the one line
@@ -73,10 +91,12 @@ export async function watchCommand(ctx: Context, version: string, opts: WatchCom
     }
     if ("signal" in outcome) {
       log.info(`${outcome.signal}: stopping`);
+      await systemd.stopping();
       await runtime.stop();
       return ExitCode.ok;
     }
     const code = outcome.err instanceof ProvError ? exitCodeOf(outcome.err) : ExitCode.internal;
+    await systemd.stopping();
     log.error(`stopping: ${outcome.what}: ${errorMessage(outcome.err)}${code === ExitCode.internal ? " (this is a bug in prov; please report it with this log)" : ""}`);
     await runtime.stop(`${outcome.what}: ${errorMessage(outcome.err)}`).catch((err: unknown) => log.error(`while stopping: ${errorMessage(err)}`));
     return code;

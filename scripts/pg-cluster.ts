@@ -67,6 +67,10 @@ export interface PgCluster {
    * over TLS only, so a connection that works as it proves TLS was used.
    */
   readonly tls: { ca: string; user: string } | null;
+  /** kill -9 of the server (the postmaster), as a crash does. */
+  kill(): Promise<void>;
+  /** Start it again on the same data and port (crash recovery). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -143,12 +147,19 @@ export async function startPostgres(opts: { tls?: boolean } = {}): Promise<PgClu
     path.join(bin, "postgres"), "-D", data, "-p", String(port), "-k", sock, "-c", "listen_addresses=127.0.0.1",
     "-c", "fsync=off", "-c", "full_page_writes=off", "-c", "max_connections=200", "-c", "log_min_messages=fatal", ...tlsArgs,
   ]);
-  const child = spawn(srv.cmd, srv.args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
-  running.add(child);
+  let child!: ChildProcess;
   let log = "";
-  child.stderr!.setEncoding("utf8").on("data", (d: string) => (log = (log + d).slice(-8000)));
   let exited: number | null | undefined;
-  const exit = new Promise<void>((res) => child.on("exit", (code) => ((exited = code), running.delete(child), res())));
+  let exit!: Promise<void>;
+  const launch = (): void => {
+    child = spawn(srv.cmd, srv.args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+    running.add(child);
+    exited = undefined;
+    const c = child;
+    c.stderr!.setEncoding("utf8").on("data", (d: string) => (log = (log + d).slice(-8000)));
+    exit = new Promise<void>((res) => c.on("exit", (code) => ((exited = code), running.delete(c), res())));
+  };
+  launch();
 
   const user = "postgres";
   const urlFor = (db: string, pw: boolean): string => `postgres://${user}${pw ? `:${password}` : ""}@127.0.0.1:${port}/${db}`;
@@ -158,18 +169,21 @@ export async function startPostgres(opts: { tls?: boolean } = {}): Promise<PgClu
     return c;
   };
   // Ready when a connection succeeds (the server says so), or failed when it exits.
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (exited !== undefined) throw new Error(`postgres exited (${exited}) while starting:\n${log}`);
-    try {
-      const c = await connect("postgres");
-      await c.end();
-      break;
-    } catch (err) {
-      if (Date.now() > deadline) throw new Error(`postgres did not accept connections within 60 s: ${(err as Error).message}\n${log}`);
-      await new Promise((res) => setTimeout(res, 50));
+  const ready = async (): Promise<void> => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (exited !== undefined) throw new Error(`postgres exited (${exited}) while starting:\n${log}`);
+      try {
+        const c = await connect("postgres");
+        await c.end();
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`postgres did not accept connections within 60 s: ${(err as Error).message}\n${log}`);
+        await new Promise((res) => setTimeout(res, 50));
+      }
     }
-  }
+  };
+  await ready();
 
   if (tls) {
     const c = await connect("postgres");
@@ -204,6 +218,27 @@ export async function startPostgres(opts: { tls?: boolean } = {}): Promise<PgClu
         return (await c.query(text, values)).rows;
       } finally {
         await c.end();
+      }
+    },
+    async kill() {
+      if (exited !== undefined) return;
+      child.kill("SIGKILL"); // the postmaster, as a crash or an OOM kill does; its backends follow it down
+      await exit;
+    },
+    async restart() {
+      // Crash recovery runs at start; a backend of the killed server still holding the
+      // shared memory makes the start fail: try again until the server takes connections.
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        launch();
+        try {
+          await ready();
+          return;
+        } catch (err) {
+          if (Date.now() > deadline) throw err;
+          await exit;
+          await new Promise((res) => setTimeout(res, 200));
+        }
       }
     },
     async stop() {

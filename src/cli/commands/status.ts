@@ -2,18 +2,17 @@ import { hostname } from "node:os";
 import type { Context } from "../context.js";
 import { ExitCode } from "../exit.js";
 import { printJson, println, showPath } from "../output.js";
-import { holderName, liveWatcher, pidAlive, STALE_MS } from "../../../watchers/lock.js";
+import { holderName, holdsLease, pidAlive, STALE_MS } from "../../../watchers/lock.js";
+import { watcherSnapshot } from "../../app/watcher-status.js";
 import { readWithoutStore } from "../../app/quarantine.js";
 
 export async function statusCommand(ctx: Context): Promise<number> {
   const config = ctx.config();
   const store = await ctx.store({ readonly: true });
-  const row = await store.watcher.row();
-  const live = await liveWatcher(store);
-  const state = row ? (JSON.parse(row.state) as Record<string, unknown>) : {};
+  const snap = await watcherSnapshot(store, (r) => holdsLease(r));
+  const { row, live, state } = snap;
   /** Not stopped, but its heartbeat is older than STALE_MS: paused, hung or killed; another watcher may take its lease over. */
-  const stale = row !== undefined && !row.stopped_at && live === null;
-  const q = await store.quarantine.counts();
+  const stale = snap.stale;
   // A watcher whose database refuses writes keeps its heartbeat in the quarantine.
   const side = config.roots.quarantine ? await readWithoutStore(config.roots.quarantine) : { heartbeat: null, unrecorded: 0 };
   const hb = side.heartbeat;
@@ -41,13 +40,7 @@ export async function statusCommand(ctx: Context): Promise<number> {
     queue: state["queue"] ?? null,
     /** The notify hook's deliveries (config notify.command): sent, failed, dropped, the last failure. */
     notify: state["notify"] ?? null,
-    counts: {
-      blocked: q["blocked/moved"] ?? 0,
-      held: q["held/moved"] ?? 0,
-      blockedStillPresent: (q["blocked/stuck"] ?? 0) + (q["held/stuck"] ?? 0),
-      released: (q["blocked/released"] ?? 0) + (q["held/released"] ?? 0),
-      recorded: await store.assets.count(),
-    },
+    counts: snap.counts,
     stillPresent: (await store.quarantine.rows(["stuck"])).map((r) => ({ id: r.id, path: r.original_path, kind: r.kind, error: r.error, attempts: r.attempts })),
     /**
      * What is stuck and why: moves that cannot be done yet (the file is still in

@@ -81,6 +81,12 @@ export interface Config {
    * facility's own); none are built in, so with none every signer is "valid", never "trusted".
    */
   c2pa: { validate: boolean; trust: { anchors: string[] } };
+  /**
+   * The review desk (prov desk): where it listens, its accounts file (scrypt hashes), its
+   * data folder (uploaded approval documents by SHA-256), and a trusted reverse proxy's
+   * user header with the proxy addresses it is believed from. null paths: beside the config.
+   */
+  desk: { listen: string; accounts: string | null; data: string | null; trustedHeader: string | null; trustedProxies: string[] };
 }
 
 export function defaultConfig(): Config {
@@ -99,6 +105,7 @@ export function defaultConfig(): Config {
     approvers: null,
     notify: null,
     c2pa: { validate: true, trust: { anchors: [] } },
+    desk: { listen: "127.0.0.1:7420", accounts: null, data: null, trustedHeader: null, trustedProxies: [] },
   };
 }
 
@@ -261,7 +268,7 @@ export function parseConfig(file: string, text: string): Config {
   }
   const c = new Checker(file);
   const o = c.object(raw, "(top level)");
-  c.keys(o, "", ["$schema", "database", "folderRules", "scan", "exiftool", "budgets", "roots", "gate", "watch", "fingerprint", "pixelSignals", "approvers", "c2pa", "notify"]);
+  c.keys(o, "", ["$schema", "database", "folderRules", "scan", "exiftool", "budgets", "roots", "gate", "watch", "fingerprint", "pixelSignals", "approvers", "c2pa", "notify", "desk"]);
   const config = defaultConfig();
   config.file = file;
   const dir = path.dirname(file);
@@ -324,6 +331,16 @@ export function parseConfig(file: string, text: string): Config {
     // A program named by a relative path is found from the configuration's folder.
     const program = argv[0]!.includes("/") ? path.resolve(dir, argv[0]!) : argv[0]!;
     config.notify = { command: [program, ...argv.slice(1)] };
+  }
+  if (o["desk"] !== undefined) {
+    const k = c.object(o["desk"], "desk");
+    c.keys(k, "desk", ["listen", "accounts", "data", "trustedHeader", "trustedProxies"]);
+    if (k["listen"] !== undefined) config.desk.listen = c.string(k["listen"], "desk.listen");
+    if (k["accounts"] !== undefined) config.desk.accounts = path.resolve(dir, c.string(k["accounts"], "desk.accounts"));
+    if (k["data"] !== undefined) config.desk.data = path.resolve(dir, c.string(k["data"], "desk.data"));
+    if (k["trustedHeader"] !== undefined) config.desk.trustedHeader = c.string(k["trustedHeader"], "desk.trustedHeader").toLowerCase();
+    if (k["trustedProxies"] !== undefined) config.desk.trustedProxies = c.strings(k["trustedProxies"], "desk.trustedProxies");
+    if (config.desk.trustedHeader && config.desk.trustedProxies.length === 0) c.fail("desk.trustedProxies", "desk.trustedHeader needs the proxy addresses it is believed from");
   }
   if (o["approvers"] !== undefined) {
     const a = c.object(o["approvers"], "approvers");

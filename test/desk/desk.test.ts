@@ -138,6 +138,53 @@ describe("prov desk", () => {
     await page.screenshot({ path: path.join(shots, "ask.png"), fullPage: true });
   });
 
+  it("answers a frame of a recorded video picked from the list, at a timecode", async () => {
+    const mov = write(path.join(sb.work, "shots", "genai-shot.mov"), sample("genai-shot.mov"));
+    await waitFor(() => sb.db.get("SELECT 1 AS x FROM locations WHERE path = ? AND state = 'present'", mov), "the video to be recorded");
+    await page.goto(`${desk.base}/ask`);
+    await page.selectOption('#video-form select[name="video"]', sha256(mov));
+    await page.fill('#video-form input[name="at"]', "00:00:00:06");
+    await page.locator('#video-form button[type="submit"]').click();
+    await page.locator("#answer").waitFor();
+    expect(await page.locator("#answer").textContent()).toMatch(/Frame\s*6 at 00:00:00:06/);
+    expect(await page.locator("#answer-origin").textContent()).toMatch(/^genai/);
+  });
+
+  it("shows a cut's whole timeline with each event's provenance, flagged first, and never opens what is outside the roots", async () => {
+    const edl = write(
+      path.join(sb.scratch, "reel1.edl"),
+      Buffer.from(
+        [
+          "TITLE: REEL 1",
+          "FCM: NON-DROP FRAME",
+          "",
+          "001  PLATE    V     C        00:00:00:00 00:00:02:00 01:00:00:00 01:00:02:00",
+          "* FROM CLIP NAME: never-shot.mov",
+          "002  SHADOW   V     C        00:00:00:00 00:00:01:00 01:00:02:00 01:00:03:00",
+          "* FROM CLIP NAME: shadow",
+          "* SOURCE FILE: /etc/shadow",
+          "003  CONCEPT  V     C        00:00:00:00 00:00:01:00 01:00:03:00 01:00:04:00",
+          "* FROM CLIP NAME: concept.jpg",
+          "",
+        ].join("\n"),
+      ),
+    );
+    await page.goto(`${desk.base}/ask`);
+    await page.setInputFiles('#cut-form input[name="cut"]', edl);
+    await page.fill('#cut-form input[name="fps"]', "25");
+    await page.locator('#cut-form button[type="submit"]').click();
+    await page.locator("#timeline").waitFor();
+    expect(await page.locator("#timeline-summary").textContent()).toMatch(/^3 events, 3 flagged/);
+    const rows = page.locator("#timeline tbody tr");
+    expect(await rows.nth(0).textContent()).toMatch(/^temporary-genai.*concept\.jpg/s);
+    expect(await rows.nth(1).textContent()).toMatch(/^outside-roots.*outside the roots: not opened/s);
+    expect(await rows.nth(2).textContent()).toMatch(/^not-found/);
+    await loadedAll(rows.nth(0).locator("img"));
+    const fit = (await page.evaluate("({ scroll: document.scrollingElement.scrollWidth, inner: window.innerWidth })")) as { scroll: number; inner: number };
+    expect(fit.scroll).toBeLessThanOrEqual(fit.inner);
+    await page.screenshot({ path: path.join(shots, "timeline.png"), fullPage: true });
+  });
+
   it("a viewer signs in with a password, sees no decisions, and is refused (403) even with a forged request", async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     try {
@@ -238,6 +285,8 @@ describe("prov desk", () => {
 
 /** A picture has loaded (and decoded to something). */
 const loaded = (img: Locator): Promise<boolean> => img.evaluate((e) => { const i = e as unknown as { complete: boolean; naturalWidth: number }; return i.complete && i.naturalWidth > 0; });
+
+const loadedAll = (img: Locator): Promise<boolean> => waitFor(() => loaded(img), "a picture to load");
 
 /** Pairs of the main layout boxes that overlap (one inside the other does not count). */
 const OVERLAPS = `(() => {

@@ -183,7 +183,7 @@ export function askPage(s: Session, videos: VideoChoice[], result: string, notic
     "Ask",
     s,
     "ask",
-    `<section class="panel" id="ask-still"><h1>Ask</h1><h2>Where did this picture come from?</h2>
+    `${result}<section class="panel" id="ask-still"><h1>Ask</h1><h2>Where did this picture come from?</h2>
 <form method="post" action="/ask/still" enctype="multipart/form-data" id="still-form">${csrf}
 <label class="drop" id="drop" data-autosubmit="1">Drop a still or a frame grab here, or choose one <input type="file" name="file" id="drop-input" accept="image/*"></label><noscript><button type="submit">Ask</button></noscript></form></section>
 <section class="panel" id="ask-video"><h2>A frame of a recorded video</h2>
@@ -192,8 +192,7 @@ export function askPage(s: Session, videos: VideoChoice[], result: string, notic
 <section class="panel" id="ask-cut"><h2>A cut (EDL or OTIO)</h2>
 <form method="post" action="/ask/cut" enctype="multipart/form-data" class="grid" id="cut-form">${csrf}<label>Upload a cut <input type="file" name="cut" accept=".edl,.otio"></label>
 <label>or a cut's path under the roots <input name="path"></label><label>Record timecode (empty: the whole timeline) <input name="at" placeholder="01:00:00:00"></label>
-<label>Frame rate <input name="fps" value="24"></label><button type="submit">Ask</button></form></section>
-${result}`,
+<label>Frame rate <input name="fps" value="24"></label><button type="submit">Ask</button></form></section>`,
     notice,
   );
 }

@@ -54,9 +54,10 @@ export function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-/** "127.0.0.1:7420", "[::1]:7420", ":7420" (all addresses), "7420". */
+/** "127.0.0.1:7420", "[::1]:7420", ":7420" (every address: said out loud), "7420" (loopback). */
 export function parseListen(s: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(s) ?? /^()()(\d+)$/.exec(s);
+  if (/^\d+$/.test(s)) return parseListen(`127.0.0.1:${s}`);
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(s);
   const port = m ? Number(m[3]) : NaN;
   if (!m || !Number.isInteger(port) || port < 0 || port > 65535) throw new InputError(`--listen ${s}: give HOST:PORT (127.0.0.1:7420)`);
   return { host: m[1] ?? (m[2] || "0.0.0.0"), port };

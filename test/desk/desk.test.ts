@@ -35,7 +35,7 @@ describe("prov desk", () => {
     sb = await Sandbox.create({ mode: "events" });
     w = await sb.watch();
     await addAccount(sb, "vera", "viewer", VIEWER_PASSWORD);
-    desk = await DeskProcess.start(sb);
+    desk = await DeskProcess.start(sb.dir);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
     admin = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await admin.newPage();

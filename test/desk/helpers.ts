@@ -31,8 +31,8 @@ export class DeskProcess {
   }
 
   /** Start `prov desk` on a free port and wait until it prints its one-time sign-in link. */
-  static async start(sb: Sandbox, args: string[] = ["--listen", "127.0.0.1:0"]): Promise<DeskProcess> {
-    const d = new DeskProcess(spawn(process.execPath, [cliPath, "desk", ...args], { cwd: sb.dir, stdio: ["ignore", "pipe", "pipe"] }));
+  static async start(dir: string, args: string[] = ["--listen", "127.0.0.1:0"]): Promise<DeskProcess> {
+    const d = new DeskProcess(spawn(process.execPath, [cliPath, "desk", ...args], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] }));
     await waitFor(
       () => {
         if (d.child.exitCode !== null) throw new Error(`prov desk exited ${d.child.exitCode}: ${d.stderr}`);

@@ -1,0 +1,55 @@
+// prov desk from the command line: its help and examples, accounts added from standard
+// input, bad input refused in one sentence, and a warning when it listens beyond loopback.
+
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { cliPath, runCli, tempDir } from "../helpers/index.js";
+import { DeskProcess, raw } from "./helpers.js";
+
+function workspace(): string {
+  const ws = tempDir();
+  for (const d of ["edit", "deliverables", "quarantine"]) fs.mkdirSync(path.join(ws, d));
+  return ws;
+}
+
+describe("prov desk (command line)", () => {
+  it("its help shows the examples, and the account example runs as written", async () => {
+    const ws = workspace();
+    expect((await runCli(["init", "--working", "edit", "--deliverables", "deliverables", "--quarantine", "quarantine"], { cwd: ws })).code).toBe(0);
+    const help = await runCli(["desk", "--help"], { cwd: ws });
+    expect(help.stdout).toMatch(/prov desk --listen 127\.0\.0\.1:7421/);
+    const addHelp = await runCli(["desk", "user", "add", "--help"], { cwd: ws });
+    const example = /^\s+(prov desk user add .*)$/m.exec(addHelp.stdout)![1]!;
+    fs.writeFileSync(path.join(ws, "password.txt"), "a long enough password\n");
+    const r = spawnSync("sh", ["-c", example.replace(/^prov /, `"${process.execPath}" "${cliPath}" `)], { cwd: ws, encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^added desk account dana \(approver\) in .*prov-desk\/accounts\.json\n$/);
+    const accounts = JSON.parse(fs.readFileSync(path.join(ws, "prov-desk", "accounts.json"), "utf8")) as { accounts: Array<{ name: string; role: string; password: string }> };
+    expect(accounts.accounts).toMatchObject([{ name: "dana", role: "approver" }]);
+    expect(accounts.accounts[0]!.password).toMatch(/^scrypt\$/);
+  });
+
+  it("refuses a role it does not know and a short password, in one sentence", async () => {
+    const ws = workspace();
+    const bad = await runCli(["desk", "user", "add", "dana", "--role", "boss"], { cwd: ws });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^prov: error: option '--role <role>' argument 'boss' is invalid/);
+    const r = spawnSync(process.execPath, [cliPath, "desk", "user", "add", "dana", "--role", "viewer"], { cwd: ws, input: "short\n", encoding: "utf8" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/the password must have at least 8 characters/);
+  });
+
+  it("warns when it listens beyond loopback, and stops on SIGTERM", async () => {
+    const ws = workspace();
+    expect((await runCli(["init", "--working", "edit", "--deliverables", "deliverables", "--quarantine", "quarantine"], { cwd: ws })).code).toBe(0);
+    const d = await DeskProcess.start(ws, ["--listen", "0.0.0.0:0"]);
+    try {
+      expect(d.stderr).toMatch(/listens on 0\.0\.0\.0, not only on this computer/);
+      expect((await raw(`${d.base}/login`)).status).toBe(200);
+    } finally {
+      expect(await d.stop()).toBe(0);
+    }
+  });
+});

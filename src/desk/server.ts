@@ -151,8 +151,8 @@ export class Desk {
       const done = url.searchParams.get("done");
       return send(res, 200, "text/html; charset=utf-8", pages.quarantineDetail(s, await this.detail(Number(m[1])), done ? { kind: "ok", text: done } : undefined));
     }
-    m = /^\/thumb\/(q|a)\/([0-9a-f]{1,64})$/.exec(route);
-    if (m) return this.thumb(res, m[1] as "q" | "a", m[2]!);
+    m = /^\/thumb\/(?:(q)\/(\d{1,12})|(a)\/([0-9a-f]{64}))$/.exec(route);
+    if (m) return this.thumb(res, m[1] ? "q" : "a", (m[2] ?? m[4])!);
     if (route === "/ask") return send(res, 200, "text/html; charset=utf-8", pages.askPage(s, await this.videos(), ""));
     if (route === "/sweeps") return send(res, 200, "text/html; charset=utf-8", pages.sweepsPage(s, await this.sweeps()));
     m = /^\/sweeps\/(\d+)$/.exec(route);

@@ -3,6 +3,7 @@
 
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { cliPath, runCli, tempDir } from "../helpers/index.js";
@@ -48,6 +49,37 @@ describe("prov desk (command line)", () => {
     try {
       expect(d.stderr).toMatch(/listens on 0\.0\.0\.0, not only on this computer/);
       expect((await raw(`${d.base}/login`)).status).toBe(200);
+    } finally {
+      expect(await d.stop()).toBe(0);
+    }
+  });
+});
+
+describe("prov desk behind a trusted reverse proxy", () => {
+  it("believes desk.trustedHeader only from desk.trustedProxies, with the role of the account of that name", async () => {
+    const ws = workspace();
+    expect((await runCli(["init", "--working", "edit", "--deliverables", "deliverables", "--quarantine", "quarantine"], { cwd: ws })).code).toBe(0);
+    const cfgFile = path.join(ws, "prov.config.json");
+    const cfg = JSON.parse(fs.readFileSync(cfgFile, "utf8")) as Record<string, unknown>;
+    cfg["desk"] = { trustedHeader: "X-Forwarded-User", trustedProxies: ["127.0.0.1"] };
+    fs.writeFileSync(cfgFile, JSON.stringify(cfg, null, 2));
+    const add = spawnSync(process.execPath, [cliPath, "desk", "user", "add", "dana", "--role", "approver"], { cwd: ws, input: "a long enough password\n", encoding: "utf8" });
+    expect(add.status, add.stderr).toBe(0);
+    // Every address, so the same desk can be reached from an address that is not the proxy's.
+    const d = await DeskProcess.start(ws, ["--listen", "0.0.0.0:0"]);
+    try {
+      const port = new URL(d.base).port;
+      const viaProxy = await raw(`http://127.0.0.1:${port}/`, { headers: { "X-Forwarded-User": "dana" } });
+      expect(viaProxy.status).toBe(200);
+      expect(viaProxy.body).toMatch(/<span id="who">dana<\/span> <span class="role">approver<\/span>/);
+      const stranger = await raw(`http://127.0.0.1:${port}/`, { headers: { "X-Forwarded-User": "someone-else" } });
+      expect(stranger.body).toMatch(/<span class="role">viewer<\/span>/);
+      expect((await raw(`http://127.0.0.1:${port}/`)).status).toBe(303);
+      const other = Object.values(os.networkInterfaces()).flat().find((i) => i && i.family === "IPv4" && !i.internal);
+      if (other) {
+        const forged = await raw(`http://${other.address}:${port}/`, { headers: { "X-Forwarded-User": "dana" } });
+        expect([forged.status, forged.headers.location]).toEqual([303, "/login"]);
+      } else console.warn("no non-loopback IPv4 address here: the forged-header case from another address was not run");
     } finally {
       expect(await d.stop()).toBe(0);
     }

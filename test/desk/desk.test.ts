@@ -280,8 +280,27 @@ describe("prov desk", () => {
       }
     }
   });
-});
 
+  it("tags and revokes as the signed-in account; a revoked file is blocked again, seen live", async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${desk.base}/quarantine/${derivedId}`);
+    await page.selectOption('#tag-form select[name="tag"]', "genai");
+    await page.fill('#tag-form input[name="tool"]', "Photoshop Generative Fill");
+    await page.locator('#tag-form button[type="submit"]').click();
+    await page.locator("#notice", { hasText: "tagged genai" }).waitFor();
+    const tagged = sb.db.events("tagged").at(-1)!;
+    expect(JSON.parse(tagged.detail ?? "{}")).toMatchObject({ tag: "genai", by: ADMIN, account: ADMIN, tool: "Photoshop Generative Fill" });
+
+    await page.goto(`${desk.base}/quarantine/${shotId}`);
+    await page.fill('#revoke-form input[name="note"]', "the studio withdrew it");
+    await page.locator('#revoke-form button[type="submit"]').click();
+    await page.locator("#notice", { hasText: "revoked: now genai/temporary" }).waitFor();
+    expect(sb.db.get<{ action: string; by: string; note: string }>("SELECT action, by, note FROM approvals ORDER BY id DESC LIMIT 1")).toEqual({ action: "revoke", by: ADMIN, note: "the studio withdrew it" });
+    // The watcher judges deliverables again after a decision: the released file goes back to quarantine.
+    await page.goto(`${desk.base}/`);
+    await page.locator("#recent li", { hasText: "sky_v001.png" }).filter({ hasText: "moved" }).waitFor({ timeout: 60_000 });
+  });
+});
 
 /** A picture has loaded (and decoded to something). */
 const loaded = (img: Locator): Promise<boolean> => img.evaluate((e) => { const i = e as unknown as { complete: boolean; naturalWidth: number }; return i.complete && i.naturalWidth > 0; });

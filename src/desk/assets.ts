@@ -24,7 +24,7 @@ th{font-size:13px;color:#4b5563}
 .counts li{background:#f9fafb;border:1px solid #e5e7eb;border-radius:6px;padding:6px 12px}
 .recent-list,.cards,.evidence{list-style:none;padding:0;margin:0}
 .recent{padding:8px 0;border-bottom:1px solid #eef0f2}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:12px}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:12px}
 .card{display:flex;gap:12px;border:1px solid #e5e7eb;border-radius:6px;padding:10px;min-width:0}
 .card>div{min-width:0}
 .thumb{width:128px;height:128px;object-fit:contain;background:#e5e7eb;border-radius:4px;flex:none}

@@ -255,6 +255,7 @@ export function sweepPage(s: Session, e: EventRow): string {
 <dl><dt>Mode</dt><dd>${esc(d["mode"])}</dd><dt>Started</dt><dd>${when(String(d["startedAt"] ?? ""))}</dd><dt>Finished</dt><dd>${when(e.at)}</dd><dt>Files</dt><dd>${esc(d["files"])}</dd>
 <dt>Disclosures</dt><dd>${esc(d["disclosures"])}</dd><dt>Exit code</dt><dd>${esc(d["exitCode"])}</dd>${d["title"] ? `<dt>Title</dt><dd>${esc(d["title"])}</dd>` : ""}</dl>
 <h2>Findings</h2><table><thead><tr><th>Finding</th><th>Files</th></tr></thead><tbody>${Object.entries(counts).map(([k, n]) => `<tr><td>${esc(k)}</td><td>${esc(n)}</td></tr>`).join("")}</tbody></table>
+<p><a href="/sweeps/${e.id}.json" id="sweep-download" download>Download the summary (JSON)</a></p>
 <p class="hint">The sweep's reports are where <code>prov sweep --out</code> wrote them; run the sweep again with <code>--format html</code> for a readable one.</p></section>`,
   );
 }

@@ -155,10 +155,16 @@ export class Desk {
     if (m) return this.thumb(res, m[1] ? "q" : "a", (m[2] ?? m[4])!);
     if (route === "/ask") return send(res, 200, "text/html; charset=utf-8", pages.askPage(s, await this.videos(), ""));
     if (route === "/sweeps") return send(res, 200, "text/html; charset=utf-8", pages.sweepsPage(s, await this.sweeps()));
-    m = /^\/sweeps\/(\d+)$/.exec(route);
+    m = /^\/sweeps\/(\d+)(\.json)?$/.exec(route);
     if (m) {
       const e = (await this.sweeps()).find((x) => x.id === Number(m![1]));
       if (!e) throw new NotFoundError(`no sweep ${m[1]}`);
+      if (m[2]) {
+        // The sweep's recorded summary, as a file to keep (the database path left out).
+        const { database: _db, ...summary } = JSON.parse(e.detail ?? "{}") as Record<string, unknown>;
+        res.setHeader("Content-Disposition", `attachment; filename="sweep-${e.id}.json"`);
+        return send(res, 200, "application/json; charset=utf-8", JSON.stringify({ schemaVersion: 1, sweep: { id: e.id, root: e.path, finishedAt: e.at, ...summary } }, null, 2) + "\n");
+      }
       return send(res, 200, "text/html; charset=utf-8", pages.sweepPage(s, e));
     }
     throw new HttpError(404, `nothing at ${route}`);

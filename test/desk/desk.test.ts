@@ -265,6 +265,12 @@ describe("prov desk", () => {
     const verdict = page.locator("#sweep-verdict");
     await verdict.waitFor();
     expect((await verdict.textContent())!.length).toBeGreaterThan(0);
+    const download = page.waitForEvent("download");
+    await page.locator("#sweep-download").click();
+    const file = await (await download).path();
+    const summary = JSON.parse(fs.readFileSync(file, "utf8")) as { sweep: Record<string, unknown> };
+    expect(summary.sweep).toMatchObject({ root: sb.del, verdict: await verdict.textContent() });
+    expect(summary.sweep).not.toHaveProperty("database");
   });
 
   it("fits 1280 and 1920 px: no horizontal scroll, no overlapping boxes", async () => {

@@ -190,3 +190,33 @@ export function sameToken(a: string | undefined, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+
+/**
+ * Failed sign-ins by address: after LOGIN_FAILURES within LOGIN_WINDOW_MS, that address may
+ * not try again until the window has passed (scrypt makes each guess slow; this makes many
+ * guesses slower still).
+ */
+export const LOGIN_FAILURES = 5;
+export const LOGIN_WINDOW_MS = 15 * 60_000;
+
+export class Throttle {
+  private readonly failures = new Map<string, number[]>();
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Seconds until `who` may try again; 0: now. */
+  wait(who: string): number {
+    const t = this.now();
+    const recent = (this.failures.get(who) ?? []).filter((at) => t - at < LOGIN_WINDOW_MS);
+    if (recent.length === 0) this.failures.delete(who);
+    else this.failures.set(who, recent);
+    return recent.length >= LOGIN_FAILURES ? Math.ceil((recent[0]! + LOGIN_WINDOW_MS - t) / 1000) : 0;
+  }
+
+  failed(who: string): void {
+    this.failures.set(who, [...(this.failures.get(who) ?? []), this.now()]);
+  }
+
+  succeeded(who: string): void {
+    this.failures.delete(who);
+  }
+}

@@ -24,7 +24,7 @@ import { InputError, NotFoundError, errorMessage } from "../domain/errors.js";
 import { matchingOf } from "../domain/likeness.js";
 import type { Clock, QuarantineRow, Store } from "../ports.js";
 import { holdsLease } from "../../watchers/lock.js";
-import { Accounts, decides, sameToken, Sessions, type Role, type Session } from "./auth.js";
+import { Accounts, decides, sameToken, Sessions, Throttle, type Role, type Session } from "./auth.js";
 import { CSS, JS } from "./assets.js";
 import { cookies, field, fieldAll, HttpError, readForm, redirect, securityHeaders, send, statusOf, type Form } from "./http.js";
 import * as pages from "./pages.js";
@@ -65,6 +65,7 @@ export function parseListen(s: string): { host: string; port: number } {
 
 export class Desk {
   readonly sessions = new Sessions();
+  private readonly throttle = new Throttle();
   private readonly server: http.Server;
   private readonly streams = new Set<{ res: ServerResponse; session: Session }>();
   private ticker: NodeJS.Timeout | null = null;
@@ -266,8 +267,19 @@ export class Desk {
   private async login(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.sameOrigin(req);
     const form = await readForm(req, FORM_LIMIT);
+    const from = normalAddress(req.socket.remoteAddress ?? "");
+    const wait = this.throttle.wait(from);
+    if (wait > 0) {
+      res.setHeader("Retry-After", String(wait));
+      return send(res, 429, "text/html; charset=utf-8", pages.loginPage(`too many failed sign-ins from this address: try again in ${Math.ceil(wait / 60)} min`));
+    }
     const a = await this.o.accounts.signIn(field(form, "name") ?? "", form.fields.get("password")?.[0] ?? "");
-    if (!a) return send(res, 401, "text/html; charset=utf-8", pages.loginPage("that account and password do not match"));
+    if (!a) {
+      this.throttle.failed(from);
+      this.o.log(`a failed sign-in as ${JSON.stringify(field(form, "name") ?? "")} from ${from}`);
+      return send(res, 401, "text/html; charset=utf-8", pages.loginPage("that account and password do not match"));
+    }
+    this.throttle.succeeded(from);
     const s = this.sessions.create(a.name, a.role, "password");
     res.setHeader("Set-Cookie", this.cookie(req, s.id));
     this.o.log(`${a.name} (${a.role}) signed in`);

@@ -6,7 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { Accounts, checkPassword, hashPassword, LINK_TTL_MS, SESSION_IDLE_MS, SESSION_MAX_MS, Sessions } from "../../src/desk/auth.js";
+import { Accounts, checkPassword, hashPassword, LINK_TTL_MS, LOGIN_FAILURES, LOGIN_WINDOW_MS, SESSION_IDLE_MS, SESSION_MAX_MS, Sessions, Throttle } from "../../src/desk/auth.js";
 import { isLoopback, parseListen } from "../../src/desk/server.js";
 
 describe("desk accounts", () => {
@@ -63,6 +63,25 @@ describe("desk sessions", () => {
     const late = s.link("root", "admin");
     now += LINK_TTL_MS + 1;
     expect(s.redeem(late)).toBeUndefined();
+  });
+});
+
+describe("failed sign-ins", () => {
+  it("stop an address after 5 failures for the rest of a 15-minute window; a success clears them", () => {
+    let now = 0;
+    const t = new Throttle(() => now);
+    for (let i = 0; i < LOGIN_FAILURES; i++) {
+      expect(t.wait("10.0.0.9")).toBe(0);
+      t.failed("10.0.0.9");
+      now += 1000;
+    }
+    expect(t.wait("10.0.0.9")).toBe((LOGIN_WINDOW_MS - LOGIN_FAILURES * 1000) / 1000);
+    expect(t.wait("10.0.0.10")).toBe(0);
+    now = LOGIN_WINDOW_MS;
+    expect(t.wait("10.0.0.9")).toBe(0);
+    t.failed("10.0.0.11");
+    t.succeeded("10.0.0.11");
+    expect(t.wait("10.0.0.11")).toBe(0);
   });
 });
 

@@ -75,7 +75,10 @@ export function nowFragment(d: NowData): string {
     )
     .join("");
   const c = snap.counts;
+  const RECENT_MAX = 100;
+  const more = d.recent.length - RECENT_MAX;
   const recent = d.recent
+    .slice(0, RECENT_MAX)
     .map(
       (r) =>
         `<li class="recent ${esc(r.kind)}" data-id="${r.id}"><a href="/quarantine/${r.id}">${esc(path.basename(r.original_path))}</a> <span class="tag ${esc(r.kind)}">${esc(r.kind)}</span> <span class="state">${esc(r.state)}</span> <span class="time">${when(r.moved_at ?? r.planned_at)}</span><div class="why">${esc(r.reason)}</div></li>`,
@@ -85,7 +88,7 @@ export function nowFragment(d: NowData): string {
 <table class="roots"><thead><tr><th>Role</th><th>Root</th><th>Mode</th><th>State</th><th>Queue</th><th>Last reconcile</th></tr></thead><tbody>${roots || '<tr><td colspan="6">no roots reported</td></tr>'}</tbody></table>
 <ul class="counts" id="counts"><li><b>${c.blocked}</b> blocked</li><li><b>${c.held}</b> held</li><li><b>${c.blockedStillPresent}</b> still present</li><li><b>${c.released}</b> released</li><li><b>${c.recorded}</b> recorded assets</li></ul>
 <h2>Blocked or held in the last hour</h2>
-${recent ? `<ul class="recent-list" id="recent">${recent}</ul>` : '<p id="recent-none">nothing in the last hour</p>'}
+${recent ? `<ul class="recent-list" id="recent">${recent}</ul>${more > 0 ? `<p id="recent-more">and ${more} more (<a href="/quarantine">Quarantine</a> lists them all)</p>` : ""}` : '<p id="recent-none">nothing in the last hour</p>'}
 <p class="hint">as of ${when(d.at)}</p>`;
 }
 

@@ -42,6 +42,26 @@ describe("prov desk (command line)", () => {
     expect(r.stderr).toMatch(/the password must have at least 8 characters/);
   });
 
+  it("at a terminal, asks for the password twice and refuses two that differ", async () => {
+    const script = spawnSync("sh", ["-c", "command -v script"], { encoding: "utf8" }).stdout.trim();
+    if (!script) {
+      if (process.env["CI"]) throw new Error("script (util-linux) is missing: it gives this test a terminal");
+      console.warn("SKIPPED: script (util-linux) is not installed, so prov desk user add at a terminal was not tested");
+      return;
+    }
+    const ws = workspace();
+    const atTerminal = (name: string, typed: string) => {
+      fs.writeFileSync(path.join(ws, "typed.txt"), typed);
+      return spawnSync(script, ["-qfc", `"${process.execPath}" "${cliPath}" desk user add ${name} --role viewer < /dev/tty; echo "exit=$?"`, "/dev/null"], { cwd: ws, input: fs.readFileSync(path.join(ws, "typed.txt")), encoding: "utf8" });
+    };
+    const ok = atTerminal("tina", "tty-password-1\rtty-password-1\r");
+    expect(ok.stdout).toMatch(/password: [\s\S]*again: [\s\S]*added desk account tina \(viewer\)[\s\S]*exit=0/);
+    const differ = atTerminal("tom", "tty-password-1\rtty-password-2\r");
+    expect(differ.stdout).toMatch(/the two passwords differ; nothing was written[\s\S]*exit=2/);
+    const accounts = JSON.parse(fs.readFileSync(path.join(ws, "prov-desk", "accounts.json"), "utf8")) as { accounts: Array<{ name: string }> };
+    expect(accounts.accounts.map((a) => a.name)).toEqual(["tina"]);
+  });
+
   it("warns when it listens beyond loopback, and stops on SIGTERM", async () => {
     const ws = workspace();
     expect((await runCli(["init", "--working", "edit", "--deliverables", "deliverables", "--quarantine", "quarantine"], { cwd: ws })).code).toBe(0);

@@ -48,8 +48,13 @@ export async function deskCommand(ctx: Context, o: { listen?: string }, version:
   return ExitCode.ok;
 }
 
+/** At a terminal: asked for twice, not echoed. Otherwise the first line of standard input. */
 async function readPassword(): Promise<string> {
-  if (process.stdin.isTTY) process.stderr.write("password: ");
+  if (process.stdin.isTTY) {
+    const [first, again] = await hidden(["password: ", "again: "]);
+    if (again !== first) throw new InputError("the two passwords differ; nothing was written");
+    return first!;
+  }
   const rl = createInterface({ input: process.stdin, terminal: false });
   for await (const line of rl) {
     rl.close();
@@ -66,4 +71,40 @@ export async function deskUserAddCommand(ctx: Context, name: string, o: { role: 
   if (ctx.globals.json) printJson({ name, role, accounts: paths.accounts, replaced: r.replaced });
   else println(`${r.replaced ? "replaced" : "added"} desk account ${name} (${role}) in ${paths.accounts}`);
   return ExitCode.ok;
+}
+
+/** Lines typed at the terminal without echo, one per prompt (raw mode; backspace edits, Ctrl-C gives up). */
+function hidden(prompts: readonly string[]): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const stdin = process.stdin;
+    const lines: string[] = [];
+    let typed = "";
+    process.stderr.write(prompts[0]!);
+    stdin.setRawMode(true);
+    stdin.setEncoding("utf8");
+    const finish = (err: Error | null) => {
+      stdin.off("data", onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      if (err) reject(err);
+      else resolve(lines);
+    };
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === "\r" || ch === "\n") {
+          lines.push(typed);
+          typed = "";
+          process.stderr.write("\n");
+          if (lines.length === prompts.length) return finish(null);
+          process.stderr.write(prompts[lines.length]!);
+        } else if (ch === "\u0003" || ch === "\u0004") {
+          process.stderr.write("\n");
+          return finish(new InputError("no password given; nothing was written"));
+        } else if (ch === "\u007f" || ch === "\b") typed = typed.slice(0, -1);
+        else typed += ch;
+      }
+    };
+    stdin.on("data", onData);
+    stdin.resume();
+  });
 }

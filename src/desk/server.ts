@@ -177,9 +177,18 @@ export class Desk {
       res.setHeader("Set-Cookie", this.cookie(req, "", 0));
       return redirect(res, "/login");
     }
-    if (route === "/ask/still") return this.askStill(res, s, form);
-    if (route === "/ask/video") return this.askVideo(res, s, form);
-    if (route === "/ask/cut") return this.askCut(res, s, form);
+    if (route.startsWith("/ask/")) {
+      try {
+        if (route === "/ask/still") return await this.askStill(res, s, form);
+        if (route === "/ask/video") return await this.askVideo(res, s, form);
+        if (route === "/ask/cut") return await this.askCut(res, s, form);
+      } catch (err) {
+        const status = statusOf(err);
+        if (status >= 500) throw err;
+        // What was wrong with the question, on the Ask page itself.
+        return send(res, status, "text/html; charset=utf-8", pages.askPage(s, await this.videos(), "", { kind: "error", text: errorMessage(err) }));
+      }
+    }
     const m = /^\/quarantine\/(\d+)\/(approve|revoke|tag|release)$/.exec(route);
     if (!m) throw new HttpError(404, `nothing at ${route}`);
     if (!decides(s.role)) throw new HttpError(403, `${s.user} is a ${s.role}: only an approver or an admin may ${m[2]}`);
@@ -454,7 +463,11 @@ export class Desk {
       const ext = path.extname(f.filename).toLowerCase().replace(/[^.a-z0-9]/g, "").slice(0, 10);
       const file = path.join(dir, `upload${ext}`);
       await writeFile(file, f.data, { mode: 0o600 });
-      const answer = await frameQuestion(this.frameDeps, file, {});
+      const answer = await frameQuestion(this.frameDeps, file, {}).catch((err: unknown) => {
+        // Named as the person knows it, not by the temporary file it was put in.
+        if (err instanceof InputError) throw new InputError(err.message.split(file).join(f.filename), { cause: err });
+        throw err;
+      });
       answer.file = answer.file ? { ...answer.file, path: f.filename } : null;
       const pic = await still(f.data).then((b) => `data:image/jpeg;base64,${b.toString("base64")}`, () => null);
       return send(res, 200, "text/html; charset=utf-8", pages.askPage(s, await this.videos(), pages.answerSection(answer, pic)));

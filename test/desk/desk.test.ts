@@ -183,6 +183,31 @@ describe("prov desk", () => {
     const fit = (await page.evaluate("({ scroll: document.scrollingElement.scrollWidth, inner: window.innerWidth })")) as { scroll: number; inner: number };
     expect(fit.scroll).toBeLessThanOrEqual(fit.inner);
     await page.screenshot({ path: path.join(shots, "timeline.png"), fullPage: true });
+
+    // A cut named by its path: under the roots it is read, elsewhere it is not.
+    const inRoots = path.join(sb.work, "cuts", "reel1.edl");
+    fs.mkdirSync(path.dirname(inRoots), { recursive: true });
+    fs.copyFileSync(edl, inRoots);
+    await page.fill('#cut-form input[name="path"]', inRoots);
+    await page.fill('#cut-form input[name="fps"]', "25");
+    await page.locator('#cut-form button[type="submit"]').click();
+    await page.locator("#timeline-summary", { hasText: "3 events, 3 flagged" }).waitFor();
+    for (const [named, why] of [
+      ["/etc/passwd", "/etc/passwd is outside the roots: not opened"],
+      [path.join(sb.work, "..", "prov.config.json"), "prov.config.json is outside the roots: not opened"],
+    ] as const) {
+      const answer = page.waitForResponse((r) => r.url().endsWith("/ask/cut"));
+      await page.fill('#cut-form input[name="path"]', named);
+      await page.locator('#cut-form button[type="submit"]').click();
+      expect((await answer).status()).toBe(400);
+      expect(await page.locator("#notice").textContent()).toContain(why);
+    }
+    // Not a picture: said in a sentence, on the page.
+    const junk = write(path.join(sb.scratch, "notes.txt"), Buffer.from("not a picture\n"));
+    const still = page.waitForResponse((r) => r.url().endsWith("/ask/still"));
+    await page.setInputFiles("#drop-input", junk);
+    expect((await still).status()).toBe(400);
+    expect(await page.locator("#notice").textContent()).toBe("notes.txt: not a picture prov can read (give a still image, or a video with --at)");
   });
 
   it("a viewer signs in with a password, sees no decisions, and is refused (403) even with a forged request", async () => {

@@ -278,6 +278,12 @@ describe("prov desk", () => {
     expect(ok.headers["x-frame-options"]).toBe("DENY");
     expect(ok.headers["x-content-type-options"]).toBe("nosniff");
     expect(ok.body).not.toMatch(/<script>|<script(?![^>]*\bsrc=)[^>]*>|\sstyle=|\son[a-z]+=/i);
+    // A picture recorded outside the roots is never served, though its content is known.
+    const outside = write(path.join(sb.scratch, "outside", "plate.png"), sample("procedural-noise.png"));
+    expect((await sb.cli(["scan", path.dirname(outside)])).code).toBe(0);
+    expect((await raw(`${desk.base}/thumb/a/${sha256(outside)}`, { headers: { Cookie: `prov_desk=${cookie}` } })).status).toBe(404);
+    expect((await raw(`${desk.base}/thumb/a/${sha256(concept)}`, { headers: { Cookie: `prov_desk=${cookie}` } })).status).toBe(200);
+    for (const p of ["/thumb/a/..%2f..%2fetc%2fpasswd", "/thumb/q/1%2f..", `/thumb/a/${"0".repeat(64)}`]) expect((await raw(`${desk.base}${p}`, { headers: { Cookie: `prov_desk=${cookie}` } })).status, p).toBe(404);
   });
 
   it("lists past sweeps with their verdicts and opens one", async () => {

@@ -95,6 +95,11 @@ describe("prov desk behind a trusted reverse proxy", () => {
       const stranger = await raw(`http://127.0.0.1:${port}/`, { headers: { "X-Forwarded-User": "someone-else" } });
       expect(stranger.body).toMatch(/<span class="role">viewer<\/span>/);
       expect((await raw(`http://127.0.0.1:${port}/`)).status).toBe(303);
+      // Behind TLS (the proxy says so): the session cookie is Secure.
+      const link = new URL(d.link);
+      const signIn = await raw(`http://127.0.0.1:${port}${link.pathname}${link.search}`, { headers: { "X-Forwarded-Proto": "https", "X-Forwarded-Host": "desk.example" } });
+      expect(signIn.status).toBe(303);
+      expect(String(signIn.headers["set-cookie"])).toMatch(/^prov_desk=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200; Secure$/);
       const other = Object.values(os.networkInterfaces()).flat().find((i) => i && i.family === "IPv4" && !i.internal);
       if (other) {
         const forged = await raw(`http://${other.address}:${port}/`, { headers: { "X-Forwarded-User": "dana" } });

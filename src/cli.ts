@@ -53,6 +53,8 @@ const EXAMPLES: Record<string, readonly string[]> = {
   verify: ["prov verify", "prov verify --export history.jsonl"],
   "export-history": ["prov export-history --out history.jsonl"],
   "db export": ["prov db export host-a.prov-export.jsonl"],
+  desk: ["prov desk", "prov desk --listen 127.0.0.1:7421"],
+  "desk user add": ["prov desk user add dana --role approver < password.txt"],
   "db import": ["PROV_DATABASE_URL=postgres://prov@db-host/prov prov db import host-a.prov-export.jsonl"],
 };
 
@@ -344,6 +346,25 @@ export async function main(argv: string[]): Promise<number> {
         const { releaseCommand } = await import("./cli/commands/quarantine.js");
         return (c: Context, id: string, opts: import("./cli/commands/quarantine.js").ReleaseOptions) => releaseCommand(c, id, opts, version());
       })),
+  );
+
+  // The review desk (src/cli/commands/desk.ts, src/desk/).
+  const desk = withExamples(
+    command("desk")
+      .description("the review desk: a web page for supervisors (Now, Quarantine, Ask, Sweeps); prints a one-time sign-in link")
+      .option("--listen <host:port>", "where to listen (default: desk.listen, 127.0.0.1:7420)")
+      .action(run(async () => {
+        const { deskCommand } = await import("./cli/commands/desk.js");
+        return (c: Context, opts: { listen?: string }) => deskCommand(c, opts, version());
+      })),
+  );
+  const deskUser = command("user", desk).description("the desk's local accounts");
+  withExamples(
+    command("add", deskUser)
+      .description("add (or replace) a desk account; its password is read from standard input")
+      .argument("<name>")
+      .addOption(new Option("--role <role>", "what it may do").choices(["viewer", "approver", "admin"]).makeOptionMandatory())
+      .action(run(async () => (await import("./cli/commands/desk.js")).deskUserAddCommand)),
   );
 
   // ASC MHL histories (src/cli/commands/mhl.ts); exit codes are ascmhl's (11-16).

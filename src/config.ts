@@ -103,6 +103,12 @@ export interface Config {
    * `prov watch --volume NAME` watches only the roots on it. Empty: paths are stored as they are.
    */
   volumes: Volume[];
+  /**
+   * The review desk (prov desk): where it listens, its accounts file (scrypt hashes), its
+   * data folder (uploaded approval documents by SHA-256), and a trusted reverse proxy's
+   * user header with the proxy addresses it is believed from. null paths: beside the config.
+   */
+  desk: { listen: string; accounts: string | null; data: string | null; trustedHeader: string | null; trustedProxies: string[] };
 }
 
 export interface NotifyConfig {
@@ -141,6 +147,7 @@ export function defaultConfig(): Config {
     c2pa: { validate: true, trust: { anchors: [] } },
     report: { project: null, episode: null, reel: null, signoff: [], paper: "a4", csvBom: false },
     volumes: [],
+    desk: { listen: "127.0.0.1:7420", accounts: null, data: null, trustedHeader: null, trustedProxies: [] },
   };
 }
 
@@ -406,7 +413,7 @@ export function parseConfig(file: string, text: string): Config {
   }
   const c = new Checker(file);
   const o = c.object(raw, "(top level)");
-  c.keys(o, "", ["$schema", "database", "databasePasswordFile", "databaseTls", "folderRules", "scan", "exiftool", "budgets", "roots", "gate", "watch", "fingerprint", "pixelSignals", "approvers", "c2pa", "notify", "report", "volumes"]);
+  c.keys(o, "", ["$schema", "database", "databasePasswordFile", "databaseTls", "folderRules", "scan", "exiftool", "budgets", "roots", "gate", "watch", "fingerprint", "pixelSignals", "approvers", "c2pa", "notify", "report", "volumes", "desk"]);
   const config = defaultConfig();
   config.file = file;
   const dir = path.dirname(file);
@@ -490,6 +497,16 @@ export function parseConfig(file: string, text: string): Config {
       if (typeof r["csvBom"] !== "boolean") return c.fail("report.csvBom", "must be true or false");
       config.report.csvBom = r["csvBom"];
     }
+  }
+  if (o["desk"] !== undefined) {
+    const k = c.object(o["desk"], "desk");
+    c.keys(k, "desk", ["listen", "accounts", "data", "trustedHeader", "trustedProxies"]);
+    if (k["listen"] !== undefined) config.desk.listen = c.string(k["listen"], "desk.listen");
+    if (k["accounts"] !== undefined) config.desk.accounts = path.resolve(dir, c.string(k["accounts"], "desk.accounts"));
+    if (k["data"] !== undefined) config.desk.data = path.resolve(dir, c.string(k["data"], "desk.data"));
+    if (k["trustedHeader"] !== undefined) config.desk.trustedHeader = c.string(k["trustedHeader"], "desk.trustedHeader").toLowerCase();
+    if (k["trustedProxies"] !== undefined) config.desk.trustedProxies = c.strings(k["trustedProxies"], "desk.trustedProxies");
+    if (config.desk.trustedHeader && config.desk.trustedProxies.length === 0) c.fail("desk.trustedProxies", "desk.trustedHeader needs the proxy addresses it is believed from");
   }
   if (o["approvers"] !== undefined) {
     const a = c.object(o["approvers"], "approvers");

@@ -1,15 +1,9 @@
-import { Stats } from "node:fs";
-import { lstat, mkdir } from "node:fs/promises";
-import path from "node:path";
 import type { QuarantineRow } from "../../ports.js";
 import type { Context } from "../context.js";
-import { InputError, NotFoundError, ProvError, RefusedError } from "../../domain/errors.js";
-import { judgeRecorded } from "../../app/judge.js";
+import { InputError } from "../../domain/errors.js";
+import { releaseQuarantined } from "../../app/release.js";
 import { ExitCode } from "../exit.js";
-import { describeFsError, errnoCode } from "../../errors.js";
 import { printJson, println, showPath, table } from "../output.js";
-import { exists, MoveError } from "../../adapters/fs/move.js";
-import { Quarantine } from "../../app/quarantine.js";
 import { currentActor } from "../../adapters/os-account.js";
 import { authorise } from "../../app/decisions.js";
 
@@ -63,7 +57,7 @@ export interface ReleaseOptions {
   force?: boolean;
 }
 
-/** Put a file back only when the gate would now allow it (e.g. approved), or with --force and a note. */
+/** Put a file back only when the gate would now allow it (e.g. approved), or with --force and a note (src/app/release.ts). */
 export async function releaseCommand(ctx: Context, idArg: string, o: ReleaseOptions, version: string): Promise<number> {
   const config = ctx.config();
   const actor = currentActor();
@@ -71,77 +65,12 @@ export async function releaseCommand(ctx: Context, idArg: string, o: ReleaseOpti
   const store = await ctx.store({ create: true });
   const id = Number(idArg);
   if (!Number.isInteger(id) || id <= 0) throw new InputError(`${idArg} is not a quarantine id (see prov quarantine ls)`);
-  const row = await store.quarantine.byId(id);
-  if (!row) throw new NotFoundError(`no quarantine entry ${id} (see prov quarantine ls)`);
-  if (row.state !== "moved") throw new RefusedError(`quarantine entry ${id} is ${row.state}, not in quarantine`);
-  if (!(await exists(row.quarantine_path))) throw new NotFoundError(`${row.quarantine_path} is missing from the quarantine folder; nothing to release`);
-
-  // The gate's own decision, with every fact it uses (a perceptual look-alike too): a
-  // release the gate would block again is refused unless forced.
-  const facts = row.asset_id !== null ? await store.assets.facts(row.asset_id) : undefined;
-  const decision = facts
-    ? (await judgeRecorded({ store }, facts, { path: row.original_path, stable: true, readError: facts.asset.metadata_error, unnamed: row.original_raw !== null, expensive: true }, { unknownPolicy: config.gate.unknown, matching: ctx.perceptual() })).decision
-    : { action: "block" as const, reason: row.reason };
-  if (decision.action !== "allow") {
-    if (!o.force) {
-      throw new RefusedError(
-        `entry ${id} would be ${decision.action === "block" ? "blocked" : "held"} again: ${decision.reason}. ` +
-          `Approve the asset (prov approve ${row.sha256?.slice(0, 12) ?? "SHA256"} --by --ref), or release with --force --note "why".`,
-      );
-    }
-    if (!o.note) throw new InputError("--force needs --note: the reason is recorded with the release");
-  }
-  const to = path.resolve(o.to ?? row.original_path);
-  await releaseTarget(to, o.parents === true, o.to !== undefined);
-  try {
-    await new Quarantine(store, config.roots.quarantine ?? path.dirname(path.dirname(row.quarantine_path)), version, 0, ctx.clock).release(row, to, {
-      by: o.by,
-      note: o.note ?? null,
-      forced: decision.action !== "allow",
-      account: actor.account,
-      host: actor.host,
-    });
-  } catch (err) {
-    if (err instanceof ProvError) throw err;
-    throw new InputError(`cannot release #${id} to ${showPath(to)}: ${err instanceof MoveError ? moveReason(err) : describeFsError(err)}; the file stays in quarantine`, { cause: err });
-  }
-  const out = { id, releasedTo: to, forced: decision.action !== "allow", by: o.by };
-  if (ctx.globals.json) printJson(out);
-  else println(`released #${id} to ${showPath(to)}${out.forced ? " (forced; recorded)" : ""}`);
+  const out = await releaseQuarantined(
+    { store, quarantineRoot: config.roots.quarantine, unknownPolicy: config.gate.unknown, matching: ctx.perceptual(), clock: ctx.clock, version },
+    { id, to: o.to, parents: o.parents, by: o.by, note: o.note, force: o.force },
+    actor,
+  );
+  if (ctx.globals.json) printJson({ ...out, by: o.by });
+  else println(`released #${id} to ${showPath(out.releasedTo)}${out.forced ? " (forced; recorded)" : ""}`);
   return ExitCode.ok;
-}
-
-/**
- * Check where a release goes before anything moves: never over an existing file; the
- * folder it goes into must exist, or be the one missing folder directly under an existing
- * one (created), unless --parents asks for more. Every refusal is a sentence, exit 2.
- */
-async function releaseTarget(to: string, parents: boolean, explicit: boolean): Promise<void> {
-  const flag = explicit ? "--to " : "";
-  const at = await lstat(to).catch((err: unknown) => (errnoCode(err) === "ENOENT" ? null : err));
-  if (at !== null) {
-    if (at instanceof Error) throw new InputError(`cannot release to ${flag}${showPath(to)}: ${describeFsError(at)}`);
-    throw new InputError(`${showPath(to)} already exists; choose another place with --to (prov never overwrites)`);
-  }
-  const dir = path.dirname(to);
-  const parent: Stats | unknown = await lstat(dir).catch((err: unknown) => err);
-  if (parent instanceof Stats) {
-    if (!parent.isDirectory()) throw new InputError(`cannot release to ${flag}${showPath(to)}: ${showPath(dir)} is not a folder`);
-    return;
-  }
-  if (errnoCode(parent) !== "ENOENT") throw new InputError(`cannot release to ${flag}${showPath(to)}: ${showPath(dir)}: ${describeFsError(parent)}`);
-  const above: Stats | unknown = await lstat(path.dirname(dir)).catch((err: unknown) => err);
-  const aboveIsDir = above instanceof Stats && above.isDirectory();
-  if (!aboveIsDir && !parents) {
-    throw new InputError(`cannot release to ${flag}${showPath(to)}: the folder ${showPath(dir)} and the one above it do not exist; create them, or add --parents`);
-  }
-  try {
-    await mkdir(dir, { recursive: !aboveIsDir });
-  } catch (err) {
-    throw new InputError(`cannot release to ${flag}${showPath(to)}: cannot create ${showPath(dir)}: ${describeFsError(err)}`);
-  }
-}
-
-function moveReason(err: MoveError): string {
-  return err.code && err.code !== "ECHANGED" && err.code !== "EEXIST" ? describeFsError(err) : err.message;
 }

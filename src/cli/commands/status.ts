@@ -5,6 +5,7 @@ import { printJson, println, showPath, table } from "../output.js";
 import { holderName, holdsLease, pidAlive, STALE_MS } from "../../../watchers/lock.js";
 import type { WatcherRow } from "../../ports.js";
 import { toHost, type Volume } from "../../domain/volumes.js";
+import { watcherSnapshot } from "../../app/watcher-status.js";
 import { readWithoutStore } from "../../app/quarantine.js";
 import { notifyStatusLines } from "./status-notify.js";
 
@@ -13,13 +14,10 @@ export async function statusCommand(ctx: Context): Promise<number> {
   const store = await ctx.store({ readonly: true });
   // Every watcher in the facility (one per volume); the fields below describe the watcher
   // without --volume, else the first one running (a facility of volume watchers only).
-  const rows = await store.watcher.rows();
-  const row = rows.find((r) => r.volume === "") ?? rows.find((r) => holdsLease(r)) ?? rows[0];
-  const live = row && holdsLease(row) ? { pid: row.pid, host: row.host } : null;
-  const state = row ? (JSON.parse(row.state) as Record<string, unknown>) : {};
+  const snap = await watcherSnapshot(store, (r) => holdsLease(r));
+  const { row, live, state, rows } = snap;
   /** Not stopped, but its heartbeat is older than STALE_MS: paused, hung or killed; another watcher may take its lease over. */
-  const stale = row !== undefined && !row.stopped_at && live === null;
-  const q = await store.quarantine.counts();
+  const stale = snap.stale;
   // A watcher whose database refuses writes keeps its heartbeat in the quarantine.
   const side = config.roots.quarantine ? await readWithoutStore(config.roots.quarantine) : { heartbeat: null, unrecorded: 0 };
   const hb = side.heartbeat;
@@ -48,13 +46,7 @@ export async function statusCommand(ctx: Context): Promise<number> {
     queue: state["queue"] ?? null,
     /** Notices per channel (command, webhook, smtp; null: not configured): sent, failed, pending, dropped, the last failure. */
     notify: state["notify"] ?? null,
-    counts: {
-      blocked: q["blocked/moved"] ?? 0,
-      held: q["held/moved"] ?? 0,
-      blockedStillPresent: (q["blocked/stuck"] ?? 0) + (q["held/stuck"] ?? 0),
-      released: (q["blocked/released"] ?? 0) + (q["held/released"] ?? 0),
-      recorded: await store.assets.count(),
-    },
+    counts: snap.counts,
     stillPresent: (await store.quarantine.rows(["stuck"])).map((r) => ({ id: r.id, path: r.original_path, kind: r.kind, error: r.error, attempts: r.attempts })),
     /**
      * What is stuck and why: moves that cannot be done yet (the file is still in

@@ -38,6 +38,8 @@ const PAUSE_MS = 2 * HEARTBEAT_MS;
 const VANISH_DELAY_MS = 1500;
 const MAX_PENDING = 200_000;
 const RETRY_TICK_MS = 1000;
+/** A reconcile that failed half-way is tried again after this long. */
+const RECONCILE_RETRY_MS = 5000;
 /** A planned row this old that no move is carrying out was left by a failed write of its outcome. */
 const STALE_PLAN_MS = 10_000;
 /** How long a stop waits for notices still queued (a watcher going down: its own notice). */
@@ -470,6 +472,20 @@ export class WatchRuntime {
    */
   private async reconcile(r: RootState): Promise<void> {
     r.reconciling = true;
+    try {
+      await this.reconcileWalk(r);
+    } catch (err) {
+      // A walk that failed half-way (the database refused a read, a folder vanished under
+      // it) is tried again soon, not at the next reconcile interval; `lastReconcile` keeps
+      // the last one that finished, and `status` never shows the root reconciling forever.
+      if (!this.stopping) setTimeout(() => this.scheduleReconcile(r), RECONCILE_RETRY_MS).unref();
+      throw err;
+    } finally {
+      r.reconciling = false;
+    }
+  }
+
+  private async reconcileWalk(r: RootState): Promise<void> {
     const started = this.clock.now();
     // Folder → names seen in it (names are small strings of their own; the folder string is shared).
     const seen = new Map<string, Set<string>>();
@@ -524,7 +540,6 @@ export class WatchRuntime {
       } else r.suspectedUnmount = false;
     }
     r.lastReconcile = this.clock.iso();
-    r.reconciling = false;
     if (!this.reconciled && this.roots.every((x) => x.lastReconcile !== null)) {
       this.reconciled = true;
       log.info("reconciled: every root was walked and compared with the database");

@@ -188,7 +188,7 @@ async function status50(t: Target): Promise<{ watchers: number; median: number }
     const now = new Date().toISOString();
     for (let i = 0; i < 50; i++) {
       const state = JSON.stringify({ roots: [{ root: `V${i}:/deliverables`, role: "deliverables", mode: "events", backend: "dirs", lastReconcile: now, reconciling: false }], queue: { gate: 0, ingest: 0 } });
-      await t.exec(db, "INSERT INTO watcher (id, volume, pid, host, started_at, heartbeat_at, stopped_at, ready, state, token) VALUES ($1, $2, $3, $4, $5, $5, NULL, 1, $6, $7)", [i + 2, `V${i}`, 100_000 + i, `host-${i}`, now, state, `token-${i}`]);
+      await t.exec(db, "INSERT INTO watcher (id, volume, pid, host, started_at, heartbeat_at, stopped_at, ready, state, token) VALUES ($1, $2, $3, $4, $5, $6, NULL, 1, $7, $8)", [i + 2, `V${i}`, 100_000 + i, `host-${i}`, now, now, state, `token-${i}`]);
     }
     const times: number[] = [];
     for (let k = 0; k < 5; k++) {
@@ -221,7 +221,7 @@ function sqliteTarget(base: string): Target {
     exec: async (db, sql, values = []) => {
       const d = new Database(db);
       try {
-        d.prepare(sql.replace(/\$\d+/g, (m) => `?${m.slice(1)}`)).run(...values);
+        d.prepare(sql.replace(/\$\d+/g, "?")).run(...values);
       } finally {
         d.close();
       }

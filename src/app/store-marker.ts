@@ -19,7 +19,17 @@ export interface StoreMarker {
 }
 
 export async function readMarker(quarantine: string): Promise<StoreMarker | null> {
-  const file = path.join(quarantine, MARKER_NAME);
+  return readMarkerFile(path.join(quarantine, MARKER_NAME), "a prov database marker (expected JSON with id, createdAt, database)", (m: Partial<StoreMarker>) =>
+    typeof m.id === "string" && typeof m.createdAt === "string" && typeof m.database === "string" ? { id: m.id, createdAt: m.createdAt, database: m.database } : null,
+  );
+}
+
+/**
+ * A small JSON marker prov keeps in a folder (the quarantine's database marker, a volume's
+ * marker): null when there is none; a file that is not one is an error naming it, never
+ * taken for one or replaced.
+ */
+export async function readMarkerFile<T>(file: string, what: string, parse: (m: Partial<T>) => T | null): Promise<T | null> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -28,12 +38,12 @@ export async function readMarker(quarantine: string): Promise<StoreMarker | null
     throw new ConfigError(`cannot read ${file}: ${describeFsError(err)}`, { cause: err });
   }
   try {
-    const m = JSON.parse(text) as Partial<StoreMarker>;
-    if (typeof m.id === "string" && typeof m.createdAt === "string" && typeof m.database === "string") return { id: m.id, createdAt: m.createdAt, database: m.database };
+    const m = parse(JSON.parse(text) as Partial<T>);
+    if (m) return m;
   } catch {
     // said below
   }
-  throw new ConfigError(`${file} is not a prov database marker (expected JSON with id, createdAt, database); move it away if it is not prov's`);
+  throw new ConfigError(`${file} is not ${what}; move it away if it is not prov's`);
 }
 
 export async function writeMarker(quarantine: string, m: StoreMarker): Promise<void> {

@@ -4,32 +4,21 @@
 // watches. A different volume mounted at the same point is never taken for it.
 
 import { randomUUID } from "node:crypto";
-import { readFile, realpath, stat } from "node:fs/promises";
+import { realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Config } from "../config.js";
 import { ConfigError, InputError } from "../domain/errors.js";
 import { markerProblem, VOLUME_MARKER, volumeNameProblem, volumeOfPath, type Volume, type VolumeMarker } from "../domain/volumes.js";
 import { describeFsError, errnoCode } from "../errors.js";
 import { writeDurable } from "../adapters/fs/durable.js";
+import { readMarkerFile } from "./store-marker.js";
 import { fsTypeOf, parseMounts } from "../adapters/fs/fsinfo.js";
 
 /** The marker at a volume's root; null when there is none. A file that is not a marker is an error naming it. */
 export async function readVolumeMarker(root: string): Promise<VolumeMarker | null> {
-  const file = path.join(root, VOLUME_MARKER);
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    if (errnoCode(err) === "ENOENT" || errnoCode(err) === "ENOTDIR") return null;
-    throw new ConfigError(`cannot read ${file}: ${describeFsError(err)}`, { cause: err });
-  }
-  try {
-    const m = JSON.parse(text) as Partial<VolumeMarker>;
-    if (typeof m.name === "string" && typeof m.uuid === "string" && typeof m.createdAt === "string") return { name: m.name, uuid: m.uuid, createdAt: m.createdAt };
-  } catch {
-    // said below
-  }
-  throw new ConfigError(`${file} is not a prov volume marker (expected JSON with name, uuid, createdAt); move it away if it is not prov's`);
+  return readMarkerFile(path.join(root, VOLUME_MARKER), "a prov volume marker (expected JSON with name, uuid, createdAt)", (m: Partial<VolumeMarker>) =>
+    typeof m.name === "string" && typeof m.uuid === "string" && typeof m.createdAt === "string" ? { name: m.name, uuid: m.uuid, createdAt: m.createdAt } : null,
+  );
 }
 
 /**

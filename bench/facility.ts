@@ -16,6 +16,7 @@
 // Usage: node dist/bench/facility.js [--files 400] [--genai 20] [--per-watcher 150] [--json]
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
@@ -67,13 +68,16 @@ const pct = (xs: number[], p: number): number => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
 
+/** A seed per file name: every still of the run is different content. */
+const seedOf = (s: string): number => createHash("sha256").update(s).digest().readUInt32BE(0);
+
 async function makeFiles(dir: string, n: number, genaiEvery: number, tag: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   for (let i = 0; i < n; i++) {
     if (genaiEvery > 0 && i % genaiEvery === 0) {
       const g = genaiFile(i, tag);
       writeFileSync(path.join(dir, g.name), g.bytes);
-    } else writeFileSync(path.join(dir, `still_${tag}_${i}.jpg`), await cleanJpeg(i * 7919 + tag.length));
+    } else writeFileSync(path.join(dir, `still_${tag}_${i}.jpg`), await cleanJpeg(seedOf(`${tag}/${i}`)));
   }
 }
 
@@ -169,7 +173,9 @@ async function fourWatchers(t: Target): Promise<{ files: number; seconds: number
     // Each volume's files appear at once (a rename of a folder into the watched root).
     for (const [i, v] of volumes.entries()) spawnSync("mv", [staged[i]!, path.join(dir, v, "storage", "edit", "drop")]);
     const want = before + volumes.length * PER_WATCHER;
-    while ((await t.count(db, "SELECT count(*) AS n FROM assets")) < want) await sleep(100);
+    for (const deadline = Date.now() + 600_000; (await t.count(db, "SELECT count(*) AS n FROM assets")) < want; await sleep(100)) {
+      if (Date.now() > deadline) throw new Error(`4 watchers: ${await t.count(db, "SELECT count(*) AS n FROM assets")} of ${want} assets recorded after 600 s`);
+    }
     const seconds = (performance.now() - started) / 1000;
     return { files: volumes.length * PER_WATCHER, seconds, perSecond: (volumes.length * PER_WATCHER) / seconds };
   } finally {
@@ -231,7 +237,9 @@ function sqliteTarget(base: string): Target {
 
 function pgTarget(cluster: PgCluster): Target {
   const q = async (url: string, sql: string, values: unknown[] = []) => {
-    const c = new pg.Client({ connectionString: url, password: cluster.password });
+    const u = new URL(url);
+    u.password = cluster.password;
+    const c = new pg.Client({ connectionString: u.toString() });
     await c.connect();
     try {
       return await c.query(sql, values);

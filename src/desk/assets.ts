@@ -21,6 +21,7 @@ th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #eef0f2;vertical-a
 th{font-size:13px;color:#4b5563}
 .path,code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px;overflow-wrap:anywhere}
 .counts{display:flex;gap:12px;list-style:none;padding:0;flex-wrap:wrap}
+.notify{list-style:none;padding:0;margin:0;overflow-wrap:anywhere}.notify li{padding:4px 0}.notify li.failed{color:#b91c1c;font-weight:600}
 .counts li{background:#f9fafb;border:1px solid #e5e7eb;border-radius:6px;padding:6px 12px}
 .recent-list,.cards,.evidence{list-style:none;padding:0;margin:0}
 .recent{padding:8px 0;border-bottom:1px solid #eef0f2}

@@ -6,6 +6,7 @@ import path from "node:path";
 import type { Answer } from "../app/frame.js";
 import type { AssetReport } from "../app/queries.js";
 import type { TimelineReport } from "../app/timeline-report.js";
+import { notifyStatusLines } from "../app/notify-status.js";
 import type { WatcherSnapshot } from "../app/watcher-status.js";
 import { ESCALATIONS } from "../domain/approval-terms.js";
 import type { EventRow, QuarantineRow } from "../ports.js";
@@ -84,11 +85,22 @@ export function nowFragment(d: NowData): string {
         `<li class="recent ${esc(r.kind)}" data-id="${r.id}"><a href="/quarantine/${r.id}">${esc(path.basename(r.original_path))}</a> <span class="tag ${esc(r.kind)}">${esc(r.kind)}</span> <span class="state">${esc(r.state)}</span> <span class="time">${when(r.moved_at ?? r.planned_at)}</span><div class="why">${esc(r.reason)}</div></li>`,
     )
     .join("");
-  return `<p class="watcher" id="watcher-state">Watcher: <strong>${esc(state)}</strong>${w && snap.running ? ` (pid ${esc(w.pid)} on ${esc(w.host)}, since ${when(w.started_at)})` : ""}</p>
+  // A facility: every volume's watcher, as `prov status` lists them.
+  const others = snap.rows.length > 1
+    ? `<table class="watchers" id="watchers"><thead><tr><th>Volume</th><th>Host</th><th>Pid</th><th>State</th><th>Heartbeat</th></tr></thead><tbody>${snap.rows
+        .map((r) => `<tr><td>${esc(r.volume || "(no volume)")}</td><td>${esc(r.host)}</td><td>${esc(r.pid)}</td><td>${r.stopped_at ? "stopped" : r.ready === 1 ? "ready" : "starting"}</td><td>${when(r.heartbeat_at)}</td></tr>`)
+        .join("")}</tbody></table>`
+    : "";
+  // Notices the watcher could not deliver (webhook, mail, command hook), as `prov status` says them.
+  const notify = notifyStatusLines(snap.state["notify"]);
+  const notices = notify.length > 0 ? `<h2>Notifications</h2><ul class="notify" id="notify">${notify.map((l) => `<li class="${/ [1-9]\d* failed/.test(l) ? "failed" : ""}">${esc(l)}</li>`).join("")}</ul>` : "";
+  return `<p class="watcher" id="watcher-state">Watcher: <strong>${esc(state)}</strong>${w && snap.running ? ` (pid ${esc(w.pid)} on ${esc(w.host)}${w.volume ? `, volume ${esc(w.volume)}` : ""}, since ${when(w.started_at)})` : ""}</p>
+${others}
 <table class="roots"><thead><tr><th>Role</th><th>Root</th><th>Mode</th><th>State</th><th>Queue</th><th>Last reconcile</th></tr></thead><tbody>${roots || '<tr><td colspan="6">no roots reported</td></tr>'}</tbody></table>
 <ul class="counts" id="counts"><li><b>${c.blocked}</b> blocked</li><li><b>${c.held}</b> held</li><li><b>${c.blockedStillPresent}</b> still present</li><li><b>${c.released}</b> released</li><li><b>${c.recorded}</b> recorded assets</li></ul>
 <h2>Blocked or held in the last hour</h2>
 ${recent ? `<ul class="recent-list" id="recent">${recent}</ul>${more > 0 ? `<p id="recent-more">and ${more} more (<a href="/quarantine">Quarantine</a> lists them all)</p>` : ""}` : '<p id="recent-none">nothing in the last hour</p>'}
+${notices}
 <p class="hint">as of ${when(d.at)}</p>`;
 }
 

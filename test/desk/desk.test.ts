@@ -33,6 +33,9 @@ describe("prov desk", () => {
   beforeAll(async () => {
     if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: the desk tests drive Debian's chromium (apt-get install chromium)`);
     sb = await Sandbox.create({ mode: "events" });
+    // A notify hook that always fails: Now shows the failed deliveries, as prov status does.
+    const cfg = JSON.parse(fs.readFileSync(sb.config, "utf8")) as Record<string, unknown>;
+    fs.writeFileSync(sb.config, JSON.stringify({ ...cfg, notify: { command: ["/bin/false"] } }));
     w = await sb.watch();
     await addAccount(sb, "vera", "viewer", VIEWER_PASSWORD);
     desk = await DeskProcess.start(sb.dir);
@@ -69,6 +72,10 @@ describe("prov desk", () => {
     expect(await page.evaluate("window.notReloaded")).toBe(true);
     shotId = Number(await item.getAttribute("data-id"));
     expect(shotId).toBeGreaterThan(0);
+    // The block's notice went to a hook that fails: shown on Now, live.
+    const failed = page.locator("#notify li.failed", { hasText: "/bin/false" });
+    await failed.waitFor({ timeout: 60_000 });
+    expect(await failed.textContent()).toMatch(/\b[1-9]\d* failed/);
   });
 
   it("opens a derived file's side-by-side with its GenAI original and the distance; its release is refused with the reason", async () => {

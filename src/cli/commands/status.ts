@@ -7,7 +7,7 @@ import type { WatcherRow } from "../../ports.js";
 import { toHost, type Volume } from "../../domain/volumes.js";
 import { watcherSnapshot } from "../../app/watcher-status.js";
 import { readWithoutStore } from "../../app/quarantine.js";
-import { notifyStatusLines } from "./status-notify.js";
+import { notifyStatusLines } from "../../app/notify-status.js";
 
 export async function statusCommand(ctx: Context): Promise<number> {
   const config = ctx.config();

@@ -1,4 +1,4 @@
-// `prov status`'s lines about notices: per channel (command hook, webhook, mail) what the
+// What `prov status` and the desk say about notices: per channel (command hook, webhook, mail) what the
 // running watcher's last heartbeat says was sent, failed after every try, is pending and was
 // dropped, and the last failure with its time. Targets come redacted from the watcher.
 

@@ -143,6 +143,20 @@ describe.runIf(pgHere)("a facility: two hosts, two volumes, one PostgreSQL", () 
     const parked = fs.readdirSync(b.quarantine, { recursive: true }).map(String).filter((f) => f.endsWith("sh040_gen.png"));
     expect(parked).toHaveLength(1);
     expect(sha256(path.join(b.quarantine, parked[0]!))).toBe(duringSha);
+    // prov status says so, from what the watcher keeps in its quarantine, and fails (exit 3).
+    let lastStatus = "";
+    const down = await waitFor(
+      async () => {
+        const r = await cli(b, ["status"]);
+        lastStatus = JSON.stringify(r);
+        return r.code === 3 && /running \(pid \d+ on .*\) without its database/.test(r.stdout) && /1 move\(s\) made without the database/.test(r.stdout) ? r : undefined;
+      },
+      () => `prov status to say the watcher runs without its database: ${lastStatus}`,
+      30_000,
+      200,
+    );
+    expect(down.stdout).toMatch(/^database: CANNOT BE OPENED: /m);
+    expect(down.stdout + down.stderr).not.toContain(cluster!.password);
     await cluster!.restart();
     const recorded = await waitFor(
       async () => {

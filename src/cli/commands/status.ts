@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import type { Context } from "../context.js";
 import { ExitCode } from "../exit.js";
+import { StoreError } from "../../domain/errors.js";
 import { printJson, println, showPath, table } from "../output.js";
 import { holderName, holdsLease, pidAlive, STALE_MS } from "../../../watchers/lock.js";
 import type { WatcherRow } from "../../ports.js";
@@ -11,7 +12,16 @@ import { notifyStatusLines } from "../../app/notify-status.js";
 
 export async function statusCommand(ctx: Context): Promise<number> {
   const config = ctx.config();
-  const store = await ctx.store({ readonly: true });
+  let store;
+  try {
+    store = await ctx.store({ readonly: true });
+  } catch (err) {
+    // The database is unreachable (a server restarting, a network cut) or unreadable: say
+    // what the quarantine knows (a watcher gating without it keeps its heartbeat there), then
+    // fail with the database's error.
+    if (err instanceof StoreError) await statusWithoutStore(ctx, err);
+    throw err;
+  }
   // Every watcher in the facility (one per volume); the fields below describe the watcher
   // without --volume, else the first one running (a facility of volume watchers only).
   const snap = await watcherSnapshot(store, (r) => holdsLease(r));
@@ -160,4 +170,30 @@ function watcherSummary(r: WatcherRow, volumes: readonly Volume[], now = Date.no
     heartbeatAgeSeconds: Number.isNaN(Date.parse(r.heartbeat_at)) ? null : Math.max(0, Math.round((now - Date.parse(r.heartbeat_at)) / 1000)),
     stoppedAt: r.stopped_at,
   };
+}
+
+/** What `prov status` can say while the database cannot be opened: the quarantine's side heartbeat and journal. */
+async function statusWithoutStore(ctx: Context, err: StoreError): Promise<void> {
+  const quarantine = ctx.config().roots.quarantine;
+  const side = quarantine ? await readWithoutStore(quarantine) : { heartbeat: null, unrecorded: 0 };
+  const hb = side.heartbeat;
+  const live = hb !== null && Date.now() - Date.parse(hb.at) < STALE_MS && (hb.host !== hostname() || pidAlive(hb.pid)) ? hb : null;
+  if (ctx.globals.json) {
+    printJson({
+      running: live !== null,
+      databaseError: err.message,
+      databaseRefusesWrites: live ? { since: live.at, error: live.storeError } : null,
+      movedWithoutDatabase: side.unrecorded,
+      pid: live?.pid ?? null,
+      host: live?.host ?? null,
+    });
+    return;
+  }
+  println(`database: CANNOT BE OPENED: ${err.message}`);
+  if (live)
+    println(
+      `watcher: running (pid ${live.pid} on ${live.host}) without its database (${live.storeError}; last heartbeat in the quarantine ${live.at}): it gates each file on its own labels and holds what it cannot judge; ${side.unrecorded} move(s) made without the database are recorded once it is back`,
+    );
+  else if (quarantine) println(`watcher: no heartbeat in the quarantine ${showPath(quarantine)}: not running, or not on this host's quarantine`);
+  if (!live && side.unrecorded > 0) println(`${side.unrecorded} move(s) made while the database refused writes are in the quarantine's journal; the next prov watch records them`);
 }

@@ -66,6 +66,14 @@ export const EVENT_DELAY_MS = 50;
 const HASH_YOUNG_MAX = 64 * 1024 * 1024;
 /** The longest wait before a path whose move could not start is looked at again. */
 const ACT_RETRY_MAX_MS = 5 * 60_000;
+/**
+ * A look that ends in an unexpected error (a read of a file still being written, a decoder
+ * failing) is tried again after 1, 2, 4, 8, 16 s; after that the path waits for its next
+ * event or reconcile, the errors logged. Before, it was forgotten at once: a file whose last
+ * write came before the error was never judged until the next reconcile.
+ */
+const FAIL_RETRIES = 5;
+const FAIL_RETRY_MS = 1000;
 
 interface Hashed {
   ref: FileRef;
@@ -84,6 +92,8 @@ interface PathState {
   timer: NodeJS.Timeout | null;
   /** What was read of it, for a re-check that finds it unchanged (no second read). */
   read: Hashed | null;
+  /** Looks that ended in an error since the path was submitted (looked at again with backoff). */
+  failures?: number;
 }
 
 /** A FIFO where some items jump the queue (files with GenAI markers). */
@@ -373,9 +383,16 @@ export class DeliverablesGate {
 
   private fail(s: PathState, what: string, err: unknown): void {
     if (err instanceof StoreError) return this.storeFailed(s, what, err);
-    this.d.onError(`${what} ${s.ref.path}`, err);
     s.read = null;
-    this.done(s);
+    s.failures = (s.failures ?? 0) + 1;
+    if (this.closed || s.failures > FAIL_RETRIES) {
+      this.d.onError(`${what} ${s.ref.path}`, err);
+      return this.done(s);
+    }
+    const delay = FAIL_RETRY_MS * 2 ** (s.failures - 1);
+    this.d.onError(`${what} ${s.ref.path} (looked at again in ${delay / 1000} s)`, err);
+    this.schedule(s, delay);
+    this.checkIdle();
   }
 
   // ------------------------------------------------------------------ look

@@ -678,7 +678,10 @@ export async function expectBlocked(sb: Sandbox, originalPath: string, sha: stri
  */
 export async function expectAllowedAll(sb: Sandbox, w: Watcher, files: ReadonlyArray<readonly [file: string, sha: string]>): Promise<void> {
   for (const [file, sha] of files) {
-    await waitFor(() => sb.db.assetShaOfLocation(file) === sha && sb.db.location(file)?.state === "present", `the gate to record ${file} as present`);
+    await waitFor(
+      () => sb.db.assetShaOfLocation(file) === sha && sb.db.location(file)?.state === "present",
+      () => `the gate to record ${file} as present (recorded: ${JSON.stringify(sb.db.location(file) ?? null)}; watcher queue ${JSON.stringify(sb.db.watcher()?.state.queue)})\nwatcher stderr (last 4 KB):\n${w.stderr.slice(-4096)}`,
+    );
   }
   await sb.waitIdle(w);
   for (const [file, sha] of files) {

@@ -91,6 +91,24 @@ const STAT_CACHE_SELECT = `SELECT l.path, l.dev || ' ' || l.ino || ' ' || l.size
        WHERE l.state = 'present' AND l.path >= ? AND l.path < ?
          AND l.dev IS NOT NULL AND l.ino IS NOT NULL AND l.size IS NOT NULL AND l.mtime_ns IS NOT NULL AND l.ctime_ns IS NOT NULL`;
 
+/**
+ * At open only (nothing else runs yet): retry what SQLITE_BUSY refused, up to 30 s. The
+ * writer has no busy timeout (its transactions wait without blocking the event loop), so
+ * even reading the schema version at open can meet another process's brief lock (a reader
+ * recovering the WAL as it opens, a checkpoint).
+ */
+function retryBusyAtOpen<T>(fn: () => T): T {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return fn();
+    } catch (err) {
+      if (errnoCode(err) !== "SQLITE_BUSY" || Date.now() > deadline) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
+}
+
 /** A dumped value back into a SQLite value: `{ $bytes }` to a Buffer, booleans to 0/1, objects to JSON text. */
 function sqliteValue(v: unknown): unknown {
   if (v === undefined) return null;
@@ -134,7 +152,7 @@ export class SqliteDb {
       // Readers wait for a checkpoint; the writer never waits inside a statement: it takes
       // the write lock with BEGIN IMMEDIATE, retried without blocking the event loop.
       db.pragma(`busy_timeout = ${opts.readonly ? 5000 : 0}`);
-      version = db.pragma("user_version", { simple: true }) as number;
+      version = retryBusyAtOpen(() => db.pragma("user_version", { simple: true }) as number);
     } catch (err) {
       throw new StoreError(`cannot open database ${abs}: ${errorMessage(err)}`, { cause: err });
     }
@@ -183,7 +201,7 @@ export class SqliteDb {
   }
 
   private migrate(migrations: Migration[], readonly: boolean): void {
-    const current = this.schemaVersion();
+    const current = retryBusyAtOpen(() => this.schemaVersion());
     const latest = migrations.length;
     if (current >= latest) return; // newer databases are refused in open()
     if (readonly) throw new StoreError(`database ${this.file} needs migrating (version ${current} → ${latest}); run any writing command first`);
@@ -211,15 +229,7 @@ export class SqliteDb {
 
   /** At open only (nothing else runs yet): wait for another process's write lock, up to 30 s. */
   private retryBusy<T>(fn: () => T): T {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        return fn();
-      } catch (err) {
-        if (errnoCode(err) !== "SQLITE_BUSY" || Date.now() > deadline) throw err;
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
-      }
-    }
+    return retryBusyAtOpen(fn);
   }
 
   schemaVersion(): number {

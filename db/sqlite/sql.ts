@@ -103,7 +103,8 @@ function retryBusyAtOpen<T>(fn: () => T): T {
     try {
       return fn();
     } catch (err) {
-      if (errnoCode(err) !== "SQLITE_BUSY" || Date.now() > deadline) throw err;
+      // SQLITE_BUSY and its extended codes (SQLITE_BUSY_RECOVERY: another connection recovering the WAL).
+      if (!errnoCode(err)?.startsWith("SQLITE_BUSY") || Date.now() > deadline) throw err;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
     }
   }

@@ -280,7 +280,7 @@ export class SqliteStore implements Store {
         w.begin(durable);
         return;
       } catch (err) {
-        if (errnoCode(err) !== "SQLITE_BUSY") throw storeError(this.location, err);
+        if (!errnoCode(err)?.startsWith("SQLITE_BUSY")) throw storeError(this.location, err); // SQLITE_BUSY_RECOVERY too
         if (Date.now() > deadline) throw new StoreError(`database ${this.location} is locked by another process (waited ${LOCK_WAIT_MS / 1000} s)`, { cause: err });
         await sleep(wait);
       }

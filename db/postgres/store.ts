@@ -7,8 +7,9 @@
 // retried with backoff on a serialization failure or deadlock. node-postgres errors become
 // StoreErrors that name the database by its URL without the password.
 
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import { readMigrations, type Migration } from "../migrations.js";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { RefusedError, StoreError, errorMessage } from "../../src/domain/errors.js";
@@ -37,24 +38,10 @@ import { PgSql, type Queryable } from "./sql.js";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const MIGRATIONS_DIR = [path.resolve(here, "migrations"), path.resolve(here, "../../../db/postgres/migrations")].find((d) => existsSync(d));
 
-export interface PgMigration {
-  version: number;
-  name: string;
-  sql: string;
-}
+export type PgMigration = Migration;
 
 export function loadPgMigrations(dir = MIGRATIONS_DIR): PgMigration[] {
-  if (!dir) throw new StoreError("database migrations folder (db/postgres/migrations) is missing from this installation");
-  const out: PgMigration[] = [];
-  for (const file of readdirSync(dir).sort()) {
-    const m = /^(\d{4})_([\w-]+)\.sql$/.exec(file);
-    if (!m) continue;
-    out.push({ version: Number(m[1]), name: m[2] ?? file, sql: readFileSync(path.join(dir, file), "utf8") });
-  }
-  out.forEach((mig, i) => {
-    if (mig.version !== i + 1) throw new StoreError(`database migrations must be numbered 0001, 0002, ... without gaps; found ${mig.version} at position ${i + 1}`);
-  });
-  return out;
+  return readMigrations(dir, "db/postgres/migrations");
 }
 
 /** TLS files for the connection (config databaseTls): a CA bundle, and a client certificate and key. */

@@ -2,8 +2,9 @@
 // callers gather everything async first (hashes, metadata) and then write in one short
 // transaction; nothing is ever awaited inside a transaction.
 
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
+import { readMigrations, type Migration } from "../migrations.js";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { DECISION_EVENT_KINDS, type Evidence, type Origin, type Status } from "../../src/domain/types.js";
@@ -47,24 +48,10 @@ const MIGRATIONS_DIR = [path.resolve(here, "migrations"), path.resolve(here, "..
   existsSync(d),
 );
 
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+export type { Migration };
 
 export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
-  if (!dir) throw new StoreError("database migrations folder (db/sqlite/migrations) is missing from this installation");
-  const out: Migration[] = [];
-  for (const file of readdirSync(dir).sort()) {
-    const m = /^(\d{4})_([\w-]+)\.sql$/.exec(file);
-    if (!m) continue;
-    out.push({ version: Number(m[1]), name: m[2] ?? file, sql: readFileSync(path.join(dir, file), "utf8") });
-  }
-  out.forEach((mig, i) => {
-    if (mig.version !== i + 1) throw new StoreError(`database migrations must be numbered 0001, 0002, ... without gaps; found ${mig.version} at position ${i + 1}`);
-  });
-  return out;
+  return readMigrations(dir, "db/sqlite/migrations");
 }
 
 export interface OpenOptions {

@@ -2,6 +2,7 @@
 // also an ingest), judged (src/policy/sweep.ts) and streamed to the report writers; the
 // summary and exit code come last. Independent of whether the watcher ran.
 
+import { VOLUME_MARKER } from "../domain/volumes.js";
 import { realpathSync } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
 import path from "node:path";
@@ -111,6 +112,7 @@ export function sweepIgnore(root: string, exclude: readonly string[]): { matcher
     const litter = LITTER.get(base);
     if (litter) return litter;
     if (base.startsWith("._")) return "macOS AppleDouble resource fork (._*), not media";
+    if (base === VOLUME_MARKER) return `prov's volume marker (${VOLUME_MARKER}, written by \`prov volume init\`), not media`;
     return null;
   };
   return { matcher: (p) => why(p) !== null, reason: (p) => why(p) ?? "ignored" };

@@ -13,15 +13,19 @@
 // location that completed it. (A move within one filesystem is followed by inode in
 // watchers/ingest.ts.)
 //
-// What is not translated: event details (JSON written by the use cases) and the history
-// chain (it hashes the rows as stored).
+// The paths inside an event's detail and a quarantine row's evidence (JSON written by the
+// use cases: a move's from/to, a sweep's root, a derived-from original) are translated too,
+// so no host's mount point is kept in the history. A query on a folder above a volume's mount
+// ("/mnt" when EDIT-A is mounted at "/mnt/edit-a") covers that volume's files as well.
+// What is not translated: the history chain (it hashes the rows as stored).
 
-import { crossVolumeMove, storedVolumeOf, toHost, toStored, type Volume } from "../domain/volumes.js";
+import { crossVolumeMove, mapStrings, storedVolumeOf, toHost, toStored, volumesBelow, type Volume } from "../domain/volumes.js";
 import type {
   ApprovalRepo,
   ApprovalRow,
   AssetFactsRow,
   AssetRepo,
+  EventInput,
   EventRepo,
   EventRow,
   EvidenceRepo,
@@ -78,14 +82,60 @@ class VolumePaths {
   loc = <T extends LocationRow>(r: T): T => ({ ...r, path: this.h(r.path) });
   locs = <T extends LocationRow>(rs: T[]): T[] => rs.map(this.loc);
   locOpt = <T extends LocationRow>(r: T | undefined): T | undefined => (r ? this.loc(r) : r);
-  q = (r: QuarantineRow): QuarantineRow => ({ ...r, original_path: this.h(r.original_path), quarantine_path: this.h(r.quarantine_path), released_to: this.hn(r.released_to) });
+  q = (r: QuarantineRow): QuarantineRow => ({ ...r, original_path: this.h(r.original_path), quarantine_path: this.h(r.quarantine_path), released_to: this.hn(r.released_to), evidence: this.jsonOut(r.evidence) });
   qOpt = (r: QuarantineRow | undefined): QuarantineRow | undefined => (r ? this.q(r) : r);
   ap = (r: ApprovalRow): ApprovalRow => ({ ...r, doc_path: this.hn(r.doc_path) });
-  ev = (r: EventRow): EventRow => ({ ...r, path: this.hn(r.path) });
+  ev = (r: EventRow): EventRow => ({ ...r, path: this.hn(r.path), detail: this.jsonOut(r.detail) });
   seq = <T extends SequenceRow>(r: T): T => ({ ...r, dir: this.h(r.dir) });
   facts = (f: AssetFactsRow): AssetFactsRow => ({ ...f, at: this.hn(f.at), approvals: f.approvals.map(this.ap) });
   pathFacts = (f: PathFacts): PathFacts => ({ here: this.locOpt(f.here), sameInode: this.locs(f.sameInode), stuck: this.qOpt(f.stuck) });
   keys = (m: Map<string, string>): Map<string, string> => new Map([...m].map(([k, v]) => [this.h(k), v]));
+  /** The paths in a detail written by a use case, in stored form. */
+  detailIn = <T>(d: T): T => mapStrings(d, this.s);
+  /** An event written with a row (a location's, a quarantine row's): its detail's paths in stored form. */
+  evIn = (e: EventInput): EventInput => (e.detail === undefined ? e : { ...e, detail: this.detailIn(e.detail) });
+  evInOpt = (e: EventInput | null | undefined): EventInput | null | undefined => (e ? this.evIn(e) : e);
+  /** A stored JSON document (a quarantine row's evidence) with its paths in stored form. */
+  jsonIn = (json: string | null): string | null => jsonMap(json, '"/', this.s);
+  /** A stored JSON document (an event's detail, a quarantine row's evidence) with its paths in host form. */
+  jsonOut = (json: string | null): string | null => jsonMap(json, ":/", this.h);
+
+  /**
+   * The stored prefixes a query on a host folder covers, each with its host form: the
+   * folder's own stored form, and the root of every volume mounted below it.
+   */
+  scopes = (dir: string): Array<{ stored: string; host: string }> => [
+    { stored: this.s(dir), host: dir },
+    ...volumesBelow(dir, this.volumes).map((v) => ({ stored: `${v.name}:/`, host: v.mount })),
+  ];
+  /** A query on a folder, over each of its scopes, rows told apart by id (an asset present on two volumes comes back once). */
+  async under<T extends { id: number }>(dir: string, query: (stored: string) => Promise<T[]>): Promise<T[]> {
+    const sc = this.scopes(dir);
+    if (sc.length === 1) return query(sc[0]!.stored);
+    const byId = new Map<number, T>();
+    for (const { stored } of sc) for (const row of await query(stored)) byId.set(row.id, row);
+    return [...byId.values()].sort((a, b) => a.id - b.id);
+  }
+
+  /**
+   * Present paths under a folder in host path order after `after` (host form), a page at a
+   * time, over every scope: each scope is read from its own point in the order, and the
+   * pages are merged.
+   */
+  async presentPathsUnder(l: LocationRepo, dir: string, after: string | null, limit: number): Promise<string[]> {
+    const sc = this.scopes(dir);
+    if (sc.length === 1) return (await l.presentPathsUnder(sc[0]!.stored, after === null ? null : this.s(after), limit)).map(this.h);
+    const pages: string[] = [];
+    for (const [i, { stored, host }] of sc.entries()) {
+      let from: string | null;
+      if (i === 0) from = after; // the folder's own paths are stored in host form (those on a volume are not in this scope)
+      else if (after === null || after < host + "/") from = null;
+      else if (after.startsWith(host + "/")) from = this.s(after);
+      else continue; // the whole volume sorts before `after`
+      for (const p of await l.presentPathsUnder(stored, from, limit)) pages.push(this.h(p));
+    }
+    return [...new Set(pages)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).slice(0, limit);
+  }
 
   repos(r: Repos): Repos {
     const { s, h, sn } = this;
@@ -98,7 +148,7 @@ class VolumePaths {
       },
     };
     const e = r.evidence;
-    const evidence: EvidenceRepo = { ...bind(e), under: (dir) => e.under(s(dir)) };
+    const evidence: EvidenceRepo = { ...bind(e), under: (dir) => this.under(dir, (d) => e.under(d)) };
     const ap = r.approvals;
     const approvals: ApprovalRepo = {
       of: async (id) => (await ap.of(id)).map(this.ap),
@@ -106,7 +156,7 @@ class VolumePaths {
         const x = await ap.last(id);
         return x ? this.ap(x) : x;
       },
-      under: async (dir) => (await ap.under(s(dir))).map(this.ap),
+      under: async (dir) => (await this.under(dir, (d) => ap.under(d))).map(this.ap),
       add: (x) => ap.add({ ...x, doc_path: sn(x.doc_path) }),
     };
     const l = r.locations;
@@ -136,14 +186,22 @@ class VolumePaths {
       lookAt: async (p, dev, ino) => this.pathFacts(await l.lookAt(s(p), dev, ino)),
       ofAsset: async (id) => this.locs(await l.ofAsset(id)),
       byInode: async (dev, ino) => this.locs((await l.byInode(dev, ino)).map(saw)),
-      presentUnder: async (dir) => this.locs(await l.presentUnder(s(dir))),
-      statCacheUnder: async (dir) => this.keys(await l.statCacheUnder(s(dir))),
+      presentUnder: async (dir) => this.locs(await this.under(dir, (d) => l.presentUnder(d))),
+      statCacheUnder: async (dir) => {
+        const out = new Map<string, string>();
+        for (const { stored } of this.scopes(dir)) for (const [k, v] of this.keys(await l.statCacheUnder(stored))) out.set(k, v);
+        return out;
+      },
       statCacheIn: async (dir) => this.keys(await l.statCacheIn(s(dir))),
-      presentPathsUnder: async (dir, after, limit) => (await l.presentPathsUnder(s(dir), after === null ? null : s(after), limit)).map(h),
-      countPresentUnder: (dir) => l.countPresentUnder(s(dir)),
+      presentPathsUnder: (dir, after, limit) => this.presentPathsUnder(l, dir, after, limit),
+      countPresentUnder: async (dir) => {
+        let n = 0;
+        for (const { stored } of this.scopes(dir)) n += await l.countPresentUnder(stored);
+        return n;
+      },
       presentNamed: async (name) => this.locs(await l.presentNamed(name)),
       upsert: async (p, assetId, stat, state, error, now, event) => {
-        const out = await l.upsert(s(p), assetId, stat, state, error, now, event && ((previous, sha) => event(this.locOpt(previous), sha)));
+        const out = await l.upsert(s(p), assetId, stat, state, error, now, event && ((previous, sha) => this.evInOpt(event(this.locOpt(previous), sha)) ?? null));
         if (state === "present" && assetId !== null && out.previous?.asset_id !== assetId) {
           await moved({ id: out.id, path: s(p), asset_id: assetId, state, first_seen: now, last_seen: now } as LocationRow, now);
         }
@@ -164,7 +222,7 @@ class VolumePaths {
     };
     const ev = r.events;
     const events: EventRepo = {
-      add: (kind, at, refs) => ev.add(kind, at, refs.path === undefined ? refs : { ...refs, path: sn(refs.path) }),
+      add: (kind, at, refs) => ev.add(kind, at, { ...refs, ...(refs.path === undefined ? {} : { path: sn(refs.path) }), ...(refs.detail === undefined ? {} : { detail: this.detailIn(refs.detail) }) }),
       list: async (f) => (await ev.list(f.path === undefined ? f : { ...f, path: s(f.path) })).map(this.ev),
       lastId: () => ev.lastId(),
       decisionsAfter: (id) => ev.decisionsAfter(id),
@@ -190,14 +248,27 @@ class VolumePaths {
       counts: () => qr.counts(),
       unsettled: async () => (await qr.unsettled()).map(this.q),
       faulted: async () => (await qr.faulted()).map(this.q),
-      plan: async (x, pathFor, event) => this.q(await qr.plan({ ...x, original_path: s(x.original_path) }, (id) => s(pathFor(id)), event)),
-      setState: async (id, state, fields, event) => this.q(await qr.setState(id, state, fields?.left === undefined ? fields : { ...fields, left: s(fields.left) }, event)),
-      settle: (id, f) => qr.settle(id, f),
+      plan: async (x, pathFor, event) => this.q(await qr.plan({ ...x, original_path: s(x.original_path), evidence: this.jsonIn(x.evidence) }, (id) => s(pathFor(id)), this.evIn(event))),
+      setState: async (id, state, fields, event) => this.q(await qr.setState(id, state, fields?.left === undefined ? fields : { ...fields, left: s(fields.left) }, this.evInOpt(event) ?? undefined)),
+      settle: (id, f) => qr.settle(id, { ...f, evidence: this.jsonIn(f.evidence) }),
       setHeldMode: (id, mode) => qr.setHeldMode(id, mode),
       markReleased: (id, f) => qr.markReleased(id, { ...f, to: s(f.to) }),
     };
     return { assets, evidence, approvals, locations, events, sequences, fingerprints: r.fingerprints, quarantine, watcher: r.watcher, c2pa: r.c2pa };
   }
+}
+
+/** A JSON document with its strings passed through `fn`; as it is when `hint` (what any string to change holds) is absent, or it does not parse. */
+function jsonMap(json: string | null, hint: string, fn: (s: string) => string): string | null {
+  if (json === null || !json.includes(hint)) return json;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return json;
+  }
+  const mapped = mapStrings(parsed, fn);
+  return mapped === parsed ? json : JSON.stringify(mapped);
 }
 
 /** A repository's methods bound to it, to spread into a decorated copy. */

@@ -45,6 +45,39 @@ export function volumeOfPath(p: string, volumes: readonly Volume[]): Volume | un
   return best;
 }
 
+/**
+ * The volumes mounted strictly below a host folder: a query on "/mnt" must cover the
+ * files of the volume mounted at "/mnt/edit-a", which are stored as "EDIT-A:/...".
+ */
+export function volumesBelow(dir: string, volumes: readonly Volume[]): Volume[] {
+  const prefix = dir.endsWith("/") ? dir : dir + "/";
+  return volumes.filter((v) => v.mount.startsWith(prefix) && v.mount !== dir);
+}
+
+/**
+ * Every string in a JSON value passed through `fn`, the rest as it is: the paths in an
+ * event's detail ({from, to}, a sweep's root, a report's file) are stored in volume form
+ * like the event's own path. Returns the same object when nothing changed.
+ */
+export function mapStrings<T>(value: T, fn: (s: string) => string): T {
+  if (typeof value === "string") return fn(value) as T;
+  if (Array.isArray(value)) {
+    const out = value.map((x) => mapStrings(x, fn));
+    return out.some((x, i) => x !== value[i]) ? (out as T) : value;
+  }
+  if (value !== null && typeof value === "object") {
+    let changed = false;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      const m = mapStrings(v, fn);
+      if (m !== v) changed = true;
+      out[k] = m;
+    }
+    return changed ? (out as T) : value;
+  }
+  return value;
+}
+
 /** Host form → stored form: "/mnt/edit-a/show/x.png" → "EDIT-A:/show/x.png"; off every volume, unchanged. */
 export function toStored(p: string, volumes: readonly Volume[]): string {
   if (!p.startsWith("/")) return p;

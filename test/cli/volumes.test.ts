@@ -148,6 +148,63 @@ describe("the same volume seen from two hosts", () => {
     expect(JSON.stringify(json(log))).toContain("moved");
   });
 
+  it("a folder above the mounts covers the volumes' files: scan marks what went missing, a sweep sees the approvals; paths inside details are stored in volume form", { timeout: 240_000 }, async () => {
+    const t = tempDir();
+    const mnt = path.join(t, "mnt");
+    const a = path.join(mnt, "edit-a");
+    const b = path.join(mnt, "edit-b");
+    const genai = copySample("genai-a1111.png", path.join(a, "shots"));
+    copySample("camera-plate.jpg", path.join(a, "shots"));
+    copySample("unlabelled-still.png", path.join(b, "plates"));
+    copySample("procedural-noise.png", path.join(mnt, "scratch")); // on no volume
+    const db = path.join(t, "prov.db");
+    const c = writeConfig(path.join(t, "prov.config.json"), db, { "EDIT-A": { mount: a }, "EDIT-B": { mount: b } });
+    const cli = (...args: string[]) => runCli(["--config", c, ...args], { cwd: t });
+    const items = (x: any): any[] => (Array.isArray(x) ? x : x.items);
+    for (const [n, p] of [["EDIT-A", a], ["EDIT-B", b]] as const) expect((await cli("volume", "init", n, p)).code).toBe(0);
+
+    const scan = await cli("scan", mnt);
+    expect(scan.code, scan.stderr).toBe(0);
+    const conn = new Database(db, { readonly: true });
+    const present = () => (conn.prepare("SELECT path FROM locations WHERE state = 'present' ORDER BY path").all() as Array<{ path: string }>).map((r) => r.path);
+    expect(present()).toEqual([path.join(mnt, "scratch/procedural-noise.png"), "EDIT-A:/shots/camera-plate.jpg", "EDIT-A:/shots/genai-a1111.png", "EDIT-B:/plates/unlabelled-still.png"].sort());
+
+    // A file renamed on EDIT-A (same inode) and one deleted on EDIT-B, then the folder above both scanned again.
+    fs.renameSync(genai, path.join(a, "shots/sh010_comp.png"));
+    fs.unlinkSync(path.join(b, "plates/unlabelled-still.png"));
+    const again = await cli("scan", mnt);
+    expect(again.code, again.stderr).toBe(0);
+    expect(present()).toEqual([path.join(mnt, "scratch/procedural-noise.png"), "EDIT-A:/shots/camera-plate.jpg", "EDIT-A:/shots/sh010_comp.png"].sort());
+    expect(conn.prepare("SELECT state FROM locations WHERE path = ?").get("EDIT-B:/plates/unlabelled-still.png")).toEqual({ state: "missing" });
+
+    // A sweep of a folder on EDIT-A: its event's detail (the sweep's root, among others) names the volume, never this
+    // host's mount point, and reads back in host form.
+    const shots = path.join(a, "shots");
+    expect([0, 1]).toContain((await cli("sweep", shots, "--format", "json")).code);
+    const details = conn.prepare("SELECT path, detail FROM events WHERE kind = 'sweep'").all() as Array<{ path: string; detail: string }>;
+    expect(details.map((d) => d.path)).toEqual(["EDIT-A:/shots"]);
+    expect(JSON.parse(details[0]!.detail).root).toBe("EDIT-A:/shots");
+    const everyDetail = (conn.prepare("SELECT detail FROM events WHERE detail IS NOT NULL").all() as Array<{ detail: string }>).map((r) => r.detail).join("\n");
+    expect(everyDetail).not.toContain(a);
+    expect(everyDetail).not.toContain(b);
+    const log = await cli("--json", "log");
+    expect(log.code, log.stderr).toBe(0);
+    expect(items(json(log)).filter((e: { kind: string }) => e.kind === "sweep").map((e: { path: string; detail: { root: string } }) => [e.path, e.detail.root])).toEqual([[shots, shots]]);
+
+    // Approved, then swept from above the mounts: the sweep sees the approval (GenAI, disclosed), not a violation.
+    const ok = await cli("approve", sha256Of(path.join(a, "shots/sh010_comp.png")), "--by", "supervisor", "--ref", "APPROVAL-7");
+    expect(ok.code, ok.stderr).toBe(0);
+    const sweep = await cli("sweep", mnt, "--format", "json");
+    expect(conn.prepare("SELECT detail FROM events WHERE kind = 'sweep' ORDER BY id DESC LIMIT 1").get()).toMatchObject({ detail: expect.stringContaining(`\"root\":${JSON.stringify(mnt)}`) });
+    expect([0, 1], sweep.stderr).toContain(sweep.code);
+    const rows = json(sweep).files as Array<{ path: string; finding: string }>;
+    expect(rows.find((r) => r.path === "edit-a/shots/sh010_comp.png")?.finding).toBe("disclosed");
+    expect(rows.map((r) => r.path)).toContain("scratch/procedural-noise.png");
+    expect(rows.find((r) => r.path === "edit-a/.prov-volume.json")?.finding).toBe("skipped");
+    expect(items(json(await cli("--json", "ls", "--origin", "genai"))).flatMap((x: { paths: string[] }) => x.paths)).toEqual([path.join(a, "shots/sh010_comp.png")]);
+    conn.close();
+  });
+
   it("volume names and mounts are checked where they are written", { timeout: 60_000 }, async () => {
     const t = tempDir();
     const bad = path.join(t, "bad.json");

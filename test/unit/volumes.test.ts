@@ -2,7 +2,7 @@
 // marker check, and a move between volumes.
 
 import { describe, expect, it } from "vitest";
-import { crossVolumeMove, markerProblem, MOVE_WINDOW_MS, storedVolumeOf, toHost, toStored, volumeNameProblem, volumeOfPath, type Volume } from "../../src/domain/volumes.js";
+import { crossVolumeMove, mapStrings, markerProblem, volumesBelow, MOVE_WINDOW_MS, storedVolumeOf, toHost, toStored, volumeNameProblem, volumeOfPath, type Volume } from "../../src/domain/volumes.js";
 
 const host1: Volume[] = [
   { name: "EDIT-A", mount: "/mnt/edit-a" },
@@ -86,5 +86,29 @@ describe("a move between volumes", () => {
     // Off every volume at either end (the quarantine is a folder on none): not a move between volumes.
     expect(crossVolumeMove(loc(2, "/srv/quarantine/1-x.png", "present", t0, t0), [loc(1, "EDIT-A:/x.png", "missing", 0, t0 - 1000)], t0)).toBeNull();
     expect(crossVolumeMove(loc(1, "EDIT-A:/x.png", "missing", 0, t0), [loc(2, "/srv/quarantine/1-x.png", "present", t0 - 1000, t0)], t0)).toBeNull();
+  });
+});
+
+describe("folders above the mounts, and paths inside details", () => {
+  it("the volumes mounted strictly below a folder", () => {
+    const vs: Volume[] = [
+      { name: "EDIT-A", mount: "/mnt/edit-a" },
+      { name: "EDIT-B", mount: "/mnt/san/edit-b" },
+    ];
+    expect(volumesBelow("/mnt", vs).map((v) => v.name)).toEqual(["EDIT-A", "EDIT-B"]);
+    expect(volumesBelow("/", vs).map((v) => v.name)).toEqual(["EDIT-A", "EDIT-B"]);
+    expect(volumesBelow("/mnt/san/", vs).map((v) => v.name)).toEqual(["EDIT-B"]);
+    expect(volumesBelow("/mnt/edit-a", vs)).toEqual([]); // the volume itself: its own stored form covers it
+    expect(volumesBelow("/mnt/edit", vs)).toEqual([]); // only starts like a mount
+    expect(volumesBelow("/srv", vs)).toEqual([]);
+  });
+
+  it("mapStrings changes only strings, keeps the shape, and returns the same object when nothing changed", () => {
+    const detail = { from: "/mnt/edit-a/x.png", n: 3, ok: true, none: null, list: ["/mnt/edit-a/y.png", "/srv/z.png"], deep: { to: "/mnt/edit-a" } };
+    const out = mapStrings(detail, (s) => toStored(s, host1));
+    expect(out).toEqual({ from: "EDIT-A:/x.png", n: 3, ok: true, none: null, list: ["EDIT-A:/y.png", "/srv/z.png"], deep: { to: "EDIT-A:/" } });
+    expect(Object.keys(out)).toEqual(Object.keys(detail));
+    const untouched = { a: "/srv/x", b: [1, "/srv/y"] };
+    expect(mapStrings(untouched, (s) => toStored(s, host1))).toBe(untouched);
   });
 });

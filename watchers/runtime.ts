@@ -35,6 +35,8 @@ import { toStored } from "../src/domain/volumes.js";
 const HEARTBEAT_MS = 2000;
 /** More wall time than this since the lease was last proved is a pause: prove it again before acting. */
 const PAUSE_MS = 2 * HEARTBEAT_MS;
+/** How often a watcher without a decision wake-up (SQLite) looks for decisions made by other processes. */
+const DECISION_POLL_MS = 400;
 const VANISH_DELAY_MS = 1500;
 const MAX_PENDING = 200_000;
 const RETRY_TICK_MS = 1000;
@@ -306,6 +308,9 @@ export class WatchRuntime {
     this.unsubscribeDecisions = this.store.onDecision?.(() => {
       if (this.ready && !this.stopping) void this.rejudgeChanged().catch((err: unknown) => this.logError("re-judging after a decision", err));
     }) ?? null;
+    // Without a wake-up (SQLite), decisions are looked for every DECISION_POLL_MS, so a revoke
+    // made by another process reaches the gate within a second, not at the next heartbeat.
+    if (!this.store.onDecision) every(DECISION_POLL_MS, async () => void (this.ready && !this.stopping && (await this.rejudgeChanged())), "re-judging after a decision");
     // Catch-up for everything that happened while stopped; deliverables first.
     this.scheduleReconcile();
   }
@@ -702,8 +707,29 @@ export class WatchRuntime {
     }
   }
 
-  /** Re-judge deliverables whose asset's status changed elsewhere (approve, revoke, tag). */
-  private async rejudgeChanged(): Promise<void> {
+  /**
+   * Re-judge deliverables whose asset's status changed elsewhere (approve, revoke, tag).
+   * One look at a time (a wake-up, the decision poll and the heartbeat may ask at once: two
+   * looks from the same event id would notify a revoke twice); asked while looking, it looks
+   * again after.
+   */
+  private rejudgeChanged(): Promise<void> {
+    if (this.rejudging) {
+      this.rejudgeAgain = true;
+      return this.rejudging;
+    }
+    this.rejudging = (async () => {
+      do {
+        this.rejudgeAgain = false;
+        await this.rejudgeOnce();
+      } while (this.rejudgeAgain && !this.stopping);
+    })().finally(() => (this.rejudging = null));
+    return this.rejudging;
+  }
+  private rejudging: Promise<void> | null = null;
+  private rejudgeAgain = false;
+
+  private async rejudgeOnce(): Promise<void> {
     const events = await this.store.events.decisionsAfter(this.lastEventId);
     if (events.length === 0) return;
     const after = this.lastEventId;

@@ -117,7 +117,8 @@ export interface NotifyConfig {
   /** POST of the JSON envelope, HMAC-signed with the key in secretFile (read by `prov watch`, owner-only). */
   webhook: { url: string; secretFile: string; headers: Record<string, string>; timeoutSeconds: number } | null;
   /** Plain-text mail; the password (if any) in passwordFile (owner-only). */
-  smtp: { host: string; port: number; secure: boolean; starttls: boolean; from: string; to: string[]; user: string | null; passwordFile: string | null; timeoutSeconds: number } | null;
+  /** `ca`: a PEM file of the CA(s) the relay's certificate must chain to (a facility's own CA); null: the system's. */
+  smtp: { host: string; port: number; secure: boolean; starttls: boolean; from: string; to: string[]; user: string | null; passwordFile: string | null; ca: string | null; timeoutSeconds: number } | null;
   /** For the webhook and mail (the command hook is never retried): tries in all, the first wait, the longest wait. */
   retry: { attempts: number; firstDelaySeconds: number; maxDelaySeconds: number };
   /** Notices waiting per channel beyond this are dropped, oldest first, and counted. */
@@ -365,7 +366,7 @@ function parseNotify(c: Checker, file: string, dir: string, raw: unknown): Notif
   }
   if (n["smtp"] !== undefined) {
     const m = c.object(n["smtp"], "notify.smtp");
-    c.keys(m, "notify.smtp", ["host", "port", "secure", "starttls", "from", "to", "user", "passwordFile", "timeoutSeconds"]);
+    c.keys(m, "notify.smtp", ["host", "port", "secure", "starttls", "from", "to", "user", "passwordFile", "ca", "timeoutSeconds"]);
     const host = c.string(m["host"], "notify.smtp.host");
     const port0 = m["port"] !== undefined ? c.number(m["port"], "notify.smtp.port", 1, 65535) : null;
     if (port0 !== null && !Number.isInteger(port0)) c.fail("notify.smtp.port", "must be a whole number");
@@ -382,7 +383,9 @@ function parseNotify(c: Checker, file: string, dir: string, raw: unknown): Notif
     if (user !== null && passwordFile === null) c.fail("notify.smtp.passwordFile", "name the file holding the password of notify.smtp.user (readable only by its owner)");
     if (user === null && passwordFile !== null) c.fail("notify.smtp.user", "name the account the password in notify.smtp.passwordFile is for");
     const timeoutSeconds = m["timeoutSeconds"] !== undefined ? c.number(m["timeoutSeconds"], "notify.smtp.timeoutSeconds", 1, 600) : 30;
-    out.smtp = { host, port, secure, starttls, from, to, user, passwordFile, timeoutSeconds };
+    const ca = m["ca"] !== undefined ? path.resolve(dir, c.string(m["ca"], "notify.smtp.ca")) : null;
+    if (ca !== null && !secure && !starttls) c.fail("notify.smtp.ca", "is only used over TLS: set notify.smtp.starttls (or secure) to true, or remove ca");
+    out.smtp = { host, port, secure, starttls, from, to, user, passwordFile, ca, timeoutSeconds };
   }
   if (n["retry"] !== undefined) {
     const r = c.object(n["retry"], "notify.retry");

@@ -170,7 +170,7 @@ describe("configuration", () => {
     expect(c.notify).toEqual({
       command: ["/x/bin/hook", "--post"],
       webhook: { url: "https://hooks.example.com/prov", secretFile: "/x/secrets/webhook", headers: { "X-Team": "post" }, timeoutSeconds: 10 },
-      smtp: { host: "smtp.example.com", port: 587, secure: false, starttls: true, from: "prov@example.com", to: ["sup@example.com", "Post Sup <sup2@example.com>"], user: "prov", passwordFile: "/etc/prov/smtp-password", timeoutSeconds: 30 },
+      smtp: { host: "smtp.example.com", port: 587, secure: false, starttls: true, from: "prov@example.com", to: ["sup@example.com", "Post Sup <sup2@example.com>"], user: "prov", passwordFile: "/etc/prov/smtp-password", ca: null, timeoutSeconds: 30 },
       retry: { attempts: 8, firstDelaySeconds: 1, maxDelaySeconds: 300 },
       queueSize: 1000,
     });

@@ -13,6 +13,7 @@ import { readSecretFile } from "./secret.js";
 import { log } from "../../log.js";
 import { SmtpTransport } from "./smtp.js";
 import { WebhookTransport } from "./webhook.js";
+import { readCaFile } from "./secret.js";
 
 export type NotifyStatus = Record<ChannelName, ChannelStatus | null>;
 
@@ -21,8 +22,9 @@ export type NotifyStatus = Record<ChannelName, ChannelStatus | null>;
  * files; throws ConfigError naming the file and key for one it refuses. `prov watch` calls
  * it before it opens anything, so a bad secret file changes nothing.
  */
-export function readNotifySecrets(n: NotifyConfig, configFile: string | null): { webhookSecret: string | null; smtpPassword: string | null } {
+export function readNotifySecrets(n: NotifyConfig, configFile: string | null): { webhookSecret: string | null; smtpPassword: string | null; smtpCa: string | null } {
   return {
+    smtpCa: n.smtp?.ca ? readCaFile(n.smtp.ca, "notify.smtp.ca", configFile) : null,
     webhookSecret: n.webhook ? readSecretFile(n.webhook.secretFile, "notify.webhook.secretFile", configFile) : null,
     smtpPassword: n.smtp?.passwordFile ? readSecretFile(n.smtp.passwordFile, "notify.smtp.passwordFile", configFile) : null,
   };
@@ -50,7 +52,7 @@ export class Notifier {
     if (n.smtp) {
       const s = n.smtp;
       const auth = s.user !== null && secrets.smtpPassword !== null ? { user: s.user, pass: secrets.smtpPassword } : null;
-      add(new SmtpTransport({ host: s.host, port: s.port, secure: s.secure, starttls: s.starttls, from: s.from, to: s.to, auth, timeoutMs: s.timeoutSeconds * 1000 }), retry.attempts);
+      add(new SmtpTransport({ host: s.host, port: s.port, secure: s.secure, starttls: s.starttls, ca: secrets.smtpCa, from: s.from, to: s.to, auth, timeoutMs: s.timeoutSeconds * 1000 }), retry.attempts);
     }
     return new Notifier(channels);
   }

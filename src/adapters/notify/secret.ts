@@ -3,6 +3,7 @@
 // does with a private key. The value never reaches a log line or `prov status`.
 
 import { readFileSync, statSync } from "node:fs";
+import { X509Certificate } from "node:crypto";
 import { ConfigError, errorMessage } from "../../domain/errors.js";
 
 /**
@@ -36,4 +37,29 @@ export function readSecretFile(file: string, key: string, configFile: string | n
   const secret = text.replace(/\r?\n$/, "");
   if (secret.length === 0) throw new ConfigError(`${where}: ${file} is empty`);
   return secret;
+}
+
+/**
+ * A CA certificate file (PEM, one or more certificates): not a secret, but checked when
+ * read, so a wrong file is a configuration error naming it, not a TLS failure at the
+ * first notice.
+ */
+export function readCaFile(file: string, key: string, configFile: string | null): string {
+  const where = `${configFile ?? "the configuration"}: ${key}`;
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigError(`${where}: cannot read ${file}: ${errorMessage(err)}`);
+  }
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new ConfigError(`${where}: ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  for (const [i, b] of blocks.entries()) {
+    try {
+      new X509Certificate(b);
+    } catch (err) {
+      throw new ConfigError(`${where}: ${file}: certificate ${i + 1} is not readable: ${errorMessage(err)}`);
+    }
+  }
+  return text;
 }

@@ -15,6 +15,8 @@ export interface SmtpOptions {
   secure: boolean;
   /** Without `secure`: require STARTTLS (true), or use it only when offered (false). */
   starttls: boolean;
+  /** PEM: the CA(s) the relay's certificate must chain to, instead of the system's (null). */
+  ca: string | null;
   from: string;
   to: string[];
   auth: { user: string; pass: string } | null;
@@ -41,6 +43,8 @@ export class SmtpTransport implements Transport {
       port: o.port,
       secure: o.secure,
       requireTLS: !o.secure && o.starttls,
+      // The relay's certificate is always verified: against the facility's CA when one is named.
+      tls: { rejectUnauthorized: true, ...(o.ca ? { ca: o.ca } : {}) },
       ...(o.auth ? { auth: { user: o.auth.user, pass: o.auth.pass } } : {}),
       connectionTimeout: o.timeoutMs,
       greetingTimeout: o.timeoutMs,

@@ -22,7 +22,7 @@ import { watcherSnapshot } from "../app/watcher-status.js";
 import { parseConsent, parseDate, parseEscalation, type Actor, type ApprovalTerms } from "../domain/approval-terms.js";
 import { InputError, NotFoundError, errorMessage } from "../domain/errors.js";
 import { matchingOf } from "../domain/likeness.js";
-import type { Clock, QuarantineRow, Store } from "../ports.js";
+import type { Clock, EventRow, QuarantineRow, Store } from "../ports.js";
 import { holdsLease } from "../../watchers/lock.js";
 import { Accounts, decides, sameToken, Sessions, Throttle, type Role, type Session } from "./auth.js";
 import { CSS, JS } from "./assets.js";
@@ -34,6 +34,8 @@ export const COOKIE = "prov_desk";
 const FORM_LIMIT = 1024 * 1024;
 const UPLOAD_LIMIT = 256 * 1024 ** 2;
 const TICK_MS = 1000;
+/** Sweeps listed on the Sweeps view (an older one opens by its id). */
+const SWEEPS_SHOWN = 200;
 
 export interface DeskOptions {
   store: Store;
@@ -158,8 +160,7 @@ export class Desk {
     if (route === "/sweeps") return send(res, 200, "text/html; charset=utf-8", pages.sweepsPage(s, await this.sweeps()));
     m = /^\/sweeps\/(\d+)(\.json)?$/.exec(route);
     if (m) {
-      const e = (await this.sweeps()).find((x) => x.id === Number(m![1]));
-      if (!e) throw new NotFoundError(`no sweep ${m[1]}`);
+      const e = await this.sweep(Number(m[1]));
       if (m[2]) {
         // The sweep's recorded summary, as a file to keep (the database path left out).
         const { database: _db, ...summary } = JSON.parse(e.detail ?? "{}") as Record<string, unknown>;
@@ -449,8 +450,16 @@ export class Desk {
     return out;
   }
 
-  private async sweeps() {
-    return (await this.o.store.events.list({ limit: 20_000 })).filter((e) => e.kind === "sweep");
+  /** The latest sweeps, newest first (the events index by kind: the sweeps' rows only). */
+  private async sweeps(): Promise<EventRow[]> {
+    return this.o.store.events.list({ kind: "sweep", limit: SWEEPS_SHOWN });
+  }
+
+  /** One sweep by its event id, however old. */
+  private async sweep(id: number): Promise<EventRow> {
+    const [e] = await this.o.store.events.list({ kind: "sweep", beforeId: id + 1, limit: 1 });
+    if (!e || e.id !== id) throw new NotFoundError(`no sweep ${id}`);
+    return e;
   }
 
   // ------------------------------------------------------------------ ask

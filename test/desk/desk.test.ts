@@ -334,6 +334,19 @@ describe("prov desk", () => {
     await page.locator("#notice", { hasText: "tagged genai" }).waitFor();
     const tagged = sb.db.events("tagged").at(-1)!;
     expect(JSON.parse(tagged.detail ?? "{}")).toMatchObject({ tag: "genai", by: ADMIN, account: ADMIN, tool: "Photoshop Generative Fill" });
+    // Tagged GenAI itself, the file has no GenAI look-alikes of its own now; what it was
+    // blocked on still shows, side by side, with its current class beside it.
+    await page.goto(`${desk.base}/quarantine/${derivedId}`);
+    expect(await page.locator("#asset-status").textContent()).toMatch(/^genai/);
+    const side = page.locator("#side-by-side #blocked-from");
+    await side.waitFor();
+    expect(await side.textContent()).toMatch(/distance \d+ of 64 bits when it was blocked/);
+    expect(await side.locator("figcaption").first().textContent()).toMatch(/^this file \(now genai/);
+    expect(await side.locator("figcaption").nth(1).textContent()).toContain(`GenAI original ${sha256(concept).slice(0, 12)} (now genai, temporary)`);
+    const imgs = side.locator("img");
+    expect(await imgs.count()).toBe(2);
+    for (let i = 0; i < 2; i++) await waitFor(() => loaded(imgs.nth(i)), `picture ${i} of the side-by-side to load after the tag`);
+    await page.screenshot({ path: path.join(shots, "side-by-side-tagged.png"), fullPage: true });
 
     await page.goto(`${desk.base}/quarantine/${shotId}`);
     await page.fill('#revoke-form input[name="note"]', "the studio withdrew it");

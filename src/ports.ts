@@ -365,9 +365,23 @@ export interface LocationRepo {
   relocate(id: number, newPath: string, stat: StatKey, now: string): Promise<void>;
 }
 
+export interface EventFilter {
+  assetId?: number | undefined;
+  path?: string | undefined;
+  kind?: string | undefined;
+  beforeId?: number | undefined;
+  limit?: number | undefined;
+}
+
 export interface EventRepo {
   add(kind: string, at: string, refs: { assetId?: number | null; locationId?: number | null; path?: string | null; detail?: Record<string, unknown> }): Promise<number>;
-  list(filter: { assetId?: number | undefined; path?: string | undefined; limit?: number | undefined }): Promise<EventRow[]>;
+  /**
+   * Events newest first, narrowed by any of: asset, path, kind (one kind: "sweep"), ids below
+   * `beforeId` (the next page after the last id seen); `limit` rows at most. Each filter given
+   * is an indexed condition (events (asset_id, id), (kind, id)): listing the few sweeps of a
+   * store of millions of events reads those rows, not the table.
+   */
+  list(filter: EventFilter): Promise<EventRow[]>;
   lastId(): Promise<number>;
   /** Decisions made since `afterId` (by other processes too), for the watcher to re-judge deliverables. */
   decisionsAfter(afterId: number): Promise<Array<{ id: number; asset_id: number | null }>>;

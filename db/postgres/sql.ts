@@ -14,6 +14,7 @@ import type {
   AssetRecord,
   AssetRow,
   EventInput,
+  EventFilter,
   EventRow,
   EvidenceRow,
   FingerprintedRow,
@@ -511,12 +512,19 @@ export class PgSql {
     }
   }
 
-  events(filter: { assetId?: number | undefined; path?: string | undefined; limit?: number | undefined }): Promise<EventRow[]> {
+  events(filter: EventFilter): Promise<EventRow[]> {
+    // Only the conditions given, so each is an index lookup (a generic plan of "? IS NULL OR" is a scan).
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.assetId !== undefined) where.push("e.asset_id = ?"), params.push(filter.assetId);
+    if (filter.path !== undefined) where.push("e.path = ?"), params.push(filter.path);
+    if (filter.kind !== undefined) where.push("e.kind = ?"), params.push(filter.kind);
+    if (filter.beforeId !== undefined) where.push("e.id < ?"), params.push(filter.beforeId);
     return this.all(
       `SELECT e.*, a.sha256 FROM events e LEFT JOIN assets a ON a.id = e.asset_id
-       WHERE (?::bigint IS NULL OR e.asset_id = ?) AND (?::text IS NULL OR e.path = ?)
+       ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
        ORDER BY e.id DESC LIMIT ?`,
-      filter.assetId ?? null, filter.assetId ?? null, filter.path ?? null, filter.path ?? null, filter.limit ?? null,
+      ...params, filter.limit ?? null,
     );
   }
 

@@ -18,6 +18,7 @@ import type {
   PathFacts,
   AssetRecord,
   AssetRow,
+  EventFilter,
   EventRow,
   EvidenceRow,
   FingerprintedRow,
@@ -716,12 +717,18 @@ export class SqliteDb {
     }
   }
 
-  events(filter: { assetId?: number | undefined; path?: string | undefined; limit?: number | undefined }): EventRow[] {
+  events(filter: EventFilter): EventRow[] {
+    // Only the conditions given, so each is an index lookup (a "? IS NULL OR" keeps the planner off the index).
+    const where: string[] = [];
+    if (filter.assetId !== undefined) where.push("e.asset_id = @assetId");
+    if (filter.path !== undefined) where.push("e.path = @path");
+    if (filter.kind !== undefined) where.push("e.kind = @kind");
+    if (filter.beforeId !== undefined) where.push("e.id < @beforeId");
     return this.q(
       `SELECT e.*, a.sha256 FROM events e LEFT JOIN assets a ON a.id = e.asset_id
-       WHERE (@assetId IS NULL OR e.asset_id = @assetId) AND (@path IS NULL OR e.path = @path)
+       ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
        ORDER BY e.id DESC LIMIT @limit`,
-    ).all({ assetId: filter.assetId ?? null, path: filter.path ?? null, limit: filter.limit ?? -1 }) as EventRow[];
+    ).all({ ...(filter.assetId !== undefined ? { assetId: filter.assetId } : {}), ...(filter.path !== undefined ? { path: filter.path } : {}), ...(filter.kind !== undefined ? { kind: filter.kind } : {}), ...(filter.beforeId !== undefined ? { beforeId: filter.beforeId } : {}), limit: filter.limit ?? -1 }) as EventRow[];
   }
 
   // ------------------------------------------------------------------ locations by inode, missing

@@ -5,6 +5,7 @@
 import { VOLUME_MARKER } from "../domain/volumes.js";
 import { realpathSync } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
+import { hostname } from "node:os";
 import path from "node:path";
 import type { ContentType } from "../adapters/containers/sniff.js";
 import type { TrailingReport } from "../adapters/containers/trailing.js";
@@ -24,6 +25,7 @@ import { evidenceOf, labelsRead, shotEvidence, toEvidence, twinEvidence } from "
 import { directionIn } from "./judge.js";
 import { describeRange, parseFrameName, sequenceKey } from "../domain/sequence.js";
 import { scan, type FileOutcome, type ScanDeps } from "./ingest/scan.js";
+import { hashOne } from "./identify.js";
 import { validateRecorded, type C2paChecker } from "./c2pa.js";
 import { hasC2paManifest, type C2paValidation } from "../domain/c2pa-validation.js";
 import type { IgnoreMatcher } from "../adapters/fs/walk.js";
@@ -56,7 +58,36 @@ export interface SweepOptions {
   c2pa?: C2paChecker | null | undefined;
   /** The timecode fields of a disclosed file (src/app/disclosure-timecodes.ts). */
   disclosureTimecodes?: ((abs: string, assetId: number | undefined) => Promise<Partial<Disclosure>>) | undefined;
+  /** The files the writers write (--out, --disclosure): recorded once complete (SweepReportsDetail), for the desk to offer. */
+  reportFiles?: readonly SweepReportFile[] | undefined;
 }
+
+/** A report file a sweep writes. */
+export interface SweepReportFile {
+  /** Absolute. */
+  path: string;
+  /** The report's format (text, json, csv, html, junit, pdf), or disclosure-json / disclosure-csv. */
+  format: string;
+  /** Written with --redact: no internal paths, hosts or accounts in it. */
+  redacted: boolean;
+}
+
+/**
+ * The detail of a "sweep-reports" event: the report files a sweep wrote, as they were once
+ * complete (fsynced and renamed into place), each by its SHA-256, so the desk can serve the
+ * very bytes the sweep wrote and say so when they moved or changed. A separate event after
+ * the sweep's own: the reports carry the history head that includes the sweep's event, so
+ * that event cannot also carry the reports' hashes, and history rows are never updated.
+ */
+export interface SweepReportsDetail {
+  /** The id of the sweep's "sweep" event. */
+  sweep: number;
+  /** Where the files were written (in a facility, the desk may run on another host). */
+  host: string;
+  reports: Array<SweepReportFile & ({ size: number; sha256: string } | { error: string })>;
+}
+
+export const SWEEP_REPORTS_EVENT = "sweep-reports";
 
 const ROW_BATCH = 256;
 const MAX_UNWRITTEN = 4096;
@@ -283,12 +314,28 @@ export async function sweep(rootArg: string, deps: ScanDeps, opts: SweepOptions)
     ...(opts.title ? { title: opts.title } : {}),
     mhl,
   };
-  await store.events.add("sweep", finishedAt, { path: root, detail: { ...summary, tool: undefined, schemaVersion: undefined } });
+  const sweepEvent = await store.events.add("sweep", finishedAt, { path: root, detail: { ...summary, tool: undefined, schemaVersion: undefined } });
   const head = await store.history.head();
   summary.history = { row: head.seq, hash: head.hash };
   opts.beforeReport?.();
   for (const w of opts.writers) await w.end(summary);
+  if (opts.reportFiles && opts.reportFiles.length > 0) await recordReports(store, sweepEvent, root, opts.reportFiles);
   return summary;
+}
+
+/**
+ * The report files as they are now that the writers ended (each fsynced and renamed into
+ * place), read back and hashed: what the desk will serve. A file that cannot be read back
+ * is recorded with why; the sweep's verdict stands either way.
+ */
+async function recordReports(store: Store, sweepEvent: number, root: string, files: readonly SweepReportFile[]): Promise<void> {
+  const reports: SweepReportsDetail["reports"] = [];
+  for (const f of files) {
+    const h = await hashOne({ path: f.path });
+    reports.push(h.ok ? { ...f, size: h.result.size, sha256: h.result.sha256 } : { ...f, error: h.reason });
+  }
+  const detail: SweepReportsDetail = { sweep: sweepEvent, host: hostname(), reports };
+  await store.events.add(SWEEP_REPORTS_EVENT, new Date().toISOString(), { path: root, detail: { ...detail } });
 }
 
 /** The swept folder must exist and be a directory; a link to one is followed once, here. */

@@ -37,7 +37,8 @@ th{font-size:13px;color:#4b5563}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 12px;margin:0}dt{color:#6b7280}dd{margin:0;min-width:0;overflow-wrap:anywhere}
 .evidence li{padding:4px 0;border-bottom:1px solid #f3f4f6;overflow-wrap:anywhere}
 .pair{display:flex;gap:20px;align-items:flex-start;flex-wrap:wrap}.pair figure{margin:0}.pair img{width:256px;height:256px;object-fit:contain;background:#e5e7eb}
-.pair .distance{flex-basis:100%}
+.pair .distance{flex-basis:100%}.pair+.pair{margin-top:12px}
+.thumb.missing{display:flex;align-items:center;justify-content:center;color:#6b7280;font-size:13px}
 form.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:10px 16px;align-items:end}
 form.row{display:flex;gap:12px;align-items:end;flex-wrap:wrap;margin-top:12px}
 form.inline{display:inline}
@@ -54,6 +55,9 @@ button[disabled]{opacity:.5;cursor:not-allowed}
 .notice{padding:8px 12px;border-radius:6px;margin:0}.notice.ok{background:#dcfce7}.notice.error{background:#fee2e2}
 .verdict.ok{color:#166534}.verdict.bad{color:#991b1b}
 tr.flagged td:first-child{color:#991b1b;font-weight:600}
+col.w-when{width:15%}col.w-mode{width:7%}col.w-files{width:7%}col.w-formats{width:14%}
+col.w-report{width:22%}col.w-size{width:10%}col.w-sha{width:14%}col.w-state{width:22%}
+td.state.ok{color:#166534}td.state.bad{color:#991b1b;font-weight:600}
 col.w-flag{width:12%}col.w-track{width:6%}col.w-ev{width:6%}col.w-rec{width:16%}col.w-thumb{width:80px}
 `;
 

@@ -134,19 +134,43 @@ export interface DetailData {
   report: AssetReport | null;
   /** What the gate would do if it were back now. */
   gate: { action: string; reason: string } | null;
+  /** The GenAI original the entry's recorded reason names (what it was blocked on), and that original now. */
+  blockedFrom: {
+    sha256Prefix: string;
+    distance: number;
+    /** Null when the store holds no single asset with that prefix (gone, or ambiguous). */
+    original: { sha256: string; origin: string; status: string | null } | null;
+  } | null;
 }
 
 export function quarantineDetail(s: Session, d: DetailData, notice?: { kind: "ok" | "error"; text: string }): string {
   const { row: r, report } = d;
-  const derived = (report?.genaiLookalikes ?? []).filter((g) => g.way !== "source");
-  const side = derived.length
-    ? `<section class="panel" id="side-by-side"><h2>Derived from</h2>${derived
-        .map(
-          (g) => `<div class="pair"><figure><img src="/thumb/q/${r.id}" alt="the quarantined file" width="256" height="256"><figcaption>this file</figcaption></figure>
-<figure><img src="/thumb/a/${esc(g.sha256)}" alt="its GenAI original" width="256" height="256"><figcaption>GenAI original ${esc(short(g.sha256))} (${esc(g.origin)}${g.status ? `, ${esc(g.status)}` : ""})</figcaption></figure>
+  // The side-by-side: first the original the entry was blocked as derived from (its recorded
+  // reason: what was decided on, whatever the file is classified as since), then any other
+  // GenAI original it looks derived from now.
+  const now = (report?.genaiLookalikes ?? []).filter((g) => g.way !== "source");
+  const b = d.blockedFrom;
+  const current = now.find((g) => b && g.sha256.startsWith(b.sha256Prefix));
+  const figure = (sha: string | null, caption: string) =>
+    sha
+      ? `<figure><img src="/thumb/a/${esc(sha)}" alt="its GenAI original" width="256" height="256"><figcaption>${caption}</figcaption></figure>`
+      : `<figure><div class="thumb big missing">not in the store now</div><figcaption>${caption}</figcaption></figure>`;
+  const self = `<figure><img src="/thumb/q/${r.id}" alt="the quarantined file" width="256" height="256"><figcaption>this file${report ? ` (now ${esc(report.origin)}${report.status ? `, ${esc(report.status)}` : ""})` : ""}</figcaption></figure>`;
+  const blocked = b
+    ? `<div class="pair" id="blocked-from">${self}
+${figure(b.original?.sha256 ?? null, `GenAI original ${esc(b.sha256Prefix)}${b.original ? ` (now ${esc(b.original.origin)}${b.original.status ? `, ${esc(b.original.status)}` : ""})` : ""}`)}
+<p class="distance">distance <b>${esc(b.distance)}</b> of 64 bits when it was ${r.kind === "held" ? "held" : "blocked"}${current ? `; now ${esc(current.distance)}: ${esc(current.verdict)}; ${esc(current.why)}` : ""}</p></div>`
+    : "";
+  const others = now
+    .filter((g) => g !== current)
+    .map(
+      (g) => `<div class="pair">${self}
+${figure(g.sha256, `GenAI original ${esc(short(g.sha256))} (${esc(g.origin)}${g.status ? `, ${esc(g.status)}` : ""})`)}
 <p class="distance">distance <b>${esc(g.distance)}</b> of 64 bits: ${esc(g.verdict)}; ${esc(g.why)}</p></div>`,
-        )
-        .join("")}</section>`
+    )
+    .join("");
+  const side = blocked || others
+    ? `<section class="panel" id="side-by-side"><h2>Derived from</h2>${blocked}${others ? `${blocked ? "<h3>Also looks derived from, now</h3>" : ""}${others}` : ""}</section>`
     : "";
   const approvals = (report?.approvals ?? []).map((a) => `<li>${esc(a.action)} by <b>${esc(a.by)}</b>${a.ref ? `, ref ${esc(a.ref)}` : ""}${a.scope ? `, scope ${esc(a.scope)}` : ""}${a.doc_sha256 ? `, document ${esc(short(a.doc_sha256))}` : ""}, ${when(a.at)}</li>`).join("");
   const csrf = `<input type="hidden" name="csrf" value="${esc(s.csrf)}">`;
@@ -249,19 +273,44 @@ export function timelineSection(r: TimelineReport): string {
 
 // ------------------------------------------------------------------ sweeps
 
-export function sweepsPage(s: Session, events: EventRow[]): string {
+export function sweepsPage(s: Session, events: EventRow[], reports: ReadonlyMap<number, readonly string[]>): string {
   const rows = events
     .map((e) => {
       const d = (e.detail ? JSON.parse(e.detail) : {}) as Record<string, unknown>;
-      return `<tr><td><a href="/sweeps/${e.id}">${when(e.at)}</a></td><td class="path">${esc(e.path)}</td><td>${esc(d["mode"])}</td><td>${esc(d["files"])}</td><td class="verdict ${d["exitCode"] === 0 ? "ok" : "bad"}">${esc(d["verdict"])}</td></tr>`;
+      const formats = reports.get(e.id) ?? [];
+      return `<tr data-id="${e.id}"><td><a href="/sweeps/${e.id}">${when(e.at)}</a></td><td class="path">${esc(e.path)}</td><td>${esc(d["mode"])}</td><td>${esc(d["files"])}</td><td class="verdict ${d["exitCode"] === 0 ? "ok" : "bad"}">${esc(d["verdict"])}</td><td class="formats">${formats.map(esc).join(", ") || "—"}</td></tr>`;
     })
     .join("");
-  return page("Sweeps", s, "sweeps", `<section class="panel" id="sweeps"><h1>Sweeps</h1>${rows ? `<table><thead><tr><th>Finished</th><th>Folder</th><th>Mode</th><th>Files</th><th>Verdict</th></tr></thead><tbody>${rows}</tbody></table>` : "<p>no sweep recorded yet (prov sweep DIR)</p>"}</section>`);
+  return page("Sweeps", s, "sweeps", `<section class="panel" id="sweeps"><h1>Sweeps</h1>${rows ? `<table><colgroup><col class="w-when"><col><col class="w-mode"><col class="w-files"><col><col class="w-formats"></colgroup><thead><tr><th>Finished</th><th>Folder</th><th>Mode</th><th>Files</th><th>Verdict</th><th>Reports</th></tr></thead><tbody>${rows}</tbody></table>` : "<p>no sweep recorded yet (prov sweep DIR)</p>"}</section>`);
 }
 
-export function sweepPage(s: Session, e: EventRow): string {
+/** A report file a sweep recorded, and whether it is still there as written. */
+export type SweepReportShown = { path: string; format: string; redacted: boolean; size: number | null; sha256: string | null; state: string };
+export interface SweepReports {
+  host: string;
+  reports: SweepReportShown[];
+}
+
+const FORMAT_NAMES: Record<string, string> = { text: "Text", json: "JSON", csv: "CSV", html: "HTML", junit: "JUnit XML", pdf: "PDF", "disclosure-json": "Disclosure list (JSON)", "disclosure-csv": "Disclosure list (CSV)" };
+
+const bytes = (n: number): string => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`);
+
+export function sweepPage(s: Session, e: EventRow, recorded: SweepReports | null): string {
   const d = (e.detail ? JSON.parse(e.detail) : {}) as Record<string, unknown>;
   const counts = (d["counts"] ?? {}) as Record<string, number>;
+  const reports = (recorded?.reports ?? [])
+    .map((r) => {
+      // A redacted report is named by its file name only: its folder is what redaction keeps in.
+      const where = r.redacted ? path.basename(r.path) : r.path;
+      const name = FORMAT_NAMES[r.format] ?? r.format;
+      const link = r.state === "ok" ? `<a href="/sweeps/${e.id}/reports/${esc(r.format)}" download>${esc(name)}</a>` : esc(name);
+      return `<tr class="report" data-format="${esc(r.format)}"><td>${link}${r.redacted ? ' <span class="tag">redacted</span>' : ""}</td><td class="path">${esc(where)}</td><td>${r.size !== null ? esc(bytes(r.size)) : ""}</td><td><code title="${esc(r.sha256)}">${esc(short(r.sha256))}</code></td><td class="state ${r.state === "ok" ? "ok" : "bad"}">${r.state === "ok" ? "as written" : esc(r.state)}</td></tr>`;
+    })
+    .join("");
+  const reportsHtml = reports
+    ? `<table id="sweep-reports"><colgroup><col class="w-report"><col><col class="w-size"><col class="w-sha"><col class="w-state"></colgroup><thead><tr><th>Report</th><th>Written to${recorded ? ` (on ${esc(recorded.host)})` : ""}</th><th>Size</th><th>SHA-256</th><th>Now</th></tr></thead><tbody>${reports}</tbody></table>
+<p class="hint">Served only as written: the desk checks each file's SHA-256 against the one recorded when the sweep finished.</p>`
+    : `<p class="hint" id="no-reports">This sweep wrote no report file the desk can offer (it printed its report, or ran before prov recorded reports): run <code>prov sweep --out FILE</code> to keep one.</p>`;
   return page(
     "Sweep",
     s,
@@ -270,8 +319,8 @@ export function sweepPage(s: Session, e: EventRow): string {
 <dl><dt>Mode</dt><dd>${esc(d["mode"])}</dd><dt>Started</dt><dd>${when(String(d["startedAt"] ?? ""))}</dd><dt>Finished</dt><dd>${when(e.at)}</dd><dt>Files</dt><dd>${esc(d["files"])}</dd>
 <dt>Disclosures</dt><dd>${esc(d["disclosures"])}</dd><dt>Exit code</dt><dd>${esc(d["exitCode"])}</dd>${d["title"] ? `<dt>Title</dt><dd>${esc(d["title"])}</dd>` : ""}</dl>
 <h2>Findings</h2><table><thead><tr><th>Finding</th><th>Files</th></tr></thead><tbody>${Object.entries(counts).map(([k, n]) => `<tr><td>${esc(k)}</td><td>${esc(n)}</td></tr>`).join("")}</tbody></table>
-<p><a href="/sweeps/${e.id}.json" id="sweep-download" download>Download the summary (JSON)</a></p>
-<p class="hint">The sweep's reports are where <code>prov sweep --out</code> wrote them; run the sweep again with <code>--format html</code> for a readable one.</p></section>`,
+<h2>Reports</h2>${reportsHtml}
+<p><a href="/sweeps/${e.id}.json" id="sweep-download" download>Download the summary (JSON)</a></p></section>`,
   );
 }
 

@@ -7,7 +7,9 @@
 // content hash, from a recorded location under the configured roots.
 
 import { createHash } from "node:crypto";
-import { mkdtemp, mkdir, open, rm, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { mkdtemp, mkdir, open, rm, stat, writeFile } from "node:fs/promises";
+import { pipeline } from "node:stream/promises";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostname, tmpdir } from "node:os";
@@ -17,12 +19,16 @@ import { approve, authorise, decisionTargets, revoke, tag } from "../app/decisio
 import { frameQuestion, mediaRoots, openableUnder, type FrameDeps } from "../app/frame.js";
 import { assetReport, listAssets } from "../app/queries.js";
 import { releaseQuarantined, wouldGate } from "../app/release.js";
+import { SWEEP_REPORTS_EVENT, type SweepReportsDetail } from "../app/sweep.js";
+import { hashFile, NotARegularFileError, statKey } from "../adapters/fs/hash.js";
+import { describeFsError, errnoCode } from "../errors.js";
+import { sameStat } from "../domain/identity.js";
 import { timelineReport } from "../app/timeline-report.js";
 import { watcherSnapshot } from "../app/watcher-status.js";
 import { parseConsent, parseDate, parseEscalation, type Actor, type ApprovalTerms } from "../domain/approval-terms.js";
 import { InputError, NotFoundError, errorMessage } from "../domain/errors.js";
-import { matchingOf } from "../domain/likeness.js";
-import type { Clock, QuarantineRow, Store } from "../ports.js";
+import { derivationNamedIn, matchingOf } from "../domain/likeness.js";
+import type { Clock, EventRow, QuarantineRow, Store } from "../ports.js";
 import { holdsLease } from "../../watchers/lock.js";
 import { Accounts, decides, sameToken, Sessions, Throttle, type Role, type Session } from "./auth.js";
 import { CSS, JS } from "./assets.js";
@@ -34,6 +40,8 @@ export const COOKIE = "prov_desk";
 const FORM_LIMIT = 1024 * 1024;
 const UPLOAD_LIMIT = 256 * 1024 ** 2;
 const TICK_MS = 1000;
+/** Sweeps listed on the Sweeps view (an older one opens by its id). */
+const SWEEPS_SHOWN = 200;
 
 export interface DeskOptions {
   store: Store;
@@ -155,18 +163,28 @@ export class Desk {
     m = /^\/thumb\/(?:(q)\/(\d{1,12})|(a)\/([0-9a-f]{64}))$/.exec(route);
     if (m) return this.thumb(res, m[1] ? "q" : "a", (m[2] ?? m[4])!);
     if (route === "/ask") return send(res, 200, "text/html; charset=utf-8", pages.askPage(s, await this.videos(), ""));
-    if (route === "/sweeps") return send(res, 200, "text/html; charset=utf-8", pages.sweepsPage(s, await this.sweeps()));
+    if (route === "/sweeps") {
+      const list = await this.sweeps();
+      // Each sweep's reports event follows it: the latest ones cover the sweeps listed.
+      const reports = new Map<number, string[]>();
+      for (const r of await this.o.store.events.list({ kind: SWEEP_REPORTS_EVENT, limit: SWEEPS_SHOWN * 2 })) {
+        const d = reportsDetail(r);
+        if (d && !reports.has(d.sweep)) reports.set(d.sweep, d.reports.map((x) => x.format));
+      }
+      return send(res, 200, "text/html; charset=utf-8", pages.sweepsPage(s, list, reports));
+    }
+    m = /^\/sweeps\/(\d{1,12})\/reports\/([a-z][a-z-]{0,31})$/.exec(route);
+    if (m) return this.report(res, await this.sweep(Number(m[1])), m[2]!);
     m = /^\/sweeps\/(\d+)(\.json)?$/.exec(route);
     if (m) {
-      const e = (await this.sweeps()).find((x) => x.id === Number(m![1]));
-      if (!e) throw new NotFoundError(`no sweep ${m[1]}`);
+      const e = await this.sweep(Number(m[1]));
       if (m[2]) {
         // The sweep's recorded summary, as a file to keep (the database path left out).
         const { database: _db, ...summary } = JSON.parse(e.detail ?? "{}") as Record<string, unknown>;
         res.setHeader("Content-Disposition", `attachment; filename="sweep-${e.id}.json"`);
         return send(res, 200, "application/json; charset=utf-8", JSON.stringify({ schemaVersion: 1, sweep: { id: e.id, root: e.path, finishedAt: e.at, ...summary } }, null, 2) + "\n");
       }
-      return send(res, 200, "text/html; charset=utf-8", pages.sweepPage(s, e));
+      return send(res, 200, "text/html; charset=utf-8", pages.sweepPage(s, e, await this.reportsShown(e)));
     }
     throw new HttpError(404, `nothing at ${route}`);
   }
@@ -403,7 +421,21 @@ export class Desk {
     const matching = matchingOf(config.fingerprint);
     const report = asset ? await assetReport(store, asset, matching) : null;
     const gate = row.state === "moved" ? await wouldGate({ store, unknownPolicy: config.gate.unknown, matching: config.fingerprint.enabled ? matching : undefined }, row) : null;
-    return { row, report, gate };
+    return { row, report, gate, blockedFrom: await this.blockedFrom(row) };
+  }
+
+  /**
+   * The GenAI original the entry was blocked as derived from, as its recorded reason names
+   * it (what was decided on), with how that original is classified now. Not recomputed from
+   * the file's current class: once the file itself is tagged GenAI it has no GenAI
+   * look-alikes of its own any more, yet the evidence of the block stays what it was.
+   */
+  private async blockedFrom(row: QuarantineRow): Promise<pages.DetailData["blockedFrom"]> {
+    const named = derivationNamedIn(row.reason);
+    if (!named) return null;
+    const found = await this.o.store.assets.byShaPrefix(named.sha256Prefix);
+    const original = found.length === 1 ? found[0]! : undefined;
+    return { sha256Prefix: named.sha256Prefix, distance: named.distance, original: original ? { sha256: original.sha256, origin: original.origin, status: original.status } : null };
   }
 
   /** Where a quarantine entry's file is now. */
@@ -449,8 +481,86 @@ export class Desk {
     return out;
   }
 
-  private async sweeps() {
-    return (await this.o.store.events.list({ limit: 20_000 })).filter((e) => e.kind === "sweep");
+  /** The latest sweeps, newest first (the events index by kind: the sweeps' rows only). */
+  private async sweeps(): Promise<EventRow[]> {
+    return this.o.store.events.list({ kind: "sweep", limit: SWEEPS_SHOWN });
+  }
+
+  /** The report files a sweep recorded (its "sweep-reports" event, after its own), or null. */
+  private async reportsOf(e: EventRow): Promise<SweepReportsDetail | null> {
+    // Newest first, a page at a time, down to the sweep's own event: the reports event is after it.
+    let before: number | undefined;
+    for (;;) {
+      const page = await this.o.store.events.list({ kind: SWEEP_REPORTS_EVENT, path: e.path ?? undefined, limit: 100, ...(before !== undefined ? { beforeId: before } : {}) });
+      for (const r of page) {
+        if (r.id < e.id) return null;
+        const d = reportsDetail(r);
+        if (d?.sweep === e.id) return d;
+      }
+      if (page.length < 100) return null;
+      before = page.at(-1)!.id;
+    }
+  }
+
+  /** Each recorded report and whether it is still there as written (by size; a download checks its SHA-256). */
+  private async reportsShown(e: EventRow): Promise<pages.SweepReports | null> {
+    const d = await this.reportsOf(e);
+    if (!d) return null;
+    const here = hostname();
+    const reports: pages.SweepReportShown[] = [];
+    for (const r of d.reports) {
+      if ("error" in r) {
+        reports.push({ ...r, size: null, sha256: null, state: `not recorded: ${r.error}` });
+        continue;
+      }
+      const st = await stat(r.path).catch(() => null);
+      const state = !st || !st.isFile() ? (d.host !== here ? `not on this host: written on host ${d.host}` : "moved or removed since the sweep") : st.size !== r.size ? "changed since the sweep" : "ok";
+      reports.push({ ...r, state });
+    }
+    return { host: d.host, reports };
+  }
+
+  /**
+   * A report file a sweep wrote, by the sweep's id and the report's format only (never a path
+   * from the request): served when it is still where it was written, with the SHA-256
+   * recorded when the sweep finished; otherwise the reason, naming where it was recorded
+   * (a redacted report by its file name only: its folder is what redaction keeps in).
+   */
+  private async report(res: ServerResponse, e: EventRow, format: string): Promise<void> {
+    const d = await this.reportsOf(e);
+    const r = d?.reports.find((x) => x.format === format);
+    if (!d || !r) throw new NotFoundError(`sweep ${e.id} recorded no ${format} report`);
+    const named = r.redacted ? path.basename(r.path) : r.path;
+    if ("error" in r) throw new NotFoundError(`the ${format} report of sweep ${e.id} was not recorded when it was written (${named}: ${r.error})`);
+    const elsewhere = d.host !== hostname() ? `; written on host ${d.host}, this desk runs on ${hostname()}` : "";
+    const changed = (why: string) => new HttpError(409, `the ${format} report moved or changed since the sweep (recorded at ${named}${elsewhere}): ${why}; not served`);
+    const h = await hashFile(r.path).catch((err: unknown) => {
+      throw errnoCode(err) === "ENOENT" ? new HttpError(404, `the ${format} report moved or changed since the sweep (recorded at ${named}${elsewhere}): no file there now`) : changed(err instanceof NotARegularFileError ? "not a regular file" : describeFsError(err));
+    });
+    if (h.changedWhileReading) throw changed("it was being written while the desk read it");
+    if (h.size !== r.size || h.sha256 !== r.sha256) throw changed(`its SHA-256 is ${h.sha256.slice(0, 12)}…, the sweep recorded ${r.sha256.slice(0, 12)}…`);
+    // Sent from the same file, checked unchanged since it was hashed (same inode, size, times).
+    const fh = await open(r.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      if (!sameStat(statKey(await fh.stat({ bigint: true })), h.stat)) throw changed("it changed while the desk read it");
+      res.statusCode = 200;
+      res.setHeader("Content-Type", REPORT_TYPES[format.replace(/^disclosure-/, "")] ?? "application/octet-stream");
+      res.setHeader("Content-Length", String(r.size));
+      res.setHeader("Content-Disposition", attachment(path.basename(r.path)));
+      // An HTML report opened from here runs nothing and reaches nothing.
+      res.setHeader("Content-Security-Policy", "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'");
+      res.setHeader("Repr-Digest", `sha-256=:${Buffer.from(r.sha256, "hex").toString("base64")}:`);
+      await pipeline(fh.createReadStream({ start: 0, autoClose: false }), res);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** One sweep by its event id, however old. */
+  private async sweep(id: number): Promise<EventRow> {
+    const [e] = await this.o.store.events.list({ kind: "sweep", beforeId: id + 1, limit: 1 });
+    if (!e || e.id !== id) throw new NotFoundError(`no sweep ${id}`);
+    return e;
   }
 
   // ------------------------------------------------------------------ ask
@@ -527,6 +637,31 @@ export class Desk {
     }
     const text = status >= 500 && !(err instanceof HttpError) ? `the desk could not do that: ${errorMessage(err)}` : errorMessage(err);
     send(res, status, "text/html; charset=utf-8", pages.messagePage(s, status, text));
+  }
+}
+
+const REPORT_TYPES: Record<string, string> = {
+  text: "text/plain; charset=utf-8",
+  json: "application/json; charset=utf-8",
+  csv: "text/csv; charset=utf-8",
+  html: "text/html; charset=utf-8",
+  junit: "application/xml; charset=utf-8",
+  pdf: "application/pdf",
+};
+
+/** A download's Content-Disposition: the file's own name, ASCII-safe, and exactly in UTF-8 (RFC 6266). */
+function attachment(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, "_");
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
+/** A "sweep-reports" event's detail, or null when it is not one prov wrote. */
+function reportsDetail(e: EventRow): SweepReportsDetail | null {
+  try {
+    const d = JSON.parse(e.detail ?? "null") as SweepReportsDetail | null;
+    return d && typeof d.sweep === "number" && Array.isArray(d.reports) ? d : null;
+  } catch {
+    return null;
   }
 }
 

@@ -295,3 +295,14 @@ export function describeDerivation(d: Derivation, probeClock: VideoClock | null,
   const turned = d.turn === "as is" ? "" : ` (${d.turn})`;
   return `temporary GenAI asset ${d.sha256.slice(0, 12)} (${d.origin}${seenAt ? `, ${seenAt}` : ""}): perceptual distance ${d.distance} of 64 bits${turned}${where.length ? `; ${where.join("; ")}` : ""}`;
 }
+
+/**
+ * The GenAI asset a recorded reason (the gate's "derived from …", written by
+ * describeDerivation above) names, with the distance it was judged at: what a quarantine
+ * entry was decided on, read back from the entry itself, however the file or the original
+ * are classified since. Null when the reason names no derivation.
+ */
+export function derivationNamedIn(reason: string): { sha256Prefix: string; distance: number } | null {
+  const m = /^(?:possibly )?derived from temporary GenAI asset ([0-9a-f]{12}) \(.*?\): perceptual distance (\d+) of 64 bits/s.exec(reason);
+  return m ? { sha256Prefix: m[1]!, distance: Number(m[2]) } : null;
+}

@@ -3,13 +3,14 @@
 
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { hashFileMhl } from "../../src/adapters/mhl/index.js";
 import { CSV_COLUMNS } from "../../src/adapters/report/csv.js";
 import { FINDINGS } from "../../src/domain/sweep-types.js";
 import { dumpDom, section, visibleText } from "../helpers/chromium.js";
-import { bundledExiftool, cliPath, copyFixture, copySample, json, runCli, sharedAvailable, sharedDir, tempDir, type CliResult } from "../helpers/index.js";
+import { bundledExiftool, cliPath, copyFixture, copySample, json, runCli, sha256Of, sharedAvailable, sharedDir, tempDir, type CliResult } from "../helpers/index.js";
 
 const IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/";
 const haveShared = sharedAvailable();
@@ -309,6 +310,34 @@ describe("prov sweep: bad input", () => {
     const report = JSON.parse(fs.readFileSync(path.join(d, "report.json"), "utf8"));
     expect(report.files.map((f: { path: string }) => f.path)).toEqual(["camera-plate.jpg"]);
     expect(fs.readdirSync(d).sort()).toEqual(["camera-plate.jpg", "report.json"]);
+  });
+
+  it("records the report files it wrote (path, format, size, SHA-256, redacted, host) after the sweep's own event, for the desk", async () => {
+    const d = path.join(dir, "recorded");
+    fs.mkdirSync(d, { recursive: true });
+    copySample("camera-plate.jpg", d);
+    const out = path.join(dir, "recorded-report.csv");
+    const disclosure = path.join(dir, "recorded-disclosure.json");
+    const r = await prov(["sweep", "recorded", "--format", "csv", "--out", out, "--disclosure", disclosure, "--redact"]);
+    expect(r.code, r.stderr).toBe(0);
+    const log = json(await prov(["--json", "log", "--limit", "1000"]));
+    const events = (log.events ?? log) as Array<{ id: number; kind: string; path: string | null; detail: Record<string, unknown> }>;
+    const sweepEvent = events.filter((e) => e.kind === "sweep").at(-1)!;
+    const recorded = events.filter((e) => e.kind === "sweep-reports").at(-1)!;
+    expect(recorded.id).toBeGreaterThan(sweepEvent.id);
+    expect(recorded.path).toBe(sweepEvent.path);
+    expect(recorded.detail).toEqual({
+      sweep: sweepEvent.id,
+      host: os.hostname(),
+      reports: [
+        { path: out, format: "csv", redacted: true, size: fs.statSync(out).size, sha256: sha256Of(out) },
+        { path: disclosure, format: "disclosure-json", redacted: true, size: fs.statSync(disclosure).size, sha256: sha256Of(disclosure) },
+      ],
+    });
+    // A report printed to the terminal is no file: nothing recorded.
+    expect((await prov(["sweep", "recorded", "--format", "json"])).code).toBe(0);
+    const after = json(await prov(["--json", "log", "--limit", "1000"]));
+    expect(((after.events ?? after) as Array<{ kind: string }>).filter((e) => e.kind === "sweep-reports").length).toBe(events.filter((e) => e.kind === "sweep-reports").length);
   });
 });
 

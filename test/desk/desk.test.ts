@@ -11,6 +11,7 @@ import { LABEL_FREE } from "../../bench/label-free.js";
 import { disposeAll, Sandbox, sample, samplesDir, sha256, waitBlocked, waitFor, write, type Watcher } from "../watch/helpers.js";
 import type { Locator } from "playwright-core";
 import { addAccount, CHROMIUM, DeskProcess, raw } from "./helpers.js";
+import { openStore } from "../../db/index.js";
 
 afterAll(disposeAll);
 
@@ -311,6 +312,93 @@ describe("prov desk", () => {
     expect(summary.sweep).not.toHaveProperty("database");
   });
 
+  it("downloads a sweep's reports as written, and says why when one moved, changed or was written on another host", async () => {
+    const cookie = (await admin.cookies()).find((c) => c.name === "prov_desk")!.value;
+    const get = (p: string) => raw(`${desk.base}${p}`, { headers: { Cookie: `prov_desk=${cookie}` } });
+    const out = path.join(sb.scratch, "reports");
+    fs.mkdirSync(out, { recursive: true });
+    const html = path.join(out, "reel1 sweep.html");
+    const disclosure = path.join(out, "disclosure.csv");
+    const r = await sb.cli(["sweep", sb.del, "--format", "html", "--out", html, "--disclosure", disclosure]);
+    expect([0, 1], r.stderr).toContain(r.code);
+    const sweepId = sb.db.events("sweep").at(-1)!.id;
+    const redacted = path.join(out, "for-the-studio.csv");
+    const rr = await sb.cli(["sweep", sb.del, "--format", "csv", "--redact", "--out", redacted]);
+    expect([0, 1], rr.stderr).toContain(rr.code);
+    const redactedId = sb.db.events("sweep").at(-1)!.id;
+
+    // The list says which reports each sweep wrote; the sweep's page lists them, as written.
+    await page.goto(`${desk.base}/sweeps`);
+    expect(await page.locator(`#sweeps tr[data-id="${sweepId}"] .formats`).textContent()).toBe("html, disclosure-csv");
+    await page.locator(`#sweeps tr[data-id="${sweepId}"] a`).click();
+    const rows = page.locator("#sweep-reports tr.report");
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(2);
+    const htmlRow = page.locator('#sweep-reports tr[data-format="html"]');
+    expect(await htmlRow.textContent()).toContain(html);
+    expect(await htmlRow.locator(".state").textContent()).toBe("as written");
+    const download = page.waitForEvent("download");
+    await htmlRow.locator("a").click();
+    const d = await download;
+    expect(d.suggestedFilename()).toBe("reel1 sweep.html");
+    expect(sha256(fs.readFileSync((await d.path())!))).toBe(sha256(html));
+    await page.screenshot({ path: path.join(shots, "sweep-reports.png"), fullPage: true });
+    const served = await get(`/sweeps/${sweepId}/reports/disclosure-csv`);
+    expect(served.status).toBe(200);
+    expect(served.headers["content-type"]).toBe("text/csv; charset=utf-8");
+    expect(served.headers["content-disposition"]).toMatch(/^attachment; filename="disclosure\.csv"/);
+    expect(sha256(Buffer.from(served.body))).toBe(sha256(disclosure));
+    // Only by sweep id and a recorded format: nothing else is opened.
+    for (const p of [`/sweeps/${sweepId}/reports/pdf`, `/sweeps/${sweepId}/reports/..%2f..%2fetc%2fpasswd`, `/sweeps/${sweepId}/reports/html/../../x`, `/sweeps/999999/reports/html`]) expect((await get(p)).status, p).toBe(404);
+
+    // Changed since the sweep: not served, and the page says so.
+    fs.appendFileSync(html, "<!-- edited -->");
+    const changed = await get(`/sweeps/${sweepId}/reports/html`);
+    expect(changed.status).toBe(409);
+    expect(changed.body).toContain(`the html report moved or changed since the sweep (recorded at ${html})`);
+    fs.rmSync(disclosure);
+    const gone = await get(`/sweeps/${sweepId}/reports/disclosure-csv`);
+    expect(gone.status).toBe(404);
+    expect(gone.body).toContain(`recorded at ${disclosure}`);
+    await page.reload();
+    expect(await htmlRow.locator(".state").textContent()).toBe("changed since the sweep");
+    expect(await page.locator('#sweep-reports tr[data-format="disclosure-csv"] .state').textContent()).toBe("moved or removed since the sweep");
+    expect(await htmlRow.locator("a").count()).toBe(0);
+
+    // A redacted report: served as written, named by its file name only.
+    await page.goto(`${desk.base}/sweeps/${redactedId}`);
+    const red = page.locator('#sweep-reports tr[data-format="csv"]');
+    expect(await red.textContent()).toContain("redacted");
+    expect(await red.locator(".path").textContent()).toBe("for-the-studio.csv");
+    expect(await page.content()).not.toContain(out);
+    const redServed = await get(`/sweeps/${redactedId}/reports/csv`);
+    expect(redServed.status).toBe(200);
+    expect(sha256(Buffer.from(redServed.body))).toBe(sha256(redacted));
+    fs.rmSync(redacted);
+    const redGone = await get(`/sweeps/${redactedId}/reports/csv`);
+    expect(redGone.status).toBe(404);
+    expect(redGone.body).toContain("recorded at for-the-studio.csv");
+    expect(redGone.body).not.toContain(out);
+
+    // A facility: a sweep that ran on another host (its events written there, to the same store).
+    const store = await openStore(sb.dbFile, {});
+    let farId = 0;
+    try {
+      farId = await store.events.add("sweep", new Date().toISOString(), { path: "/mnt/render-07/deliverables", detail: { mode: "full", files: 1, exitCode: 0, verdict: "PASS: no violations", counts: {} } });
+      await store.events.add("sweep-reports", new Date().toISOString(), {
+        path: "/mnt/render-07/deliverables",
+        detail: { sweep: farId, host: "render-07", reports: [{ path: "/mnt/render-07/reports/reel2.html", format: "html", redacted: false, size: 10, sha256: "0".repeat(64) }] },
+      });
+    } finally {
+      await store.close();
+    }
+    await page.goto(`${desk.base}/sweeps/${farId}`);
+    expect(await page.locator('#sweep-reports tr[data-format="html"] .state').textContent()).toBe("not on this host: written on host render-07");
+    const far = await get(`/sweeps/${farId}/reports/html`);
+    expect(far.status).toBe(404);
+    expect(far.body).toContain("recorded at /mnt/render-07/reports/reel2.html; written on host render-07, this desk runs on");
+  });
+
   it("fits 1280 and 1920 px: no horizontal scroll, no overlapping boxes", async () => {
     for (const width of [1280, 1920]) {
       await page.setViewportSize({ width, height: 900 });
@@ -334,6 +422,21 @@ describe("prov desk", () => {
     await page.locator("#notice", { hasText: "tagged genai" }).waitFor();
     const tagged = sb.db.events("tagged").at(-1)!;
     expect(JSON.parse(tagged.detail ?? "{}")).toMatchObject({ tag: "genai", by: ADMIN, account: ADMIN, tool: "Photoshop Generative Fill" });
+    // Tagged GenAI itself, the file has no GenAI look-alikes of its own now; what it was
+    // blocked on still shows, side by side, with its current class beside it.
+    await page.goto(`${desk.base}/quarantine/${derivedId}`);
+    expect(await page.locator("#asset-status").textContent()).toMatch(/^genai/);
+    const whole = page.locator("#side-by-side");
+    await whole.waitFor();
+    expect(await whole.textContent()).toMatch(new RegExp(`GenAI original ${sha256(concept).slice(0, 12)}.*distance \\d+ of 64 bits`, "s"));
+    const side = whole.locator("#blocked-from");
+    expect(await side.textContent()).toMatch(/distance \d+ of 64 bits when it was blocked/);
+    expect(await side.locator("figcaption").first().textContent()).toMatch(/^this file \(now genai/);
+    expect(await side.locator("figcaption").nth(1).textContent()).toContain(`GenAI original ${sha256(concept).slice(0, 12)} (now genai, temporary)`);
+    const imgs = side.locator("img");
+    expect(await imgs.count()).toBe(2);
+    for (let i = 0; i < 2; i++) await waitFor(() => loaded(imgs.nth(i)), `picture ${i} of the side-by-side to load after the tag`);
+    await page.screenshot({ path: path.join(shots, "side-by-side-tagged.png"), fullPage: true });
 
     await page.goto(`${desk.base}/quarantine/${shotId}`);
     await page.fill('#revoke-form input[name="note"]', "the studio withdrew it");

@@ -245,6 +245,31 @@ describe.each(engines)("Store contract on %s", (name, engine) => {
     }
   });
 
+  it.runIf(run)("events: list by kind, a page at a time below an id, with the other filters", async () => {
+    await open();
+    try {
+      const a = await store.assets.record({ asset: asset(sha("a")) }, NOW);
+      const sweeps: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        await store.events.add("seen", NOW, { assetId: a.id, path: `/d/${i}` });
+        sweeps.push(await store.events.add("sweep", NOW, { path: i % 2 === 0 ? "/d" : "/e", detail: { n: i } }));
+      }
+      const newest = [...sweeps].reverse();
+      expect((await store.events.list({ kind: "sweep" })).map((e) => e.id)).toEqual(newest);
+      expect((await store.events.list({ kind: "sweep", limit: 2 })).map((e) => e.id)).toEqual(newest.slice(0, 2));
+      // The next page: below the last id seen.
+      expect((await store.events.list({ kind: "sweep", limit: 2, beforeId: newest[1] })).map((e) => e.id)).toEqual(newest.slice(2, 4));
+      expect((await store.events.list({ kind: "sweep", beforeId: newest[4] })).map((e) => e.id)).toEqual([]);
+      expect((await store.events.list({ kind: "sweep", path: "/e" })).map((e) => e.id)).toEqual([sweeps[3], sweeps[1]]);
+      expect((await store.events.list({ kind: "seen", assetId: a.id })).length).toBe(5);
+      expect((await store.events.list({ kind: "sweep", assetId: a.id })).length).toBe(0);
+      expect(await store.events.list({ kind: "no-such-kind" })).toEqual([]);
+      expect(JSON.parse((await store.events.list({ kind: "sweep", limit: 1 }))[0]!.detail!)).toEqual({ n: 4 });
+    } finally {
+      await close();
+    }
+  });
+
   it.runIf(run)("sequences: put, replace frames, GenAI on one frame travels to the shot", async () => {
     await open();
     try {

@@ -16,7 +16,7 @@ import {
   unpackTurns,
   type Dihedral,
 } from "../../src/domain/phash.js";
-import { GenAIFingerprints, describeDerivation, derivations, judgedDistance, lookalikes, mergeTurned, turnedHashes, DEFAULT_LIMITS, TURNED_MARGIN } from "../../src/domain/likeness.js";
+import { GenAIFingerprints, derivationNamedIn, describeDerivation, derivations, judgedDistance, lookalikes, mergeTurned, turnedHashes, DEFAULT_LIMITS, TURNED_MARGIN } from "../../src/domain/likeness.js";
 import type { GenAIFingerprintRow } from "../../src/ports.js";
 
 const N = HASH_SIZE;
@@ -192,6 +192,11 @@ describe("matching turned copies (likeness)", () => {
     expect(d.turn).toBe("mirrored");
     expect(describeDerivation(d, null, null, "/work/gen/a.png")).toMatch(/^temporary GenAI asset aaaaaaaaaaaa \(genai, \/work\/gen\/a\.png\): perceptual distance \d+ of 64 bits \(mirrored\)$/);
     expect(describeDerivation(d, null, null, undefined, "truncated or corrupt image data: fingerprinted what decodes")).toMatch(/\(mirrored\); this file: truncated or corrupt image data: fingerprinted what decodes$/);
+    // The gate's recorded reason names the original and the distance it decided on: read back as written.
+    const reason = `derived from ${describeDerivation(d, null, null, "/work/gen/a (v2): final.png")} (a fully generated asset can only be the source of its look-alikes, so this one is derived from it)`;
+    expect(derivationNamedIn(reason)).toEqual({ sha256Prefix: "aaaaaaaaaaaa", distance: d.distance });
+    expect(derivationNamedIn(`possibly ${reason}`)).toEqual({ sha256Prefix: "aaaaaaaaaaaa", distance: d.distance });
+    expect(derivationNamedIn("GenAI by its own metadata (c2pa)")).toBeNull();
   });
 });
 

@@ -115,6 +115,11 @@ export async function sweepCommand(ctx: Context, dir: string, opts: SweepCommand
       writers,
       title: opts.title ?? null,
       exclude: [opts.out, opts.disclosure].filter((o): o is string => o !== undefined).map((o) => path.resolve(o)),
+      // Recorded once written, by SHA-256: the desk offers them for download.
+      reportFiles: [
+        ...(opts.out ? [{ path: path.resolve(opts.out), format, redacted: opts.redact === true }] : []),
+        ...(opts.disclosure ? [{ path: path.resolve(opts.disclosure), format: `disclosure-${disclosureFormat!}`, redacted: opts.redact === true }] : []),
+      ],
       version,
       keepFiles: opts.mhl === true,
       // The MHL hash is computed in the same read as the SHA-256, not in a second pass.

@@ -36,9 +36,9 @@ const runs: Run[] = [];
 let dir: string;
 
 const prov = async (command: string, args: string[], opts: { codes?: number[]; input?: string; file?: string } = {}): Promise<CliResult> => {
-  const r = await runCli(args, { cwd: dir, input: opts.input, timeoutMs: 120_000 });
+  const r = await runCli(args, { cwd: dir, timeoutMs: 120_000, ...(opts.input !== undefined ? { input: opts.input } : {}) });
   expect(opts.codes ?? [0], `prov ${args.join(" ")}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`).toContain(r.code);
-  runs.push({ command, result: r, file: opts.file });
+  runs.push({ command, result: r, ...(opts.file !== undefined ? { file: opts.file } : {}) });
   return r;
 };
 

@@ -58,7 +58,7 @@ function sha256(file: string): string {
 function lastEventId(): number {
   const r = spawnSync(process.execPath, [cli, "--json", "log", "--limit", "1"], { cwd: demo, encoding: "utf8" });
   if (r.status !== 0) return 0;
-  const rows = JSON.parse(r.stdout) as Array<{ id: number }>;
+  const rows = (JSON.parse(r.stdout) as { items: Array<{ id: number }> }).items;
   return rows.at(-1)?.id ?? 0;
 }
 

@@ -18,8 +18,6 @@ import { genaiLookalikes } from "./queries.js";
 import { fingerprintPath, lookalikesIn, sniffPicture } from "./perceptual.js";
 import { loadTimeline } from "./timeline.js";
 
-export const TIMELINE_REPORT_SCHEMA_VERSION = 1;
-
 /** Why an event is listed first; none: nothing to look at. */
 export type EventFlag = "temporary-genai" | "derived-from-genai" | "possibly-genai" | "approved-genai" | "not-recorded" | "not-found" | "outside-roots" | "unreadable";
 
@@ -57,8 +55,8 @@ export interface TimelineEventReport {
   note: string;
 }
 
+/** `prov frame --timeline CUT --format json` prints it as the document "prov.frame.timeline" (src/domain/json-document.ts). */
 export interface TimelineReport {
-  schemaVersion: number;
   cut: string;
   title: string | null;
   rate: string;
@@ -134,7 +132,7 @@ export async function timelineReport(d: FrameDeps, cut: string, opts: { fps?: st
   const byFlag: Partial<Record<EventFlag, number>> = {};
   for (const e of out) for (const f of e.flags) byFlag[f] = (byFlag[f] ?? 0) + 1;
   const flagged = out.filter((e) => e.flags.some((f) => f !== "approved-genai")).length;
-  return { schemaVersion: TIMELINE_REPORT_SCHEMA_VERSION, cut: path.resolve(cut), title: tl.title, rate: tl.rate.label, events: out, summary: { events: out.length, flagged, byFlag } };
+  return { cut: path.resolve(cut), title: tl.title, rate: tl.rate.label, events: out, summary: { events: out.length, flagged, byFlag } };
 }
 
 async function lookAt(d: FrameDeps, p: string) {

@@ -1,8 +1,18 @@
 // Data goes to stdout (JSON with --json, text otherwise); logs and progress to stderr.
 
-export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + "\n");
+import { jsonDocument, jsonList, type JsonKind, type JsonPayload } from "../domain/json-document.js";
+
+/**
+ * A command's answer as one JSON document (src/domain/json-document.ts): `schemaVersion`,
+ * `kind`, then the object's fields; a list goes under `items`. The only way a command
+ * prints JSON, so every document carries the envelope.
+ */
+export function printJson<P extends JsonPayload>(kind: JsonKind, value: readonly unknown[] | P): void {
+  const doc = isList(value) ? jsonList(kind, value) : jsonDocument(kind, value);
+  process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
 }
+
+const isList = <P>(v: readonly unknown[] | P): v is readonly unknown[] => Array.isArray(v);
 
 export function println(line = ""): void {
   process.stdout.write(line + "\n");

@@ -24,6 +24,7 @@ import { hashFile, NotARegularFileError, statKey } from "../adapters/fs/hash.js"
 import { describeFsError, errnoCode } from "../errors.js";
 import { sameStat } from "../domain/identity.js";
 import { timelineReport } from "../app/timeline-report.js";
+import { jsonDocument } from "../domain/json-document.js";
 import { watcherSnapshot } from "../app/watcher-status.js";
 import { parseConsent, parseDate, parseEscalation, type Actor, type ApprovalTerms } from "../domain/approval-terms.js";
 import { InputError, NotFoundError, errorMessage } from "../domain/errors.js";
@@ -182,7 +183,7 @@ export class Desk {
         // The sweep's recorded summary, as a file to keep (the database path left out).
         const { database: _db, ...summary } = JSON.parse(e.detail ?? "{}") as Record<string, unknown>;
         res.setHeader("Content-Disposition", `attachment; filename="sweep-${e.id}.json"`);
-        return send(res, 200, "application/json; charset=utf-8", JSON.stringify({ schemaVersion: 1, sweep: { id: e.id, root: e.path, finishedAt: e.at, ...summary } }, null, 2) + "\n");
+        return send(res, 200, "application/json; charset=utf-8", JSON.stringify(jsonDocument("prov.desk.sweep", { sweep: { id: e.id, root: e.path, finishedAt: e.at, ...summary } }), null, 2) + "\n");
       }
       return send(res, 200, "text/html; charset=utf-8", pages.sweepPage(s, e, await this.reportsShown(e)));
     }

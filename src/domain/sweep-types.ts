@@ -3,8 +3,9 @@
 // with a new SWEEP_SCHEMA_VERSION.
 
 import type { Origin, Status } from "./types.js";
+import { JSON_DOCUMENTS } from "./json-document.js";
 
-export const SWEEP_SCHEMA_VERSION = 1;
+export const SWEEP_SCHEMA_VERSION = JSON_DOCUMENTS["prov.sweep"];
 
 /** Most severe first: a file gets the most severe finding that applies, with every reason. */
 export const FINDINGS = ["violation", "error", "warning", "disclosed", "unknown", "ok", "skipped"] as const;

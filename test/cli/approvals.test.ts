@@ -36,11 +36,11 @@ describe.concurrent("prov approve: the studio rules", () => {
     expect(json(r)).toMatchObject({ by: "Dana Post", account: me, host: hostname(), status: "approved" });
     const shown = json(await prov(["--json", "show", file]));
     expect(shown.approvals).toEqual([expect.objectContaining({ by: "Dana Post", account: me, host: hostname() })]);
-    const log = json(await prov(["--json", "log", file])) as Array<{ kind: string; detail: Record<string, unknown> | null }>;
+    const log = json(await prov(["--json", "log", file])).items as Array<{ kind: string; detail: Record<string, unknown> | null }>;
     expect(log.find((e) => e.kind === "approved")?.detail).toMatchObject({ by: "Dana Post", account: me, host: hostname() });
     const rv = await prov(["revoke", file, "--by", "Dana Post", "--note", "wrong shot"]);
     expect(rv.code, rv.stderr).toBe(0);
-    const log2 = json(await prov(["--json", "log", file])) as Array<{ kind: string; detail: Record<string, unknown> | null }>;
+    const log2 = json(await prov(["--json", "log", file])).items as Array<{ kind: string; detail: Record<string, unknown> | null }>;
     expect(log2.find((e) => e.kind === "revoked")?.detail).toMatchObject({ account: me, host: hostname() });
   });
 

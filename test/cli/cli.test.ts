@@ -70,7 +70,7 @@ describe.concurrent("prov CLI", () => {
       const config = JSON.parse(fs.readFileSync(path.join(dir, "prov.config.json"), "utf8"));
       expect(config.database).toBe("prov.db");
       expect(fs.existsSync(path.join(dir, "prov.db"))).toBe(true);
-      expect(await withStore(path.join(dir, "prov.db"), (s) => s.schemaVersion())).toBe(out.schemaVersion);
+      expect(await withStore(path.join(dir, "prov.db"), (s) => s.schemaVersion())).toBe(out.databaseSchemaVersion);
 
       const before = fs.readFileSync(path.join(dir, "prov.config.json"), "utf8");
       fs.writeFileSync(path.join(dir, "prov.config.json"), before.replace('"prov.db"', '"other.db"'));
@@ -106,7 +106,8 @@ describe.concurrent("prov CLI", () => {
       const r = await prov(["--json", "scan", media]);
       expect(r.code, r.stderr).toBe(0);
       const out = json(r);
-      expect(Object.keys(out).sort()).toEqual(["files", "summary"]);
+      expect(Object.keys(out)).toEqual(["schemaVersion", "kind", "files", "summary"]);
+      expect(out).toMatchObject({ schemaVersion: 1, kind: "prov.scan" });
       expect(out.files).toHaveLength(files.length); // skipped files are listed only with -v
       const byName = Object.fromEntries(out.files.map((f: any) => [path.basename(f.path), f]));
       expect(byName["genai-a1111.png"]).toMatchObject({ result: "new", origin: "genai", status: "temporary", sha256: sha256Of(path.join(media, "genai-a1111.png")) });
@@ -171,9 +172,9 @@ describe.concurrent("prov CLI", () => {
       expect(json(byEnv).summary.database).toBe(path.join(dir, "env.db"));
 
       const lsEnv = await runCli(["--json", "ls"], { cwd: dir, env: { PROV_DB: path.join(dir, "env.db") } });
-      expect(json(lsEnv)).toHaveLength(2);
+      expect(json(lsEnv).items).toHaveLength(2);
       const both = await runCli(["--db", "flag.db", "--json", "ls"], { cwd: dir, env: { PROV_DB: "env.db" } });
-      expect(json(both).map((a: any) => a.paths)).toEqual([[path.join(dir, "genai-concept-art.jpg")]]);
+      expect(json(both).items.map((a: any) => a.paths)).toEqual([[path.join(dir, "genai-concept-art.jpg")]]);
     });
   });
 
@@ -207,7 +208,7 @@ describe.concurrent("prov CLI", () => {
       expect(r.code, r.stderr).toBe(0);
       expect(json(r)).toMatchObject({ recorded: false, path: f, sha256: sha256Of(f), origin: "genai" });
       const ls = await prov(["--json", "ls"]);
-      expect(json(ls)).toEqual([]);
+      expect(json(ls)).toEqual({ schemaVersion: 1, kind: "prov.ls", items: [] });
 
       const text = await prov(["show", f]);
       expect(text.stdout).toMatch(/not recorded/);
@@ -220,16 +221,16 @@ describe.concurrent("prov CLI", () => {
       for (const f of ["genai-a1111.png", "comfyui-matte.png", "genfill-composite.jpg", "camera-plate.jpg", "procedural-noise.png", "room-tone.wav"]) copySample(f, path.join(dir, "m"));
       expect((await prov(["scan", "m"])).code).toBe(0);
 
-      const names = (r: CliResult) => (json(r) as any[]).map((a) => a.paths.map((p: string) => path.basename(p))).flat().sort();
+      const names = (r: CliResult) => (json(r).items as any[]).map((a) => a.paths.map((p: string) => path.basename(p))).flat().sort();
       const genai = await prov(["--json", "ls", "--origin", "genai"]);
       expect(genai.code).toBe(0);
       expect(names(genai)).toEqual(["comfyui-matte.png", "genai-a1111.png"]);
-      expect(json(genai)[0]).toMatchObject({ origin: "genai", status: "temporary", sha256: expect.stringMatching(/^[0-9a-f]{64}$/), missing: 0 });
+      expect(json(genai).items[0]).toMatchObject({ origin: "genai", status: "temporary", sha256: expect.stringMatching(/^[0-9a-f]{64}$/), missing: 0 });
 
       expect(names(await prov(["--json", "ls", "--status", "temporary"]))).toEqual(["comfyui-matte.png", "genai-a1111.png", "genfill-composite.jpg"]);
       expect(names(await prov(["--json", "ls", "--origin", "not-genai"]))).toEqual(["camera-plate.jpg", "procedural-noise.png"]);
       expect(names(await prov(["--json", "ls", "--status", "approved"]))).toEqual([]);
-      expect(json(await prov(["--json", "ls"]))).toHaveLength(6);
+      expect(json(await prov(["--json", "ls"])).items).toHaveLength(6);
     });
   });
 
@@ -239,7 +240,7 @@ describe.concurrent("prov CLI", () => {
       const f = copySample("unlabelled-still.png", dir);
       const r = await prov(["--json", "tag", "--genai", "--tool", "Midjourney", "--model", "v6.1", "--prompt", "colour bars, 1970s", "--note", "from the art dept", "--by", "alice", f]);
       expect(r.code, r.stderr).toBe(0);
-      expect(json(r)).toEqual([{ file: f, sha256: sha256Of(f), origin: "genai", status: "temporary" }]);
+      expect(json(r)).toEqual({ schemaVersion: 1, kind: "prov.tag", items: [{ file: f, sha256: sha256Of(f), origin: "genai", status: "temporary" }] });
 
       const show = json(await prov(["--json", "show", f]));
       expect(show).toMatchObject({ recorded: true, origin: "genai", status: "temporary" });
@@ -260,7 +261,7 @@ describe.concurrent("prov CLI", () => {
       expectUsage(await prov(["tag", "--genai", "--not-genai", f]), /either --genai or --not-genai/);
       const ok = await prov(["--json", "tag", "--not-genai", "--note", "shot on our stage", f]);
       expect(ok.code, ok.stderr).toBe(0);
-      expect(json(ok)[0]).toMatchObject({ origin: "not-genai", status: null });
+      expect(json(ok).items[0]).toMatchObject({ origin: "not-genai", status: null });
     });
 
     it("tag --not-genai on a file whose own metadata says GenAI exits 2 unless --force", async () => {
@@ -273,7 +274,7 @@ describe.concurrent("prov CLI", () => {
 
       const forced = await prov(["--json", "tag", "--not-genai", "--note", "label was wrong", "--force", f]);
       expect(forced.code, forced.stderr).toBe(0);
-      expect(json(forced)[0]).toMatchObject({ origin: "not-genai", status: null });
+      expect(json(forced).items[0]).toMatchObject({ origin: "not-genai", status: null });
     });
 
     it.runIf(haveShared)("tag --not-genai on a C2PA GenAI file exits 2 unless --force (needs ../shared/fixtures)", async () => {
@@ -284,7 +285,7 @@ describe.concurrent("prov CLI", () => {
       expect(json(await prov(["--json", "show", f]))).toMatchObject({ origin: "genai", status: "temporary" });
       const forced = await prov(["--json", "tag", "--not-genai", "--note", "overruled", "--force", f]);
       expect(forced.code, forced.stderr).toBe(0);
-      expect(json(forced)[0]).toMatchObject({ origin: "not-genai" });
+      expect(json(forced).items[0]).toMatchObject({ origin: "not-genai" });
     });
 
     it("approve records the approval and the document's SHA-256; revoke returns it to temporary; log lists it all in order", async () => {
@@ -301,7 +302,7 @@ describe.concurrent("prov CLI", () => {
       const shown = json(await prov(["--json", "show", f]));
       expect(shown).toMatchObject({ status: "approved" });
       expect(shown.approvals).toEqual([expect.objectContaining({ action: "approve", by: "Producer P", ref: "APR-2025-042", scope: "ep101 sh042 only", doc_path: doc, doc_sha256: sha256Of(doc) })]);
-      expect(json(await prov(["--json", "ls", "--status", "approved"]))).toHaveLength(1);
+      expect(json(await prov(["--json", "ls", "--status", "approved"])).items).toHaveLength(1);
 
       const rv = await prov(["--json", "revoke", f, "--by", "Producer P", "--note", "client changed their mind"]);
       expect(rv.code, rv.stderr).toBe(0);
@@ -312,10 +313,10 @@ describe.concurrent("prov CLI", () => {
 
       const log = await prov(["--json", "log", f]);
       expect(log.code, log.stderr).toBe(0);
-      const kinds = (json(log) as any[]).map((e) => e.kind);
+      const kinds = (json(log).items as any[]).map((e) => e.kind);
       const decisions = kinds.filter((k) => ["seen", "tagged", "approved", "revoked"].includes(k));
       expect(decisions).toEqual(["seen", "tagged", "approved", "revoked"]);
-      const events = json(log) as any[];
+      const events = json(log).items as any[];
       expect(events.every((e) => e.sha256 === sha256Of(f))).toBe(true);
       expect(events.find((e) => e.kind === "approved").detail).toMatchObject({ by: "Producer P", ref: "APR-2025-042", doc_sha256: sha256Of(doc) });
       expect(events.find((e) => e.kind === "revoked").detail).toMatchObject({ note: "client changed their mind" });
@@ -392,7 +393,7 @@ describe.concurrent("prov CLI", () => {
         const o = await prov(args);
         expect(o.code, `${args.join(" ")}: ${o.stderr}`).toBe(0);
         expect(() => JSON.parse(o.stdout), args.join(" ")).not.toThrow();
-        expect(o.stdout.startsWith("[") || o.stdout.startsWith("{")).toBe(true);
+        expect(o.stdout, args.join(" ")).toMatch(/^\{\s*"schemaVersion": 1,\s*"kind": "prov\.(ls|log|show)"/);
       }
     });
 

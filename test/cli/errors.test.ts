@@ -92,7 +92,7 @@ describe("prov release --to", () => {
     ];
     for (const [to, message] of cases) {
       expectCode(await prov("release", String(id), "--by", "P", "--to", to), 2, message);
-      expect(json(await prov("--json", "quarantine", "ls"))[0]).toMatchObject({ id, state: "moved" });
+      expect(json(await prov("--json", "quarantine", "ls")).items[0]).toMatchObject({ id, state: "moved" });
     }
     expect(fs.existsSync(path.join(dir, "top"))).toBe(false);
   });

@@ -220,7 +220,7 @@ describe("prov frame --timeline", () => {
     const j = await prov(["frame", "--timeline", "whole.edl", "--fps", "25", "--format", "json"]);
     expect(j.code, j.stderr).toBe(0);
     const r = json(j);
-    expect(r).toMatchObject({ schemaVersion: 1, title: "WHOLE CUT", rate: "25", summary: { events: 4 } });
+    expect(r).toMatchObject({ schemaVersion: 1, kind: "prov.frame.timeline", title: "WHOLE CUT", rate: "25", summary: { events: 4 } });
     const byEvent = new Map<number, { flags: string[]; media: { path: string | null }; origin: string | null; status: string | null; derivedFrom: Array<{ sha256: string }> }>(
       r.events.map((e: { event: number }) => [e.event, e]),
     );

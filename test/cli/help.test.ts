@@ -114,7 +114,7 @@ describe("every example in the help runs as written", () => {
     expect(json(await example("show", 1))).toMatchObject({ recorded: true });
     expect((await example("show", 0)).stdout).toMatch(/origin\s+genai/);
     await example("ls", 0);
-    expect(json(await example("ls", 1)).length).toBeGreaterThan(0);
+    expect(json(await example("ls", 1)).items.length).toBeGreaterThan(0);
     await example("tag", 0);
     await example("tag", 1);
     await example("frame", 0);
@@ -131,7 +131,7 @@ describe("every example in the help runs as written", () => {
       await waitFor(async () => json((await runCli(["--json", "status"], { cwd: ws }))).ready === true, `prov watch to be ready: ${stderr}`, 30_000, 100);
       fs.copyFileSync(path.join(ws, "edit/genai-concept-art.jpg"), path.join(ws, "deliverables/sh010_v003.jpg"));
       await waitFor(
-        async () => (json(await runCli(["--json", "quarantine", "ls"], { cwd: ws })) as Array<{ id: number; state: string }>).some((q) => q.id === 1 && q.state === "moved"),
+        async () => (json(await runCli(["--json", "quarantine", "ls"], { cwd: ws })).items as Array<{ id: number; state: string }>).some((q) => q.id === 1 && q.state === "moved"),
         `the gate to quarantine deliverables/sh010_v003.jpg: ${stderr}`,
         30_000,
         100,
@@ -145,7 +145,7 @@ describe("every example in the help runs as written", () => {
     ran.add("watch#0");
 
     await example("quarantine ls", 0);
-    expect(json(await example("quarantine ls", 1))[0]).toMatchObject({ id: 1, state: "moved" });
+    expect(json(await example("quarantine ls", 1)).items[0]).toMatchObject({ id: 1, state: "moved" });
     await example("approve", 0);
     await example("release", 0);
     expect(fs.existsSync(path.join(ws, "deliverables/approved/sh010_v003.jpg"))).toBe(true);
@@ -163,7 +163,7 @@ describe("every example in the help runs as written", () => {
     expect((await example("migrate", 1)).stdout).toMatch(/current$/m);
     expect((await example("volume ls", 0)).stdout).toMatch(/^no volumes configured/);
     expect((await example("volume init", 0)).stdout).toMatch(/is volume EDIT-A \(uuid /);
-    expect(json(await example("volume ls", 1))).toEqual([]);
+    expect(json(await example("volume ls", 1))).toEqual({ schemaVersion: 1, kind: "prov.volume.ls", items: [] });
 
     const listed = [...all].flatMap(([name, ex]) => ex.map((_, i) => `${name}#${i}`));
     expect(listed.filter((e) => !ran.has(e)), "examples not run by this test").toEqual([]);

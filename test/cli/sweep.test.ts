@@ -100,15 +100,16 @@ describe.runIf(haveShared)("prov sweep on a fixture deliverables tree", () => {
 
     // The sweep is also an ingest, with an event for itself.
     const log = json(await prov(["--json", "log", "--limit", "1000"]));
-    const events = (log.events ?? log) as Array<{ kind: string; path: string | null }>;
+    const events = log.items as Array<{ kind: string; path: string | null }>;
     expect(events.filter((e) => e.kind === "sweep")).toHaveLength(1);
     expect(events.some((e) => e.kind === "seen" && e.path?.endsWith("deliver/unknown/colour-bars.png"))).toBe(true);
   }, 60_000);
 
   it("the JSON report has the documented schema", async () => {
     const report = json(await prov(["sweep", "deliver", "--format", "json"]));
-    expect(Object.keys(report)).toEqual(["schemaVersion", "summary", "files"]);
+    expect(Object.keys(report)).toEqual(["schemaVersion", "kind", "summary", "files"]);
     expect(report.schemaVersion).toBe(1);
+    expect(report.kind).toBe("prov.sweep");
     expect(Object.keys(report.summary).sort()).toEqual(
       ["tool", "root", "mode", "startedAt", "finishedAt", "seconds", "files", "counts", "disclosures", "failOn", "exitCode", "verdict", "database", "history", "mhl"].sort(),
     );

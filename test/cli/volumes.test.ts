@@ -98,13 +98,13 @@ describe("the same volume seen from two hosts", () => {
     expect((conn.prepare("SELECT count(*) AS n FROM locations WHERE state = 'present'").get() as { n: number }).n).toBe(2);
 
     // A host that does not mount EDIT-A reads the stored form.
-    const ls = json(await cli(c3, "--json", "ls", "--origin", "genai"));
+    const ls = json(await cli(c3, "--json", "ls", "--origin", "genai")).items;
     expect(ls.flatMap((a: { paths: string[] }) => a.paths)).toEqual(["EDIT-A:/show/genai-a1111.png"]);
-    const ls2 = json(await cli(c2, "--json", "ls", "--origin", "genai"));
+    const ls2 = json(await cli(c2, "--json", "ls", "--origin", "genai")).items;
     expect(ls2.flatMap((a: { paths: string[] }) => a.paths)).toEqual([path.join(h2, "show/genai-a1111.png")]);
 
     // prov volume ls: mounted (for a bind mount), marker ok, filesystem type.
-    const vols = json(await cli(c1, "--json", "volume", "ls"));
+    const vols = json(await cli(c1, "--json", "volume", "ls")).items;
     expect(vols).toMatchObject([{ name: "EDIT-A", mount: h1, markerOk: true, problem: null }]);
     if (how === "bind") expect(vols[0]).toMatchObject({ mounted: true });
     expect(typeof vols[0].fsType).toBe("string");
@@ -113,7 +113,7 @@ describe("the same volume seen from two hosts", () => {
 
     // Another volume's marker at a configured mount is never taken for it.
     const wrong = writeConfig(path.join(t, "wrong.json"), db, { "EDIT-B": { mount: h1 } });
-    const bad = json(await cli(wrong, "--json", "volume", "ls"));
+    const bad = json(await cli(wrong, "--json", "volume", "ls")).items;
     expect(bad[0]).toMatchObject({ name: "EDIT-B", markerOk: false });
     expect(bad[0].problem).toContain(`${h1} holds volume EDIT-A`);
     conn.close();

@@ -338,7 +338,7 @@ describe("--format pdf", () => {
     expect(r.stderr).not.toMatch(/internal|bug|\n\s+at /i);
     expect(fs.existsSync(out)).toBe(false);
     const after = json(await prov(["--json", "log", "--limit", "1000"]));
-    expect((after.events ?? after).length).toBe((before.events ?? before).length);
+    expect(after.items.length).toBe(before.items.length);
   }, 60_000);
 
   it("a PDF needs a file: --format pdf without --out is a usage error", async () => {
@@ -424,13 +424,15 @@ describe("CSV for Excel, and one JSON envelope", () => {
     expect(r.stdout.startsWith("\ufeffpath,")).toBe(true);
   }, 120_000);
 
-  it("the disclosure JSON opens with schemaVersion, as the sweep's JSON does", async () => {
+  it("the disclosure JSON opens with schemaVersion and kind, as the sweep's JSON does", async () => {
     const list = path.join(dir, "envelope.json");
     const r = await prov(["sweep", "deliver", "--format", "json", "--disclosure", list]);
-    expect(Object.keys(json(r))[0]).toBe("schemaVersion");
+    expect(Object.keys(json(r)).slice(0, 2)).toEqual(["schemaVersion", "kind"]);
+    expect(json(r).kind).toBe("prov.sweep");
     const doc = JSON.parse(fs.readFileSync(list, "utf8")) as Record<string, unknown>;
-    expect(Object.keys(doc)[0]).toBe("schemaVersion");
+    expect(Object.keys(doc).slice(0, 3)).toEqual(["schemaVersion", "kind", "disclosure"]);
     expect(doc["schemaVersion"]).toBe(1);
+    expect(doc["kind"]).toBe("prov.sweep.disclosure");
   }, 60_000);
 });
 

@@ -81,7 +81,7 @@ describe.runIf(pgHere)("a facility: two hosts, two volumes, one PostgreSQL", () 
         120_000,
         100,
       );
-    const rows = async (): Promise<QRow[]> => parseJson<QRow[]>(await cli(b, ["--json", "quarantine", "ls", "--all"]));
+    const rows = async (): Promise<QRow[]> => parseJson<{ items: QRow[] }>(await cli(b, ["--json", "quarantine", "ls", "--all"])).items;
     const shown = async (file: string) => {
       const r = await cli(a, ["--json", "show", file]);
       return r.code === 0 ? parseJson<{ recorded?: boolean; origin: string; status: string | null }>(r) : null;
@@ -161,7 +161,7 @@ describe.runIf(pgHere)("a facility: two hosts, two volumes, one PostgreSQL", () 
     const recorded = await waitFor(
       async () => {
         const r = await cli(b, ["--json", "quarantine", "ls", "--all"]);
-        return r.code === 0 ? parseJson<QRow[]>(r).find((x) => x.originalPath === during && x.state === "moved") : undefined;
+        return r.code === 0 ? parseJson<{ items: QRow[] }>(r).items.find((x) => x.originalPath === during && x.state === "moved") : undefined;
       },
       () => `the move made during the outage to be recorded once the database is back:\n${wb.stderr.slice(-3000)}`,
       120_000,

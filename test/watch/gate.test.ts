@@ -63,9 +63,9 @@ describe.each(MODES)("ways into deliverables (%s)", (mode) => {
       [...NOT_GENAI_SAMPLES, ...UNKNOWN_SAMPLES].map((name) => [path.join(dir, name), sha256(sample(name))] as const),
     );
     // The CLI agrees with the database.
-    const ls = parseJson<Array<{ id: number; kind: string; state: string; originalPath: string; quarantinePath: string; sha256: string; reason: string }>>(
+    const ls = parseJson<{ items: Array<{ id: number; kind: string; state: string; originalPath: string; quarantinePath: string; sha256: string; reason: string }> }>(
       await sb.cli(["quarantine", "ls", "--json"]),
-    );
+    ).items;
     for (const name of GENAI_SAMPLES) {
       const row = ls.find((r) => r.originalPath === path.join(dir, name));
       expect(row).toMatchObject({ kind: "blocked", state: "moved", sha256: sha256(sample(name)) });

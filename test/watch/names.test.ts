@@ -90,7 +90,7 @@ describe.each(MODES)("hostile names in deliverables (%s)", (mode) => {
   });
 
   it("the CLI lists them all, names intact, as JSON", async () => {
-    const rows = parseJson<Array<{ originalPath: string; state: string }>>(await sb.cli(["quarantine", "ls", "--json"]));
+    const rows = parseJson<{ items: Array<{ originalPath: string; state: string }> }>(await sb.cli(["quarantine", "ls", "--json"])).items;
     for (const [label, name] of NAMES) {
       expect(rows.some((r) => r.originalPath === fileFor(sb.del, label, name) && r.state === "moved"), `${JSON.stringify(name)} listed`).toBe(true);
     }

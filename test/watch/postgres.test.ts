@@ -54,7 +54,7 @@ describe.runIf(pgHere)("prov watch on PostgreSQL", () => {
       const revoke = await cli(["revoke", sha256(g), "--by", "supervisor", "--note", "withdrawn"]);
       expect(revoke.code, revoke.stderr).toBe(0);
       await waitFor(() => !fs.existsSync(delivered), () => `the revoked delivery to be quarantined: ${w.stderr}`, 60_000, 50);
-      const rows = parseJson(await cli(["--json", "quarantine", "ls"])) as Array<{ original_path?: string; state: string }>;
+      const rows = (parseJson(await cli(["--json", "quarantine", "ls"])) as { items: Array<{ original_path?: string; state: string }> }).items;
       expect(rows.length).toBe(1);
       expect(w.stdout + w.stderr).not.toContain(cluster!.password);
     } finally {

@@ -8,6 +8,7 @@
 import type { Disclosure, ReportWriter, SweepRow, SweepSummary } from "../../domain/sweep-types.js";
 import { BOM, cell } from "./csv.js";
 import type { Sink } from "./sink.js";
+import { jsonDocument, JSON_DOCUMENTS } from "../../domain/json-document.js";
 
 export const DISCLOSURE_CSV_COLUMNS = [
   "title", "episode", "reel", "shot", "path", "sha256", "genai_class", "tool", "model", "evidence",
@@ -24,11 +25,11 @@ export function describeUse(u: NonNullable<Disclosure["timecodes"]>[number]): st
 export type DisclosureFormat = "json" | "csv";
 
 /**
- * The disclosure JSON's `schemaVersion` (first key, as in the sweep's JSON report): it
- * changes when a field changes meaning or goes away. 1: the list as it was before the
- * envelope had a version, plus `schemaVersion`.
+ * The disclosure JSON's `schemaVersion` (first key, then `kind` "prov.sweep.disclosure",
+ * the envelope of every prov JSON document): it changes when a field changes meaning or
+ * goes away. 1: the list as it was before the envelope had a version, plus the envelope.
  */
-export const DISCLOSURE_SCHEMA_VERSION = 1;
+export const DISCLOSURE_SCHEMA_VERSION = JSON_DOCUMENTS["prov.sweep.disclosure"];
 
 export function disclosureReport(sink: Sink, format: DisclosureFormat, title: string | null, opts: { bom?: boolean } = {}): ReportWriter {
   const rows: Array<{ path: string; sha256: string | null; finding: string; d: Disclosure; c2pa: NonNullable<SweepRow["c2pa"]> }> = [];
@@ -38,8 +39,7 @@ export function disclosureReport(sink: Sink, format: DisclosureFormat, title: st
     },
     async end(summary: SweepSummary) {
       if (format === "json") {
-        const doc = {
-          schemaVersion: DISCLOSURE_SCHEMA_VERSION,
+        const doc = jsonDocument("prov.sweep.disclosure", {
           disclosure: "prov GenAI disclosure list",
           title,
           root: summary.root,
@@ -49,7 +49,7 @@ export function disclosureReport(sink: Sink, format: DisclosureFormat, title: st
           euAiActArticle50: "deepfake: true marks content that is a deepfake in the sense of Regulation (EU) 2024/1689, Article 50(4)",
           // c2pa: each C2PA manifest's "validated (...)", "invalid (codes)" or "not checked"; [] when it has none.
           files: rows.map(({ path, sha256, finding, d, c2pa }) => ({ path, sha256, finding, title, ...d, c2pa })),
-        };
+        });
         await sink.write(JSON.stringify(doc, null, 2) + "\n");
       } else {
         await sink.write((opts.bom ? BOM : "") + DISCLOSURE_CSV_COLUMNS.join(",") + "\r\n");

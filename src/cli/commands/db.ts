@@ -15,7 +15,7 @@ const perTable = (rows: Record<string, number>): string =>
 export async function dbExportCommand(ctx: Context, file: string, prov: string): Promise<number> {
   const store = await ctx.store({ readonly: true });
   const r = await exportStore(store, file, prov, new Date(ctx.clock.now()).toISOString());
-  if (ctx.globals.json) printJson({ file: r.file, from: store.location, rows: r.rows, head: r.head });
+  if (ctx.globals.json) printJson("prov.db.export", { file: r.file, from: store.location, rows: r.rows, head: r.head });
   else {
     println(`exported ${total(r.rows)} rows of ${showPath(store.location)} to ${showPath(r.file)}`);
     println(`  ${perTable(r.rows)}`);
@@ -28,7 +28,7 @@ export async function dbExportCommand(ctx: Context, file: string, prov: string):
 export async function dbImportCommand(ctx: Context, file: string): Promise<number> {
   const store = await ctx.store({ create: true });
   const r = await importStore(store, file);
-  if (ctx.globals.json) printJson({ file, into: store.location, from: r.from, rows: r.rows, head: r.head, intact: r.report.intact, verdict: verdictOf(r.report) });
+  if (ctx.globals.json) printJson("prov.db.import", { file, into: store.location, from: r.from, rows: r.rows, head: r.head, intact: r.report.intact, verdict: verdictOf(r.report) });
   else {
     println(`imported ${total(r.rows)} rows from ${showPath(file)} into ${showPath(store.location)} (exported from ${r.from.dialect}, schema ${r.from.schemaVersion})`);
     println(`  ${perTable(r.rows)}`);

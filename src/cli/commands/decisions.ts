@@ -37,7 +37,7 @@ export async function tagCommand(ctx: Context, files: string[], o: TagOptions): 
   for (const file of files) assets.push({ name: file, asset: requireAsset(await resolveTarget(ctx, file, { record: true }), file) });
   const results = await tag(store, assets, { genai: o.genai === true, tool: o.tool, model: o.model, prompt: o.prompt, note: o.note, by: o.by ?? currentUser(), force: o.force }, actor, ctx.clock);
   const rows = results.map((r, i) => ({ file: files[i]!, ...r }));
-  if (ctx.globals.json) printJson(rows);
+  if (ctx.globals.json) printJson("prov.tag", rows);
   else for (const r of rows) println(`${r.origin}${r.status ? `/${r.status}` : ""}  ${r.sha256.slice(0, 12)}  ${r.file}`);
   return ExitCode.ok;
 }
@@ -82,7 +82,7 @@ export async function approveCommand(ctx: Context, arg: string, o: ApproveOption
   const targets = await decisionTargets(store, asset, arg, o.sequence === true);
   const result = await approve(store, asset, targets.ids, { by: o.by, ref: o.ref, scope: o.scope, note: o.note, docPath, docSha256: docSha, terms }, actor, ctx.clock);
   const out = { sha256: asset.sha256, origin: result.origin, status: result.status, by: o.by, ref: o.ref, scope: o.scope ?? null, docSha256: docSha, account: actor.account, host: actor.host, terms, assets: targets.ids.length };
-  if (ctx.globals.json) printJson(out);
+  if (ctx.globals.json) printJson("prov.approve", out);
   else {
     println(`approved ${targets.what} (${result.origin}${result.status ? `/${result.status}` : ""}) by ${o.by} (account ${actor.account} on ${actor.host}), ref ${o.ref}`);
     if (terms.escalations.length > 0) println(`  escalated: ${terms.escalations.join(", ")}`);
@@ -101,7 +101,7 @@ export async function revokeCommand(ctx: Context, arg: string, o: { by: string; 
   const targets = await decisionTargets(store, asset, arg, o.sequence === true);
   const result = await revoke(store, asset, targets.ids, { by: o.by, note: o.note, name: `${arg}${o.sequence ? "'s sequence" : ""}` }, actor, ctx.clock);
   const out = { sha256: asset.sha256, origin: result.origin, status: result.status, by: o.by, note: o.note, assets: result.revoked };
-  if (ctx.globals.json) printJson(out);
+  if (ctx.globals.json) printJson("prov.revoke", out);
   else println(`revoked approval of ${targets.what}; it is now ${result.origin}${result.status ? `/${result.status}` : ""}`);
   return ExitCode.ok;
 }

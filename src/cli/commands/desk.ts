@@ -68,7 +68,7 @@ export async function deskUserAddCommand(ctx: Context, name: string, o: { role: 
   const paths = deskPaths(ctx.config());
   const password = await readPassword();
   const r = await new Accounts(paths.accounts).put(name, role, password, ctx.clock.iso());
-  if (ctx.globals.json) printJson({ name, role, accounts: paths.accounts, replaced: r.replaced });
+  if (ctx.globals.json) printJson("prov.desk.user.add", { name, role, accounts: paths.accounts, replaced: r.replaced });
   else println(`${r.replaced ? "replaced" : "added"} desk account ${name} (${role}) in ${paths.accounts}`);
   return ExitCode.ok;
 }

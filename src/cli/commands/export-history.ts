@@ -15,7 +15,7 @@ export async function exportHistoryCommand(ctx: Context, opts: { out?: string })
   const out = opts.out ?? null;
   const { report } = await exportHistory(store, out, new Date(ctx.clock.now()).toISOString());
   const where = out === null ? "stdout" : showPath(out);
-  if (out !== null && ctx.globals.json) printJson({ file: out, rows: report.rows, head: { row: report.head.seq, hash: report.head.hash }, intact: report.intact, breakCount: report.breakCount });
+  if (out !== null && ctx.globals.json) printJson("prov.export-history", { file: out, rows: report.rows, head: { row: report.head.seq, hash: report.head.hash }, intact: report.intact, breakCount: report.breakCount });
   else log.info(`history exported to ${where}: ${report.rows} rows, head row ${report.head.seq} ${report.head.hash}`);
   if (!report.intact) log.warn(`${verdictOf(report)}; the export says so (run \`prov verify\` for every break)`);
   return report.intact ? ExitCode.ok : ExitCode.findings;

@@ -27,13 +27,13 @@ export async function frameCommand(ctx: Context, file: string | undefined, opts:
   };
   if (opts.timeline && opts.at === undefined && file === undefined && opts.frame === undefined && opts.seconds === undefined) {
     const report = await timelineReport(deps, opts.timeline, opts);
-    if (format === "json") printJson(report);
+    if (format === "json") printJson("prov.frame.timeline", report);
     else if (format === "csv") printTimelineCsv(report);
     else printTimeline(report);
     return ExitCode.ok;
   }
   const answer = await frameQuestion(deps, file, opts);
-  if (format === "json") printJson(answer);
+  if (format === "json") printJson("prov.frame", answer);
   else printAnswer(answer);
   return ExitCode.ok;
 }

@@ -52,7 +52,7 @@ export async function initCommand(ctx: Context, opts: InitOptions): Promise<numb
 
   await writeDurable(configFile, text, { exclusive: opts.force !== true });
 
-  if (ctx.globals.json) printJson({ config: configFile, database: store.location, schemaVersion: version, roots: parsed.roots });
+  if (ctx.globals.json) printJson("prov.init", { config: configFile, database: store.location, databaseSchemaVersion: version, roots: parsed.roots });
   else {
     println(`wrote ${configFile}`);
     println(`database ${store.location} (${store.dialect === "postgres" ? "PostgreSQL, " : ""}schema version ${version})`);

@@ -12,7 +12,7 @@ export async function logCommand(ctx: Context, arg: string | undefined, opts: { 
   let assetId: number | undefined;
   if (arg) assetId = requireAsset(await resolveTarget(ctx, arg, { record: false }), arg).id;
   const rows = await history(store, { assetId, limit });
-  if (ctx.globals.json) printJson(rows);
+  if (ctx.globals.json) printJson("prov.log", rows);
   else {
     for (const r of rows) {
       const detail = r.detail ? " " + JSON.stringify(r.detail) : "";

@@ -11,7 +11,7 @@ export async function lsCommand(ctx: Context, opts: { origin?: string; status?: 
   const store = await ctx.store({ readonly: true });
   const rows = await listAssets(store, { origin: opts.origin as Origin | undefined, status: opts.status as Status | undefined });
   if (ctx.globals.json) {
-    printJson(rows);
+    printJson("prov.ls", rows);
     return ExitCode.ok;
   }
   if (rows.length === 0) {

@@ -35,7 +35,7 @@ async function check(ctx: Context, dir: string, mode: "verify" | "diff", opts: M
   });
   progress.done();
   if (json) {
-    printJson(r);
+    printJson(`prov.mhl.${mode}`, r);
     return r.exitCode;
   }
   if (r.status === "no-history" && r.history.length === 0) {
@@ -82,7 +82,7 @@ export async function mhlInfoCommand(ctx: Context, dir: string): Promise<number>
   const verbose = ctx.globals.verbose === true;
   const r = await mhlInfo(dir, { files: verbose });
   if (ctx.globals.json) {
-    printJson(r);
+    printJson("prov.mhl.info", r);
     return r.exitCode;
   }
   if (r.status === "no-history" && r.history.length === 0) {

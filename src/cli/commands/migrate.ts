@@ -17,7 +17,7 @@ export async function migrateCommand(ctx: Context, opts: MigrateOptions): Promis
   const r = await migrateStore(ctx.databasePath(), { postgres: ctx.postgresOptions(), check: opts.check === true });
   const behind = r.from < r.latest;
   if (ctx.globals.json) {
-    printJson({ database: r.location, from: r.from, to: opts.check ? r.latest : r.to, latest: r.latest, current: opts.check ? !behind : true, migrated: !opts.check && r.from !== r.to });
+    printJson("prov.migrate", { database: r.location, from: r.from, to: opts.check ? r.latest : r.to, latest: r.latest, current: opts.check ? !behind : true, migrated: !opts.check && r.from !== r.to });
   } else if (opts.check) {
     println(behind ? `database ${r.location}: schema version ${r.from}, this prov needs ${r.latest}: run \`prov migrate\`` : `database ${r.location}: schema version ${r.from}, current`);
   } else {

@@ -32,7 +32,7 @@ export async function quarantineLsCommand(ctx: Context, opts: { all?: boolean })
   const store = await ctx.store({ readonly: true });
   const rows = await store.quarantine.rows(opts.all ? undefined : ["moved", "stuck", "planned"]);
   if (ctx.globals.json) {
-    printJson(rows.map(rowJson));
+    printJson("prov.quarantine.ls", rows.map(rowJson));
     return ExitCode.ok;
   }
   if (rows.length === 0) {
@@ -70,7 +70,7 @@ export async function releaseCommand(ctx: Context, idArg: string, o: ReleaseOpti
     { id, to: o.to, parents: o.parents, by: o.by, note: o.note, force: o.force },
     actor,
   );
-  if (ctx.globals.json) printJson({ ...out, by: o.by });
+  if (ctx.globals.json) printJson("prov.release", { ...out, by: o.by });
   else println(`released #${id} to ${showPath(out.releasedTo)}${out.forced ? " (forced; recorded)" : ""}`);
   return ExitCode.ok;
 }

@@ -8,6 +8,7 @@ import path from "node:path";
 import { scan, type FileOutcome, type ScanSummary } from "../../app/ingest/scan.js";
 import { c2paChecker, needsValidation, validateMany } from "../../app/c2pa.js";
 import { hasC2paManifest, manifestStatus, manifestStatuses } from "../../domain/c2pa-validation.js";
+import { jsonDocumentHead } from "../../domain/json-document.js";
 
 export interface ScanCommandOptions {
   rehash?: boolean;
@@ -26,7 +27,7 @@ export async function scanCommand(ctx: Context, paths: string[], opts: ScanComma
 
   // JSON is streamed (one array element per file) so output memory stays flat too.
   let first = true;
-  if (json) process.stdout.write('{\n  "files": [');
+  if (json) process.stdout.write(`${jsonDocumentHead("prov.scan")}\n  "files": [`);
   // Contents to validate once the scan has recorded them (C2PA, src/app/c2pa.ts): those read now
   // whose labels show a manifest store, and unchanged ones (validated before, or not yet).
   const c2pa = c2paChecker(config);

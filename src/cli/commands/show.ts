@@ -16,7 +16,7 @@ export async function showCommand(ctx: Context, arg: string): Promise<number> {
     const evidence: Evidence[] = m?.ok ? [...evidenceFromTags(m.metadata.tags), ...ctx.folderMatcher()(t.path!)] : [];
     const { origin, decidedBy } = classify(evidence);
     const report = { recorded: false, path: t.path, sha256: t.sha256, origin, decidedBy, evidence, metadataError: m?.ok ? m.metadata.error : m?.reason };
-    if (ctx.globals.json) printJson(report);
+    if (ctx.globals.json) printJson("prov.show", report);
     else {
       println(`${showPath(t.path!)}: not recorded in ${store.location} (run \`prov scan\` to record it)`);
       println(`sha256   ${t.sha256}`);
@@ -27,7 +27,7 @@ export async function showCommand(ctx: Context, arg: string): Promise<number> {
   }
   const report = { recorded: true, ...(await assetReport(store, t.asset, ctx.perceptual())) };
   if (ctx.globals.json) {
-    printJson(report);
+    printJson("prov.show", report);
     return ExitCode.ok;
   }
   const a = t.asset;

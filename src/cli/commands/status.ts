@@ -95,7 +95,7 @@ export async function statusCommand(ctx: Context): Promise<number> {
     watchers: rows.map((r) => watcherSummary(r, config.volumes)),
   };
   if (ctx.globals.json) {
-    printJson(out);
+    printJson("prov.status", out);
     return ExitCode.ok;
   }
   /** The watcher the lines below describe: "watcher", or with volumes "watcher of volume EDIT-A". */
@@ -179,7 +179,7 @@ async function statusWithoutStore(ctx: Context, err: StoreError): Promise<void> 
   const hb = side.heartbeat;
   const live = hb !== null && Date.now() - Date.parse(hb.at) < STALE_MS && (hb.host !== hostname() || pidAlive(hb.pid)) ? hb : null;
   if (ctx.globals.json) {
-    printJson({
+    printJson("prov.status", {
       running: live !== null,
       databaseError: err.message,
       databaseRefusesWrites: live ? { since: live.at, error: live.storeError } : null,

@@ -18,7 +18,7 @@ export async function verifyCommand(ctx: Context, opts: VerifyCommandOptions): P
   const v = { recordedHead: opts.head?.toLowerCase() };
   const report = opts.export !== undefined ? await verifyExport(opts.export, v) : await verifyHistory(await ctx.store({ readonly: true }), v);
   const source = opts.export !== undefined ? `export ${showPath(opts.export)}` : `database ${showPath((await ctx.store({ readonly: true })).location)}`;
-  if (ctx.globals.json) printJson({ source, ...jsonOf(report) });
+  if (ctx.globals.json) printJson("prov.verify", { source, ...jsonOf(report) });
   else for (const line of textOf(report, source)) println(line);
   return report.intact ? ExitCode.ok : ExitCode.findings;
 }

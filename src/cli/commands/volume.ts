@@ -11,7 +11,7 @@ import { VOLUME_MARKER } from "../../domain/volumes.js";
 export async function volumeInitCommand(ctx: Context, name: string, root: string): Promise<number> {
   const abs = path.resolve(root);
   const marker = await initVolume(name, abs, ctx.clock.iso());
-  if (ctx.globals.json) printJson({ ...marker, root: abs, marker: path.join(abs, VOLUME_MARKER) });
+  if (ctx.globals.json) printJson("prov.volume.init", { ...marker, root: abs, marker: path.join(abs, VOLUME_MARKER) });
   else {
     println(`${showPath(abs)} is volume ${marker.name} (uuid ${marker.uuid}; ${showPath(path.join(abs, VOLUME_MARKER))})`);
     const configured = ctx.config().volumes.find((v) => v.name === name);
@@ -26,7 +26,7 @@ export async function volumeLsCommand(ctx: Context): Promise<number> {
   const mounts = await readFile("/proc/mounts", "utf8").catch(() => "");
   const infos = await volumeInfos(config, mounts);
   if (ctx.globals.json) {
-    printJson(infos);
+    printJson("prov.volume.ls", infos);
     return ExitCode.ok;
   }
   if (infos.length === 0) {

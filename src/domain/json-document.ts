@@ -34,6 +34,8 @@ export const JSON_DOCUMENTS = {
   "prov.release": 1,
   "prov.desk.user.add": 1,
   "prov.desk.sweep": 1,
+  // A notification (webhook body, command hook's input); 2: what happened moved from `kind` to `event`.
+  "prov.notice": 2,
   "prov.mhl.verify": 1,
   "prov.mhl.diff": 1,
   "prov.mhl.info": 1,

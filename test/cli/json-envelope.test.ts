@@ -22,6 +22,7 @@ const NO_JSON_DOCUMENT: Record<string, string> = {
 /** Kinds written elsewhere than a command's stdout or a file a command writes, and where they are checked. */
 const NOT_FROM_A_COMMAND: Record<string, string> = {
   "prov.desk.sweep": "the desk's /sweeps/N.json download (src/desk/server.ts, jsonDocument)",
+  "prov.notice": "a notification's body (webhook, command hook): test/watch/notify-webhook.test.ts and notify.test.ts",
 };
 
 interface Run {

@@ -15,7 +15,7 @@ afterAll(disposeAll);
 interface Received {
   headers: http.IncomingHttpHeaders;
   body: string;
-  json: { schemaVersion: number; id: string; kind: string; at: string; host: string; path: string | null; reason: string; detail: Record<string, unknown> };
+  json: { schemaVersion: number; kind: string; event: string; id: string; at: string; host: string; path: string | null; reason: string; detail: Record<string, unknown> };
   /** The signature checked with the secret, as a receiver does. */
   verified: { ok: boolean; reason?: string };
 }
@@ -101,9 +101,9 @@ describe("notices by webhook", () => {
       const data = uniqueGenaiPng("webhook-1");
       const file = write(path.join(sb.del, "sh010_comp.png"), data);
       const row = await waitBlocked(sb, file, sha256(data));
-      const n = await waitFor(() => rx.got.find((r) => r.json.kind === "blocked" && r.json.path === file), "the receiver to get the blocked notice");
+      const n = await waitFor(() => rx.got.find((r) => r.json.event === "blocked" && r.json.path === file), "the receiver to get the blocked notice");
       expect(n.verified).toEqual({ ok: true, t: expect.any(Number) });
-      expect(n.json).toMatchObject({ schemaVersion: 1, kind: "blocked", path: file, reason: expect.stringMatching(/genai/), detail: { quarantineId: row.id, quarantinePath: row.quarantine_path } });
+      expect(n.json).toMatchObject({ schemaVersion: 2, kind: "prov.notice", event: "blocked", path: file, reason: expect.stringMatching(/genai/), detail: { quarantineId: row.id, quarantinePath: row.quarantine_path } });
       expect(Date.parse(n.json.at)).not.toBeNaN();
       expect(n.json.host).toBeTruthy();
       expect(n.headers["x-prov-delivery"]).toBe(n.json.id);
@@ -143,7 +143,7 @@ describe("notices by webhook", () => {
         return s && s.sent >= 1 ? s : null;
       }, "prov status to count the notice delivered");
       expect(st).toMatchObject({ sent: 1, failed: 0, pending: 0, lastFailure: null });
-      expect(rx.got.map((r) => r.json.kind)).toEqual(["blocked", "blocked", "blocked"]);
+      expect(rx.got.map((r) => r.json.event)).toEqual(["blocked", "blocked", "blocked"]);
       expect(new Set(rx.got.map((r) => r.headers["x-prov-delivery"])).size).toBe(1);
       expect(new Set(rx.got.map((r) => r.json.id))).toEqual(new Set([rx.got[0]!.headers["x-prov-delivery"]]));
       expect(rx.got.every((r) => r.verified.ok)).toBe(true);
@@ -228,10 +228,10 @@ describe("notices by webhook", () => {
       expect(fs.existsSync(file)).toBe(true);
       const rv = await sb.cli(["revoke", sha256(data), "--by", "Jo Supervisor", "--note", "wrong take"]);
       expect(rv.code, rv.stderr).toBe(0);
-      const n = await waitFor(() => rx.got.find((r) => r.json.kind === "revoked"), "the revoked notice");
+      const n = await waitFor(() => rx.got.find((r) => r.json.event === "revoked"), "the revoked notice");
       expect(n.verified.ok).toBe(true);
       expect(n.json).toMatchObject({ path: file, reason: expect.stringContaining("approval revoked by Jo Supervisor: wrong take"), detail: { sha256: sha256(data), by: "Jo Supervisor", note: "wrong take" } });
-      await waitFor(() => rx.got.filter((r) => r.json.kind === "blocked" && r.json.path === file).length >= 2, "the blocked notice for the file judged again");
+      await waitFor(() => rx.got.filter((r) => r.json.event === "blocked" && r.json.path === file).length >= 2, "the blocked notice for the file judged again");
       await w.stop();
     } finally {
       await sb.dispose();
@@ -247,14 +247,14 @@ describe("notices by webhook", () => {
       const killed = await sb.watch();
       await killed.kill9();
       const w = await sb.watch();
-      const takeover = await waitFor(() => rx.got.find((r) => r.json.kind === "watcher-down"), "the notice that the previous watcher went down");
+      const takeover = await waitFor(() => rx.got.find((r) => r.json.event === "watcher-down"), "the notice that the previous watcher went down");
       expect(takeover.json).toMatchObject({ path: sb.dbFile, reason: expect.stringContaining(`the previous prov watch (pid ${killed.pid} on host`), detail: { pid: killed.pid, takenOverBy: { pid: w.pid } } });
 
       for (const f of [sb.dbFile, `${sb.dbFile}-wal`, `${sb.dbFile}-shm`]) fs.rmSync(f, { force: true });
       sb.db.close(); // the test's own reader still has the deleted file open
       const exit = await w.exited;
       expect(exit.code).toBe(3);
-      const down = rx.got.find((r) => r.json.kind === "watcher-down" && r.json.detail["pid"] === w.pid);
+      const down = rx.got.find((r) => r.json.event === "watcher-down" && r.json.detail["pid"] === w.pid);
       expect(down, "the watcher-down notice arrives before the process exits").toBeDefined();
       expect(down!.verified.ok).toBe(true);
       expect(down!.json.reason).toContain(`prov watch (pid ${w.pid}) is stopping`);

@@ -41,7 +41,7 @@ describe("the notify hook", () => {
       const file = write(path.join(sb.del, "gen.png"), data);
       const row = await waitBlocked(sb, file, sha256(data));
       const n = await waitFor(() => notices().find((x) => x.event === "blocked" && x.path === file), "the hook to get the blocked notice");
-      expect(n).toMatchObject({ notice: "prov", kind: "blocked", schemaVersion: 1, id: expect.any(String), reason: expect.stringMatching(/genai/), detail: { quarantineId: row.id, quarantinePath: row.quarantine_path } });
+      expect(n).toMatchObject({ schemaVersion: 2, kind: "prov.notice", event: "blocked", id: expect.any(String), reason: expect.stringMatching(/genai/), detail: { quarantineId: row.id, quarantinePath: row.quarantine_path } });
       expect(Date.parse(n.at)).not.toBeNaN();
       const st = await waitFor(async () => {
         const s = parseJson<{ notify: { command: { sent: number; failed: number } | null; webhook: unknown; smtp: unknown } | null }>(await sb.cli(["status", "--json"]));

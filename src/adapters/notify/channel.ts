@@ -161,7 +161,7 @@ export class Channel {
       if (attempt >= this.opts.policy.attempts) return this.fail(e, attempt > 1 ? `${failure.message} (after ${attempt} tries)` : failure.message, attempt);
       const wait = retryDelayMs(attempt, this.opts.policy, this.random(), failure.retryAfterMs);
       if (!(await this.sleep(wait))) return this.fail(e, `${failure.message}; not tried again: the watcher stopped first`, attempt);
-      log.debug(`notify ${this.transport.label}: ${e.kind} notice ${e.id}: try ${attempt} failed (${failure.message}); tried again after ${wait} ms`);
+      log.debug(`notify ${this.transport.label}: ${e.event} notice ${e.id}: try ${attempt} failed (${failure.message}); tried again after ${wait} ms`);
     }
   }
 
@@ -187,7 +187,7 @@ export class Channel {
 
   private fail(e: Envelope, error: string, attempts: number, logIt = true): void {
     this.state.failed++;
-    this.state.lastFailure = { at: new Date(this.now()).toISOString(), kind: e.kind, error, attempts };
-    if (logIt) log.warn(`notify ${this.transport.label} failed for a ${e.kind} notice: ${error}`, { delivery: e.id });
+    this.state.lastFailure = { at: new Date(this.now()).toISOString(), kind: e.event, error, attempts };
+    if (logIt) log.warn(`notify ${this.transport.label} failed for a ${e.event} notice: ${error}`, { delivery: e.id });
   }
 }

@@ -20,7 +20,7 @@ export class CommandTransport implements Transport {
 
   deliver(e: Envelope, signal: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
-      const child = spawn(this.argv[0]!, this.argv.slice(1), { stdio: ["pipe", "ignore", "pipe"], env: { ...process.env, PROV_EVENT: e.kind } });
+      const child = spawn(this.argv[0]!, this.argv.slice(1), { stdio: ["pipe", "ignore", "pipe"], env: { ...process.env, PROV_EVENT: e.event } });
       let stderr = "";
       const kill = (): void => void child.kill("SIGKILL");
       const timer = setTimeout(kill, TIMEOUT_MS);
@@ -43,7 +43,7 @@ export class CommandTransport implements Transport {
       // A command that does not read its input must not fail the notice with EPIPE.
       child.stdin!.on("error", () => undefined);
       // `notice` and `event` are the hook's first fields, kept for the programs written for them.
-      child.stdin!.end(JSON.stringify({ notice: "prov", event: e.kind, ...e }) + "\n");
+      child.stdin!.end(JSON.stringify(e) + "\n");
     });
   }
 }

@@ -1,6 +1,8 @@
 // What a notice says, in one envelope every channel carries (the webhook's body, the command
 // hook's standard input, the mail's text): pure, no I/O.
 
+import { JSON_DOCUMENTS } from "../../domain/json-document.js";
+
 export type NoticeKind =
   | "blocked"
   | "held"
@@ -20,14 +22,20 @@ export interface Notice {
   detail?: Record<string, unknown>;
 }
 
-/** The version of the envelope's layout; a receiver checks it before reading the rest. */
-export const NOTICE_SCHEMA_VERSION = 1;
+/**
+ * The version of the notice's layout; a receiver checks it before reading the rest. It is
+ * prov's one JSON envelope (src/domain/json-document.ts): `schemaVersion`, then `kind`
+ * ("prov.notice"), then the notice. 2: what happened moved from `kind` to `event`.
+ */
+export const NOTICE_SCHEMA_VERSION = JSON_DOCUMENTS["prov.notice"];
 
 export interface Envelope {
   schemaVersion: typeof NOTICE_SCHEMA_VERSION;
+  kind: "prov.notice";
+  /** What happened: blocked, held, stuck, revoked, watcher-down, … */
+  event: NoticeKind;
   /** One id per notice, the same on every channel and every retry (X-Prov-Delivery): a receiver drops a repeat. */
   id: string;
-  kind: NoticeKind;
   at: string;
   host: string;
   path: string | null;
@@ -36,7 +44,7 @@ export interface Envelope {
 }
 
 export function envelope(n: Notice, id: string, at: string, host: string): Envelope {
-  return { schemaVersion: NOTICE_SCHEMA_VERSION, id, kind: n.event, at, host, path: n.path, reason: n.reason, detail: n.detail ?? {} };
+  return { schemaVersion: NOTICE_SCHEMA_VERSION, kind: "prov.notice", event: n.event, id, at, host, path: n.path, reason: n.reason, detail: n.detail ?? {} };
 }
 
 const HEADLINE: Record<NoticeKind, string> = {
@@ -63,9 +71,9 @@ function oneLine(s: string, max = 200): string {
 
 /** The mail: a subject naming the kind and the file, and a plain text a supervisor reads on a phone. */
 export function mailText(e: Envelope): { subject: string; text: string } {
-  const subject = `[prov] ${e.kind}${e.path ? `: ${oneLine(baseName(e.path), 120)}` : ""} (${oneLine(e.host, 60)})`;
+  const subject = `[prov] ${e.event}${e.path ? `: ${oneLine(baseName(e.path), 120)}` : ""} (${oneLine(e.host, 60)})`;
   const lines = [
-    HEADLINE[e.kind],
+    HEADLINE[e.event],
     "",
     ...(e.path ? [`Path:    ${oneLine(e.path, 1000)}`] : []),
     `Why:     ${oneLine(e.reason, 2000)}`,
@@ -77,6 +85,6 @@ export function mailText(e: Envelope): { subject: string; text: string } {
     lines.push("", "Details:");
     for (const [k, v] of details) lines.push(`  ${k}: ${oneLine(typeof v === "string" ? v : JSON.stringify(v), 1000)}`);
   }
-  lines.push("", `Notice ${e.id} (schema ${e.schemaVersion}). Run \`prov status\` on ${e.host} for the watcher's state${e.kind === "blocked" || e.kind === "held" ? ", `prov quarantine ls` for what it holds" : ""}.`);
+  lines.push("", `Notice ${e.id} (schema ${e.schemaVersion}). Run \`prov status\` on ${e.host} for the watcher's state${e.event === "blocked" || e.event === "held" ? ", `prov quarantine ls` for what it holds" : ""}.`);
   return { subject, text: lines.join("\n") + "\n" };
 }

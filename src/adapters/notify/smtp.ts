@@ -58,7 +58,7 @@ export class SmtpTransport implements Transport {
   async deliver(e: Envelope, signal: AbortSignal): Promise<void> {
     const { subject, text } = mailText(e);
     try {
-      await this.mailer.sendMail({ from: this.o.from, to: this.o.to, subject, text, headers: { "X-Prov-Delivery": e.id, "X-Prov-Event": e.kind }, signal });
+      await this.mailer.sendMail({ from: this.o.from, to: this.o.to, subject, text, headers: { "X-Prov-Delivery": e.id, "X-Prov-Event": e.event }, signal });
     } catch (err) {
       const ne = err as { message?: string; code?: string; responseCode?: number; permanent?: boolean };
       const retryable = !signal.aborted && smtpRetryable(ne);

@@ -61,7 +61,7 @@ export class WebhookTransport implements Transport {
       "user-agent": this.o.userAgent,
       [SIGNATURE_HEADER]: signatureHeader(this.o.secret, t, body),
       [DELIVERY_HEADER]: e.id,
-      "X-Prov-Event": e.kind,
+      "X-Prov-Event": e.event,
     };
     let res: Response;
     try {

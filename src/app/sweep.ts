@@ -2,7 +2,6 @@
 // also an ingest), judged (src/policy/sweep.ts) and streamed to the report writers; the
 // summary and exit code come last. Independent of whether the watcher ran.
 
-import { VOLUME_MARKER } from "../domain/volumes.js";
 import { realpathSync } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
 import { hostname } from "node:os";
@@ -18,6 +17,7 @@ import type { ExtraHasher } from "../adapters/fs/hash.js";
 import { addToTally, exitCodeFor, FAIL_ON_RULES, judge, placeOf, type RecordFacts, type SweepFacts, type Tally } from "../domain/sweep-policy.js";
 import { termsOf } from "../domain/approval-terms.js";
 import { classify } from "../domain/classify.js";
+import { VOLUME_MARKER } from "../domain/volumes.js";
 import { isGenAI, type Evidence } from "../domain/types.js";
 import { describeDerivationIn, loadGenAIFingerprints } from "./perceptual.js";
 import { derivations, lookalikes, probesOf, type GenAIFingerprints, type Matching } from "../domain/likeness.js";

@@ -640,7 +640,8 @@ export async function disposeAll(): Promise<void> {
   for (const sb of [...live]) await sb.dispose();
   const cluster = pgCluster;
   pgCluster = null;
-  if (cluster) await (await cluster).stop();
+  // (A cluster that failed to start has nothing to stop; its error failed the sandboxes.)
+  if (cluster) await (await cluster.catch(() => null))?.stop();
 }
 
 export class Sandbox {

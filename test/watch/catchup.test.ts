@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { disposeAll, MODES, parseJson, Sandbox, sha256, uniqueGenaiPng, uniquePng, waitBlocked, waitFor, write } from "./helpers.js";
+import { disposeAll, ENGINE_MODES, MODES, parseJson, Sandbox, sha256, uniqueGenaiPng, uniquePng, waitBlocked, waitFor, write } from "./helpers.js";
 
 afterAll(disposeAll);
 
@@ -24,6 +24,8 @@ function workingRoot(sb: Sandbox): { suspectedUnmount: boolean; lastReconcile: s
   return sb.db.watcher()?.state.roots?.find((r) => r.role === "working");
 }
 
+// Heavy, so SQLite only (it would add a minute per run on PostgreSQL); the same catch-up
+// paths run on PostgreSQL in the lighter cases below and in gate.test.ts.
 describe.each(MODES)("restart catch-up (%s) [heavy: 1,000 recorded files, 1,000 changes]", (mode) => {
   it("new, modified, renamed, moved and deleted files, and GenAI dropped into deliverables while stopped", { timeout: 240_000 }, async () => {
     const sb = await Sandbox.create({ mode });
@@ -121,9 +123,9 @@ describe.each(MODES)("restart catch-up (%s) [heavy: 1,000 recorded files, 1,000 
   });
 });
 
-describe.each(MODES)("a working root that vanishes at once (%s)", (mode) => {
+describe.each(ENGINE_MODES)("a working root that vanishes at once (%s, %s)", (engine, mode) => {
   it("is a suspected unmount: locations are not marked missing, status says so, also after a restart", { timeout: 90_000 }, async () => {
-    const sb = await Sandbox.create({ mode });
+    const sb = await Sandbox.create({ engine, mode });
     try {
       const N = 200;
       for (let i = 0; i < N; i++) write(path.join(sb.work, `reel-${i % 10}`, `f-${i}.png`), uniquePng(`unmount-${mode}-${i}`, false));
@@ -151,7 +153,7 @@ describe.each(MODES)("a working root that vanishes at once (%s)", (mode) => {
     }
   });
   it("seen in two waves: once an unmount is suspected, a second wave under the same root is not marked missing either", { timeout: 90_000 }, async () => {
-    const sb = await Sandbox.create({ mode });
+    const sb = await Sandbox.create({ engine, mode });
     try {
       const N = 200;
       for (let i = 0; i < N; i++) write(path.join(sb.work, `reel-${i % 10}`, `f-${i}.png`), uniquePng(`waves-${mode}-${i}`, false));
@@ -171,9 +173,9 @@ describe.each(MODES)("a working root that vanishes at once (%s)", (mode) => {
   });
 });
 
-describe.each(MODES)("a working root while the watcher runs (%s)", (mode) => {
+describe.each(ENGINE_MODES)("a working root while the watcher runs (%s, %s)", (engine, mode) => {
   it("new nested folders, a renamed folder, modified and deleted files are followed live", { timeout: 90_000 }, async () => {
-    const sb = await Sandbox.create({ mode });
+    const sb = await Sandbox.create({ engine, mode });
     try {
       const w = await sb.watch();
       // New folders, nested, with files written at once.

@@ -14,7 +14,8 @@ import {
   disposeAll,
   expectQuarantineConsistent,
   lexists,
-  MODES,
+  ENGINE_MODES,
+  ENGINES,
   processesIn,
   Sandbox,
   sha256,
@@ -101,9 +102,9 @@ const FAILPOINTS = [
   { failpoint: "quarantine:before-receipt", shm: true, young: true, left: "the file moved, no receipt" },
 ].map((c) => ({ ...c, fs: c.shm ? `quarantine on another filesystem, ${c.young ? "young files (retried move)" : "quiet files (first attempt)"}` : "same filesystem" }));
 
-describe.each(MODES)("crash at each step of a quarantine move (%s)", (mode) => {
+describe.each(ENGINE_MODES)("crash at each step of a quarantine move (%s, %s)", (engine, mode) => {
   it.each(FAILPOINTS)("PROV_FAILPOINT=$failpoint, $fs: leaves $left; the restart finishes or rolls back", { timeout: 60_000 }, async ({ failpoint, shm, young }) => {
-    const sb = await Sandbox.create({ mode, quarantineOnShm: shm, noWorking: true });
+    const sb = await Sandbox.create({ engine, mode, quarantineOnShm: shm, noWorking: true });
     try {
       const w1 = await sb.watch({ env: { PROV_FAILPOINT: failpoint } });
       const files = drop(path.join(sb.del, "drop"), `${failpoint}-${shm}-${young}-${mode}`, 4, 2, { quiet: shm && !young, young: shm && young, scratch: sb.scratch });
@@ -192,11 +193,11 @@ describe.each(MODES)("crash at each step of a quarantine move (%s)", (mode) => {
 });
 
 
-describe.each(MODES)("kill -9 at random moments during a burst of 50 moves (%s)", (mode) => {
+describe.each(ENGINE_MODES)("kill -9 at random moments during a burst of 50 moves (%s, %s)", (engine, mode) => {
   it("every file exists exactly once after each restart; the database agrees", async () => {
     const seed = Number(process.env["PROV_TEST_SEED"] ?? Date.now() % 1_000_000);
     const random = rng(seed); // seeded, so a failing run can be repeated (PROV_TEST_SEED)
-    const sb = await Sandbox.create({ mode, noWorking: true });
+    const sb = await Sandbox.create({ engine, mode, noWorking: true });
     const log: string[] = [];
     try {
       let w = await sb.watch();
@@ -234,11 +235,11 @@ describe.each(MODES)("kill -9 at random moments during a burst of 50 moves (%s)"
   });
 });
 
-describe("what a killed watcher leaves running", () => {
+describe.each(ENGINES)("what a killed watcher leaves running (%s)", (engine) => {
   // ExifTool's -stay_open loop would keep waiting on the closed pipe of a SIGKILLed parent;
   // started with a parent-death signal it dies with the watcher, before any restart.
   it("after kill -9 of prov watch, its ExifTool processes die with it", async () => {
-    const sb = await Sandbox.create({ mode: "events", noWorking: true });
+    const sb = await Sandbox.create({ engine, mode: "events", noWorking: true });
     try {
       const w = await sb.watch();
       const data = uniqueGenaiPng("leak");
@@ -267,9 +268,9 @@ function bigGenaiPng(seed: string, mb: number): Buffer {
   return Buffer.concat([png.subarray(0, iend), pngChunk("prVt", body), png.subarray(iend)]);
 }
 
-describe("kill -9 while large files are copied to a quarantine on another filesystem", () => {
+describe.each(ENGINES)("kill -9 while large files are copied to a quarantine on another filesystem (%s)", (engine) => {
   it("the restart rolls back every half-made copy before it reports ready, then moves each file once", { timeout: 180_000 }, async () => {
-    const sb = await Sandbox.create({ mode: "events", quarantineOnShm: true, noWorking: true });
+    const sb = await Sandbox.create({ engine, mode: "events", quarantineOnShm: true, noWorking: true });
     try {
       const w1 = await sb.watch({ env: { PROV_FAILPOINT: "quarantine:mid-copy" } });
       const files: Dropped[] = [];

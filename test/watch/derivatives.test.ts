@@ -6,15 +6,15 @@ import path from "node:path";
 import sharp from "sharp";
 import { afterAll, describe, expect, it } from "vitest";
 import { LABEL_FREE } from "../../bench/label-free.js";
-import { disposeAll, expectBlocked, expectNoErrors, Sandbox, sample, sha256, waitFor, write } from "./helpers.js";
+import { disposeAll, ENGINES, expectBlocked, expectNoErrors, Sandbox, sample, sha256, waitFor, write } from "./helpers.js";
 
 afterAll(disposeAll);
 
 const make = (kind: string): ((src: string, out: string) => Promise<void>) => LABEL_FREE.find((t) => t.kind === kind)!.make;
 
-describe("the gate and label-free copies of a GenAI still", () => {
+describe.each(ENGINES)("the gate and label-free copies of a GenAI still (%s)", (engine) => {
   it("blocks a mirrored, a rotated, a letterboxed and a truncated copy as derived from it, saying how", async () => {
-    const sb = await Sandbox.create({ mode: "events" });
+    const sb = await Sandbox.create({ engine, mode: "events" });
     try {
       const w = await sb.watch();
       const concept = write(path.join(sb.work, "concept.jpg"), sample("genai-concept-art.jpg"));

@@ -17,7 +17,8 @@ import {
   expectQuarantineConsistent,
   genaiPng,
   lexists,
-  MODES,
+  ENGINE_MODES,
+  ENGINES,
   parseJson,
   plateJpg,
   receiptOf,
@@ -40,11 +41,11 @@ const GENAI_SAMPLES = ["genai-a1111.png", "genai-concept-art.jpg", "comfyui-matt
 const NOT_GENAI_SAMPLES = ["camera-plate.jpg", "procedural-noise.png"];
 const UNKNOWN_SAMPLES = ["unlabelled-still.png", "room-tone.wav", "unlabelled-shot.mov"];
 
-describe.each(MODES)("ways into deliverables (%s)", (mode) => {
+describe.each(ENGINE_MODES)("ways into deliverables (%s, %s)", (engine, mode) => {
   let sb: Sandbox;
   let w: Watcher;
   beforeAll(async () => {
-    sb = await Sandbox.create({ mode });
+    sb = await Sandbox.create({ engine, mode });
     w = await sb.watch();
   });
   afterAll(async () => {
@@ -335,11 +336,11 @@ describe.each(MODES)("ways into deliverables (%s)", (mode) => {
   });
 });
 
-describe.each(MODES)("files still being written (%s)", (mode) => {
+describe.each(ENGINE_MODES)("files still being written (%s, %s)", (engine, mode) => {
   let sb: Sandbox;
   let w: Watcher;
   beforeAll(async () => {
-    sb = await Sandbox.create({ mode });
+    sb = await Sandbox.create({ engine, mode });
     w = await sb.watch();
   });
   afterAll(async () => {
@@ -387,7 +388,7 @@ describe.each(MODES)("files still being written (%s)", (mode) => {
   });
 
   it("quarantine on another filesystem: a GenAI file blocked while being written is not truncated or lost", async () => {
-    const x = await Sandbox.create({ mode, quarantineOnShm: true, noWorking: true });
+    const x = await Sandbox.create({ engine, mode, quarantineOnShm: true, noWorking: true });
     try {
       await x.watch();
       const g = genaiPng(`xfs-slow-${mode}`);
@@ -407,9 +408,9 @@ describe.each(MODES)("files still being written (%s)", (mode) => {
   });
 });
 
-describe.each(MODES)("catch-up at start (%s)", (mode) => {
+describe.each(ENGINE_MODES)("catch-up at start (%s, %s)", (engine, mode) => {
   it("files that arrived while the watcher was stopped are judged when it starts", async () => {
-    const sb = await Sandbox.create({ mode });
+    const sb = await Sandbox.create({ engine, mode });
     try {
       const w1 = await sb.watch();
       const stopped = await w1.stop();
@@ -431,11 +432,11 @@ describe.each(MODES)("catch-up at start (%s)", (mode) => {
   });
 });
 
-describe.each(MODES)("quarantine on another filesystem: the copy path (%s)", (mode) => {
+describe.each(ENGINE_MODES)("quarantine on another filesystem: the copy path (%s, %s)", (engine, mode) => {
   let sb: Sandbox;
   let w: Watcher;
   beforeAll(async () => {
-    sb = await Sandbox.create({ mode, quarantineOnShm: true });
+    sb = await Sandbox.create({ engine, mode, quarantineOnShm: true });
     w = await sb.watch();
   });
   afterAll(async () => {
@@ -485,8 +486,8 @@ describe.each(MODES)("quarantine on another filesystem: the copy path (%s)", (mo
 });
 
 describe("watcher lifecycle", () => {
-  it.each(MODES)("prov status reports the roots, their mode and backend (%s)", async (mode) => {
-    const sb = await Sandbox.create({ mode });
+  it.each(ENGINE_MODES)("prov status reports the roots, their mode and backend (%s, %s)", async (engine, mode) => {
+    const sb = await Sandbox.create({ engine, mode });
     try {
       const w = await sb.watch();
       const g = genaiPng(`status-${mode}`);
@@ -515,8 +516,8 @@ describe("watcher lifecycle", () => {
     }
   });
 
-  it("a resized, recompressed copy of a temporary GenAI still is blocked as derived from it; an approved one's may stay", async () => {
-    const sb = await Sandbox.create({ mode: "events" });
+  it.each(ENGINES)("a resized, recompressed copy of a temporary GenAI still is blocked as derived from it; an approved one's may stay (%s)", async (engine) => {
+    const sb = await Sandbox.create({ engine, mode: "events" });
     try {
       const w = await sb.watch();
       const concept = write(path.join(sb.work, "concept.jpg"), sample("genai-concept-art.jpg"));
@@ -540,8 +541,8 @@ describe("watcher lifecycle", () => {
     }
   });
 
-  it("SIGTERM stops the watcher gracefully and the process exits promptly with code 0", async () => {
-    const sb = await Sandbox.create({ mode: "events" });
+  it.each(ENGINES)("SIGTERM stops the watcher gracefully and the process exits promptly with code 0 (%s)", async (engine) => {
+    const sb = await Sandbox.create({ engine, mode: "events" });
     try {
       const w = await sb.watch();
       const t0 = Date.now();

@@ -1,6 +1,7 @@
 // Helpers for the watcher tests (test/watch): a sandbox per test or per describe with
 // real folders (prov init), a real `prov watch` child process, a read-only view of the
-// real SQLite database, and assertions about what the deliverables gate did.
+// real database (SQLite, or PostgreSQL in a throwaway cluster per test file), and
+// assertions about what the deliverables gate did.
 // Nothing is mocked. Everything waits on conditions with deadlines, never on blind sleeps.
 
 import { pngChunk } from "../helpers/hostile.js";
@@ -11,8 +12,10 @@ import zlib from "node:zlib";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { expect } from "vitest";
+import { postgresAvailable, startPostgres, type PgCluster } from "../helpers/postgres.js";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const cliPath = path.join(repoRoot, "dist/src/cli.js");
@@ -25,6 +28,19 @@ export const SHM = "/dev/shm";
 export type Mode = "events" | "polling";
 /** Run with `describe.each(MODES)`: native events (watch.polling "never") and polling ("always", every 0.1 s). */
 export const MODES: Mode[] = ["events", "polling"];
+
+export type Engine = "sqlite" | "postgres";
+/**
+ * The stores the watcher tests run on: SQLite always, PostgreSQL when its server binaries
+ * are here (postgresAvailable prints why it skips, and throws under CI=true).
+ */
+export const ENGINES: Engine[] = ["sqlite", ...(postgresAvailable() ? (["postgres"] as const) : [])];
+/**
+ * Engine × mode for `describe.each(ENGINE_MODES)`: SQLite with events and with polling,
+ * PostgreSQL with events only (the store is what differs there, not how changes are seen;
+ * a case about polling itself runs its own polling sandbox).
+ */
+export const ENGINE_MODES: Array<[Engine, Mode]> = ENGINES.flatMap((e) => (e === "sqlite" ? MODES : (["events"] as Mode[])).map((m) => [e, m] as [Engine, Mode]));
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -262,29 +278,18 @@ export interface WatcherState {
   };
 }
 
-/** A read-only connection to the watcher's database (WAL: reading never blocks the writer). */
-export class Db {
-  private conn: Database.Database | null = null;
-  constructor(readonly file: string) {}
+/**
+ * A read-only view of the watcher's database with a synchronous API, so assertions read
+ * the same on both engines (tests poll it inside waitFor and expect). SQLite: a read-only
+ * connection (WAL: reading never blocks the writer), Db. PostgreSQL: PgDb.
+ * Parameters: `?` (positional) or `@name` (one object); SQL passed in must be portable.
+ */
+export abstract class StoreView {
+  abstract all<T>(sql: string, ...params: unknown[]): T[];
+  abstract close(): void;
 
-  private db(): Database.Database {
-    if (!this.conn) {
-      this.conn = new Database(this.file, { readonly: true, fileMustExist: true });
-      this.conn.pragma("busy_timeout = 5000");
-    }
-    return this.conn;
-  }
-
-  close(): void {
-    this.conn?.close();
-    this.conn = null;
-  }
-
-  all<T>(sql: string, ...params: unknown[]): T[] {
-    return this.db().prepare(sql).all(...params) as T[];
-  }
   get<T>(sql: string, ...params: unknown[]): T | undefined {
-    return this.db().prepare(sql).get(...params) as T | undefined;
+    return this.all<T>(sql, ...params)[0];
   }
 
   quarantineRows(): QRow[] {
@@ -306,8 +311,162 @@ export class Db {
     return this.get("SELECT id, sha256, origin, status FROM assets WHERE sha256 = ?", sha);
   }
   watcher(): WatcherState | undefined {
+    // The default volume's lease keeps id 1 on both engines (SQLite 0012, PostgreSQL 0002).
     const row = this.get<Omit<WatcherState, "state"> & { state: string }>("SELECT * FROM watcher WHERE id = 1");
     return row ? { ...row, state: JSON.parse(row.state) as WatcherState["state"] } : undefined;
+  }
+}
+
+/** SQLite: a read-only connection to the database file. */
+export class Db extends StoreView {
+  private conn: Database.Database | null = null;
+  constructor(readonly file: string) {
+    super();
+  }
+
+  private db(): Database.Database {
+    if (!this.conn) {
+      this.conn = new Database(this.file, { readonly: true, fileMustExist: true });
+      this.conn.pragma("busy_timeout = 5000");
+    }
+    return this.conn;
+  }
+
+  close(): void {
+    this.conn?.close();
+    this.conn = null;
+  }
+
+  all<T>(sql: string, ...params: unknown[]): T[] {
+    return this.db().prepare(sql).all(...params) as T[];
+  }
+  override get<T>(sql: string, ...params: unknown[]): T | undefined {
+    return this.db().prepare(sql).get(...params) as T | undefined;
+  }
+}
+
+/** A value as a PostgreSQL literal (standard_conforming_strings: only ' is special in '...'). */
+function pgLiteral(v: unknown): string {
+  if (v === null || v === undefined) return "NULL";
+  if (typeof v === "number") {
+    if (!Number.isFinite(v)) throw new Error(`not a finite number: ${v}`);
+    return String(v);
+  }
+  if (typeof v === "bigint") return v.toString();
+  if (typeof v === "boolean") return v ? "TRUE" : "FALSE";
+  if (typeof v === "string") {
+    if (v.includes("\0")) throw new Error("a NUL byte cannot be a PostgreSQL text parameter");
+    return `'${v.replaceAll("'", "''")}'`;
+  }
+  if (Buffer.isBuffer(v)) return `'\\x${v.toString("hex")}'::bytea`;
+  throw new Error(`unsupported parameter ${typeof v}`);
+}
+
+/** Replace the `?` and `@name` parameters of better-sqlite3 style SQL by literals (outside quotes). */
+export function bindPg(sql: string, params: readonly unknown[]): string {
+  const named = params.length === 1 && params[0] !== null && typeof params[0] === "object" && !Buffer.isBuffer(params[0]) ? (params[0] as Record<string, unknown>) : null;
+  let next = 0;
+  let out = "";
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql[i]!;
+    if (c === "'" || c === '"') {
+      const end = sql.indexOf(c, i + 1);
+      if (end < 0) throw new Error(`unterminated ${c} in ${sql}`);
+      out += sql.slice(i, end + 1);
+      i = end;
+    } else if (c === "?" && !named) {
+      if (next >= params.length) throw new Error(`too few parameters for ${sql}`);
+      out += pgLiteral(params[next++]);
+    } else if (c === "@" && named) {
+      const m = /^@([A-Za-z_][A-Za-z0-9_]*)/.exec(sql.slice(i))!;
+      if (!m || !(m[1]! in named)) throw new Error(`no parameter ${m?.[0] ?? "@"} for ${sql}`);
+      out += pgLiteral(named[m[1]!]);
+      i += m[0].length - 1;
+    } else out += c;
+  }
+  if (!named && next !== params.length) throw new Error(`${params.length} parameters for ${next} placeholders in ${sql}`);
+  return out;
+}
+
+// The PostgreSQL reader's thread: one connection (node-postgres), a query at a time; the
+// caller blocks on Atomics.wait until the answer is posted back (receiveMessageOnPort).
+// BIGINT (ids, count(*)) as numbers, as SQLite gives them.
+const PG_READER = `
+const { createRequire } = require("node:module");
+const { workerData } = require("node:worker_threads");
+const pg = createRequire(workerData.from)("pg");
+const { port, conn } = workerData;
+let client = null;
+const INT8 = 20;
+const asNumber = (v) => (v === null ? null : Number(v));
+port.on("message", async ({ sql, flag }) => {
+  let answer;
+  try {
+    if (!client) {
+      const c = new pg.Client({ ...conn, types: { getTypeParser: (oid, format) => (oid === INT8 ? asNumber : pg.types.getTypeParser(oid, format)) } });
+      c.on("error", () => { if (client === c) client = null; });
+      await c.connect();
+      client = c;
+    }
+    answer = { rows: (await client.query(sql)).rows };
+  } catch (err) {
+    answer = { error: String(err && err.message ? err.message : err) };
+    const c = client;
+    client = null;
+    c?.end().catch(() => {});
+  }
+  port.postMessage(answer);
+  Atomics.store(flag, 0, 1);
+  Atomics.notify(flag, 0);
+});
+`;
+
+/**
+ * PostgreSQL, synchronously: a worker thread holds one connection and runs each query
+ * while the caller waits on it (so `sb.db.x()` reads as on SQLite inside waitFor and
+ * expect). The schema mirrors SQLite's types (timestamps and JSON as TEXT, flags as INTEGER
+ * 0/1, ids BIGINT given as numbers), so rows compare as SQLite's do; BYTEA
+ * (quarantine.original_raw) comes back as a Buffer, as a SQLite BLOB does.
+ */
+export class PgDb extends StoreView {
+  private worker: Worker | null = null;
+  private port: MessagePort | null = null;
+  constructor(
+    private readonly cluster: PgCluster,
+    readonly database: string,
+  ) {
+    super();
+  }
+
+  private open(): MessagePort {
+    if (!this.port) {
+      const { port1, port2 } = new MessageChannel();
+      const conn = { host: "127.0.0.1", port: this.cluster.port, user: this.cluster.user, password: this.cluster.password, database: this.database, application_name: "prov-test-read" };
+      this.worker = new Worker(PG_READER, { eval: true, workerData: { port: port2, conn, from: path.join(repoRoot, "package.json") }, transferList: [port2] });
+      this.worker.unref();
+      port1.unref();
+      this.port = port1;
+    }
+    return this.port;
+  }
+
+  close(): void {
+    void this.worker?.terminate();
+    this.port?.close();
+    this.worker = null;
+    this.port = null;
+  }
+
+  all<T>(sql: string, ...params: unknown[]): T[] {
+    const port = this.open();
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    port.postMessage({ sql: bindPg(sql, params), flag });
+    if (Atomics.wait(flag, 0, 0, 30_000) === "timed-out") throw new Error(`no answer from PostgreSQL within 30 s to ${sql}`);
+    const answer = receiveMessageOnPort(port)?.message as { rows?: Array<Record<string, unknown>>; error?: string } | undefined;
+    if (!answer) throw new Error(`the PostgreSQL reader posted no answer to ${sql}`);
+    if (answer.error !== undefined) throw new Error(`PostgreSQL: ${answer.error} (in ${sql})`);
+    for (const row of answer.rows!) for (const [k, v] of Object.entries(row)) if (v instanceof Uint8Array) row[k] = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    return answer.rows as T[];
   }
 }
 
@@ -453,6 +612,8 @@ async function killLeftovers(dir: string): Promise<number> {
 
 export interface SandboxOptions {
   mode: Mode;
+  /** The store (default SQLite). PostgreSQL: a database of its own in this file's cluster. */
+  engine?: Engine;
   /** Put the quarantine on tmpfs (/dev/shm): another filesystem, so moves copy. */
   quarantineOnShm?: boolean;
   stableSeconds?: number;
@@ -466,9 +627,21 @@ export interface SandboxOptions {
 
 const live = new Set<Sandbox>();
 
-/** Kill whatever a failed test left running (registered by each test file's afterAll). */
+// One throwaway PostgreSQL cluster per test file (a vitest worker runs one file), started
+// by the first PostgreSQL sandbox and stopped by disposeAll.
+let pgCluster: Promise<PgCluster> | null = null;
+function pgClusterOfThisFile(): Promise<PgCluster> {
+  pgCluster ??= startPostgres();
+  return pgCluster;
+}
+
+/** Kill whatever a failed test left running, and stop this file's PostgreSQL cluster (each test file's afterAll). */
 export async function disposeAll(): Promise<void> {
   for (const sb of [...live]) await sb.dispose();
+  const cluster = pgCluster;
+  pgCluster = null;
+  // (A cluster that failed to start has nothing to stop; its error failed the sandboxes.)
+  if (cluster) await (await cluster.catch(() => null))?.stop();
 }
 
 export class Sandbox {
@@ -478,8 +651,14 @@ export class Sandbox {
   /** Scratch space outside every root, on the same filesystem as the roots. */
   readonly scratch: string;
   readonly config: string;
+  /** The SQLite file (SQLite sandboxes only: a PostgreSQL sandbox has `database`). */
   readonly dbFile: string;
-  readonly db: Db;
+  readonly engine: Engine;
+  /** `prov init --database` of a PostgreSQL sandbox: the URL (no password: PGPASSWORD carries it). */
+  readonly database: string | null;
+  /** What every `prov` of this sandbox gets in its environment (PostgreSQL: PGPASSWORD). */
+  readonly env: Record<string, string>;
+  readonly db: StoreView;
   readonly watchers: Watcher[] = [];
   private shmDir: string | null = null;
   private disposed = false;
@@ -489,7 +668,9 @@ export class Sandbox {
   private constructor(
     readonly dir: string,
     readonly opts: SandboxOptions,
+    pg: { cluster: PgCluster; name: string } | null,
   ) {
+    this.engine = opts.engine ?? "sqlite";
     this.work = path.join(dir, "work");
     this.del = path.join(dir, "deliverables");
     this.scratch = path.join(dir, "scratch");
@@ -499,7 +680,9 @@ export class Sandbox {
       this.shmDir = fs.mkdtempSync(path.join(SHM, "prov-watch-"));
       this.q = path.join(this.shmDir, "quarantine");
     } else this.q = path.join(dir, "quarantine");
-    this.db = new Db(this.dbFile);
+    this.database = pg ? pg.cluster.url(pg.name) : null;
+    this.env = pg ? { PGPASSWORD: pg.cluster.password } : {};
+    this.db = pg ? new PgDb(pg.cluster, pg.name) : new Db(this.dbFile);
   }
 
   get stableMs(): number {
@@ -507,12 +690,18 @@ export class Sandbox {
   }
 
   static async create(opts: SandboxOptions): Promise<Sandbox> {
-    const sb = new Sandbox(fs.mkdtempSync(path.join(os.tmpdir(), "prov-watch-")), opts);
+    let pg: { cluster: PgCluster; name: string } | null = null;
+    if (opts.engine === "postgres") {
+      const cluster = await pgClusterOfThisFile();
+      pg = { cluster, name: await cluster.createDatabase("prov_watch") };
+    }
+    const sb = new Sandbox(fs.mkdtempSync(path.join(os.tmpdir(), "prov-watch-")), opts, pg);
     live.add(sb);
     for (const d of [sb.work, sb.del, sb.q, sb.scratch]) fs.mkdirSync(d, { recursive: true });
     const args = ["init", "--deliverables", sb.del, "--quarantine", sb.q, "--unknown", opts.unknown ?? "allow"];
     if (!opts.noWorking) args.push("--working", sb.work);
-    const r = await runCli(args, sb.dir);
+    if (sb.database) args.push("--database", sb.database);
+    const r = await sb.cli(args);
     if (r.code !== 0) throw new Error(`prov init failed (${r.code}): ${r.stderr}`);
     const cfg = JSON.parse(fs.readFileSync(sb.config, "utf8")) as Record<string, any>;
     cfg["gate"] = { ...cfg["gate"], stableSeconds: opts.stableSeconds ?? 0.3 };
@@ -528,14 +717,14 @@ export class Sandbox {
 
   /** `prov ARGS` in the sandbox (its prov.config.json). */
   cli(args: readonly string[], opts: { env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<CliResult> {
-    return runCli(args, this.dir, opts);
+    return runCli(args, this.dir, { ...opts, env: { ...this.env, ...opts.env } });
   }
 
   /** Start `prov watch` and wait until its heartbeat says ready (or it dies). */
   async watch(opts: { env?: Record<string, string | undefined>; waitReady?: boolean; args?: string[] } = {}): Promise<Watcher> {
     const child = spawn(process.execPath, [cliPath, "--log-format", "json", "watch", ...(opts.args ?? [])], {
       cwd: this.dir,
-      env: childEnv(opts.env),
+      env: childEnv({ ...this.env, ...opts.env }),
       stdio: ["ignore", "pipe", "pipe"],
     });
     const w = new Watcher(child);

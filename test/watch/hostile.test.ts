@@ -17,7 +17,7 @@ import {
   expectNoErrors,
   expectQuarantineConsistent,
   lexists,
-  MODES,
+  ENGINE_MODES,
   parseJson,
   plateJpg,
   receiptOf,
@@ -72,11 +72,11 @@ function zlibCrc(b: Buffer): number {
 import { createRequire } from "node:module";
 const require = createRequire(import.meta.url);
 
-describe.each(MODES)("the hostile matrix (%s)", (mode) => {
+describe.each(ENGINE_MODES)("the hostile matrix (%s, %s)", (engine, mode) => {
   let sb: Sandbox;
   let w: Watcher;
   beforeAll(async () => {
-    sb = await Sandbox.create({ mode });
+    sb = await Sandbox.create({ engine, mode });
     w = await sb.watch();
   });
   afterAll(async () => {
@@ -269,9 +269,9 @@ describe.each(MODES)("the hostile matrix (%s)", (mode) => {
   });
 });
 
-describe.each(MODES)("a growing GenAI file with the quarantine on another filesystem (%s)", (mode) => {
+describe.each(ENGINE_MODES)("a growing GenAI file with the quarantine on another filesystem (%s, %s)", (engine, mode) => {
   it("is made unreadable in place while it grows, never unlinked early, and moved whole once complete", { timeout: 180_000 }, async () => {
-    const sb = await Sandbox.create({ mode, quarantineOnShm: true, noWorking: true, stableSeconds: 1 });
+    const sb = await Sandbox.create({ engine, mode, quarantineOnShm: true, noWorking: true, stableSeconds: 1 });
     try {
       expect(fs.statSync(SHM).dev).not.toBe(fs.statSync(sb.del).dev);
       const w = await sb.watch();

@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { missingFacility } from "./facilities.js";
-import { disposeAll, expectBlocked, expectNoErrors, genaiPng, MODES, plateJpg, Sandbox, sha256, waitFor, write } from "./helpers.js";
+import { disposeAll, ENGINE_MODES, expectBlocked, expectNoErrors, genaiPng, plateJpg, Sandbox, sha256, waitFor, write } from "./helpers.js";
 
 afterAll(disposeAll);
 
@@ -58,9 +58,9 @@ afterAll(() => {
   for (const at of mounted) execFileSync("umount", ["-l", at]);
 });
 
-describe.skipIf(cannot !== null).each(MODES)("mounts under a running watcher (%s) [needs root and mount(8)]", (mode) => {
+describe.skipIf(cannot !== null).each(ENGINE_MODES)("mounts under a running watcher (%s, %s) [needs root and mount(8)]", (engine, mode) => {
   it("a deliverables share unmounted and mounted again is watched again at once: GenAI copied in is blocked", async () => {
-    const sb = await Sandbox.create({ mode });
+    const sb = await Sandbox.create({ engine, mode });
     try {
       mount(["-t", "tmpfs", "-o", "size=64m", "tmpfs"], sb.del);
       const w = await sb.watch();
@@ -87,7 +87,7 @@ describe.skipIf(cannot !== null).each(MODES)("mounts under a running watcher (%s
   });
 
   it("a working share of 30 files unmounted: none is marked missing, status says why; mounted again, all are present", async () => {
-    const sb = await Sandbox.create({ mode });
+    const sb = await Sandbox.create({ engine, mode });
     const share = path.join(sb.scratch, "share");
     try {
       const files: string[] = [];

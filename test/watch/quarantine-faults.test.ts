@@ -17,6 +17,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import {
   contentIndex,
   disposeAll,
+  ENGINES,
   expectQuarantineConsistent,
   lexists,
   parseJson,
@@ -98,9 +99,9 @@ function expectBounded(sb: Sandbox, file: string, st: Status): void {
   expect(st.gate?.checks ?? 0, "the gate looked at the stuck file again and again").toBeLessThanOrEqual(12);
 }
 
-describe("quarantine faults under a running watcher", () => {
+describe.each(ENGINES)("quarantine faults under a running watcher (%s)", (engine) => {
   it("refuses a quarantine folder that is a symbolic link into deliverables (real paths are compared)", async () => {
-    const sb = await Sandbox.create({ mode: "events", noWorking: true });
+    const sb = await Sandbox.create({ engine, mode: "events", noWorking: true });
     try {
       const inside = path.join(sb.del, "q-inside");
       fs.mkdirSync(inside);
@@ -120,7 +121,7 @@ describe("quarantine faults under a running watcher", () => {
     ["its day folder cannot be created", false],
     ["its day folder exists", true],
   ] as const)("a read-only quarantine (%s): one stuck row with backoff, retried at once when it is writable again", async (_what, dayExists) => {
-    const sb = await Sandbox.create({ mode: "events", noWorking: true });
+    const sb = await Sandbox.create({ engine, mode: "events", noWorking: true });
     let mounted = false;
     try {
       if (dayExists) fs.mkdirSync(path.join(sb.q, new Date().toISOString().slice(0, 10)));
@@ -174,7 +175,7 @@ describe("quarantine faults under a running watcher", () => {
   });
 
   it.skipIf(noChattr !== null)("an append-only deliverables folder (link works, unlink fails): no link left per attempt, one stuck row, moved once it is writable", async () => {
-    const sb = await Sandbox.create({ mode: "events", noWorking: true });
+    const sb = await Sandbox.create({ engine, mode: "events", noWorking: true });
     let appendOnly = false;
     try {
       const dir = path.join(sb.del, "reel1");
@@ -212,8 +213,10 @@ describe("quarantine faults under a running watcher", () => {
     }
   });
 
-  it.skipIf(noChattr !== null)("a database that refuses writes (chattr +i): the watcher lives and fails closed (GenAI moved out on its own labels, with a journal entry), status says so, and the moves are recorded once the database takes writes again", async () => {
-    const sb = await Sandbox.create({ mode: "events", noWorking: true });
+  // SQLite only: the fault is made by making the database FILE immutable; a PostgreSQL
+  // store has no file here to refuse writes.
+  it.skipIf(noChattr !== null || engine !== "sqlite")("a database that refuses writes (chattr +i): the watcher lives and fails closed (GenAI moved out on its own labels, with a journal entry), status says so, and the moves are recorded once the database takes writes again", async () => {
+    const sb = await Sandbox.create({ engine, mode: "events", noWorking: true });
     const dbFiles = [sb.dbFile, `${sb.dbFile}-wal`];
     let immutable = false;
     try {
@@ -273,7 +276,7 @@ describe("quarantine faults under a running watcher", () => {
   });
 
   it.skipIf(noTmpfs !== null)("a quarantine with room for the file but not its receipt (ENOSPC): the watcher lives, the move stands, the receipt follows when there is room", async () => {
-    const sb = await Sandbox.create({ mode: "events", noWorking: true });
+    const sb = await Sandbox.create({ engine, mode: "events", noWorking: true });
     let mounted = false;
     try {
       execFileSync("mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", sb.q]);

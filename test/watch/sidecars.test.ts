@@ -5,15 +5,15 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { disposeAll, exiftoolBin, expectAllowed, expectBlocked, expectNoErrors, Sandbox, sha256, uniqueGenaiPng, uniquePlainPng, type Watcher, write } from "./helpers.js";
+import { disposeAll, ENGINES, exiftoolBin, expectAllowed, expectBlocked, expectNoErrors, Sandbox, sha256, uniqueGenaiPng, uniquePlainPng, type Watcher, write } from "./helpers.js";
 
 afterAll(disposeAll);
 
-describe("XMP sidecars at the gate", () => {
+describe.each(ENGINES)("XMP sidecars at the gate (%s)", (engine) => {
   let sb: Sandbox;
   let w: Watcher;
   beforeAll(async () => {
-    sb = await Sandbox.create({ mode: "polling" });
+    sb = await Sandbox.create({ engine, mode: "polling" });
     w = await sb.watch();
   });
   afterAll(async () => {

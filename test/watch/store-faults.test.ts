@@ -1,6 +1,8 @@
 // The database goes away under a running `prov watch`: it must stop and say why (not go
 // on writing into a deleted file), and never start over on an empty database where one
 // existed unless told to (--new-database). Real watcher processes and real SQLite.
+// SQLite only: each case removes or replaces the database FILE under the watcher; a
+// PostgreSQL store has no file here to remove (its server going away is another fault).
 
 import fs from "node:fs";
 import path from "node:path";

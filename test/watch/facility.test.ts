@@ -122,10 +122,15 @@ function contentIndex(dir: string): Map<string, string[]> {
   return out;
 }
 
-/** The entries of a quarantine's journal (moves made while the database refused writes, not yet recorded). */
+/**
+ * The entries of a quarantine's journal (moves made while the database refused writes, not
+ * yet recorded), named as src/app/quarantine.ts names them. The side heartbeat beside them
+ * (heartbeat.json) is not one: a watcher killed while the database refused its heartbeat
+ * leaves it, stale, until a watcher there next writes one (prov status ignores it: its pid is dead).
+ */
 function journal(h: { quarantine: string }): string[] {
   try {
-    return fs.readdirSync(path.join(h.quarantine, ".prov-journal")).filter((n) => n.endsWith(".json"));
+    return fs.readdirSync(path.join(h.quarantine, ".prov-journal")).filter((n) => /^[0-9a-f]{12}\.json$/.test(n));
   } catch {
     return [];
   }

@@ -40,6 +40,8 @@ const DECISION_POLL_MS = 400;
 const VANISH_DELAY_MS = 1500;
 const MAX_PENDING = 200_000;
 const RETRY_TICK_MS = 1000;
+/** The longest wait before a working-root file the database refused to record is tried again. */
+const INGEST_RETRY_MAX_MS = 5 * 60_000;
 /** A reconcile that failed half-way is tried again after this long. */
 const RECONCILE_RETRY_MS = 5000;
 /** A planned row this old that no move is carrying out was left by a failed write of its outcome. */
@@ -129,6 +131,8 @@ export class WatchRuntime {
   private ready = false;
   /** Every root walked and compared with the store since start (the catch-up is done). */
   private reconciled = false;
+  /** Working-root paths whose recording the database refused, by attempts so far (retried with backoff). */
+  private readonly ingestFaults = new Map<string, number>();
   private stopping = false;
   private readonly errorLog = new Map<string, number>();
   private readonly lease: WatcherLease;
@@ -189,7 +193,24 @@ export class WatchRuntime {
       onOverflow,
       onError,
       handler: async (p) => {
-        const outcome = await this.ingest.handle(p, this.isMedia(p));
+        let outcome;
+        try {
+          outcome = await this.ingest.handle(p, this.isMedia(p));
+        } catch (err) {
+          // The database refused (a server restarting, a lost connection, a read-only or full
+          // file): the file is recorded later, not forgotten until the next reconcile (900 s
+          // by default; before, `prov status` said idle with it unrecorded). Looked at again
+          // after 1 s, doubling to 5 min, as the gate does what it could not record.
+          if (!(err instanceof StoreError) || fatalStoreError(err) || this.stopping) throw err;
+          const attempts = (this.ingestFaults.get(p) ?? 0) + 1;
+          this.ingestFaults.set(p, attempts);
+          const delay = Math.min(INGEST_RETRY_MAX_MS, 1000 * 2 ** Math.min(20, attempts - 1));
+          this.logError(`processing ${p} (tried again in ${delay / 1000} s)`, err);
+          // (Once this run has ended: a key pushed while it runs is run again at once, without the delay.)
+          setImmediate(() => this.ingestQueue.push(p, delay));
+          return;
+        }
+        this.ingestFaults.delete(p);
         if (outcome === "wait") this.ingestQueue.push(p, Math.max(stableMs, 250));
         else if (outcome === "directory" || outcome === "gone") await this.directoryChanged("working", p, outcome);
       },

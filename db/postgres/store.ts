@@ -110,6 +110,22 @@ function readTlsFile(file: string, what: string): string {
   }
 }
 
+/**
+ * A pool whose clients never turn a lost connection into an uncaught 'error' event. An
+ * idle client's loss is the pool's 'error' (dropped; the next query reconnects); a client
+ * checked out (in a transaction, between two of its queries) loses the pool's listener,
+ * and the server dying then (kill -9, a crash: "terminating connection due to unexpected
+ * postmaster exit") was an uncaught exception that stopped `prov watch`. The loss reaches
+ * the caller all the same: the query in flight rejects, the next one rejects as "not
+ * queryable", and the client is discarded when released.
+ */
+function newPool(config: pg.PoolConfig): pg.Pool {
+  const pool = new pg.Pool(config);
+  pool.on("error", () => undefined);
+  pool.on("connect", (client) => client.on("error", () => undefined));
+  return pool;
+}
+
 /** The connection settings a URL and the options give (libpq's sslmode honoured as node-postgres can). */
 export function connectionConfig(url: string, opts: PgOpenOptions): pg.PoolConfig {
   let u: URL;
@@ -406,9 +422,7 @@ export class PgStore implements Store {
   static async open(url: string, opts: PgOpenOptions = {}): Promise<PgStore> {
     const location = redactDatabaseUrl(url);
     const config = connectionConfig(url, opts);
-    const pool = new pg.Pool(config);
-    // An idle client's connection lost (server restart): the pool drops it; the next query reconnects.
-    pool.on("error", () => undefined);
+    const pool = newPool(config);
     const store = new PgStore(location, pool, config, opts.readonly ?? false);
     try {
       await store.migrate(opts.create ?? false);
@@ -482,8 +496,7 @@ export class PgStore implements Store {
   static async migrateTo(url: string, opts: PgOpenOptions = {}): Promise<{ from: number; to: number; location: string }> {
     const location = redactDatabaseUrl(url);
     const config = connectionConfig(url, opts);
-    const pool = new pg.Pool(config);
-    pool.on("error", () => undefined);
+    const pool = newPool(config);
     const store = new PgStore(location, pool, config, false);
     try {
       return { ...(await store.migrate(true)), location };
@@ -497,8 +510,7 @@ export class PgStore implements Store {
   /** The version recorded in a database without changing it (null: no prov schema yet). */
   static async versionOf(url: string, opts: PgOpenOptions = {}): Promise<number | null> {
     const config = connectionConfig(url, opts);
-    const pool = new pg.Pool(config);
-    pool.on("error", () => undefined);
+    const pool = newPool(config);
     const store = new PgStore(redactDatabaseUrl(url), pool, config, true);
     try {
       return await readVersion(pool as unknown as Queryable);

@@ -32,11 +32,11 @@ interface QRow {
   quarantinePath: string;
 }
 
-/** A list output: an array, or (as `--json` documents carry a schemaVersion) the array property of an object. */
+/** A list output: prov's envelope (README "JSON output"), the list under `items`. */
 function listOf<T>(v: unknown): T[] {
-  if (Array.isArray(v)) return v as T[];
-  if (v && typeof v === "object") for (const x of Object.values(v)) if (Array.isArray(x)) return x as T[];
-  throw new Error(`not a list: ${JSON.stringify(v).slice(0, 500)}`);
+  const doc = v as { schemaVersion?: unknown; kind?: unknown; items?: unknown };
+  if (doc && typeof doc.schemaVersion === "number" && typeof doc.kind === "string" && Array.isArray(doc.items)) return doc.items as T[];
+  throw new Error(`not a list document: ${JSON.stringify(v).slice(0, 500)}`);
 }
 
 interface Host {

@@ -15,7 +15,8 @@ export class WorkQueue {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly ready = new Set<string>();
   private readonly running = new Set<string>();
-  private readonly again = new Set<string>();
+  /** Keys pushed while being handled, with the delay asked for (the shortest, when pushed more than once). */
+  private readonly again = new Map<string, number>();
   private idleWaiters: Array<() => void> = [];
   private closed = false;
   overflowed = false;
@@ -35,14 +36,17 @@ export class WorkQueue {
     yield* this.timers.keys();
     yield* this.ready;
     for (const k of this.running) yield k;
-    for (const k of this.again) if (!this.running.has(k)) yield k;
+    for (const k of this.again.keys()) if (!this.running.has(k)) yield k;
   }
 
   /** Handle `key` after `delayMs`; a key already waiting keeps its earlier turn. */
   push(key: string, delayMs = 0): void {
     if (this.closed) return;
     if (this.running.has(key)) {
-      this.again.add(key);
+      // Handled again once this run ends, after the delay asked for (a file still being
+      // written is looked at again when it may be stable, not at once in a busy loop).
+      const had = this.again.get(key);
+      this.again.set(key, had === undefined ? delayMs : Math.min(had, delayMs));
       return;
     }
     if (this.ready.has(key) || this.timers.has(key)) {
@@ -86,7 +90,11 @@ export class WorkQueue {
         .catch((err: unknown) => this.opts.onError(key, err))
         .finally(() => {
           this.running.delete(key);
-          if (this.again.delete(key)) this.ready.add(key);
+          const delay = this.again.get(key);
+          if (delay !== undefined) {
+            this.again.delete(key);
+            this.push(key, delay);
+          }
           if (this.pending === 0) this.overflowed = false;
           this.pump();
           if (this.running.size === 0 && this.ready.size === 0) {

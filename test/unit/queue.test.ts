@@ -23,4 +23,32 @@ describe("WorkQueue.keys()", () => {
     expect([...q.keys()]).toEqual([]);
     q.close();
   });
+
+  it("a key pushed again while it runs, with a delay, waits that delay (a file still being written is not looked at in a busy loop)", async () => {
+    const runs: string[] = [];
+    let second!: () => void;
+    const ranTwice = new Promise<void>((r) => (second = r));
+    const q = new WorkQueue({
+      concurrency: 1,
+      maxPending: 100,
+      handler: async (k) => {
+        runs.push(k);
+        if (runs.length === 1) q.push(k, 60_000); // "wait": look again in a minute
+        else second();
+      },
+      onOverflow: () => {},
+      onError: () => {},
+    });
+    q.push("/work/growing.mov");
+    await q.idle();
+    // The first run ended; the key waits on its timer, listed, not run again.
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(runs).toEqual(["/work/growing.mov"]);
+    expect([...q.keys()]).toEqual(["/work/growing.mov"]);
+    // Asked for at once (an event), it runs now, keeping one entry.
+    q.push("/work/growing.mov");
+    await ranTwice;
+    expect(runs).toEqual(["/work/growing.mov", "/work/growing.mov"]);
+    q.close();
+  });
 });

@@ -322,7 +322,7 @@ describe("prov sweep: bad input", () => {
     const r = await prov(["sweep", "recorded", "--format", "csv", "--out", out, "--disclosure", disclosure, "--redact"]);
     expect(r.code, r.stderr).toBe(0);
     const log = json(await prov(["--json", "log", "--limit", "1000"]));
-    const events = (log.events ?? log) as Array<{ id: number; kind: string; path: string | null; detail: Record<string, unknown> }>;
+    const events = log.items as Array<{ id: number; kind: string; path: string | null; detail: Record<string, unknown> }>;
     const sweepEvent = events.filter((e) => e.kind === "sweep").at(-1)!;
     const recorded = events.filter((e) => e.kind === "sweep-reports").at(-1)!;
     expect(recorded.id).toBeGreaterThan(sweepEvent.id);
@@ -338,7 +338,7 @@ describe("prov sweep: bad input", () => {
     // A report printed to the terminal is no file: nothing recorded.
     expect((await prov(["sweep", "recorded", "--format", "json"])).code).toBe(0);
     const after = json(await prov(["--json", "log", "--limit", "1000"]));
-    expect(((after.events ?? after) as Array<{ kind: string }>).filter((e) => e.kind === "sweep-reports").length).toBe(events.filter((e) => e.kind === "sweep-reports").length);
+    expect((after.items as Array<{ kind: string }>).filter((e) => e.kind === "sweep-reports").length).toBe(events.filter((e) => e.kind === "sweep-reports").length);
   });
 });
 

@@ -160,7 +160,7 @@ describe("the same volume seen from two hosts", () => {
     const db = path.join(t, "prov.db");
     const c = writeConfig(path.join(t, "prov.config.json"), db, { "EDIT-A": { mount: a }, "EDIT-B": { mount: b } });
     const cli = (...args: string[]) => runCli(["--config", c, ...args], { cwd: t });
-    const items = (x: any): any[] => (Array.isArray(x) ? x : x.items);
+    const items = (x: { items: any[] }): any[] => x.items;
     for (const [n, p] of [["EDIT-A", a], ["EDIT-B", b]] as const) expect((await cli("volume", "init", n, p)).code).toBe(0);
 
     const scan = await cli("scan", mnt);

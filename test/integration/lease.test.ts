@@ -219,7 +219,8 @@ describe("a lease per volume (migration 0012)", () => {
     await (await openStore(file)).close();
     // Back to schema 11 with the single-row table, as an older prov left it.
     const db = new Database(file);
-    db.exec(`DROP TABLE watcher;
+    // (Without what later migrations made: 0013's index.)
+    db.exec(`DROP INDEX events_kind; DROP TABLE watcher;
       CREATE TABLE watcher (id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL, host TEXT NOT NULL, started_at TEXT NOT NULL,
         heartbeat_at TEXT NOT NULL, stopped_at TEXT, ready INTEGER NOT NULL DEFAULT 0, state TEXT NOT NULL DEFAULT '{}', token TEXT) STRICT;`);
     db.prepare("INSERT INTO watcher VALUES (1, 4242, 'edit-01', ?, ?, NULL, 1, '{\"roots\":[]}', 'old')").run(iso(Date.now()), iso(Date.now()));

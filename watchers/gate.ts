@@ -83,6 +83,18 @@ interface Hashed {
   meta?: MetadataResult | undefined;
 }
 
+/**
+ * May a look reuse what an earlier look read (same stat: the bytes did not change since)?
+ * Not when that read overlapped a write (changedWhileReading): its stat is the one after the
+ * write, so the file matches it, yet the hash is of bytes the file never held as a whole.
+ * Reused, such a read is never stable and the path was looked at every few milliseconds,
+ * forever, without being recorded (the gate's "still being written" flake: a read that
+ * overlapped the file's very last write).
+ */
+export function canReuseRead(read: { key: StatKey; hash: Pick<HashResult, "changedWhileReading"> } | null, key: StatKey): boolean {
+  return read !== null && !read.hash.changedWhileReading && sameStat(read.key, key);
+}
+
 interface PathState {
   ref: FileRef;
   /** In one of the stages now. */
@@ -459,7 +471,7 @@ export class DeliverablesGate {
       }
     }
     // Read before: the same bytes (same stat) need not be read again.
-    if (s.read && sameStat(s.read.key, key)) return this.identified(s, s.read);
+    if (s.read && canReuseRead(s.read, key)) return this.identified(s, s.read);
     s.read = null;
     if (young && key.size > HASH_YOUNG_MAX) {
       // Its partial hash matches nothing: read its labels only, hash it once it is complete.
@@ -574,7 +586,7 @@ export class DeliverablesGate {
       const asset = same && !s.ref.raw ? (await this.recordOnly(s, r, r.meta ?? null)).asset : (r.known ?? null);
       return this.decided(s, decision, asset, r.key, r.hash.sha256, evidence);
     }
-    if (!same) s.read = null; // changed since it was read: read again once quiet
+    if (!same || r.hash.changedWhileReading) s.read = null; // changed since (or while) it was read: read again once quiet
     // Complete, not GenAI, and a name that is not UTF-8: held (it cannot be judged by name).
     if (complete && unnamed) return this.decided(s, { action: "hold", reason: "its name is not UTF-8, so it cannot be judged by name or recorded under it; rename it" }, r.known ?? null, r.key, r.hash.sha256, evidence);
     this.waitQuiet(s, r.key);

@@ -869,7 +869,11 @@ export async function expectAllowedAll(sb: Sandbox, w: Watcher, files: ReadonlyA
   for (const [file, sha] of files) {
     await waitFor(
       () => sb.db.assetShaOfLocation(file) === sha && sb.db.location(file)?.state === "present",
-      () => `the gate to record ${file} as present (recorded: ${JSON.stringify(sb.db.location(file) ?? null)}; watcher queue ${JSON.stringify(sb.db.watcher()?.state.queue)})\nwatcher stderr (last 4 KB):\n${w.stderr.slice(-4096)}`,
+      () => {
+        const st = sb.db.watcher()?.state as (WatcherState["state"] & { gate?: unknown }) | undefined;
+        const exists = lexists(file) ? `${fs.statSync(file).size} bytes, mtime ${fs.statSync(file).mtime.toISOString()}` : "gone";
+        return `the gate to record ${file} as present (recorded: ${JSON.stringify(sb.db.location(file) ?? null)}; on disk: ${exists}; watcher queue ${JSON.stringify(st?.queue)}, gate stages ${JSON.stringify(st?.gate)}; events at the path ${JSON.stringify(sb.db.events(undefined, file).map((e) => e.kind))})\nwatcher stderr (last 4 KB):\n${w.stderr.slice(-4096)}`;
+      },
     );
   }
   await sb.waitIdle(w);

@@ -206,8 +206,8 @@ export class WatchRuntime {
           this.ingestFaults.set(p, attempts);
           const delay = Math.min(INGEST_RETRY_MAX_MS, 1000 * 2 ** Math.min(20, attempts - 1));
           this.logError(`processing ${p} (tried again in ${delay / 1000} s)`, err);
-          // (Once this run has ended: a key pushed while it runs is run again at once, without the delay.)
-          setImmediate(() => this.ingestQueue.push(p, delay));
+          // (Pushed while it runs: the queue keeps the delay and schedules it once this run ends.)
+          this.ingestQueue.push(p, delay);
           return;
         }
         this.ingestFaults.delete(p);

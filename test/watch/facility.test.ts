@@ -11,7 +11,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cliPath, parseJson, runCli, sha256, uniqueGenaiPng, uniquePlainPng, waitFor, Watcher, write } from "./helpers.js";
+import { cliPath, contentIndex, parseJson, runCli, sha256, uniqueGenaiPng, uniquePlainPng, waitFor, Watcher, write } from "./helpers.js";
 import { tempDir } from "../helpers/index.js";
 import { postgresAvailable, startPostgres, type PgCluster } from "../helpers/postgres.js";
 
@@ -101,25 +101,6 @@ async function facility(prefix: string, watchers: Watcher[]) {
     return r.code === 0 ? parseJson<{ recorded?: boolean; origin: string; status: string | null }>(r) : null;
   };
   return { dbName, t, a, b, edit, deliverables, cli, start, ready, rows, shown };
-}
-
-/** Every file under `dir` by SHA-256 (receipts, the journal, the database marker and temporary receipts left out). */
-function contentIndex(dir: string): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  const visit = (d: string): void => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) {
-        if (!(d === dir && e.name === ".prov-journal")) visit(p);
-      } else if (e.isFile()) {
-        if (/\.receipt\.json$/.test(e.name) || (d === dir && e.name === ".prov-database")) continue;
-        const h = sha256(p);
-        out.set(h, [...(out.get(h) ?? []), p]);
-      } else throw new Error(`${p}: not a file or folder`);
-    }
-  };
-  if (fs.existsSync(dir)) visit(dir);
-  return out;
 }
 
 /**

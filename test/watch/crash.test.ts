@@ -215,10 +215,13 @@ describe.each(ENGINE_MODES)("kill -9 at random moments during a burst of 50 move
         const jitter = Math.floor(random() * 30);
         if (target > 0) await waitFor(() => started() >= target, `${target} moves to start`, 30_000, 5);
         await sleep(jitter); // the random moment itself
-        const moved = sb.db.quarantineRows().filter((r) => ids.has(r.original_path) && r.state === "moved").length;
+        const rowsNow = sb.db.quarantineRows().filter((r) => ids.has(r.original_path));
+        const moved = rowsNow.filter((r) => r.state === "moved").length;
         await w.kill9();
-        log.push(`iteration ${i}: killed after ${target} moves started + ${jitter} ms (${moved}/50 moved)`);
-        if (moved > 0 && moved < 50) midBurst++;
+        log.push(`iteration ${i}: killed after ${target} moves started + ${jitter} ms (${rowsNow.length}/50 started, ${moved}/50 moved)`);
+        // Mid-burst: some moves begun (planned, or done), not all done. (On PostgreSQL a kill
+        // often lands between a move's plan and its completion: that counts too.)
+        if (rowsNow.length > 0 && moved < 50) midBurst++;
         w = await sb.watch();
         await expectSettled(sb, files);
         expectEachExactlyOnce(sb, all);

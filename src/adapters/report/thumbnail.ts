@@ -11,7 +11,7 @@
 // reasons never name the file's path (the report may be redacted).
 
 import { spawn } from "node:child_process";
-import { lstat } from "node:fs/promises";
+import { lstat, open } from "node:fs/promises";
 import path from "node:path";
 import { errorMessage } from "../../domain/errors.js";
 import { describeFsError } from "../../errors.js";
@@ -49,7 +49,13 @@ export async function makeThumbnail(file: string, opts: { seconds: number }): Pr
   if (NOT_PICTURES.has(ext)) return { reason: "not a picture" };
   if (IMAGE_EXTENSIONS.has(ext)) {
     // Strict: a truncated or corrupt still gets the placeholder, not a picture of filler.
-    return viaSharp(file, opts.seconds).catch((err: unknown) => ({ reason: `cannot be decoded (${shortReason(err)})` }));
+    return viaSharp(file, opts.seconds).catch(async (err: unknown) => {
+      let why = shortReason(err);
+      // libvips's message is not always the decoder's (with decodes on several threads it
+      // may say only "Unknown error"): a PNG or JPEG without its end marker is cut short.
+      if (why === "decoder error" && (await cutShort(file, ext))) why = "truncated or corrupt";
+      return { reason: `cannot be decoded (${why})` };
+    });
   }
   return viaFfmpeg(file, opts.seconds);
 }
@@ -110,6 +116,26 @@ function viaFfmpeg(file: string, seconds: number): Promise<Thumbnail> {
       }
     });
   });
+}
+
+/** Does a PNG lack its IEND chunk, or a JPEG its end-of-image marker, at its end? (Other types: unknown, false.) */
+async function cutShort(file: string, ext: string): Promise<boolean> {
+  const png = ext === ".png";
+  const jpeg = ext === ".jpg" || ext === ".jpeg";
+  if (!png && !jpeg) return false;
+  let fh;
+  try {
+    fh = await open(file, "r");
+    const size = (await fh.stat()).size;
+    const tail = Buffer.alloc(Math.min(size, 64));
+    await fh.read(tail, 0, tail.length, size - tail.length);
+    if (png) return !tail.includes(Buffer.from([0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82])); // "IEND" and its CRC
+    return !tail.includes(Buffer.from([0xff, 0xd9]));
+  } catch {
+    return false;
+  } finally {
+    await fh?.close();
+  }
 }
 
 /** A decoder's message without the file's path (reports may be redacted). */
